@@ -1,0 +1,218 @@
+/* core.c — a core's life: open, flush, counters, close, and the at-exit drain. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+/* Every open core, so that an exiting process still writes what it accepted. */
+static pthread_mutex_t open_cores_lock = PTHREAD_MUTEX_INITIALIZER;
+static sluice_core *open_cores;
+
+static void close_all_at_exit(void)
+{
+    for (;;) {
+        pthread_mutex_lock(&open_cores_lock);
+        sluice_core *core = open_cores;
+        pthread_mutex_unlock(&open_cores_lock);
+        if (core == NULL)
+            return;
+        sluice_close(core); /* takes it off the list */
+    }
+}
+
+static void register_at_exit(void)
+{
+    atexit(close_all_at_exit);
+}
+
+static void track(sluice_core *core)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, register_at_exit);
+    pthread_mutex_lock(&open_cores_lock);
+    core->next_open = open_cores;
+    open_cores = core;
+    pthread_mutex_unlock(&open_cores_lock);
+}
+
+static void untrack(sluice_core *core)
+{
+    pthread_mutex_lock(&open_cores_lock);
+    for (sluice_core **link = &open_cores; *link != NULL; link = &(*link)->next_open) {
+        if (*link == core) {
+            *link = core->next_open;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&open_cores_lock);
+}
+
+void sluice_options_init(sluice_options *options)
+{
+    *options = (sluice_options){.ring_bytes = SLUICE_RING_DEFAULT, .overflow = SLUICE_OVERFLOW_DROP, .path = NULL};
+}
+
+static void release_resources(sluice_core *core)
+{
+    ring_destroy(&core->ring);
+    modules_destroy(&core->modules);
+    free(core->writer.out.data);
+    free(core->writer.line_ends);
+    free(core);
+}
+
+/* Starts the writer with every signal blocked: signals belong to the
+ * application's threads, and a closed pipe must give EPIPE, not SIGPIPE. */
+static int start_writer(sluice_core *core)
+{
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    int error = pthread_create(&core->thread, NULL, writer_main, core);
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    return error;
+}
+
+sluice_core *sluice_open(const sluice_options *options, char *error, size_t error_size)
+{
+    sluice_options defaults;
+    if (options == NULL) {
+        sluice_options_init(&defaults);
+        options = &defaults;
+    }
+    if (error != NULL && error_size > 0)
+        error[0] = '\0';
+    if (options->overflow != SLUICE_OVERFLOW_DROP && options->overflow != SLUICE_OVERFLOW_BLOCK) {
+        if (error != NULL)
+            snprintf(error, error_size,
+                     "sluice: overflow %d is neither SLUICE_OVERFLOW_DROP (0) nor SLUICE_OVERFLOW_BLOCK (1); "
+                     "nothing was opened",
+                     options->overflow);
+        return NULL;
+    }
+    clock_setup();
+
+    sluice_core *core = NULL;
+    if (posix_memalign((void **)&core, CACHE_LINE, sizeof *core) != 0) {
+        if (error != NULL)
+            snprintf(error, error_size, "sluice: out of memory opening a core");
+        return NULL;
+    }
+    memset(core, 0, sizeof *core);
+    if (ring_init(&core->ring, options->ring_bytes, error, error_size) != 0) {
+        free(core);
+        return NULL;
+    }
+    size_t buffer = writer_buffer_bytes(core->ring.max_message);
+    core->writer.out = (struct out_buffer){.data = malloc(buffer), .capacity = buffer};
+    core->writer.line_ends = malloc(writer_buffer_lines(buffer) * sizeof *core->writer.line_ends);
+    if (modules_init(&core->modules) != 0 || core->writer.out.data == NULL || core->writer.line_ends == NULL) {
+        if (error != NULL)
+            snprintf(error, error_size, "sluice: out of memory opening a core");
+        release_resources(core);
+        return NULL;
+    }
+    if (sink_open(&core->sink, options->path, error, error_size) != 0) {
+        release_resources(core);
+        return NULL;
+    }
+    core->overflow = options->overflow;
+    core->writer.timestamps.second = INT64_MIN;
+    pthread_mutex_init(&core->close_lock, NULL);
+    int failure = start_writer(core);
+    if (failure != 0) {
+        if (error != NULL)
+            snprintf(error, error_size, "sluice: cannot start the writer thread: %s", strerror(failure));
+        sink_close(&core->sink);
+        pthread_mutex_destroy(&core->close_lock);
+        release_resources(core);
+        return NULL;
+    }
+    track(core);
+    return core;
+}
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+int sluice_flush(sluice_core *core, int timeout_ms)
+{
+    /* Every record accepted before this call lies below head: its cas came first. */
+    uint64_t target = load_relaxed(&core->ring.head) & ~HEAD_SEALED;
+    if (load_acquire(&core->counters.written_position) >= target)
+        return SLUICE_OK;
+    add_relaxed(&core->producers.flushes, 1);
+    doorbell_kick(&core->bell);
+    int64_t deadline = monotonic_ns() + (int64_t)timeout_ms * 1000000;
+    for (;;) {
+        int32_t seen = event_prepare(&core->written);
+        bool done = load_acquire(&core->counters.written_position) >= target || load_acquire(&core->writer_done);
+        int64_t left = timeout_ms < 0 ? -1 : deadline - monotonic_ns();
+        bool expired = !done && timeout_ms >= 0 && left <= 0;
+        if (!done && !expired)
+            event_wait(&core->written, seen, left);
+        event_finish(&core->written);
+        if (done)
+            return SLUICE_OK;
+        if (expired)
+            return SLUICE_TIMEOUT;
+    }
+}
+
+void sluice_counters_read(sluice_core *core, sluice_counters *out)
+{
+    const struct writer_counters *w = &core->counters;
+    const struct producer_counters *p = &core->producers;
+    uint64_t dropped_by_sink = load_relaxed(&w->dropped_by_sink);
+    uint64_t dropped_full = load_relaxed(&p->dropped_full);
+    uint64_t dropped_after_close = load_relaxed(&p->dropped_after_close);
+    uint64_t head = load_relaxed(&core->ring.head) & ~HEAD_SEALED;
+    *out = (sluice_counters){
+        .accepted = load_relaxed(&core->ring.accepted),
+        .written = load_relaxed(&w->written),
+        .dropped = dropped_full + dropped_after_close + dropped_by_sink,
+        .dropped_after_close = dropped_after_close,
+        .truncated = load_relaxed(&p->truncated),
+        .bytes_written = load_relaxed(&w->bytes_written),
+        .write_errors = load_relaxed(&w->write_errors),
+        .batches = load_relaxed(&w->batches),
+        .flushes = load_relaxed(&p->flushes),
+        .depth_bytes = head - load_relaxed(&core->ring.tail),
+        .high_water_bytes = load_relaxed(&w->high_water),
+        .ring_bytes = core->ring.capacity,
+    };
+}
+
+void sluice_close(sluice_core *core)
+{
+    pthread_mutex_lock(&core->close_lock);
+    if (!core->closed) {
+        /* Seal head: reservations before this cas get written, later ones drop. */
+        uint64_t head = load_relaxed(&core->ring.head), found;
+        while ((found = cas(&core->ring.head, head, head | HEAD_SEALED)) != head)
+            head = found;
+        store_release(&core->closing, 1);
+        event_signal(&core->space); /* blocked producers see the seal and give up */
+        doorbell_kick(&core->bell);
+        pthread_join(core->thread, NULL);
+        sink_close(&core->sink);
+        untrack(core);
+        core->closed = true;
+    }
+    pthread_mutex_unlock(&core->close_lock);
+}
+
+void sluice_free(sluice_core *core)
+{
+    if (core == NULL)
+        return;
+    sluice_close(core);
+    pthread_mutex_destroy(&core->close_lock);
+    release_resources(core);
+}

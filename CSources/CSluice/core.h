@@ -1,0 +1,190 @@
+/*
+ * core.h — the core's private layout: the ring, the record header, the
+ * writer's state, and who touches which shared word, in what order.
+ */
+#ifndef SLUICE_CORE_H
+#define SLUICE_CORE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "atomics.h"
+#include "clock.h"
+#include "render.h"
+#include "sink.h"
+#include "sluice.h"
+#include "wait.h"
+
+#define CACHE_LINE 64
+
+/*
+ * One record in the ring: this header, then the message bytes, padded to a
+ * multiple of 8. A truncated record carries the original length as a uint64_t
+ * before the message.
+ */
+struct record {
+    uint64_t commit;  /* position ^ commit_key once published (see ring.c). Written
+                         by the producer last, with store_fenced; read by the
+                         writer with load_acquire, before any other field. */
+    uint64_t ticks;   /* clock_ticks() taken at reserve */
+    uint32_t size;    /* bytes from this header to the next record */
+    uint32_t length;  /* message bytes */
+    uint32_t thread;  /* the producer's kernel thread id */
+    uint16_t module;
+    uint8_t level;
+    uint8_t flags;    /* RECORD_TRUNCATED */
+};
+_Static_assert(sizeof(struct record) == 32, "the record header is 32 bytes");
+
+enum { RECORD_TRUNCATED = 1 };
+
+/* Records never straddle the end: a producer whose record does not fit before
+ * the end reserves the rest of the lap too and marks it with a padding commit
+ * word, (position ^ commit_key ^ COMMIT_PADDING). */
+enum { COMMIT_PADDING = 2 };
+
+/* Set in head by sluice_close: no reservation succeeds after it. The writer
+ * learns of the close from sluice_core.closing instead, to leave head's line
+ * to the producers. */
+#define HEAD_SEALED ((uint64_t)1 << 63)
+
+struct ring {
+    /* Producers' line. */
+    _Alignas(CACHE_LINE) uint64_t head; /* the next free position (bytes since open, never wraps),
+                         | HEAD_SEALED once closed. Written by producers with cas (a full fence
+                         on success, none on failure) and by close (cas). Read by producers
+                         (relaxed: the cas validates it), the writer and flush. */
+    uint64_t accepted;  /* records offered. Written by producers, add_relaxed; sits on
+                         head's line, which a producer already owns after its cas. */
+    uint64_t tail_seen; /* a recent value of tail, never above it: producers check room
+                         against it and read tail itself only when it says full, so the
+                         writer's line is not pulled on every call. store_release by a
+                         producer after its load_acquire of tail; load_acquire by producers,
+                         which keeps the writer's reads before their writes. */
+
+    /* The writer's line. */
+    _Alignas(CACHE_LINE) uint64_t tail; /* the first position the writer has not released.
+                         Written by the writer only, store_release after it has read every
+                         record before it. Read by producers with load_acquire before they
+                         reuse the space. */
+
+    /* Read-only after open. */
+    _Alignas(CACHE_LINE) char *base;
+    uint64_t capacity;    /* a power of two */
+    uint64_t commit_key;  /* random, low bit set: zeroed memory never looks committed, and
+                             stale message bytes match a future commit word with chance 2^-64 */
+    uint32_t max_message; /* the longest message a record carries whole */
+};
+
+/* What the writer found at a position. */
+enum peek { PEEK_NOTHING, PEEK_RECORD, PEEK_PADDING };
+
+int ring_init(struct ring *ring, size_t capacity, char *error, size_t error_size);
+void ring_destroy(struct ring *ring);
+/* Writer: what is at position (an unreleased position the writer has reached). */
+static inline enum peek ring_peek(const struct ring *ring, uint64_t position, struct record **record)
+{
+    struct record *r = (struct record *)(ring->base + (position & (ring->capacity - 1)));
+    uint64_t commit = load_acquire(&r->commit);
+    *record = r;
+    if (commit == (position ^ ring->commit_key))
+        return PEEK_RECORD;
+    if (commit == (position ^ ring->commit_key ^ COMMIT_PADDING))
+        return PEEK_PADDING;
+    return PEEK_NOTHING;
+}
+/* Writer: bytes of padding from position to the end of the lap. */
+static inline uint64_t ring_padding(const struct ring *ring, uint64_t position)
+{
+    return ring->capacity - (position & (ring->capacity - 1));
+}
+
+/* Writer-owned counters, published with store_relaxed, read by anyone. */
+struct writer_counters {
+    _Alignas(CACHE_LINE) uint64_t written;
+    uint64_t bytes_written;
+    uint64_t write_errors;
+    uint64_t dropped_by_sink; /* records of batches the sink refused */
+    uint64_t batches;
+    uint64_t high_water;
+    uint64_t written_position; /* every record before it has been handed to the sink or
+                                  counted as dropped. store_release by the writer after the
+                                  write returns; load_acquire by flush. */
+};
+
+/* Counters producers touch only off the fast path. */
+struct producer_counters {
+    _Alignas(CACHE_LINE) uint64_t dropped_full; /* add_fetch (a full fence: see ring.c) */
+    uint64_t dropped_after_close;               /* add_relaxed */
+    uint64_t truncated;                         /* add_relaxed */
+    uint64_t flushes;                           /* add_relaxed */
+};
+
+struct module {
+    uint32_t length;
+    char name[SLUICE_MODULE_NAME_MAX + 1];
+};
+
+struct modules {
+    pthread_mutex_t lock; /* serializes registration */
+    uint32_t count;       /* entries [0, count) are filled and never change again.
+                             store_release under lock after filling the entry;
+                             load_acquire by anyone outside it. */
+    struct module *entries;
+};
+
+int modules_init(struct modules *modules);
+void modules_destroy(struct modules *modules);
+int modules_register(struct modules *modules, const char *name);
+
+/* Writer-private state. */
+struct writer {
+    uint64_t position;         /* the next record to render */
+    uint64_t released;         /* tail as last stored */
+    uint64_t reported_full;    /* dropped_full already reported in the stream */
+    uint64_t pending_sink_drops; /* sink drops not yet reported in the stream */
+    struct out_buffer out;
+    uint32_t *line_ends;       /* where each record's line ends in out */
+    uint32_t lines;            /* records in out */
+    struct clock_converter clock;
+    struct timestamp_cache timestamps;
+    bool torn_line;            /* a failed write may have left half a line */
+    uint64_t failed_writes;    /* since the sink last worked */
+};
+
+struct sluice_core {
+    struct ring ring;
+    _Alignas(CACHE_LINE) struct doorbell bell;     /* wakes the writer */
+    _Alignas(CACHE_LINE) struct event space;       /* producers waiting for room (block policy) */
+    _Alignas(CACHE_LINE) struct event written;     /* flushers waiting for written_position */
+    struct producer_counters producers;
+    struct writer_counters counters;
+    _Alignas(CACHE_LINE) int32_t writer_done;      /* 1 once the writer thread has finished.
+                                                       store_release by the writer; load_acquire by flush. */
+    int32_t closing;  /* 1 once close has sealed head. store_release by close after the seal;
+                         load_acquire by the writer, which then reads the sealed head. */
+
+    /* Read-only after open. */
+    int overflow;
+    struct modules modules;
+    struct sink sink;
+
+    struct writer writer;
+    pthread_t thread;
+
+    pthread_mutex_t close_lock; /* serializes close */
+    bool closed;                /* under close_lock */
+    struct sluice_core *next_open; /* the open-cores list, under its lock (core.c) */
+};
+
+void *writer_main(void *core);
+/* The writer's buffer size for a ring whose largest message is max_message. */
+size_t writer_buffer_bytes(uint32_t max_message);
+/* The most lines that buffer can hold: a line is longer than 32 bytes (its timestamp alone takes 28). */
+static inline size_t writer_buffer_lines(size_t bytes)
+{
+    return bytes / 32 + 1;
+}
+
+#endif /* SLUICE_CORE_H */

@@ -1,0 +1,172 @@
+/*
+ * sluice.h — the whole public C API of the Sluice logging core.
+ *
+ * A core owns a bounded lock-free ring and one writer thread. Any thread may
+ * log into it; sluice_log copies the message into the ring and returns without
+ * waiting for I/O. The writer drains the ring in order and writes each record as
+ * one line:
+ *
+ *     2026-11-29T04:08:43.123456Z INFO resilient_websocket: message text
+ *
+ * When the ring is full the record is dropped and counted (the default), or the
+ * caller waits for room (SLUICE_OVERFLOW_BLOCK). Drops are reported in the
+ * stream itself, before the next record written:
+ *
+ *     2026-11-29T04:08:43.123500Z WARNING sluice: dropped 12 records
+ *
+ * Accounting: every record handed to sluice_log or sluice_reserve is counted
+ * as accepted, and ends up counted either as written or as dropped.
+ *
+ * Thread safety: every function may be called from any thread, except
+ * sluice_free, which the caller must order after every other call on the core.
+ */
+#ifndef SLUICE_H
+#define SLUICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sluice_core sluice_core;
+
+/* Levels, lowest first; the same seven as swift-log. */
+enum {
+    SLUICE_TRACE,
+    SLUICE_DEBUG,
+    SLUICE_INFO,
+    SLUICE_NOTICE,
+    SLUICE_WARNING,
+    SLUICE_ERROR,
+    SLUICE_CRITICAL,
+};
+
+/* What a log call does when the ring has no room for its record. */
+enum {
+    SLUICE_OVERFLOW_DROP,  /* return SLUICE_DROPPED at once; the record is counted as dropped */
+    SLUICE_OVERFLOW_BLOCK, /* sleep (futex, no spinning) until the writer frees room */
+};
+
+/* Results of sluice_log, sluice_reserve and sluice_flush. */
+enum {
+    SLUICE_OK = 0,      /* accepted (log, reserve); everything written (flush) */
+    SLUICE_DROPPED = 1, /* ring full under the drop policy, or the core is closed */
+    SLUICE_TIMEOUT = 2, /* flush: the timeout passed first */
+    SLUICE_INVALID = -1 /* bad argument (level out of range, unknown module id): nothing counted */
+};
+
+enum {
+    SLUICE_RING_MIN = 4096,              /* smallest ring_bytes */
+    SLUICE_RING_DEFAULT = 4 << 20,       /* 4 MiB */
+    SLUICE_MODULE_NAME_MAX = 127,        /* longest module name, in bytes */
+    SLUICE_MODULES_MAX = 1024,           /* modules per core, "sluice" (id 0) included */
+};
+#define SLUICE_RING_MAX ((size_t)1 << 30) /* largest ring_bytes: 1 GiB */
+
+typedef struct sluice_options {
+    size_t ring_bytes;  /* ring capacity: a power of two in [SLUICE_RING_MIN, SLUICE_RING_MAX]; default 4 MiB */
+    int overflow;       /* SLUICE_OVERFLOW_DROP (default) or SLUICE_OVERFLOW_BLOCK */
+    const char *path;   /* log file, opened for appending and created 0644 if missing; NULL: stderr */
+} sluice_options;
+
+typedef struct sluice_counters {
+    uint64_t accepted;            /* records handed to sluice_log / sluice_reserve */
+    uint64_t written;             /* records written to the sink */
+    uint64_t dropped;             /* records not written: ring full, core closed, or sink error */
+    uint64_t dropped_after_close; /* the part of dropped that arrived after sluice_close began */
+    uint64_t truncated;           /* records cut to the ring's largest message (and written) */
+    uint64_t bytes_written;       /* bytes handed to the sink, drop reports included */
+    uint64_t write_errors;        /* failed writes (each failed batch counts once) */
+    uint64_t batches;             /* write calls that completed a batch */
+    uint64_t flushes;             /* sluice_flush calls that had to wait for the writer */
+    uint64_t depth_bytes;         /* ring bytes reserved and not yet released by the writer */
+    uint64_t high_water_bytes;    /* largest depth the writer has seen at the start of a drain */
+    uint64_t ring_bytes;          /* ring capacity */
+} sluice_counters;
+
+/* Fills *options with the defaults: 4 MiB ring, drop on overflow, stderr. */
+void sluice_options_init(sluice_options *options);
+
+/*
+ * Opens a core: allocates the ring, opens the sink, starts the writer thread.
+ * On failure returns NULL and writes one line naming what was wrong (the path
+ * and the reason, or the bad option and its value) into error (if not NULL).
+ * Several cores may be open at once. A core still open when the process exits
+ * (returning from main or exit()) is drained and closed by an at-exit handler.
+ */
+sluice_core *sluice_open(const sluice_options *options, char *error, size_t error_size);
+
+/*
+ * Returns the id of the module called name, registering it on first use: the
+ * same name always gives the same id. Id 0 is "sluice", the core's own.
+ * Returns SLUICE_INVALID for a NULL or empty name, a name longer than
+ * SLUICE_MODULE_NAME_MAX bytes, or when SLUICE_MODULES_MAX names are taken.
+ */
+int sluice_module(sluice_core *core, const char *name);
+
+/* The name of module id, or NULL if id is not registered. Valid until sluice_free. */
+const char *sluice_module_name(sluice_core *core, int module);
+
+/*
+ * Logs one record: copies message[0..length) into the ring. Never blocks under
+ * the drop policy. The bytes may be anything: control characters are escaped
+ * and invalid UTF-8 is written as \xHH when the line is rendered. A message
+ * longer than the ring's largest (sluice_max_message) is cut there and the
+ * line ends with a "[sluice: truncated N of M bytes]" marker.
+ * Returns SLUICE_OK, SLUICE_DROPPED, or SLUICE_INVALID.
+ */
+int sluice_log(sluice_core *core, int level, int module, const char *message, size_t length);
+
+/* A record reserved in the ring and not yet committed. */
+typedef struct sluice_reservation {
+    char *message;      /* where the message bytes go */
+    size_t capacity;    /* how many bytes may be written there */
+    uint64_t position;  /* private to the core */
+    void *record;       /* private to the core */
+} sluice_reservation;
+
+/*
+ * The zero-copy form of sluice_log: reserves room for a message of up to
+ * length bytes; the caller writes the message straight into r->message and
+ * then calls sluice_commit. Returns as sluice_log does; on SLUICE_OK the
+ * caller must commit promptly (the writer waits for records in order).
+ * capacity is less than length only when length exceeds sluice_max_message;
+ * the record is then marked truncated.
+ */
+int sluice_reserve(sluice_core *core, int level, int module, size_t length, sluice_reservation *r);
+
+/* Publishes a reserved record holding used (<= r->capacity) message bytes. */
+void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used);
+
+/* The longest message a record can carry untruncated: ring_bytes / 4 minus the record header. */
+size_t sluice_max_message(const sluice_core *core);
+
+/*
+ * Waits until every record accepted before the call has been handed to the
+ * sink (or counted as dropped because the sink failed). Returns SLUICE_OK, at
+ * once when there is nothing to wait for, or SLUICE_TIMEOUT when timeout_ms
+ * passes first. timeout_ms < 0 waits without limit.
+ */
+int sluice_flush(sluice_core *core, int timeout_ms);
+
+/* A snapshot of the core's counters; each is exact, read independently. */
+void sluice_counters_read(sluice_core *core, sluice_counters *out);
+
+/*
+ * Stops accepting records (later calls return SLUICE_DROPPED and count as
+ * dropped after close), waits for every accepted record to be written, joins
+ * the writer and closes the sink. Safe to call while other threads log, and
+ * more than once.
+ */
+void sluice_close(sluice_core *core);
+
+/* Closes the core if needed and releases its memory. No thread may use core afterwards. */
+void sluice_free(sluice_core *core);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SLUICE_H */

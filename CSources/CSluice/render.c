@@ -1,0 +1,173 @@
+/* render.c — record -> text line; see render.h. */
+#include "render.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const struct {
+    char text[10];
+    size_t length;
+} level_names[] = {
+    {"TRACE ", 6}, {"DEBUG ", 6},   {"INFO ", 5},      {"NOTICE ", 7},
+    {"WARNING ", 8}, {"ERROR ", 6}, {"CRITICAL ", 9},
+};
+
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
+enum { TIMESTAMP_LENGTH = 28 /* 2026-11-29T04:08:43.123456Z + space */ };
+
+static const char truncation_format[] = " [sluice: truncated to %zu of %llu bytes]";
+enum { TRUNCATION_MARKER_MAX = sizeof truncation_format + 2 * 20 };
+
+size_t render_line_bound(size_t message_length, size_t module_length)
+{
+    return TIMESTAMP_LENGTH + sizeof level_names[0].text + module_length + 2 + 4 * message_length +
+           TRUNCATION_MARKER_MAX + 1;
+}
+
+static void put_timestamp(char *at, struct timestamp_cache *cache, int64_t utc_ns)
+{
+    int64_t second = utc_ns >= 0 ? utc_ns / 1000000000 : (utc_ns - 999999999) / 1000000000;
+    if (second != cache->second) {
+        time_t t = (time_t)second;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        char text[80];
+        snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        memcpy(cache->prefix, text, sizeof cache->prefix);
+        cache->second = second;
+    }
+    uint32_t micros = (uint32_t)((utc_ns - second * 1000000000) / 1000);
+    memcpy(at, cache->prefix, sizeof cache->prefix);
+    memcpy(at + 20, &digit_pairs[2 * (micros / 10000)], 2);
+    memcpy(at + 22, &digit_pairs[2 * (micros / 100 % 100)], 2);
+    memcpy(at + 24, &digit_pairs[2 * (micros % 100)], 2);
+    at[26] = 'Z';
+    at[27] = ' ';
+}
+
+void render_line(struct out_buffer *out, struct timestamp_cache *cache, int64_t utc_ns, int level,
+                 const char *module, size_t module_length, const char *message, size_t length,
+                 uint64_t truncated_from)
+{
+    char *at = out->data + out->length;
+    put_timestamp(at, cache, utc_ns);
+    at += TIMESTAMP_LENGTH;
+    memcpy(at, level_names[level].text, sizeof level_names[0].text);
+    at += level_names[level].length;
+    memcpy(at, module, module_length);
+    at += module_length;
+    at[0] = ':';
+    at[1] = ' ';
+    out->length = (size_t)(at + 2 - out->data);
+    render_escaped(out, message, length);
+    if (truncated_from != 0)
+        out->length += (size_t)snprintf(out->data + out->length, TRUNCATION_MARKER_MAX, truncation_format,
+                                        length, (unsigned long long)truncated_from);
+    out->data[out->length++] = '\n';
+}
+
+/* True if any of the 8 bytes is a C0 control, DEL, or not ASCII. */
+static inline bool needs_care(uint64_t word)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t below_space = (word - ones * 0x20) & ~word;
+    uint64_t is_del = ((word ^ (ones * 0x7f)) - ones) & ~(word ^ (ones * 0x7f));
+    return ((below_space | is_del | word) & highs) != 0;
+}
+
+/* Length of the valid UTF-8 sequence starting at p (lead byte >= 0x80), or 0. */
+static size_t utf8_sequence(const unsigned char *p, const unsigned char *end)
+{
+    unsigned char lead = p[0];
+    size_t need;
+    unsigned char low = 0x80, high = 0xbf; /* bounds of the second byte */
+    if (lead >= 0xc2 && lead <= 0xdf) {
+        need = 2;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+        need = 3;
+        if (lead == 0xe0)
+            low = 0xa0; /* no overlong forms */
+        else if (lead == 0xed)
+            high = 0x9f; /* no surrogates */
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+        need = 4;
+        if (lead == 0xf0)
+            low = 0x90;
+        else if (lead == 0xf4)
+            high = 0x8f; /* nothing above U+10FFFF */
+    } else {
+        return 0;
+    }
+    if ((size_t)(end - p) < need || p[1] < low || p[1] > high)
+        return 0;
+    for (size_t i = 2; i < need; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return need;
+}
+
+static const char hex[] = "0123456789abcdef";
+
+static char *put_hex_escape(char *at, unsigned char byte)
+{
+    at[0] = '\\';
+    at[1] = 'x';
+    at[2] = hex[byte >> 4];
+    at[3] = hex[byte & 15];
+    return at + 4;
+}
+
+void render_escaped(struct out_buffer *out, const char *message, size_t length)
+{
+    const unsigned char *p = (const unsigned char *)message, *end = p + length;
+    char *at = out->data + out->length;
+    while (p < end) {
+        /* Plain printable ASCII, eight bytes at a time. */
+        while (end - p >= 8) {
+            uint64_t word;
+            memcpy(&word, p, 8);
+            if (needs_care(word))
+                break;
+            memcpy(at, p, 8);
+            at += 8;
+            p += 8;
+        }
+        if (p == end)
+            break;
+        unsigned char c = *p;
+        if (c >= 0x20 && c < 0x7f) {
+            *at++ = (char)c;
+            p++;
+        } else if (c < 0x80) {
+            *at++ = '\\';
+            switch (c) {
+            case '\n': *at++ = 'n'; break;
+            case '\r': *at++ = 'r'; break;
+            case '\t': *at++ = 't'; break;
+            default: at = put_hex_escape(at - 1, c); break;
+            }
+            p++;
+        } else {
+            size_t n = utf8_sequence(p, end);
+            if (n == 0 || (n == 2 && c == 0xc2 && p[1] < 0xa0)) {
+                /* Invalid UTF-8 byte by byte; a C1 control as both of its bytes. */
+                size_t escaped = n == 0 ? 1 : 2;
+                for (size_t i = 0; i < escaped; i++)
+                    at = put_hex_escape(at, p[i]);
+                p += escaped;
+            } else {
+                memcpy(at, p, n);
+                at += n;
+                p += n;
+            }
+        }
+    }
+    out->length = (size_t)(at - out->data);
+}

@@ -1,0 +1,88 @@
+/* wait.c — futex sleeps and wake-ups; see wait.h for the protocol. */
+#include "wait.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <time.h>
+#include <urcu/futex.h>
+
+static void futex_sleep(int32_t *word, int32_t expected, int64_t timeout_ns)
+{
+    struct timespec timeout = {
+        .tv_sec = timeout_ns / 1000000000,
+        .tv_nsec = timeout_ns % 1000000000,
+    };
+    /* EAGAIN (the word changed), EINTR and ETIMEDOUT all mean: look again. */
+    (void)futex_async(word, FUTEX_WAIT, expected, timeout_ns < 0 ? NULL : &timeout, NULL, 0);
+}
+
+static void futex_wake(int32_t *word, int32_t count)
+{
+    (void)futex_async(word, FUTEX_WAKE, count, NULL, NULL, 0);
+}
+
+int32_t event_prepare(struct event *ev)
+{
+    /* Read the epoch before announcing: a signal after the announcement
+     * changes it, so event_wait cannot sleep through that signal. */
+    int32_t seen = load_relaxed(&ev->epoch);
+    (void)add_fetch(&ev->waiters, 1); /* full fence: the caller's re-check comes after */
+    return seen;
+}
+
+void event_wait(struct event *ev, int32_t seen, int64_t timeout_ns)
+{
+    futex_sleep(&ev->epoch, seen, timeout_ns);
+}
+
+void event_finish(struct event *ev)
+{
+    (void)add_fetch(&ev->waiters, -1);
+}
+
+void event_signal(struct event *ev)
+{
+    fence(); /* the caller's publish before the look at waiters */
+    if (load_relaxed(&ev->waiters) > 0) {
+        (void)add_fetch(&ev->epoch, 1);
+        futex_wake(&ev->epoch, INT_MAX);
+    }
+}
+
+void doorbell_ring(struct doorbell *bell)
+{
+    /* Of several producers that saw the writer asleep, one wakes it. */
+    if (cas(&bell->state, DOORBELL_SLEEPING, DOORBELL_RUNNING) == DOORBELL_SLEEPING)
+        futex_wake(&bell->state, 1);
+}
+
+void doorbell_kick(struct doorbell *bell)
+{
+    int32_t before = exchange(&bell->state, DOORBELL_KICKED);
+    if (before != DOORBELL_KICKED)
+        futex_wake(&bell->state, 1);
+}
+
+bool doorbell_nap(struct doorbell *bell, int64_t timeout_ns)
+{
+    futex_sleep(&bell->state, DOORBELL_RUNNING, timeout_ns); /* returns at once if kicked */
+    /* Look before writing: a nap that nobody interrupted leaves the line shared,
+     * so producers' doorbell_is_sleeping stays a cache hit. */
+    return load_relaxed(&bell->state) != DOORBELL_RUNNING && doorbell_reset(bell);
+}
+
+bool doorbell_announce(struct doorbell *bell)
+{
+    /* A full fence on success: the writer's re-check of the ring comes after. */
+    return cas(&bell->state, DOORBELL_RUNNING, DOORBELL_SLEEPING) == DOORBELL_RUNNING;
+}
+
+void doorbell_sleep(struct doorbell *bell)
+{
+    futex_sleep(&bell->state, DOORBELL_SLEEPING, -1);
+}
+
+bool doorbell_reset(struct doorbell *bell)
+{
+    return exchange(&bell->state, DOORBELL_RUNNING) == DOORBELL_KICKED;
+}

@@ -1,0 +1,225 @@
+/*
+ * writer.c — the writer thread: drains committed records in order, renders
+ * them into one large buffer, and hands each batch to the sink in one write.
+ *
+ * Idle, it naps (a futex wait with a timeout that producers never have to
+ * break) for a while, so the producers of a busy service never pay for a
+ * wake-up syscall; after that it announces a sleep, and the next commit rings.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core.h"
+
+enum {
+    BATCH_BYTES = 256 << 10,   /* write once the buffer holds this much */
+    NAP_NS = 100000,           /* idle: look at the ring every 100 µs ... */
+    NAPS_BEFORE_SLEEP = 100,   /* ... for 10 ms, then sleep until a commit rings */
+};
+#define STRAGGLER_PATIENCE_NS 2000000000 /* at close: how long to wait for an uncommitted record */
+
+size_t writer_buffer_bytes(uint32_t max_message)
+{
+    return BATCH_BYTES + render_line_bound(max_message, SLUICE_MODULE_NAME_MAX);
+}
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+/* Lets producers reuse everything before the writer's position. */
+static void release(sluice_core *core)
+{
+    struct writer *w = &core->writer;
+    if (w->position == w->released)
+        return;
+    /* The depth the writer saw: what it drained since it last released. */
+    if (w->position - w->released > core->counters.high_water)
+        store_relaxed(&core->counters.high_water, w->position - w->released);
+    store_release(&core->ring.tail, w->position); /* after every read of those records */
+    w->released = w->position;
+    event_signal(&core->space);
+}
+
+static void write_out(sluice_core *core);
+
+/* Writes the buffer out first if it holds a batch already or lacks bound bytes. */
+static void ensure_room(sluice_core *core, size_t bound)
+{
+    struct out_buffer *out = &core->writer.out;
+    if (out->length >= BATCH_BYTES || out->capacity - out->length < bound) {
+        release(core);
+        write_out(core);
+    }
+}
+
+/* One "dropped N records" line for drops not yet reported, if any. */
+static void report_drops(sluice_core *core)
+{
+    struct writer *w = &core->writer;
+    uint64_t full = load_relaxed(&core->producers.dropped_full);
+    uint64_t count = full - w->reported_full + w->pending_sink_drops;
+    if (count == 0)
+        return;
+    char text[64];
+    int length = snprintf(text, sizeof text, "dropped %llu records", (unsigned long long)count);
+    ensure_room(core, render_line_bound((size_t)length, 6));
+    render_line(&w->out, &w->timestamps, clock_to_ns(&w->clock, clock_ticks()), SLUICE_WARNING, "sluice", 6,
+                text, (size_t)length, 0);
+    w->reported_full = full;
+    w->pending_sink_drops = 0;
+}
+
+/* Hands the buffer to the sink and publishes what is now written. */
+static void write_out(sluice_core *core)
+{
+    struct writer *w = &core->writer;
+    struct writer_counters *counters = &core->counters;
+    struct out_buffer *out = &w->out;
+    if (out->length > 0) {
+        if (w->torn_line && sink_write(&core->sink, "\n", 1) == 1)
+            w->torn_line = false;
+        size_t done = sink_write(&core->sink, out->data, out->length);
+        uint32_t lines_done = w->lines;
+        if (done < out->length) {
+            int error = errno;
+            while (lines_done > 0 && w->line_ends[lines_done - 1] > done)
+                lines_done--;
+            uint64_t lost = w->lines - lines_done;
+            store_relaxed(&counters->write_errors, counters->write_errors + 1);
+            store_relaxed(&counters->dropped_by_sink, counters->dropped_by_sink + lost);
+            w->pending_sink_drops += lost;
+            w->torn_line = done > 0 && out->data[done - 1] != '\n';
+            if (w->failed_writes++ == 0)
+                dprintf(STDERR_FILENO,
+                        "sluice: cannot write to '%s': %s; records are dropped and counted until it works again\n",
+                        core->sink.name, strerror(error));
+        } else {
+            if (w->failed_writes > 0)
+                dprintf(STDERR_FILENO, "sluice: writing to '%s' works again after %llu failed writes\n",
+                        core->sink.name, (unsigned long long)w->failed_writes);
+            w->failed_writes = 0;
+            store_relaxed(&counters->batches, counters->batches + 1);
+        }
+        store_relaxed(&counters->written, counters->written + lines_done);
+        store_relaxed(&counters->bytes_written, counters->bytes_written + done);
+        out->length = 0;
+        w->lines = 0;
+    }
+    if (load_relaxed(&counters->written_position) != w->position) {
+        store_release(&counters->written_position, w->position);
+        event_signal(&core->written);
+    }
+}
+
+static void render_record(sluice_core *core, const struct record *r)
+{
+    struct writer *w = &core->writer;
+    const struct module *module = &core->modules.entries[r->module];
+    const char *message = (const char *)(r + 1);
+    uint64_t truncated_from = 0;
+    if (r->flags & RECORD_TRUNCATED) {
+        memcpy(&truncated_from, message, sizeof truncated_from);
+        message += sizeof truncated_from;
+    }
+    render_line(&w->out, &w->timestamps, clock_to_ns(&w->clock, r->ticks), r->level, module->name,
+                module->length, message, r->length, truncated_from);
+    w->line_ends[w->lines++] = (uint32_t)w->out.length;
+}
+
+/* Renders every committed record from the writer's position on; returns how many. */
+static uint64_t drain(sluice_core *core)
+{
+    struct writer *w = &core->writer;
+    struct ring *ring = &core->ring;
+    clock_converter_refresh(&w->clock);
+
+    /* Drops are reported just before the writer frees room: the records it
+     * rendered so far were in the ring when the ring was full, and records
+     * reserved after the drops mostly need that room. */
+    uint64_t records = 0;
+    for (;;) {
+        struct record *r;
+        enum peek found = ring_peek(ring, w->position, &r);
+        if (found == PEEK_NOTHING)
+            break;
+        if (found == PEEK_PADDING) {
+            w->position += ring_padding(ring, w->position);
+            continue;
+        }
+        ensure_room(core, render_line_bound(r->length, core->modules.entries[r->module].length));
+        render_record(core, r);
+        w->position += r->size;
+        records++;
+        if (w->position - w->released >= ring->capacity / 8) {
+            report_drops(core);
+            release(core);
+        }
+    }
+    report_drops(core);
+    release(core);
+    return records;
+}
+
+static bool has_work(sluice_core *core)
+{
+    struct record *r;
+    return ring_peek(&core->ring, core->writer.position, &r) != PEEK_NOTHING ||
+           load_relaxed(&core->closing) != 0 ||
+           load_relaxed(&core->producers.dropped_full) != core->writer.reported_full;
+}
+
+static void wait_for_work(sluice_core *core)
+{
+    for (int i = 0; i < NAPS_BEFORE_SLEEP; i++) {
+        if (has_work(core) || doorbell_nap(&core->bell, NAP_NS))
+            return;
+    }
+    /* Announce, fence (in announce), re-check: a producer that committed
+     * before the announcement is seen here; one after it rings. */
+    if (doorbell_announce(&core->bell) && !has_work(core))
+        doorbell_sleep(&core->bell);
+    doorbell_reset(&core->bell);
+}
+
+void *writer_main(void *arg)
+{
+    sluice_core *core = arg;
+    struct writer *w = &core->writer;
+    clock_converter_init(&w->clock);
+    int64_t stalled_since = 0;
+    for (;;) {
+        if (drain(core) > 0) {
+            stalled_since = 0;
+            continue;
+        }
+        write_out(core);
+        if (!load_acquire(&core->closing)) {
+            wait_for_work(core);
+            continue;
+        }
+        /* Closing: every reservation made before the seal gets written. */
+        uint64_t end = load_relaxed(&core->ring.head) & ~HEAD_SEALED;
+        if (w->position == end)
+            break;
+        int64_t now = monotonic_ns();
+        if (stalled_since == 0) {
+            stalled_since = now;
+        } else if (now - stalled_since > STRAGGLER_PATIENCE_NS) {
+            dprintf(STDERR_FILENO,
+                    "sluice: closing '%s' without the last %llu ring bytes: a record reserved there was "
+                    "never committed\n",
+                    core->sink.name, (unsigned long long)(end - w->position));
+            break;
+        }
+        doorbell_nap(&core->bell, NAP_NS);
+    }
+    store_release(&core->writer_done, 1);
+    event_signal(&core->written);
+    return NULL;
+}

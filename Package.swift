@@ -1,0 +1,38 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Sluice",
+    products: [
+        .library(name: "Sluice", targets: ["Sluice"]),
+        .library(name: "CSluice", targets: ["CSluice"]),
+        .executable(name: "sluice", targets: ["SluiceCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CURCU",
+            path: "CSources/CURCU",
+            pkgConfig: "liburcu-memb",
+            providers: [.apt(["liburcu-dev"])]
+        ),
+        .target(
+            name: "CSluice",
+            dependencies: ["CURCU"],
+            path: "CSources/CSluice",
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]
+        ),
+        .target(name: "Sluice", dependencies: ["CSluice", .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(
+            name: "SluiceCLI",
+            dependencies: ["Sluice", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "SluiceTestChild", dependencies: ["CSluice"], path: "Tests/SluiceTestChild"),
+        .testTarget(name: "CSluiceTests", dependencies: ["CSluice", "SluiceTestChild"]),
+        .testTarget(name: "SluiceTests", dependencies: ["Sluice"]),
+    ]
+)
