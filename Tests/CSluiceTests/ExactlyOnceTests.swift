@@ -1,0 +1,141 @@
+import CSluice
+import Foundation
+import XCTest
+
+/// Four producers hammer a small ring; the file must hold every accepted record
+/// exactly once, in each producer's order, and the counters must add up.
+final class ExactlyOnceTests: XCTestCase {
+    let producers = 4
+
+    func testDropPolicyWritesEachAcceptedRecordOnceInOrderAndCountsEveryDrop() throws {
+        let perProducer = stressRecords(default: 1_000_000)
+        let path = temporaryLogPath(self)
+        let core = try openCore(path: path, ringBytes: 65536, overflow: Int32(SLUICE_OVERFLOW_DROP))
+        let module = sluice_module(core.pointer, "stress")
+        let accepted = Slots(producers, [Bool]())
+        onThreads(producers) { p in
+            accepted[p] = produce(core, module, producer: p, count: perProducer)
+        }
+        sluice_close(core.pointer)
+        let c = counters(core)
+        sluice_free(core.pointer)
+
+        let okCounts = accepted.all.map { $0.lazy.filter { $0 }.count }
+        let dropReturns = producers * perProducer - okCounts.reduce(0, +)
+        let seen = try scanStressFile(path, producers: producers, perProducer: perProducer, accepted: accepted.all)
+        XCTAssertEqual(seen.perProducer, okCounts, "each producer's accepted records, each once")
+        XCTAssertEqual(c.accepted, UInt64(producers * perProducer))
+        XCTAssertEqual(c.written, UInt64(okCounts.reduce(0, +)))
+        XCTAssertEqual(c.dropped, UInt64(dropReturns))
+        XCTAssertEqual(c.written + c.dropped, c.accepted)
+        XCTAssertEqual(seen.droppedReported, c.dropped, "the 'dropped N records' lines add up to the counter")
+        XCTAssertEqual(c.dropped_after_close, 0)
+    }
+
+    func testBlockPolicyWritesAllRecordsInOrderAndDropsNone() throws {
+        let perProducer = stressRecords(default: 1_000_000)
+        let path = temporaryLogPath(self)
+        let core = try openCore(path: path, ringBytes: 65536, overflow: Int32(SLUICE_OVERFLOW_BLOCK))
+        let module = sluice_module(core.pointer, "stress")
+        let accepted = Slots(producers, [Bool]())
+        onThreads(producers) { p in
+            accepted[p] = produce(core, module, producer: p, count: perProducer)
+        }
+        XCTAssertEqual(sluice_flush(core.pointer, -1), Int32(SLUICE_OK))
+        let c = counters(core)
+        sluice_free(core.pointer)
+
+        XCTAssertTrue(accepted.all.allSatisfy { $0.allSatisfy { $0 } }, "no call returned dropped")
+        let seen = try scanStressFile(path, producers: producers, perProducer: perProducer, accepted: accepted.all)
+        XCTAssertEqual(seen.perProducer, Array(repeating: perProducer, count: producers))
+        XCTAssertEqual(seen.droppedReported, 0)
+        XCTAssertEqual(c.accepted, UInt64(producers * perProducer))
+        XCTAssertEqual(c.written, c.accepted)
+        XCTAssertEqual(c.dropped, 0)
+    }
+}
+
+/// Logs "p=<producer> s=<sequence>" for sequence 0..<count; returns which were accepted.
+func produce(_ core: Core, _ module: Int32, producer: Int, count: Int) -> [Bool] {
+    var accepted = [Bool](repeating: false, count: count)
+    var message = [CChar](repeating: 0, count: 32)
+    message.withUnsafeMutableBufferPointer { buffer in
+        let base = buffer.baseAddress!
+        base[0] = CChar(UInt8(ascii: "p"))
+        base[1] = CChar(UInt8(ascii: "="))
+        base[2] = CChar(UInt8(ascii: "0") + UInt8(producer))
+        base[3] = CChar(UInt8(ascii: " "))
+        base[4] = CChar(UInt8(ascii: "s"))
+        base[5] = CChar(UInt8(ascii: "="))
+        for sequence in 0..<count {
+            var digits = 0
+            var n = sequence
+            repeat { digits += 1; n /= 10 } while n > 0
+            n = sequence
+            for i in stride(from: 5 + digits, to: 5, by: -1) {
+                base[i] = CChar(UInt8(ascii: "0") + UInt8(n % 10))
+                n /= 10
+            }
+            accepted[sequence] = sluice_log(core.pointer, Int32(SLUICE_INFO), module, base, 6 + digits) == Int32(SLUICE_OK)
+        }
+    }
+    return accepted
+}
+
+struct StressScan {
+    var perProducer: [Int]
+    var droppedReported: UInt64
+}
+
+/// Reads the stress file: every line is a stress record or a drop report; each
+/// producer's sequences strictly increase and were accepted.
+func scanStressFile(_ path: String, producers: Int, perProducer: Int, accepted: [[Bool]],
+                    file: StaticString = #filePath, line: UInt = #line) throws -> StressScan {
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    var scan = StressScan(perProducer: Array(repeating: 0, count: producers), droppedReported: 0)
+    var last = Array(repeating: -1, count: producers)
+    var failures = 0
+    func fail(_ message: String) {
+        failures += 1
+        if failures <= 5 { XCTFail(message, file: file, line: line) }
+    }
+    let recordPrefix = Array("INFO stress: p=".utf8)
+    let dropPrefix = Array("WARNING sluice: dropped ".utf8)
+    data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+        let bytes = raw.bindMemory(to: UInt8.self)
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            let body = start + 28  // after the timestamp and its space
+            func has(_ prefix: [UInt8]) -> Bool {
+                guard end - body > prefix.count else { return false }
+                for i in 0..<prefix.count where bytes[body + i] != prefix[i] { return false }
+                return true
+            }
+            func number(from i: Int) -> (Int, Int) {
+                var value = 0, j = i
+                while j < end, bytes[j] >= 0x30, bytes[j] <= 0x39 { value = value * 10 + Int(bytes[j] - 0x30); j += 1 }
+                return (value, j)
+            }
+            if has(recordPrefix) {
+                let p = Int(bytes[body + recordPrefix.count]) - 0x30
+                let (sequence, _) = number(from: body + recordPrefix.count + 4)
+                if p < 0 || p >= producers || sequence >= perProducer {
+                    fail("a record that no producer logged: line at byte \(start)")
+                } else {
+                    if sequence <= last[p] { fail("producer \(p): sequence \(sequence) after \(last[p])") }
+                    if !accepted[p][sequence] { fail("producer \(p): sequence \(sequence) was dropped yet written") }
+                    last[p] = sequence
+                    scan.perProducer[p] += 1
+                }
+            } else if has(dropPrefix) {
+                scan.droppedReported += UInt64(number(from: body + dropPrefix.count).0)
+            } else {
+                fail("unexpected line: \(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))")
+            }
+            start = end + 1
+        }
+    }
+    return scan
+}

@@ -1,0 +1,102 @@
+import CSluice
+import Foundation
+import XCTest
+
+/// Modules, levels, reserve/commit, and what the counters say about them.
+final class RecordTests: XCTestCase {
+    func testModulesKeepTheirIdAndNameAndRefuseBadNames() throws {
+        let core = try openCore(path: temporaryLogPath(self))
+        defer { sluice_free(core.pointer) }
+        XCTAssertEqual(sluice_module(core.pointer, "sluice"), 0, "the core's own module")
+        let a = sluice_module(core.pointer, "alpha")
+        XCTAssertGreaterThan(a, 0)
+        XCTAssertEqual(sluice_module(core.pointer, "alpha"), a)
+        XCTAssertNotEqual(sluice_module(core.pointer, "beta"), a)
+        XCTAssertEqual(String(cString: sluice_module_name(core.pointer, a)), "alpha")
+        XCTAssertNil(sluice_module_name(core.pointer, 999))
+        XCTAssertEqual(sluice_module(core.pointer, ""), Int32(SLUICE_INVALID))
+        XCTAssertEqual(sluice_module(core.pointer, nil), Int32(SLUICE_INVALID))
+        XCTAssertEqual(sluice_module(core.pointer, String(repeating: "m", count: 128)), Int32(SLUICE_INVALID))
+        XCTAssertGreaterThan(sluice_module(core.pointer, String(repeating: "m", count: 127)), 0)
+    }
+
+    func testTheModuleTableHasAFixedSize() throws {
+        let core = try openCore(path: temporaryLogPath(self))
+        defer { sluice_free(core.pointer) }
+        let max = Int(SLUICE_MODULES_MAX)
+        for i in 1..<max { XCTAssertEqual(sluice_module(core.pointer, "m\(i)"), Int32(i)) }
+        XCTAssertEqual(sluice_module(core.pointer, "one-too-many"), Int32(SLUICE_INVALID))
+        XCTAssertEqual(sluice_module(core.pointer, "m7"), 7, "existing names still resolve")
+    }
+
+    func testEveryLevelIsRenderedByNameAndBadArgumentsAreRefusedUncounted() throws {
+        let path = temporaryLogPath(self)
+        let core = try openCore(path: path)
+        let module = sluice_module(core.pointer, "levels")
+        for level in Int32(SLUICE_TRACE)...Int32(SLUICE_CRITICAL) { log(core, module, "level \(level)", level: level) }
+        XCTAssertEqual(log(core, module, "x", level: 7), Int32(SLUICE_INVALID))
+        XCTAssertEqual(log(core, module, "x", level: -1), Int32(SLUICE_INVALID))
+        XCTAssertEqual(log(core, 999, "x"), Int32(SLUICE_INVALID))
+        XCTAssertEqual(log(core, -1, "x"), Int32(SLUICE_INVALID))
+        sluice_close(core.pointer)
+        XCTAssertEqual(counters(core).accepted, 7)
+        sluice_free(core.pointer)
+        XCTAssertEqual(readLines(path).map(\.level), ["TRACE", "DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL"])
+    }
+
+    func testAReservationFilledInPlaceIsWrittenWithTheLengthCommitted() throws {
+        let path = temporaryLogPath(self)
+        let core = try openCore(path: path)
+        let module = sluice_module(core.pointer, "inplace")
+        var r = sluice_reservation()
+        XCTAssertEqual(sluice_reserve(core.pointer, Int32(SLUICE_NOTICE), module, 100, &r), Int32(SLUICE_OK))
+        XCTAssertEqual(r.capacity, 100)
+        let text = Array("filled in place".utf8)
+        for (i, byte) in text.enumerated() { r.message[i] = CChar(bitPattern: byte) }
+        sluice_commit(core.pointer, &r, text.count)
+
+        let largest = sluice_max_message(core.pointer)
+        XCTAssertEqual(sluice_reserve(core.pointer, Int32(SLUICE_INFO), module, largest + 10, &r), Int32(SLUICE_OK))
+        XCTAssertEqual(r.capacity, largest, "an oversize reservation is cut to the largest message")
+        for i in 0..<largest { r.message[i] = CChar(UInt8(ascii: "z")) }
+        sluice_commit(core.pointer, &r, largest)
+        sluice_close(core.pointer)
+        let c = counters(core)
+        sluice_free(core.pointer)
+
+        let lines = readLines(path)
+        XCTAssertEqual(lines.map(\.level), ["NOTICE", "INFO"])
+        XCTAssertEqual(String(decoding: lines[0].message, as: UTF8.self), "filled in place")
+        XCTAssertEqual(String(decoding: lines[1].message, as: UTF8.self),
+                       String(repeating: "z", count: largest) + " [sluice: truncated to \(largest) of \(largest + 10) bytes]")
+        XCTAssertEqual(c.truncated, 1)
+    }
+
+    func testAFailingSinkCountsItsErrorsAndDropsAndKeepsRunning() throws {
+        let core = try openCore(path: "/dev/full")  // every write fails with ENOSPC
+        let module = sluice_module(core.pointer, "full")
+        for i in 0..<1000 { log(core, module, "record \(i)") }
+        XCTAssertEqual(sluice_flush(core.pointer, -1), Int32(SLUICE_OK), "flush completes: the records are counted as dropped")
+        for i in 0..<1000 { log(core, module, "more \(i)") }
+        sluice_close(core.pointer)
+        let c = counters(core)
+        sluice_free(core.pointer)
+        XCTAssertEqual(c.accepted, 2000)
+        XCTAssertEqual(c.written, 0)
+        XCTAssertEqual(c.dropped, 2000)
+        XCTAssertGreaterThan(c.write_errors, 0)
+    }
+
+    func testTheHighWaterMarkAndDepthFollowTheLoad() throws {
+        let core = try openCore(path: temporaryLogPath(self), ringBytes: 1 << 20, overflow: Int32(SLUICE_OVERFLOW_BLOCK))
+        let module = sluice_module(core.pointer, "depth")
+        for i in 0..<20000 { log(core, module, "record \(i) with some words to take room") }
+        XCTAssertEqual(sluice_flush(core.pointer, -1), Int32(SLUICE_OK))
+        let c = counters(core)
+        sluice_free(core.pointer)
+        XCTAssertEqual(c.depth_bytes, 0)
+        XCTAssertGreaterThan(c.high_water_bytes, 0)
+        XCTAssertLessThanOrEqual(c.high_water_bytes, c.ring_bytes)
+        XCTAssertGreaterThan(c.bytes_written, 20000 * 60)
+    }
+}

@@ -1,0 +1,147 @@
+import CSluice
+import Foundation
+import XCTest
+
+/// A core pointer that test threads may share: the C core is thread-safe.
+struct Core: @unchecked Sendable {
+    let pointer: OpaquePointer
+}
+
+/// A fresh path under the temporary directory, removed when the test ends.
+func temporaryLogPath(_ test: XCTestCase, _ name: String = #function) -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-tests-\(getpid())")
+    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent(name.filter { $0.isLetter || $0.isNumber } + "-\(UInt32.random(in: 0...UInt32.max)).log").path
+    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+    return path
+}
+
+/// Opens a core or fails the test with the core's own message.
+func openCore(path: String?, ringBytes: Int = 65536, overflow: Int32 = Int32(SLUICE_OVERFLOW_DROP),
+              file: StaticString = #filePath, line: UInt = #line) throws -> Core {
+    var options = sluice_options()
+    sluice_options_init(&options)
+    options.ring_bytes = ringBytes
+    options.overflow = overflow
+    var error = [CChar](repeating: 0, count: 512)
+    let pointer: OpaquePointer? = path.map { path -> OpaquePointer? in path.withCString { options.path = $0; return sluice_open(&options, &error, error.count) } }
+        ?? sluice_open(&options, &error, error.count)
+    guard let pointer else {
+        XCTFail("sluice_open failed: \(cString(error))", file: file, line: line)
+        throw XCTSkip("no core")
+    }
+    return Core(pointer: pointer)
+}
+
+func cString(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+func counters(_ core: Core) -> sluice_counters {
+    var c = sluice_counters()
+    sluice_counters_read(core.pointer, &c)
+    return c
+}
+
+/// Logs bytes as one record; returns sluice_log's result.
+@discardableResult
+func log(_ core: Core, _ module: Int32, _ bytes: [UInt8], level: Int32 = Int32(SLUICE_INFO)) -> Int32 {
+    bytes.withUnsafeBufferPointer { b in
+        b.withMemoryRebound(to: CChar.self) { sluice_log(core.pointer, level, module, $0.baseAddress, $0.count) }
+    }
+}
+
+@discardableResult
+func log(_ core: Core, _ module: Int32, _ text: String, level: Int32 = Int32(SLUICE_INFO)) -> Int32 {
+    log(core, module, Array(text.utf8), level: level)
+}
+
+/// Runs body(index) on `count` new threads, released together, and waits for all.
+func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let start = DispatchSemaphore(value: 0)
+    let done = DispatchGroup()
+    for index in 0..<count {
+        done.enter()
+        let thread = Thread {
+            start.wait()
+            body(index)
+            done.leave()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+    for _ in 0..<count { start.signal() }
+    done.wait()
+}
+
+/// Per-thread results: thread i writes slot i only; read after the threads are joined.
+/// Slots are separate memory locations (not elements of one Swift array, whose
+/// every write is an access to the whole array).
+final class Slots<Value>: @unchecked Sendable {
+    private let values: UnsafeMutableBufferPointer<Value>
+    init(_ count: Int, _ initial: Value) {
+        values = .allocate(capacity: count)
+        values.initialize(repeating: initial)
+    }
+    deinit {
+        values.deinitialize()
+        values.deallocate()
+    }
+    subscript(index: Int) -> Value {
+        get { values[index] }
+        set { values[index] = newValue }
+    }
+    var all: [Value] { Array(values) }
+}
+
+/// One rendered line, as byte ranges into the file's contents.
+struct Line {
+    var level: String
+    var module: String
+    var message: ArraySlice<UInt8>
+}
+
+/// The file's lines; fails the test on a line that does not have the rendered shape.
+func readLines(_ path: String, file: StaticString = #filePath, line: UInt = #line) -> [Line] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        XCTFail("cannot read \(path)", file: file, line: line)
+        return []
+    }
+    let bytes = [UInt8](data)
+    var lines: [Line] = []
+    var start = 0
+    while start < bytes.count {
+        guard let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else {
+            XCTFail("the file ends without a newline", file: file, line: line)
+            break
+        }
+        if let parsed = parseLine(bytes[start..<end]) {
+            lines.append(parsed)
+        } else {
+            XCTFail("not a Sluice line: \(String(decoding: bytes[start..<end], as: UTF8.self))", file: file, line: line)
+        }
+        start = end + 1
+    }
+    return lines
+}
+
+/// "2026-11-29T04:08:43.123456Z LEVEL module: message"
+func parseLine(_ text: ArraySlice<UInt8>) -> Line? {
+    let base = text.startIndex
+    guard text.count >= 28, text[base + 10] == UInt8(ascii: "T"), text[base + 26] == UInt8(ascii: "Z"),
+          text[base + 27] == UInt8(ascii: " ") else { return nil }
+    let afterTime = text[(base + 28)...]
+    guard let space = afterTime.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+    let rest = text[(space + 1)...]
+    guard let colon = rest.firstIndex(of: UInt8(ascii: ":")), colon + 1 < text.endIndex,
+          text[colon + 1] == UInt8(ascii: " ") else { return nil }
+    return Line(
+        level: String(decoding: afterTime[..<space], as: UTF8.self),
+        module: String(decoding: rest[..<colon], as: UTF8.self),
+        message: text[(colon + 2)...])
+}
+
+/// The test's own count of a records-per-producer setting, smaller under ThreadSanitizer.
+func stressRecords(default value: Int) -> Int {
+    ProcessInfo.processInfo.environment["SLUICE_STRESS_RECORDS"].flatMap(Int.init) ?? value
+}
