@@ -1,0 +1,39 @@
+# Sluice: `make demo` runs the main job, `make test` runs every test.
+# Both install liburcu-dev first when pkg-config cannot find liburcu-memb.
+
+SWIFT ?= swift
+# Records per producer in the stress tests under ThreadSanitizer (slower by ~10x).
+TSAN_STRESS_RECORDS ?= 20000
+CORE_BENCH := .build-bench/core_bench
+
+.PHONY: deps build demo test test-tsan bench-core clean
+
+deps:
+	@scripts/ensure-liburcu.sh
+
+build: deps
+	$(SWIFT) build
+
+demo: deps
+	$(SWIFT) run -c release sluice demo
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(MAKE) test-tsan
+
+# The core's concurrency tests, under ThreadSanitizer, in a build folder of their own.
+test-tsan: deps
+	SLUICE_STRESS_RECORDS=$(TSAN_STRESS_RECORDS) $(SWIFT) test --sanitize=thread --scratch-path .build-tsan \
+		--filter 'CSluiceTests\.(ExactlyOnceTests|CloseTests|FlushTests)'
+
+# The C core alone: throughput and call latency (see Benchmarks/core/core_bench.c).
+bench-core: deps
+	mkdir -p .build-bench
+	$(CC) -O2 -std=gnu11 -D_GNU_SOURCE -ICSources/CSluice/include -ICSources/CSluice \
+		Benchmarks/core/core_bench.c CSources/CSluice/*.c -o $(CORE_BENCH) \
+		$$(pkg-config --libs liburcu-memb) -lpthread -lm
+	$(CORE_BENCH)
+
+clean:
+	rm -rf .build .build-tsan .build-bench sluice-demo.log
