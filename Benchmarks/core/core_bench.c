@@ -1,0 +1,237 @@
+/*
+ * core_bench — the C core alone, through its public API.
+ *
+ *   throughput: N producers log 64-byte messages to a file under /tmp with
+ *               the block policy; records/s from the first call until
+ *               sluice_flush returns.
+ *   latency:    one producer logs bursts of 100 calls with a pause of at least
+ *               20 µs between bursts (so the writer keeps up); each call is
+ *               timed with a CLOCK_MONOTONIC pair; p50/p99/p99.9/max, and the
+ *               median cost of an empty clock pair, which every sample includes.
+ *
+ * Usage: core_bench [--records N] [--bursts N] [--reps N] [--path FILE]
+ * (--path /dev/null measures the core without the file system's cost.)
+ */
+#include <pthread.h>
+#include <sluice.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *values, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && values[j - 1] > values[j]; j--) {
+            double t = values[j];
+            values[j] = values[j - 1];
+            values[j - 1] = t;
+        }
+    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+/* 64 bytes; the id digits change per call. */
+static const char message_template[] = "request id=0000000000 op=GET status=200 latency_us=1234.5 ok....";
+_Static_assert(sizeof message_template - 1 == 64, "the message is 64 bytes");
+
+static void put_id(char *message, uint64_t id)
+{
+    for (int i = 20; i >= 11; i--, id /= 10)
+        message[i] = (char)('0' + id % 10);
+}
+
+/* Removes a regular file left by an earlier run; leaves devices alone. */
+static void remove_file(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        unlink(path);
+}
+
+static sluice_core *open_core(const char *path, int overflow)
+{
+    remove_file(path);
+    sluice_options options;
+    sluice_options_init(&options);
+    options.path = path;
+    options.overflow = overflow;
+    char error[256];
+    sluice_core *core = sluice_open(&options, error, sizeof error);
+    if (core == NULL) {
+        fprintf(stderr, "%s\n", error);
+        exit(1);
+    }
+    return core;
+}
+
+struct producer {
+    sluice_core *core;
+    int module;
+    uint64_t records;
+    pthread_barrier_t *start;
+};
+
+static void *produce(void *arg)
+{
+    struct producer *p = arg;
+    char message[65];
+    memcpy(message, message_template, sizeof message);
+    pthread_barrier_wait(p->start);
+    for (uint64_t i = 0; i < p->records; i++) {
+        put_id(message, i);
+        sluice_log(p->core, SLUICE_INFO, p->module, message, 64);
+    }
+    return NULL;
+}
+
+/* Records/s for threads producers logging records in all. */
+static double throughput(const char *path, int threads, uint64_t records, uint64_t *dropped)
+{
+    sluice_core *core = open_core(path, SLUICE_OVERFLOW_BLOCK);
+    int module = sluice_module(core, "bench");
+    sluice_flush(core, -1); /* the writer is up and calibrated before the clock starts */
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
+    pthread_t tids[64];
+    struct producer producers[64];
+    for (int t = 0; t < threads; t++) {
+        producers[t] = (struct producer){core, module, records / (uint64_t)threads, &start};
+        pthread_create(&tids[t], NULL, produce, &producers[t]);
+    }
+    pthread_barrier_wait(&start);
+    uint64_t begin = now_ns();
+    for (int t = 0; t < threads; t++)
+        pthread_join(tids[t], NULL);
+    sluice_flush(core, -1);
+    uint64_t elapsed = now_ns() - begin;
+    sluice_counters counters;
+    sluice_counters_read(core, &counters);
+    *dropped = counters.dropped;
+    sluice_free(core);
+    pthread_barrier_destroy(&start);
+    remove_file(path);
+    return (double)counters.written / ((double)elapsed / 1e9);
+}
+
+struct latency {
+    uint64_t p50, p99, p999, max, clock_pair;
+};
+
+static struct latency latency(const char *path, int bursts)
+{
+    enum { BURST = 100, PAUSE_NS = 20000 };
+    sluice_core *core = open_core(path, SLUICE_OVERFLOW_DROP);
+    int module = sluice_module(core, "bench");
+    sluice_flush(core, -1);
+    size_t n = (size_t)bursts * BURST;
+    uint64_t *samples = malloc(n * sizeof *samples);
+    memset(samples, 0, n * sizeof *samples); /* touched before timing */
+    char message[65];
+    memcpy(message, message_template, sizeof message);
+    struct timespec a, b;
+    for (size_t i = 0; i < n; i++) { /* the cost of the clock pair alone */
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        samples[i] = (uint64_t)((b.tv_sec - a.tv_sec) * 1000000000 + (b.tv_nsec - a.tv_nsec));
+    }
+    qsort(samples, n, sizeof *samples, compare_u64);
+    struct latency result = {.clock_pair = samples[n / 2]};
+    size_t k = 0;
+    for (int burst = 0; burst < bursts; burst++) {
+        for (int j = 0; j < BURST; j++, k++) {
+            put_id(message, k);
+            clock_gettime(CLOCK_MONOTONIC, &a);
+            sluice_log(core, SLUICE_INFO, module, message, 64);
+            clock_gettime(CLOCK_MONOTONIC, &b);
+            samples[k] = (uint64_t)((b.tv_sec - a.tv_sec) * 1000000000 + (b.tv_nsec - a.tv_nsec));
+        }
+        uint64_t until = now_ns() + PAUSE_NS;
+        while (now_ns() < until)
+            ;
+    }
+    sluice_counters counters;
+    sluice_flush(core, -1);
+    sluice_counters_read(core, &counters);
+    if (counters.dropped != 0)
+        fprintf(stderr, "core_bench: latency run dropped %llu records\n", (unsigned long long)counters.dropped);
+    sluice_free(core);
+    remove_file(path);
+    qsort(samples, n, sizeof *samples, compare_u64);
+    result.p50 = samples[n / 2];
+    result.p99 = samples[n * 99 / 100];
+    result.p999 = samples[n * 999 / 1000];
+    result.max = samples[n - 1];
+    free(samples);
+    return result;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t records = 10000000;
+    int bursts = 20000, reps = 3;
+    char path[4096];
+    snprintf(path, sizeof path, "/tmp/sluice-core-bench-%d.log", (int)getpid());
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--records") == 0)
+            records = strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--bursts") == 0)
+            bursts = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--reps") == 0)
+            reps = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--path") == 0)
+            snprintf(path, sizeof path, "%s", argv[i + 1]);
+        else {
+            fprintf(stderr, "core_bench: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (reps < 1 || reps > 64 || bursts < 1 || records < 4) {
+        fprintf(stderr, "core_bench: --reps must be 1..64, --bursts and --records positive\n");
+        return 2;
+    }
+    printf("core_bench: %llu records of 64 bytes, block policy, to %s; %d reps, medians [min-max]\n",
+           (unsigned long long)records, path, reps);
+    int thread_counts[] = {1, 4};
+    for (int c = 0; c < 2; c++) {
+        double rates[64], lo = 1e300, hi = 0;
+        uint64_t dropped_total = 0;
+        for (int r = 0; r < reps; r++) {
+            uint64_t dropped;
+            rates[r] = throughput(path, thread_counts[c], records, &dropped);
+            dropped_total += dropped;
+            lo = rates[r] < lo ? rates[r] : lo;
+            hi = rates[r] > hi ? rates[r] : hi;
+        }
+        printf("throughput %d producer%s: %6.2f M records/s [%.2f-%.2f], dropped %llu\n", thread_counts[c],
+               thread_counts[c] > 1 ? "s" : " ", median(rates, reps) / 1e6, lo / 1e6, hi / 1e6,
+               (unsigned long long)dropped_total);
+    }
+    double p50[64], p99[64], p999[64], mx[64], pair[64];
+    for (int r = 0; r < reps; r++) {
+        struct latency l = latency(path, bursts);
+        p50[r] = (double)l.p50;
+        p99[r] = (double)l.p99;
+        p999[r] = (double)l.p999;
+        mx[r] = (double)l.max;
+        pair[r] = (double)l.clock_pair;
+    }
+    printf("latency (%d bursts of 100, clock pair included): p50 %.0f ns, p99 %.0f ns, p99.9 %.0f ns, max %.0f ns; "
+           "clock pair alone %.0f ns\n",
+           bursts, median(p50, reps), median(p99, reps), median(p999, reps), median(mx, reps), median(pair, reps));
+    return 0;
+}
