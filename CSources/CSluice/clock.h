@@ -32,6 +32,13 @@ static inline uint64_t clock_ticks(void)
     return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
 
+static inline int64_t clock_monotonic_ns(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
 /* Ticks -> UTC ns since the epoch. Owned by one thread (the writer). */
 struct clock_converter {
     uint64_t first_ticks;     /* calibration baseline */

@@ -59,7 +59,7 @@ static void release_resources(sluice_core *core)
     ring_destroy(&core->ring);
     modules_destroy(&core->modules);
     free(core->writer.out.data);
-    free(core->writer.line_ends);
+    free(core->writer.lines);
     free(core);
 }
 
@@ -107,8 +107,8 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     }
     size_t buffer = writer_buffer_bytes(core->ring.max_message);
     core->writer.out = (struct out_buffer){.data = malloc(buffer), .capacity = buffer};
-    core->writer.line_ends = malloc(writer_buffer_lines(buffer) * sizeof *core->writer.line_ends);
-    if (modules_init(&core->modules) != 0 || core->writer.out.data == NULL || core->writer.line_ends == NULL) {
+    core->writer.lines = malloc(writer_buffer_lines(buffer) * sizeof *core->writer.lines);
+    if (modules_init(&core->modules) != 0 || core->writer.out.data == NULL || core->writer.lines == NULL) {
         if (error != NULL)
             snprintf(error, error_size, "sluice: out of memory opening a core");
         release_resources(core);
@@ -134,13 +134,6 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     return core;
 }
 
-static int64_t monotonic_ns(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
 int sluice_flush(sluice_core *core, int timeout_ms)
 {
     /* Every record accepted before this call lies below head: its cas came first. */
@@ -149,11 +142,11 @@ int sluice_flush(sluice_core *core, int timeout_ms)
         return SLUICE_OK;
     add_relaxed(&core->producers.flushes, 1);
     doorbell_kick(&core->bell);
-    int64_t deadline = monotonic_ns() + (int64_t)timeout_ms * 1000000;
+    int64_t deadline = clock_monotonic_ns() + (int64_t)timeout_ms * 1000000;
     for (;;) {
         int32_t seen = event_prepare(&core->written);
         bool done = load_acquire(&core->counters.written_position) >= target || load_acquire(&core->writer_done);
-        int64_t left = timeout_ms < 0 ? -1 : deadline - monotonic_ns();
+        int64_t left = timeout_ms < 0 ? -1 : deadline - clock_monotonic_ns();
         bool expired = !done && timeout_ms >= 0 && left <= 0;
         if (!done && !expired)
             event_wait(&core->written, seen, left);

@@ -138,6 +138,12 @@ int modules_init(struct modules *modules);
 void modules_destroy(struct modules *modules);
 int modules_register(struct modules *modules, const char *name);
 
+/* A line in the writer's buffer: a record, or a drop report for `reports` records. */
+struct line {
+    uint32_t end;     /* offset just after its newline */
+    uint64_t reports; /* 0 for a record */
+};
+
 /* Writer-private state. */
 struct writer {
     uint64_t position;         /* the next record to render */
@@ -145,8 +151,8 @@ struct writer {
     uint64_t reported_full;    /* dropped_full already reported in the stream */
     uint64_t pending_sink_drops; /* sink drops not yet reported in the stream */
     struct out_buffer out;
-    uint32_t *line_ends;       /* where each record's line ends in out */
-    uint32_t lines;            /* records in out */
+    struct line *lines;        /* each line in out, so a failed write knows what it lost */
+    uint32_t line_count;
     struct clock_converter clock;
     struct timestamp_cache timestamps;
     bool torn_line;            /* a failed write may have left half a line */

@@ -25,13 +25,6 @@ size_t writer_buffer_bytes(uint32_t max_message)
     return BATCH_BYTES + render_line_bound(max_message, SLUICE_MODULE_NAME_MAX);
 }
 
-static int64_t monotonic_ns(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
 /* Lets producers reuse everything before the writer's position. */
 static void release(sluice_core *core)
 {
@@ -58,21 +51,52 @@ static void ensure_room(sluice_core *core, size_t bound)
     }
 }
 
+static void add_line(struct writer *w, uint64_t reports)
+{
+    w->lines[w->line_count++] = (struct line){.end = (uint32_t)w->out.length, .reports = reports};
+}
+
 /* One "dropped N records" line for drops not yet reported, if any. */
 static void report_drops(sluice_core *core)
 {
     struct writer *w = &core->writer;
-    uint64_t full = load_relaxed(&core->producers.dropped_full);
-    uint64_t count = full - w->reported_full + w->pending_sink_drops;
-    if (count == 0)
+    if (load_relaxed(&core->producers.dropped_full) == w->reported_full && w->pending_sink_drops == 0)
         return;
     char text[64];
+    const struct module *own = &core->modules.entries[0];
+    ensure_room(core, render_line_bound(sizeof text, own->length)); /* may itself owe more */
+    uint64_t full = load_relaxed(&core->producers.dropped_full);
+    uint64_t count = full - w->reported_full + w->pending_sink_drops;
     int length = snprintf(text, sizeof text, "dropped %llu records", (unsigned long long)count);
-    ensure_room(core, render_line_bound((size_t)length, 6));
-    render_line(&w->out, &w->timestamps, clock_to_ns(&w->clock, clock_ticks()), SLUICE_WARNING, "sluice", 6,
-                text, (size_t)length, 0);
+    render_line(&w->out, &w->timestamps, clock_to_ns(&w->clock, clock_ticks()), SLUICE_WARNING, own->name,
+                own->length, text, (size_t)length, 0);
+    add_line(w, count);
     w->reported_full = full;
     w->pending_sink_drops = 0;
+}
+
+/* A write stopped after done bytes: the records past it are dropped, and the
+ * drop reports past it are owed again, to be written once the sink works. */
+static uint64_t account_failed_write(sluice_core *core, size_t done, int error)
+{
+    struct writer *w = &core->writer;
+    uint64_t lost = 0;
+    for (uint32_t i = w->line_count; i > 0 && w->lines[i - 1].end > done; i--) {
+        if (w->lines[i - 1].reports == 0)
+            lost++;
+        else
+            w->pending_sink_drops += w->lines[i - 1].reports;
+    }
+    w->pending_sink_drops += lost;
+    store_relaxed(&core->counters.write_errors, core->counters.write_errors + 1);
+    store_relaxed(&core->counters.dropped_by_sink, core->counters.dropped_by_sink + lost);
+    if (done > 0)
+        w->torn_line = w->out.data[done - 1] != '\n';
+    if (w->failed_writes++ == 0)
+        dprintf(STDERR_FILENO,
+                "sluice: cannot write to '%s': %s; records are dropped and counted until it works again\n",
+                core->sink.name, strerror(error));
+    return lost;
 }
 
 /* Hands the buffer to the sink and publishes what is now written. */
@@ -82,23 +106,15 @@ static void write_out(sluice_core *core)
     struct writer_counters *counters = &core->counters;
     struct out_buffer *out = &w->out;
     if (out->length > 0) {
+        /* After a write that stopped mid-line, start the next one on a line of its own. */
         if (w->torn_line && sink_write(&core->sink, "\n", 1) == 1)
             w->torn_line = false;
-        size_t done = sink_write(&core->sink, out->data, out->length);
-        uint32_t lines_done = w->lines;
+        size_t done = w->torn_line ? 0 : sink_write(&core->sink, out->data, out->length);
+        uint64_t records = 0;
+        for (uint32_t i = 0; i < w->line_count; i++)
+            records += w->lines[i].reports == 0;
         if (done < out->length) {
-            int error = errno;
-            while (lines_done > 0 && w->line_ends[lines_done - 1] > done)
-                lines_done--;
-            uint64_t lost = w->lines - lines_done;
-            store_relaxed(&counters->write_errors, counters->write_errors + 1);
-            store_relaxed(&counters->dropped_by_sink, counters->dropped_by_sink + lost);
-            w->pending_sink_drops += lost;
-            w->torn_line = done > 0 && out->data[done - 1] != '\n';
-            if (w->failed_writes++ == 0)
-                dprintf(STDERR_FILENO,
-                        "sluice: cannot write to '%s': %s; records are dropped and counted until it works again\n",
-                        core->sink.name, strerror(error));
+            records -= account_failed_write(core, done, errno);
         } else {
             if (w->failed_writes > 0)
                 dprintf(STDERR_FILENO, "sluice: writing to '%s' works again after %llu failed writes\n",
@@ -106,10 +122,10 @@ static void write_out(sluice_core *core)
             w->failed_writes = 0;
             store_relaxed(&counters->batches, counters->batches + 1);
         }
-        store_relaxed(&counters->written, counters->written + lines_done);
+        store_relaxed(&counters->written, counters->written + records);
         store_relaxed(&counters->bytes_written, counters->bytes_written + done);
         out->length = 0;
-        w->lines = 0;
+        w->line_count = 0;
     }
     if (load_relaxed(&counters->written_position) != w->position) {
         store_release(&counters->written_position, w->position);
@@ -129,7 +145,7 @@ static void render_record(sluice_core *core, const struct record *r)
     }
     render_line(&w->out, &w->timestamps, clock_to_ns(&w->clock, r->ticks), r->level, module->name,
                 module->length, message, r->length, truncated_from);
-    w->line_ends[w->lines++] = (uint32_t)w->out.length;
+    add_line(w, 0);
 }
 
 /* Renders every committed record from the writer's position on; returns how many. */
@@ -207,7 +223,7 @@ void *writer_main(void *arg)
         uint64_t end = load_relaxed(&core->ring.head) & ~HEAD_SEALED;
         if (w->position == end)
             break;
-        int64_t now = monotonic_ns();
+        int64_t now = clock_monotonic_ns();
         if (stalled_since == 0) {
             stalled_since = now;
         } else if (now - stalled_since > STRAGGLER_PATIENCE_NS) {
