@@ -85,4 +85,20 @@ final class CloseTests: XCTestCase {
         XCTAssertEqual(UInt64(ok), c.written)
         XCTAssertEqual(c.written + c.dropped, c.accepted)
     }
+
+    func testCloseGivesUpOnAReservationThatIsNeverCommitted() throws {
+        let path = temporaryLogPath(self)
+        let core = try openCore(path: path)
+        let module = sluice_module(core.pointer, "straggler")
+        log(core, module, "before")
+        var forgotten = sluice_reservation()
+        XCTAssertEqual(sluice_reserve(core.pointer, Int32(SLUICE_INFO), module, 10, &forgotten), Int32(SLUICE_OK))
+        log(core, module, "after")
+        XCTAssertEqual(sluice_flush(core.pointer, 100), Int32(SLUICE_TIMEOUT), "the writer waits for the reservation")
+        sluice_close(core.pointer)  // returns: the writer gives up after its patience
+        let c = counters(core)
+        sluice_free(core.pointer)
+        XCTAssertEqual(c.written, 1)
+        XCTAssertEqual(readLines(path).map { String(decoding: $0.message, as: UTF8.self) }, ["before"])
+    }
 }

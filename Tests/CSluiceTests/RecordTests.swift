@@ -87,6 +87,51 @@ final class RecordTests: XCTestCase {
         XCTAssertGreaterThan(c.write_errors, 0)
     }
 
+    func testASinkThatFailsAndRecoversIsCountedReportedInTheStreamAndResumed() throws {
+        let path = temporaryLogPath(self)
+        var limit = rlimit()
+        XCTAssertEqual(getrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit), 0)
+        let original = limit
+        limit.rlim_cur = 64 << 10  // writes past 64 KiB fail with EFBIG (the writer blocks SIGXFSZ)
+        XCTAssertEqual(setrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit), 0)
+        var restored = false
+        func restore() {
+            if !restored { var o = original; setrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &o); restored = true }
+        }
+        defer { restore() }
+
+        let core = try openCore(path: path, ringBytes: 1 << 20, overflow: Int32(SLUICE_OVERFLOW_BLOCK))
+        let module = sluice_module(core.pointer, "fsize")
+        let padding = String(repeating: ".", count: 80)
+        for i in 0..<2000 { log(core, module, "failing \(i) \(padding)") }  // ~240 KB
+        XCTAssertEqual(sluice_flush(core.pointer, -1), Int32(SLUICE_OK))
+        let failing = counters(core)
+        XCTAssertGreaterThan(failing.write_errors, 0)
+        XCTAssertGreaterThan(failing.dropped, 0)
+        XCTAssertGreaterThan(failing.written, 0)
+        XCTAssertEqual(failing.written + failing.dropped, failing.accepted)
+
+        restore()
+        for i in 0..<100 { log(core, module, "recovered \(i)") }
+        sluice_close(core.pointer)
+        let c = counters(core)
+        sluice_free(core.pointer)
+        XCTAssertEqual(c.written, failing.written + 100)
+        XCTAssertEqual(c.written + c.dropped, c.accepted)
+
+        let raw = try XCTUnwrap(FileManager.default.contents(atPath: path))
+        let texts = raw.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast()
+        let parsed = texts.compactMap { parseLine(ArraySlice($0)) }
+        XCTAssertLessThanOrEqual(texts.count - parsed.count, 1, "at most the line cut by the failing write is broken")
+        let reported = parsed.filter { $0.module == "sluice" }.map { line -> UInt64 in
+            let words = String(decoding: line.message, as: UTF8.self).split(separator: " ")
+            return UInt64(words[1]) ?? 0
+        }
+        XCTAssertEqual(reported.reduce(0, +), c.dropped, "the gap is reported in the stream once it works again")
+        let recovered = parsed.filter { $0.module == "fsize" && $0.message.starts(with: Array("recovered".utf8)) }
+        XCTAssertEqual(recovered.count, 100)
+    }
+
     func testTheHighWaterMarkAndDepthFollowTheLoad() throws {
         let core = try openCore(path: temporaryLogPath(self), ringBytes: 1 << 20, overflow: Int32(SLUICE_OVERFLOW_BLOCK))
         let module = sluice_module(core.pointer, "depth")

@@ -16,20 +16,22 @@ func temporaryLogPath(_ test: XCTestCase, _ name: String = #function) -> String 
     return path
 }
 
-/// Opens a core or fails the test with the core's own message.
-func openCore(path: String?, ringBytes: Int = 65536, overflow: Int32 = Int32(SLUICE_OVERFLOW_DROP),
-              file: StaticString = #filePath, line: UInt = #line) throws -> Core {
+/// Why sluice_open refused, in its own words.
+struct OpenFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Opens a core, or throws the core's message (a thrown error fails the test).
+func openCore(path: String?, ringBytes: Int = 65536, overflow: Int32 = Int32(SLUICE_OVERFLOW_DROP)) throws(OpenFailure) -> Core {
     var options = sluice_options()
     sluice_options_init(&options)
     options.ring_bytes = ringBytes
     options.overflow = overflow
     var error = [CChar](repeating: 0, count: 512)
-    let pointer: OpaquePointer? = path.map { path -> OpaquePointer? in path.withCString { options.path = $0; return sluice_open(&options, &error, error.count) } }
-        ?? sluice_open(&options, &error, error.count)
-    guard let pointer else {
-        XCTFail("sluice_open failed: \(cString(error))", file: file, line: line)
-        throw XCTSkip("no core")
-    }
+    let pointer: OpaquePointer? = path.map { path -> OpaquePointer? in
+        path.withCString { options.path = $0; return sluice_open(&options, &error, error.count) }
+    } ?? sluice_open(&options, &error, error.count)
+    guard let pointer else { throw OpenFailure(description: cString(error)) }
     return Core(pointer: pointer)
 }
 
