@@ -4,6 +4,9 @@
  *   throughput: N producers log 64-byte messages to a file under /tmp with
  *               the block policy; records/s from the first call until
  *               sluice_flush returns.
+ *   ceiling:    the same bytes written by plain write() calls of 256 KiB
+ *               (no logger at all): what the file system allows, in lines/s,
+ *               measured between the logger's runs.
  *   latency:    one producer logs bursts of 100 calls with a pause of at least
  *               20 µs between bursts (so the writer keeps up); each call is
  *               timed with a CLOCK_MONOTONIC pair; p50/p99/p99.9/max, and the
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -99,8 +103,8 @@ static void *produce(void *arg)
     return NULL;
 }
 
-/* Records/s for threads producers logging records in all. */
-static double throughput(const char *path, int threads, uint64_t records, uint64_t *dropped)
+/* Records/s for threads producers logging records in all; *bytes gets what was written. */
+static double throughput(const char *path, int threads, uint64_t records, uint64_t *dropped, uint64_t *bytes)
 {
     sluice_core *core = open_core(path, SLUICE_OVERFLOW_BLOCK);
     int module = sluice_module(core, "bench");
@@ -122,10 +126,41 @@ static double throughput(const char *path, int threads, uint64_t records, uint64
     sluice_counters counters;
     sluice_counters_read(core, &counters);
     *dropped = counters.dropped;
+    *bytes = counters.bytes_written;
     sluice_free(core);
     pthread_barrier_destroy(&start);
     remove_file(path);
     return (double)counters.written / ((double)elapsed / 1e9);
+}
+
+/* Lines/s that plain write() calls reach for lines lines of line_length bytes. */
+static double ceiling(const char *path, uint64_t lines, size_t line_length)
+{
+    enum { CHUNK = 256 << 10 };
+    remove_file(path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        perror(path);
+        exit(1);
+    }
+    char *chunk = malloc(CHUNK);
+    for (size_t i = 0; i < CHUNK; i++)
+        chunk[i] = (i + 1) % line_length == 0 ? '\n' : 'x';
+    uint64_t total = lines * line_length, begin = now_ns();
+    for (uint64_t done = 0; done < total;) {
+        size_t n = total - done < CHUNK ? (size_t)(total - done) : CHUNK;
+        ssize_t w = write(fd, chunk, n);
+        if (w <= 0) {
+            perror(path);
+            exit(1);
+        }
+        done += (uint64_t)w;
+    }
+    uint64_t elapsed = now_ns() - begin;
+    close(fd);
+    free(chunk);
+    remove_file(path);
+    return (double)lines / ((double)elapsed / 1e9);
 }
 
 struct latency {
@@ -183,7 +218,7 @@ static struct latency latency(const char *path, int bursts)
 int main(int argc, char **argv)
 {
     uint64_t records = 10000000;
-    int bursts = 20000, reps = 3;
+    int bursts = 20000, reps = 5;
     char path[4096];
     snprintf(path, sizeof path, "/tmp/sluice-core-bench-%d.log", (int)getpid());
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -204,23 +239,41 @@ int main(int argc, char **argv)
         fprintf(stderr, "core_bench: --reps must be 1..64, --bursts and --records positive\n");
         return 2;
     }
-    printf("core_bench: %llu records of 64 bytes, block policy, to %s; %d reps, medians [min-max]\n",
+    printf("core_bench: %llu records of 64 bytes, block policy, to %s; %d rounds after a warm-up, medians [min-max]\n",
            (unsigned long long)records, path, reps);
-    int thread_counts[] = {1, 4};
-    for (int c = 0; c < 2; c++) {
-        double rates[64], lo = 1e300, hi = 0;
-        uint64_t dropped_total = 0;
-        for (int r = 0; r < reps; r++) {
-            uint64_t dropped;
-            rates[r] = throughput(path, thread_counts[c], records, &dropped);
-            dropped_total += dropped;
-            lo = rates[r] < lo ? rates[r] : lo;
-            hi = rates[r] > hi ? rates[r] : hi;
+    /* Rounds interleave the runs (1 producer, 4 producers, plain writes) so all
+     * see the same machine; round 0 warms the page cache up and is not counted:
+     * on a VM the first gigabyte a process writes can cost twice the next. */
+    double one[64], four[64], plain[64];
+    uint64_t dropped_total = 0;
+    for (int r = 0; r <= reps; r++) {
+        uint64_t dropped, bytes;
+        double rate1 = throughput(path, 1, records, &dropped, &bytes);
+        dropped_total += dropped;
+        double rate4 = throughput(path, 4, records, &dropped, &bytes);
+        dropped_total += dropped;
+        double ceiling_rate = ceiling(path, records, (size_t)(bytes / records));
+        if (r > 0) {
+            one[r - 1] = rate1;
+            four[r - 1] = rate4;
+            plain[r - 1] = ceiling_rate;
         }
-        printf("throughput %d producer%s: %6.2f M records/s [%.2f-%.2f], dropped %llu\n", thread_counts[c],
-               thread_counts[c] > 1 ? "s" : " ", median(rates, reps) / 1e6, lo / 1e6, hi / 1e6,
-               (unsigned long long)dropped_total);
     }
+    struct { const char *name; double *rates; } rows[] = {
+        {"throughput, 1 producer ", one},
+        {"throughput, 4 producers", four},
+        {"plain write() ceiling  ", plain},
+    };
+    for (int i = 0; i < 3; i++) {
+        double lo = 1e300, hi = 0;
+        for (int r = 0; r < reps; r++) {
+            lo = rows[i].rates[r] < lo ? rows[i].rates[r] : lo;
+            hi = rows[i].rates[r] > hi ? rows[i].rates[r] : hi;
+        }
+        printf("%s: %6.2f M lines/s [%.2f-%.2f]\n", rows[i].name, median(rows[i].rates, reps) / 1e6, lo / 1e6,
+               hi / 1e6);
+    }
+    printf("dropped in all throughput runs: %llu\n", (unsigned long long)dropped_total);
     double p50[64], p99[64], p999[64], mx[64], pair[64];
     for (int r = 0; r < reps; r++) {
         struct latency l = latency(path, bursts);
