@@ -162,13 +162,19 @@ void sluice_counters_read(sluice_core *core, sluice_counters *out)
 {
     const struct writer_counters *w = &core->counters;
     const struct producer_counters *p = &core->producers;
+    /* What the writer finished, then what producers offered: a record is
+     * accepted before it is written or dropped, so a snapshot taken in this
+     * order never shows more written and dropped than accepted, nor tail past head. */
+    uint64_t tail = load_relaxed(&core->ring.tail);
+    uint64_t written = load_relaxed(&w->written);
     uint64_t dropped_by_sink = load_relaxed(&w->dropped_by_sink);
     uint64_t dropped_full = load_relaxed(&p->dropped_full);
     uint64_t dropped_after_close = load_relaxed(&p->dropped_after_close);
+    uint64_t accepted = load_relaxed(&core->ring.accepted);
     uint64_t head = load_relaxed(&core->ring.head) & ~HEAD_SEALED;
     *out = (sluice_counters){
-        .accepted = load_relaxed(&core->ring.accepted),
-        .written = load_relaxed(&w->written),
+        .accepted = accepted,
+        .written = written,
         .dropped = dropped_full + dropped_after_close + dropped_by_sink,
         .dropped_after_close = dropped_after_close,
         .truncated = load_relaxed(&p->truncated),
@@ -176,7 +182,7 @@ void sluice_counters_read(sluice_core *core, sluice_counters *out)
         .write_errors = load_relaxed(&w->write_errors),
         .batches = load_relaxed(&w->batches),
         .flushes = load_relaxed(&p->flushes),
-        .depth_bytes = head - load_relaxed(&core->ring.tail),
+        .depth_bytes = head - tail,
         .high_water_bytes = load_relaxed(&w->high_water),
         .ring_bytes = core->ring.capacity,
     };
