@@ -199,6 +199,8 @@ void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used)
 
 int sluice_log(sluice_core *core, int level, int module, const char *message, size_t length)
 {
+    if (message == NULL && length != 0)
+        return SLUICE_INVALID;
     sluice_reservation r;
     int status = sluice_reserve(core, level, module, length, &r);
     if (status != SLUICE_OK)

@@ -38,10 +38,12 @@ final class RecordTests: XCTestCase {
         XCTAssertEqual(log(core, module, "x", level: -1), Int32(SLUICE_INVALID))
         XCTAssertEqual(log(core, 999, "x"), Int32(SLUICE_INVALID))
         XCTAssertEqual(log(core, -1, "x"), Int32(SLUICE_INVALID))
+        XCTAssertEqual(sluice_log(core.pointer, Int32(SLUICE_INFO), module, nil, 5), Int32(SLUICE_INVALID))
+        XCTAssertEqual(sluice_log(core.pointer, Int32(SLUICE_INFO), module, nil, 0), Int32(SLUICE_OK), "an empty message")
         sluice_close(core.pointer)
-        XCTAssertEqual(counters(core).accepted, 7)
+        XCTAssertEqual(counters(core).accepted, 8)
         sluice_free(core.pointer)
-        XCTAssertEqual(readLines(path).map(\.level), ["TRACE", "DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL"])
+        XCTAssertEqual(readLines(path).map(\.level), ["TRACE", "DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL", "INFO"])
     }
 
     func testAReservationFilledInPlaceIsWrittenWithTheLengthCommitted() throws {

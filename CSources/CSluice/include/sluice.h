@@ -114,8 +114,9 @@ const char *sluice_module_name(sluice_core *core, int module);
  * the drop policy. The bytes may be anything: control characters are escaped
  * and invalid UTF-8 is written as \xHH when the line is rendered. A message
  * longer than the ring's largest (sluice_max_message) is cut there and the
- * line ends with a "[sluice: truncated N of M bytes]" marker.
- * Returns SLUICE_OK, SLUICE_DROPPED, or SLUICE_INVALID.
+ * line ends with a " [sluice: truncated to N of M bytes]" marker.
+ * Returns SLUICE_OK, SLUICE_DROPPED, or SLUICE_INVALID (also for a NULL
+ * message with a non-zero length).
  */
 int sluice_log(sluice_core *core, int level, int module, const char *message, size_t length);
 
@@ -140,7 +141,7 @@ int sluice_reserve(sluice_core *core, int level, int module, size_t length, slui
 /* Publishes a reserved record holding used (<= r->capacity) message bytes. */
 void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used);
 
-/* The longest message a record can carry untruncated: ring_bytes / 4 minus the record header. */
+/* The longest message a record carries whole: ring_bytes / 4 less 40 bytes of header. */
 size_t sluice_max_message(const sluice_core *core);
 
 /*
