@@ -60,6 +60,7 @@ static void release_resources(sluice_core *core)
     modules_destroy(&core->modules);
     free(core->writer.out.data);
     free(core->writer.lines);
+    free(core->sync.record);
     free(core);
 }
 
@@ -119,12 +120,14 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
         return NULL;
     }
     core->overflow = options->overflow;
+    core->synchronous = options->synchronous != 0;
     core->writer.timestamps.second = INT64_MIN;
     pthread_mutex_init(&core->close_lock, NULL);
-    int failure = start_writer(core);
+    int failure = core->synchronous ? sync_open(core) : start_writer(core);
     if (failure != 0) {
         if (error != NULL)
-            snprintf(error, error_size, "sluice: cannot start the writer thread: %s", strerror(failure));
+            snprintf(error, error_size, "sluice: cannot start %s: %s",
+                     core->synchronous ? "a synchronous core" : "the writer thread", strerror(failure));
         sink_close(&core->sink);
         pthread_mutex_destroy(&core->close_lock);
         release_resources(core);
@@ -191,7 +194,12 @@ void sluice_counters_read(sluice_core *core, sluice_counters *out)
 void sluice_close(sluice_core *core)
 {
     pthread_mutex_lock(&core->close_lock);
-    if (!core->closed) {
+    if (!core->closed && core->synchronous) {
+        sync_close(core); /* every accepted record is written already */
+        sink_close(&core->sink);
+        untrack(core);
+        core->closed = true;
+    } else if (!core->closed) {
         /* Seal head: reservations before this cas get written, later ones drop. */
         uint64_t head = load_relaxed(&core->ring.head), found;
         while ((found = cas(&core->ring.head, head, head | HEAD_SEALED)) != head)
@@ -213,5 +221,7 @@ void sluice_free(sluice_core *core)
         return;
     sluice_close(core);
     pthread_mutex_destroy(&core->close_lock);
+    if (core->synchronous)
+        pthread_mutex_destroy(&core->sync.lock);
     release_resources(core);
 }

@@ -33,11 +33,14 @@ struct record {
     uint32_t thread;  /* the producer's kernel thread id */
     uint16_t module;
     uint8_t level;
-    uint8_t flags;    /* RECORD_TRUNCATED */
+    uint8_t flags;    /* RECORD_TRUNCATED, RECORD_SEGMENTS */
 };
 _Static_assert(sizeof(struct record) == 32, "the record header is 32 bytes");
 
-enum { RECORD_TRUNCATED = 1 };
+enum {
+    RECORD_TRUNCATED = 1, /* a uint64_t original length precedes the message */
+    RECORD_SEGMENTS = 2,  /* the message is segments (sluice.h), not text */
+};
 
 /* Records never straddle the end: a producer whose record does not fit before
  * the end reserves the rest of the lap too and marks it with a padding commit
@@ -124,6 +127,9 @@ struct producer_counters {
 struct module {
     uint32_t length;
     char name[SLUICE_MODULE_NAME_MAX + 1];
+    int32_t level;             /* store_relaxed by setters, load_relaxed by loggers: a lone word, no ordering */
+    uint32_t sample_ppm;       /* likewise */
+    sluice_sampler *sampler;   /* made on first use under modules.lock; store_release, then load_acquire */
 };
 
 struct modules {
@@ -136,7 +142,7 @@ struct modules {
 
 int modules_init(struct modules *modules);
 void modules_destroy(struct modules *modules);
-int modules_register(struct modules *modules, const char *name);
+int modules_register(struct modules *modules, const char *name, int level, uint32_t sample_ppm);
 
 /* A line in the writer's buffer: a record, or a drop report for `reports` records. */
 struct line {
@@ -172,12 +178,19 @@ struct sluice_core {
                          load_acquire by the writer, which then reads the sealed head. */
 
     /* Read-only after open. */
+    bool synchronous;
     int overflow;
     struct modules modules;
     struct sink sink;
 
-    struct writer writer;
+    struct writer writer; /* the writer thread's; a synchronous core's callers', under sync.lock */
     pthread_t thread;
+
+    struct {
+        pthread_mutex_t lock;   /* held by a caller from reserve to commit */
+        bool closed;            /* under lock */
+        struct record *record;  /* the record being filled, sized for the largest message */
+    } sync;
 
     pthread_mutex_t close_lock; /* serializes close */
     bool closed;                /* under close_lock */
@@ -185,6 +198,15 @@ struct sluice_core {
 };
 
 void *writer_main(void *core);
+/* A synchronous core's writing: renders record and hands it to the sink now. */
+void writer_write_record(sluice_core *core, const struct record *record);
+
+/* Synchronous cores (sync.c). sync_open returns 0 or an errno; sync_begin locks and returns the record to fill,
+ * or NULL (unlocked) once closed; sync_end writes it and unlocks. */
+int sync_open(sluice_core *core);
+struct record *sync_begin(sluice_core *core);
+void sync_end(sluice_core *core, const struct record *record);
+void sync_close(sluice_core *core);
 /* The writer's buffer size for a ring whose largest message is max_message. */
 size_t writer_buffer_bytes(uint32_t max_message);
 /* The most lines that buffer can hold: a line is longer than 32 bytes (its timestamp alone takes 28). */

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "atomics.h"
+#include "sluice.h"
+
 static const struct {
     char text[10];
     size_t length;
@@ -52,9 +55,8 @@ static void put_timestamp(char *at, struct timestamp_cache *cache, int64_t utc_n
     at[27] = ' ';
 }
 
-void render_line(struct out_buffer *out, struct timestamp_cache *cache, int64_t utc_ns, int level,
-                 const char *module, size_t module_length, const char *message, size_t length,
-                 uint64_t truncated_from)
+void render_head(struct out_buffer *out, struct timestamp_cache *cache, int64_t utc_ns, int level,
+                 const char *module, size_t module_length)
 {
     char *at = out->data + out->length;
     put_timestamp(at, cache, utc_ns);
@@ -66,10 +68,13 @@ void render_line(struct out_buffer *out, struct timestamp_cache *cache, int64_t 
     at[0] = ':';
     at[1] = ' ';
     out->length = (size_t)(at + 2 - out->data);
-    render_escaped(out, message, length);
+}
+
+void render_end(struct out_buffer *out, size_t kept, uint64_t truncated_from)
+{
     if (truncated_from != 0)
-        out->length += (size_t)snprintf(out->data + out->length, TRUNCATION_MARKER_MAX, truncation_format,
-                                        length, (unsigned long long)truncated_from);
+        out->length += (size_t)snprintf(out->data + out->length, TRUNCATION_MARKER_MAX, truncation_format, kept,
+                                        (unsigned long long)truncated_from);
     out->data[out->length++] = '\n';
 }
 
@@ -170,4 +175,98 @@ void render_escaped(struct out_buffer *out, const char *message, size_t length)
         }
     }
     out->length = (size_t)(at - out->data);
+}
+
+static sluice_double_formatter double_formatter;
+static sluice_float_formatter float_formatter;
+
+void sluice_set_float_formatters(sluice_double_formatter format_double, sluice_float_formatter format_float)
+{
+    store_release(&double_formatter, format_double);
+    store_release(&float_formatter, format_float);
+}
+
+/* Decimal digits of value, written backwards ending at end; returns the start. */
+static char *put_decimal(char *end, uint64_t value)
+{
+    while (value >= 100) {
+        end -= 2;
+        memcpy(end, &digit_pairs[2 * (value % 100)], 2);
+        value /= 100;
+    }
+    if (value >= 10) {
+        end -= 2;
+        memcpy(end, &digit_pairs[2 * value], 2);
+    } else {
+        *--end = (char)('0' + value);
+    }
+    return end;
+}
+
+enum { VALUE_TEXT_MAX = 64 };
+
+/* The text of one value segment into text; returns its length. */
+static size_t value_text(int tag, const char *bytes, char text[VALUE_TEXT_MAX])
+{
+    char *end = text + VALUE_TEXT_MAX, *start;
+    switch (tag) {
+    case SLUICE_SEGMENT_INT: {
+        int64_t v;
+        memcpy(&v, bytes, sizeof v);
+        start = put_decimal(end, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+        if (v < 0)
+            *--start = '-';
+        memmove(text, start, (size_t)(end - start));
+        return (size_t)(end - start);
+    }
+    case SLUICE_SEGMENT_UINT: {
+        uint64_t v;
+        memcpy(&v, bytes, sizeof v);
+        start = put_decimal(end, v);
+        memmove(text, start, (size_t)(end - start));
+        return (size_t)(end - start);
+    }
+    case SLUICE_SEGMENT_DOUBLE: {
+        double v;
+        memcpy(&v, bytes, sizeof v);
+        sluice_double_formatter format = load_acquire(&double_formatter);
+        size_t n = format != NULL ? format(v, text, VALUE_TEXT_MAX)
+                                  : (size_t)snprintf(text, VALUE_TEXT_MAX, "%.17g", v);
+        return n < VALUE_TEXT_MAX ? n : VALUE_TEXT_MAX;
+    }
+    default: {
+        float v;
+        memcpy(&v, bytes, sizeof v);
+        sluice_float_formatter format = load_acquire(&float_formatter);
+        size_t n = format != NULL ? format(v, text, VALUE_TEXT_MAX)
+                                  : (size_t)snprintf(text, VALUE_TEXT_MAX, "%.9g", (double)v);
+        return n < VALUE_TEXT_MAX ? n : VALUE_TEXT_MAX;
+    }
+    }
+}
+
+void render_segments(struct out_buffer *out, const char *segments, size_t length)
+{
+    const char *p = segments, *end = segments + length;
+    while (p < end) {
+        int tag = (unsigned char)*p++;
+        size_t size = tag == SLUICE_SEGMENT_TEXT ? 4 : tag == SLUICE_SEGMENT_FLOAT ? 4 : 8;
+        if (tag < SLUICE_SEGMENT_TEXT || tag > SLUICE_SEGMENT_FLOAT || (size_t)(end - p) < size)
+            return;
+        if (tag == SLUICE_SEGMENT_TEXT) {
+            uint32_t n;
+            memcpy(&n, p, sizeof n);
+            p += sizeof n;
+            if (n > (size_t)(end - p))
+                n = (uint32_t)(end - p); /* a cut record: what is there */
+            render_escaped(out, p, n);
+            p += n;
+        } else {
+            /* At most 4 bytes of text per encoded byte, as render_line_bound assumes. */
+            char text[VALUE_TEXT_MAX];
+            size_t n = value_text(tag, p, text);
+            render_escaped(out, text, n < 4 * (1 + size) ? n : 4 * (1 + size));
+            p += size;
+        }
+    }
 }

@@ -28,13 +28,17 @@ struct timestamp_cache {
 /* The most bytes render_line can append for a message of this length. */
 size_t render_line_bound(size_t message_length, size_t module_length);
 
-/* Appends one line; the caller has checked render_line_bound against the room left.
- * truncated_from is the original message length of a truncated record, else 0. */
-void render_line(struct out_buffer *out, struct timestamp_cache *cache, int64_t utc_ns, int level,
-                 const char *module, size_t module_length, const char *message, size_t length,
-                 uint64_t truncated_from);
+/* A line is its head, a message, and its end; the caller has checked
+ * render_line_bound against the room left. */
 
-/* Appends message with the escaping above; the caller has room for 4 * length bytes. */
+/* "2026-11-29T04:08:43.123456Z LEVEL module: " */
+void render_head(struct out_buffer *out, struct timestamp_cache *cache, int64_t utc_ns, int level,
+                 const char *module, size_t module_length);
+/* The message text, escaped as above. */
 void render_escaped(struct out_buffer *out, const char *message, size_t length);
+/* A message of segments (sluice.h, "Deferred formatting"), rendered and escaped. */
+void render_segments(struct out_buffer *out, const char *segments, size_t length);
+/* The truncation marker if truncated_from (the original length) is not 0, and the newline. */
+void render_end(struct out_buffer *out, size_t kept, uint64_t truncated_from);
 
 #endif /* SLUICE_RENDER_H */

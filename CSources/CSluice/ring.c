@@ -144,7 +144,24 @@ static inline uint32_t thread_id(void)
     return cached_thread_id;
 }
 
-int sluice_reserve(sluice_core *core, int level, int module, size_t length, sluice_reservation *r)
+/* Claims room for a record: in the ring, or (synchronous cores) the one
+ * record buffer, whose lock is then held until commit. */
+static int claim(sluice_core *core, uint64_t size, uint64_t *position, struct record **record)
+{
+    if (core->synchronous) {
+        *record = sync_begin(core);
+        if (*record != NULL)
+            return SLUICE_OK;
+        add_relaxed(&core->producers.dropped_after_close, 1);
+        return SLUICE_DROPPED;
+    }
+    int status = reserve(core, size, position);
+    *record = (struct record *)(core->ring.base + (*position & (core->ring.capacity - 1)));
+    return status;
+}
+
+static int reserve_record(sluice_core *core, int level, int module, size_t length, uint8_t flags,
+                          sluice_reservation *r)
 {
     struct ring *ring = &core->ring;
     if ((unsigned)level > SLUICE_CRITICAL || module < 0 ||
@@ -153,21 +170,20 @@ int sluice_reserve(sluice_core *core, int level, int module, size_t length, slui
     add_relaxed(&ring->accepted, 1);
 
     size_t capacity = length;
-    uint8_t flags = 0;
     size_t prefix = 0;
     if (__builtin_expect(length > ring->max_message, 0)) {
         capacity = ring->max_message;
-        flags = RECORD_TRUNCATED;
+        flags |= RECORD_TRUNCATED;
         prefix = sizeof(uint64_t);
         add_relaxed(&core->producers.truncated, 1);
     }
     uint64_t size = align8(sizeof(struct record) + prefix + capacity);
-    uint64_t position;
-    int status = reserve(core, size, &position);
+    uint64_t position = 0;
+    struct record *record;
+    int status = claim(core, size, &position, &record);
     if (status != SLUICE_OK)
         return status;
 
-    struct record *record = (struct record *)(ring->base + (position & (ring->capacity - 1)));
     record->ticks = clock_ticks();
     record->size = (uint32_t)size;
     record->length = (uint32_t)capacity;
@@ -185,10 +201,19 @@ int sluice_reserve(sluice_core *core, int level, int module, size_t length, slui
     return SLUICE_OK;
 }
 
+int sluice_reserve(sluice_core *core, int level, int module, size_t length, sluice_reservation *r)
+{
+    return reserve_record(core, level, module, length, 0, r);
+}
+
 void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used)
 {
     struct record *record = r->record;
     record->length = (uint32_t)(used < r->capacity ? used : r->capacity);
+    if (core->synchronous) {
+        sync_end(core, record);
+        return;
+    }
     /* Publish, then a full fence before looking at the doorbell: either the
      * writer's re-check after announcing its sleep sees this record, or this
      * load sees the announcement (wait.h). */
@@ -197,15 +222,25 @@ void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used)
         doorbell_ring(&core->bell);
 }
 
-int sluice_log(sluice_core *core, int level, int module, const char *message, size_t length)
+static int log_bytes(sluice_core *core, int level, int module, const void *bytes, size_t length, uint8_t flags)
 {
-    if (message == NULL && length != 0)
+    if (bytes == NULL && length != 0)
         return SLUICE_INVALID;
     sluice_reservation r;
-    int status = sluice_reserve(core, level, module, length, &r);
+    int status = reserve_record(core, level, module, length, flags, &r);
     if (status != SLUICE_OK)
         return status;
-    memcpy(r.message, message, r.capacity);
+    memcpy(r.message, bytes, r.capacity);
     sluice_commit(core, &r, r.capacity);
     return SLUICE_OK;
+}
+
+int sluice_log(sluice_core *core, int level, int module, const char *message, size_t length)
+{
+    return log_bytes(core, level, module, message, length, 0);
+}
+
+int sluice_log_segments(sluice_core *core, int level, int module, const void *segments, size_t length)
+{
+    return log_bytes(core, level, module, segments, length, RECORD_SEGMENTS);
 }

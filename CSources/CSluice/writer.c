@@ -68,8 +68,10 @@ static void report_drops(sluice_core *core)
     uint64_t full = load_relaxed(&core->producers.dropped_full);
     uint64_t count = full - w->reported_full + w->pending_sink_drops;
     int length = snprintf(text, sizeof text, "dropped %llu records", (unsigned long long)count);
-    render_line(&w->out, &w->timestamps, clock_to_ns(&w->clock, clock_ticks()), SLUICE_WARNING, own->name,
-                own->length, text, (size_t)length, 0);
+    render_head(&w->out, &w->timestamps, clock_to_ns(&w->clock, clock_ticks()), SLUICE_WARNING, own->name,
+                own->length);
+    render_escaped(&w->out, text, (size_t)length);
+    render_end(&w->out, (size_t)length, 0);
     add_line(w, count);
     w->reported_full = full;
     w->pending_sink_drops = 0;
@@ -143,9 +145,21 @@ static void render_record(sluice_core *core, const struct record *r)
         memcpy(&truncated_from, message, sizeof truncated_from);
         message += sizeof truncated_from;
     }
-    render_line(&w->out, &w->timestamps, clock_to_ns(&w->clock, r->ticks), r->level, module->name,
-                module->length, message, r->length, truncated_from);
+    render_head(&w->out, &w->timestamps, clock_to_ns(&w->clock, r->ticks), r->level, module->name, module->length);
+    if (r->flags & RECORD_SEGMENTS)
+        render_segments(&w->out, message, r->length);
+    else
+        render_escaped(&w->out, message, r->length);
+    render_end(&w->out, r->length, truncated_from);
     add_line(w, 0);
+}
+
+void writer_write_record(sluice_core *core, const struct record *record)
+{
+    clock_converter_refresh(&core->writer.clock);
+    ensure_room(core, render_line_bound(record->length, core->modules.entries[record->module].length));
+    render_record(core, record);
+    write_out(core);
 }
 
 /* Renders every committed record from the writer's position on; returns how many. */

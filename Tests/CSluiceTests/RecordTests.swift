@@ -20,6 +20,33 @@ final class RecordTests: XCTestCase {
         XCTAssertGreaterThan(sluice_module(core.pointer, String(repeating: "m", count: 127)), 0)
     }
 
+    func testModuleSettingsStartAsConfiguredAndChangeAtRunTime() throws {
+        let core = try openCore(path: temporaryLogPath(self))
+        defer { sluice_free(core.pointer) }
+        let plain = sluice_module(core.pointer, "plain")
+        XCTAssertEqual(sluice_module_level(core.pointer, plain), Int32(SLUICE_TRACE))
+        XCTAssertEqual(sluice_module_sample_ppm(core.pointer, plain), SLUICE_PPM_ALL)
+        let tuned = sluice_module_configured(core.pointer, "tuned", Int32(SLUICE_WARNING), 250_000)
+        XCTAssertEqual(sluice_module_level(core.pointer, tuned), Int32(SLUICE_WARNING))
+        XCTAssertEqual(sluice_module_sample_ppm(core.pointer, tuned), 250_000)
+        XCTAssertEqual(sluice_module_configured(core.pointer, "tuned", Int32(SLUICE_DEBUG), 1), tuned)
+        XCTAssertEqual(sluice_module_level(core.pointer, tuned), Int32(SLUICE_WARNING), "settings apply to new modules only")
+        XCTAssertEqual(sluice_module_configured(core.pointer, "bad", 9, 1), Int32(SLUICE_INVALID))
+        XCTAssertEqual(sluice_module_configured(core.pointer, "bad", Int32(SLUICE_INFO), 1_000_001), Int32(SLUICE_INVALID))
+
+        let word = try XCTUnwrap(sluice_module_level_word(core.pointer, tuned))
+        XCTAssertEqual(sluice_enabled(word, Int32(SLUICE_INFO)), 0)
+        sluice_set_module_level(core.pointer, tuned, Int32(SLUICE_DEBUG))
+        XCTAssertEqual(sluice_enabled(word, Int32(SLUICE_INFO)), 1, "the word a logger holds sees the change")
+        sluice_set_module_level(core.pointer, tuned, 42)
+        XCTAssertEqual(sluice_module_level(core.pointer, tuned), Int32(SLUICE_DEBUG), "an out-of-range level is ignored")
+        sluice_set_module_sample_ppm(core.pointer, tuned, 5_000_000)
+        XCTAssertEqual(sluice_sample_ppm(sluice_module_sample_word(core.pointer, tuned)), SLUICE_PPM_ALL)
+        let sampler = sluice_module_sampler(core.pointer, tuned)
+        XCTAssertNotNil(sampler)
+        XCTAssertEqual(sluice_module_sampler(core.pointer, tuned), sampler, "one sampler per module")
+    }
+
     func testTheModuleTableHasAFixedSize() throws {
         let core = try openCore(path: temporaryLogPath(self))
         defer { sluice_free(core.pointer) }

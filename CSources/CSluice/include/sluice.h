@@ -69,6 +69,9 @@ typedef struct sluice_options {
     size_t ring_bytes;  /* ring capacity: a power of two in [SLUICE_RING_MIN, SLUICE_RING_MAX]; default 4 MiB */
     int overflow;       /* SLUICE_OVERFLOW_DROP (default) or SLUICE_OVERFLOW_BLOCK */
     const char *path;   /* log file, opened for appending and created 0644 if missing; NULL: stderr */
+    int synchronous;    /* non-zero: no writer thread; each record is rendered and written on the
+                           caller's thread, under a lock, before the call returns (the rollback
+                           switch). Same format, sink and counters; nothing is ever dropped for room. */
 } sluice_options;
 
 typedef struct sluice_counters {
@@ -110,6 +113,55 @@ int sluice_module(sluice_core *core, const char *name);
 const char *sluice_module_name(sluice_core *core, int module);
 
 /*
+ * Module settings. The core stores a level and a sample rate per module so
+ * that they can change at run time, but sluice_log writes whatever it is
+ * given: checking them is the caller's part (the Swift facade does, with
+ * sluice_enabled and a sampler). A module starts at SLUICE_TRACE and
+ * SLUICE_PPM_ALL unless registered with sluice_module_configured.
+ */
+#define SLUICE_PPM_ALL 1000000u /* sample rates are in parts per million */
+
+/* As sluice_module; a module seen for the first time starts with this level and rate.
+ * SLUICE_INVALID also for a level or rate out of range. */
+int sluice_module_configured(sluice_core *core, const char *name, int level, uint32_t sample_ppm);
+int sluice_module_level(sluice_core *core, int module);
+void sluice_set_module_level(sluice_core *core, int module, int level);         /* ignored if out of range */
+uint32_t sluice_module_sample_ppm(sluice_core *core, int module);
+void sluice_set_module_sample_ppm(sluice_core *core, int module, uint32_t ppm); /* capped at SLUICE_PPM_ALL */
+/* The words behind a module's settings, for callers that check them on every call;
+ * stable until sluice_free. */
+const int32_t *sluice_module_level_word(sluice_core *core, int module);
+const uint32_t *sluice_module_sample_word(sluice_core *core, int module);
+
+/* True if a record at level passes the module level in *level_word (one relaxed load). */
+static inline int sluice_enabled(const int32_t *level_word, int level)
+{
+    return level >= __atomic_load_n(level_word, __ATOMIC_RELAXED);
+}
+
+static inline uint32_t sluice_sample_ppm(const uint32_t *sample_word)
+{
+    return __atomic_load_n(sample_word, __ATOMIC_RELAXED);
+}
+
+/*
+ * Exact counter-based sampling. A sampler counts calls per key (a 64-bit hash
+ * of the key's text) and emits call n of a key at rate ppm exactly when
+ * ceil(n * ppm / 1e6) > ceil((n - 1) * ppm / 1e6): the first call, and after n
+ * calls exactly ceil(n * ppm / 1e6) of them, under any concurrency. Lock-free.
+ * Memory is bounded: past max_keys keys, new keys share one overflow counter,
+ * and the calls counted there are reported by sluice_sampler_overflow_calls.
+ */
+typedef struct sluice_sampler sluice_sampler;
+sluice_sampler *sluice_sampler_create(uint32_t max_keys); /* NULL when out of memory */
+void sluice_sampler_destroy(sluice_sampler *sampler);
+int sluice_sampler_take(sluice_sampler *sampler, uint64_t key, uint32_t ppm); /* 1: emit, 0: sampled out */
+uint64_t sluice_sampler_overflow_calls(sluice_sampler *sampler);
+/* The module's own sampler (1024 keys), made on first use; NULL if out of memory.
+ * Freed with the core. */
+sluice_sampler *sluice_module_sampler(sluice_core *core, int module);
+
+/*
  * Logs one record: copies message[0..length) into the ring. Never blocks under
  * the drop policy. The bytes may be anything: control characters are escaped
  * and invalid UTF-8 is written as \xHH when the line is rendered. A message
@@ -119,6 +171,35 @@ const char *sluice_module_name(sluice_core *core, int module);
  * message with a non-zero length).
  */
 int sluice_log(sluice_core *core, int level, int module, const char *message, size_t length);
+
+/*
+ * Deferred formatting: instead of text, a message may be a sequence of
+ * segments that the writer renders, so the caller copies a value's bytes
+ * rather than formatting it. Each segment is a tag byte, then (unaligned,
+ * little-endian):
+ *   SLUICE_SEGMENT_TEXT    uint32_t length, then that many bytes
+ *   SLUICE_SEGMENT_INT     int64_t, rendered in decimal
+ *   SLUICE_SEGMENT_UINT    uint64_t, rendered in decimal
+ *   SLUICE_SEGMENT_DOUBLE  double, rendered by the double formatter
+ *   SLUICE_SEGMENT_FLOAT   float, rendered by the float formatter
+ * Rendered text is escaped like any message. A malformed or cut sequence
+ * renders up to the first segment that does not fit.
+ */
+enum {
+    SLUICE_SEGMENT_TEXT = 1,
+    SLUICE_SEGMENT_INT = 2,
+    SLUICE_SEGMENT_UINT = 3,
+    SLUICE_SEGMENT_DOUBLE = 4,
+    SLUICE_SEGMENT_FLOAT = 5,
+};
+int sluice_log_segments(sluice_core *core, int level, int module, const void *segments, size_t length);
+
+/* Writes the text of value into out (at most capacity bytes) and returns its length. */
+typedef size_t (*sluice_double_formatter)(double value, char *out, size_t capacity);
+typedef size_t (*sluice_float_formatter)(float value, char *out, size_t capacity);
+/* Sets how every core renders DOUBLE and FLOAT segments (the Swift facade installs
+ * Swift's own description). Without one, "%.17g" and "%.9g". Set it before logging. */
+void sluice_set_float_formatters(sluice_double_formatter format_double, sluice_float_formatter format_float);
 
 /* A record reserved in the ring and not yet committed. */
 typedef struct sluice_reservation {
@@ -138,7 +219,9 @@ typedef struct sluice_reservation {
  */
 int sluice_reserve(sluice_core *core, int level, int module, size_t length, sluice_reservation *r);
 
-/* Publishes a reserved record holding used (<= r->capacity) message bytes. */
+/* Publishes a reserved record holding used (<= r->capacity) message bytes.
+ * (Synchronous cores render and write it here, and hold their lock from
+ * sluice_reserve until this call.) */
 void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used);
 
 /* The longest message a record carries whole: ring_bytes / 4 less 40 bytes of header. */

@@ -1,0 +1,42 @@
+/*
+ * sync.c — the synchronous rollback: no writer thread; each record is
+ * rendered and written on the caller's thread before its log call returns,
+ * in the order the callers take the lock. The ring is not used; the writer's
+ * buffer, renderer, sink and counters are, under the lock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core.h"
+
+int sync_open(sluice_core *core)
+{
+    core->sync.record = malloc(sizeof(struct record) + sizeof(uint64_t) + core->ring.max_message);
+    if (core->sync.record == NULL)
+        return ENOMEM;
+    pthread_mutex_init(&core->sync.lock, NULL);
+    clock_converter_init(&core->writer.clock);
+    return 0;
+}
+
+struct record *sync_begin(sluice_core *core)
+{
+    pthread_mutex_lock(&core->sync.lock);
+    if (!core->sync.closed)
+        return core->sync.record;
+    pthread_mutex_unlock(&core->sync.lock);
+    return NULL;
+}
+
+void sync_end(sluice_core *core, const struct record *record)
+{
+    writer_write_record(core, record);
+    pthread_mutex_unlock(&core->sync.lock);
+}
+
+void sync_close(sluice_core *core)
+{
+    pthread_mutex_lock(&core->sync.lock);
+    core->sync.closed = true;
+    pthread_mutex_unlock(&core->sync.lock);
+}

@@ -1,0 +1,53 @@
+import CSluice
+import Foundation
+import XCTest
+
+/// Builds a segment sequence as sluice.h describes it.
+struct Segments {
+    var bytes: [UInt8] = []
+    mutating func text(_ s: String) { bytes.append(UInt8(SLUICE_SEGMENT_TEXT)); append(UInt32(s.utf8.count)); bytes += s.utf8 }
+    mutating func int(_ v: Int64) { bytes.append(UInt8(SLUICE_SEGMENT_INT)); append(v) }
+    mutating func uint(_ v: UInt64) { bytes.append(UInt8(SLUICE_SEGMENT_UINT)); append(v) }
+    mutating func double(_ v: Double) { bytes.append(UInt8(SLUICE_SEGMENT_DOUBLE)); append(v.bitPattern) }
+    mutating func float(_ v: Float) { bytes.append(UInt8(SLUICE_SEGMENT_FLOAT)); append(v.bitPattern) }
+    private mutating func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+}
+
+final class SegmentTests: XCTestCase {
+    func logSegments(_ core: Core, _ module: Int32, _ segments: Segments) -> Int32 {
+        segments.bytes.withUnsafeBytes { sluice_log_segments(core.pointer, Int32(SLUICE_INFO), module, $0.baseAddress, $0.count) }
+    }
+
+    func testSegmentsRenderAsTheirText() throws {
+        let path = temporaryLogPath(self)
+        let core = try openCore(path: path)
+        let module = sluice_module(core.pointer, "segments")
+        var s = Segments()
+        s.text("id=")
+        s.int(-42)
+        s.text(" big=")
+        s.uint(UInt64.max)
+        s.text(" min=")
+        s.int(Int64.min)
+        s.text(" zero=")
+        s.int(0)
+        s.text(" ratio=")
+        s.double(0.5)
+        s.text(" f=")
+        s.float(2.5)
+        s.text(" tab\there")
+        XCTAssertEqual(logSegments(core, module, s), Int32(SLUICE_OK))
+        var cut = Segments()
+        cut.text("kept ")
+        cut.int(7)
+        cut.bytes += [UInt8(SLUICE_SEGMENT_DOUBLE), 1, 2]  // a value cut short
+        XCTAssertEqual(logSegments(core, module, cut), Int32(SLUICE_OK))
+        XCTAssertEqual(logSegments(core, module, Segments(bytes: [0xEE, 1, 2, 3])), Int32(SLUICE_OK))  // unknown tag
+        sluice_free(core.pointer)
+        XCTAssertEqual(readLines(path).map { String(decoding: $0.message, as: UTF8.self) }, [
+            #"id=-42 big=18446744073709551615 min=-9223372036854775808 zero=0 ratio=0.5 f=2.5 tab\there"#,
+            "kept 7",
+            "",
+        ])
+    }
+}
