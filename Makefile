@@ -25,7 +25,7 @@ test: deps
 # The core's concurrency tests, under ThreadSanitizer, in a build folder of their own.
 test-tsan: deps
 	SLUICE_STRESS_RECORDS=$(TSAN_STRESS_RECORDS) $(SWIFT) test --sanitize=thread --scratch-path .build-tsan \
-		--filter 'CSluiceTests\.(ExactlyOnceTests|CloseTests|FlushTests|SamplerTests|SynchronousTests)'
+		--filter 'CSluiceTests\.(ExactlyOnceTests|CloseTests|FlushTests|SamplerTests|SynchronousTests)|SluiceTests\.SamplingTests'
 
 # The C core alone: throughput and call latency (see Benchmarks/core/core_bench.c).
 bench-core: deps

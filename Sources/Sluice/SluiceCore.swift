@@ -1,12 +1,23 @@
 import CSluice
 import Logging
+import Synchronization
 
-/// One Sluice logging core: a bounded lock-free ring, a writer thread, and a sink.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One Sluice logging core: a bounded lock-free ring, a writer thread, a sink,
+/// and the level and sample rate of each module.
 ///
 /// Log calls on any thread copy their record into the ring and return without
 /// waiting for I/O; the writer thread renders records in order and writes them
 /// in batches. Loggers keep their core alive; the core is closed (drained) and
 /// freed when the last reference goes, or earlier with ``close()``.
+///
+/// Most programs use the default core through ``Sluice``; open one directly to
+/// log to a sink of its own.
 public final class SluiceCore: Sendable {
     /// What a log call does when the ring has no room for its record.
     public enum Overflow: Sendable {
@@ -23,11 +34,30 @@ public final class SluiceCore: Sendable {
         public var overflow: Overflow
         /// The log file, appended to and created if missing; `nil` writes to stderr.
         public var path: String?
+        /// No writer thread: each record is written on the caller's thread before the call returns.
+        public var synchronous: Bool
+        /// The level of modules without one of their own.
+        public var level: Logger.Level
+        /// Levels by module name (compared after ``Sluice/environmentName(of:)``).
+        public var moduleLevels: [String: Logger.Level]
+        /// The sample rate, in [0, 1], of sampling loggers of modules without one of their own.
+        public var sampleRate: Double
+        /// Sample rates by module name (compared after ``Sluice/environmentName(of:)``).
+        public var moduleSampleRates: [String: Double]
 
-        public init(ringBytes: Int = 4 << 20, overflow: Overflow = .drop, path: String? = nil) {
+        public init(
+            ringBytes: Int = 4 << 20, overflow: Overflow = .drop, path: String? = nil, synchronous: Bool = false,
+            level: Logger.Level = .info, moduleLevels: [String: Logger.Level] = [:],
+            sampleRate: Double = 1, moduleSampleRates: [String: Double] = [:]
+        ) {
             self.ringBytes = ringBytes
             self.overflow = overflow
             self.path = path
+            self.synchronous = synchronous
+            self.level = level
+            self.moduleLevels = moduleLevels
+            self.sampleRate = sampleRate
+            self.moduleSampleRates = moduleSampleRates
         }
     }
 
@@ -52,16 +82,27 @@ public final class SluiceCore: Sendable {
     }
 
     @usableFromInline nonisolated(unsafe) let pointer: OpaquePointer
+    private let levels: [String: Logger.Level]
+    private let rates: [String: UInt32]
+    private let defaultLevel: Logger.Level
+    private let defaultRate: UInt32
+    private let warnedFull = Atomic<Bool>(false)
 
-    /// Opens a core. Throws ``SluiceError`` naming the problem (a file that cannot be
-    /// opened, a ring size that is not a power of two).
+    /// Opens a core. Throws ``SluiceError`` naming the problem: a file that cannot be
+    /// opened, a ring size that is not a power of two, a sample rate outside [0, 1].
     public init(_ options: Options = Options()) throws(SluiceError) {
+        for (name, rate) in [("sampleRate", options.sampleRate)] + options.moduleSampleRates.map({ ($0.key, $0.value) })
+        where !(0...1).contains(rate) {
+            throw SluiceError(message: "sluice: sample rate \(rate) for \(name) is not a number from 0 to 1; nothing was opened")
+        }
+        installFloatFormatters()
         var c = sluice_options()
         sluice_options_init(&c)
-        c.ring_bytes = options.ringBytes < 0 ? 0 : options.ringBytes
+        c.ring_bytes = max(options.ringBytes, 0)
         c.overflow = options.overflow == .drop ? Int32(SLUICE_OVERFLOW_DROP) : Int32(SLUICE_OVERFLOW_BLOCK)
+        c.synchronous = options.synchronous ? 1 : 0
         var error = [CChar](repeating: 0, count: 512)
-        let opened: OpaquePointer? = options.path.withOptionalCString { path in
+        let opened = options.path.withOptionalCString { path -> OpaquePointer? in
             c.path = path
             return sluice_open(&c, &error, error.count)
         }
@@ -69,6 +110,10 @@ public final class SluiceCore: Sendable {
             throw SluiceError(message: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         pointer = opened
+        defaultLevel = options.level
+        defaultRate = partsPerMillion(options.sampleRate)
+        levels = Dictionary(options.moduleLevels.map { (Sluice.environmentName(of: $0.key), $0.value) }) { $1 }
+        rates = Dictionary(options.moduleSampleRates.map { (Sluice.environmentName(of: $0.key), partsPerMillion($0.value)) }) { $1 }
     }
 
     deinit {
@@ -77,13 +122,36 @@ public final class SluiceCore: Sendable {
 
     /// A logger for `module`. Loggers are cheap values; make one per module and keep it.
     public func logger(_ module: String) -> SluiceLogger {
-        SluiceLogger(core: self, module: sluice_module(pointer, module))
+        SluiceLogger(core: self, module: module, moduleID: moduleID(module))
+    }
+
+    /// A sampling logger for `module`, at the module's sample rate (which can change at
+    /// run time), sharing its per-key counters with every sampling logger of the module.
+    public func samplingLogger(_ module: String) -> SamplingLogger {
+        SamplingLogger(moduleOf: logger(module))
+    }
+
+    /// Sets a module's level; its loggers, existing ones too, see it on their next call.
+    public func setLevel(_ level: Logger.Level, module: String) {
+        sluice_set_module_level(pointer, moduleID(module), level.sluiceLevel)
+    }
+
+    /// Sets a module's sample rate, in [0, 1]; its sampling loggers see it on their next call.
+    /// A rate outside [0, 1] is refused with one line on stderr.
+    public func setSampleRate(_ rate: Double, module: String) {
+        guard (0...1).contains(rate) else {
+            reportProblem("sluice: sample rate \(rate) for module '\(module)' is not a number from 0 to 1; the rate stays as it was")
+            return
+        }
+        sluice_set_module_sample_ppm(pointer, moduleID(module), partsPerMillion(rate))
     }
 
     /// Waits until every record logged before the call is written; `false` if `timeout` passed first.
     @discardableResult
     public func flush(timeout: Duration? = nil) -> Bool {
-        let milliseconds = timeout.map { Int32(clamping: $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } ?? -1
+        let milliseconds = timeout.map {
+            Int32(clamping: $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)
+        } ?? -1
         return sluice_flush(pointer, milliseconds) == SLUICE_OK
     }
 
@@ -101,12 +169,73 @@ public final class SluiceCore: Sendable {
             truncated: c.truncated, bytesWritten: c.bytes_written, writeErrors: c.write_errors,
             depthBytes: c.depth_bytes, highWaterBytes: c.high_water_bytes)
     }
+
+    /// The id of module `name`, registered with its configured level and rate on first use.
+    func moduleID(_ name: String) -> Int32 {
+        let key = Sluice.environmentName(of: name)
+        let level = (levels[key] ?? defaultLevel).sluiceLevel
+        let rate = rates[key] ?? defaultRate
+        let id = sluice_module_configured(pointer, moduleName(name), level, rate)
+        if id >= 0 { return id }
+        if !warnedFull.exchange(true, ordering: .relaxed) {
+            reportProblem("sluice: the module table is full (\(SLUICE_MODULES_MAX) modules); '\(name)' and later new modules log as 'sluice'")
+        }
+        return 0
+    }
+
+    /// A registrable name: an empty one becomes "-", a long one is cut to 127 bytes on a character boundary.
+    private func moduleName(_ name: String) -> String {
+        if name.isEmpty { return "-" }
+        var cut = Substring(name)
+        while cut.utf8.count > Int(SLUICE_MODULE_NAME_MAX) { cut = cut.dropLast() }
+        return String(cut)
+    }
 }
 
 /// Why a core could not be opened.
 public struct SluiceError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public var description: String { message }
+}
+
+/// A rate in [0, 1] as the core's parts per million.
+func partsPerMillion(_ rate: Double) -> UInt32 {
+    UInt32((min(max(rate, 0), 1) * 1_000_000).rounded())
+}
+
+/// One line on stderr, for settings that cannot be used as given.
+func reportProblem(_ line: String) {
+    var text = line + "\n"
+    text.withUTF8 { bytes in
+        var done = 0
+        while done < bytes.count {
+            let n = write(2, bytes.baseAddress! + done, bytes.count - done)
+            if n <= 0 { break }
+            done += n
+        }
+    }
+}
+
+/// Double and Float segments are rendered by the writer exactly as Swift's interpolation renders them.
+private func installFloatFormatters() {
+    _ = floatFormattersInstalled
+}
+
+private let floatFormattersInstalled: Void = {
+    sluice_set_float_formatters(
+        { value, out, capacity in copyText("\(value)", to: out, capacity: capacity) },
+        { value, out, capacity in copyText("\(value)", to: out, capacity: capacity) })
+}()
+
+private func copyText(_ text: String, to out: UnsafeMutablePointer<CChar>?, capacity: Int) -> Int {
+    var text = text
+    return text.withUTF8 { utf8 in
+        let count = min(utf8.count, capacity)
+        if let out, let source = utf8.baseAddress {
+            UnsafeMutableRawPointer(out).copyMemory(from: source, byteCount: count)
+        }
+        return count
+    }
 }
 
 extension Optional where Wrapped == String {

@@ -3,33 +3,89 @@ import Logging
 
 /// Logs records of one module into a ``SluiceCore``.
 ///
-/// A cheap value: copy it freely. The message is an autoclosure, evaluated only
-/// when the record is logged.
-public struct SluiceLogger: Sendable {
+/// A cheap value: copy it freely. A call below the module's level costs one
+/// relaxed load and evaluates neither the message nor the metadata. The
+/// module's level can change at run time (``Sluice/setLevel(_:module:)``);
+/// every logger of the module sees it on its next call.
+public struct SluiceLogger: @unchecked Sendable {  // the level word is read atomically, through C
     public let core: SluiceCore
-    @usableFromInline let module: Int32
+    /// The module's name, as registered.
+    public let module: String
+    @usableFromInline let moduleID: Int32
+    @usableFromInline let levelWord: UnsafePointer<Int32>
 
-    init(core: SluiceCore, module: Int32) {
+    init(core: SluiceCore, module: String, moduleID: Int32) {
         self.core = core
         self.module = module
+        self.moduleID = moduleID
+        self.levelWord = sluice_module_level_word(core.pointer, moduleID)
     }
 
-    /// Logs `message` at `level`. Returns without waiting for I/O.
+    /// The module's level now.
+    public var level: Logger.Level {
+        Logger.Level(sluiceLevel: sluice_module_level(core.pointer, moduleID))
+    }
+
+    /// Logs `message` at `level`, with `metadata` after it in logfmt. Returns without waiting for I/O.
     @inlinable
-    public func log(level: Logger.Level, _ message: @autoclosure () -> String) {
-        var text = message()
-        text.withUTF8 { bytes in
-            _ = sluice_log(core.pointer, level.sluiceLevel, module, bytes.baseAddress, bytes.count)
+    public func log(
+        level: Logger.Level, _ message: @autoclosure () -> SluiceMessage,
+        metadata: @autoclosure () -> Logger.Metadata? = nil
+    ) {
+        let level = level.sluiceLevel
+        if sluice_enabled(levelWord, level) != 0 {
+            write(level: level, message(), metadata: metadata())
         }
     }
 
-    @inlinable public func trace(_ message: @autoclosure () -> String) { log(level: .trace, message()) }
-    @inlinable public func debug(_ message: @autoclosure () -> String) { log(level: .debug, message()) }
-    @inlinable public func info(_ message: @autoclosure () -> String) { log(level: .info, message()) }
-    @inlinable public func notice(_ message: @autoclosure () -> String) { log(level: .notice, message()) }
-    @inlinable public func warning(_ message: @autoclosure () -> String) { log(level: .warning, message()) }
-    @inlinable public func error(_ message: @autoclosure () -> String) { log(level: .error, message()) }
-    @inlinable public func critical(_ message: @autoclosure () -> String) { log(level: .critical, message()) }
+    @inlinable
+    public func trace(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
+        log(level: .trace, message(), metadata: metadata())
+    }
+
+    @inlinable
+    public func debug(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
+        log(level: .debug, message(), metadata: metadata())
+    }
+
+    @inlinable
+    public func info(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
+        log(level: .info, message(), metadata: metadata())
+    }
+
+    @inlinable
+    public func notice(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
+        log(level: .notice, message(), metadata: metadata())
+    }
+
+    @inlinable
+    public func warning(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
+        log(level: .warning, message(), metadata: metadata())
+    }
+
+    @inlinable
+    public func error(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
+        log(level: .error, message(), metadata: metadata())
+    }
+
+    @inlinable
+    public func critical(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
+        log(level: .critical, message(), metadata: metadata())
+    }
+
+    /// Hands a message that passed the level (and any sampling) to the core.
+    @usableFromInline
+    func write(level: Int32, _ message: SluiceMessage, metadata: Logger.Metadata?) {
+        var message = message
+        if let metadata, !metadata.isEmpty {
+            message.append(metadata: metadata)
+        }
+        message.withBytes { bytes, segments in
+            _ = segments
+                ? sluice_log_segments(core.pointer, level, moduleID, bytes.baseAddress, bytes.count)
+                : sluice_log(core.pointer, level, moduleID, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+        }
+    }
 }
 
 extension Logger.Level {
@@ -45,5 +101,9 @@ extension Logger.Level {
         case .error: Int32(SLUICE_ERROR)
         case .critical: Int32(SLUICE_CRITICAL)
         }
+    }
+
+    init(sluiceLevel: Int32) {
+        self = Logger.Level.allCases.first { $0.sluiceLevel == sluiceLevel } ?? .trace
     }
 }

@@ -4,16 +4,9 @@ import Sluice
 import XCTest
 
 final class SluiceCoreTests: XCTestCase {
-    func temporaryPath() -> String {
-        let path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("sluice-facade-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).log").path
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
     func testALoggerPerModuleWritesTheSevenLevelsInOrder() throws {
-        let path = temporaryPath()
-        let core = try SluiceCore(.init(path: path))
+        let path = temporaryPath(self)
+        let core = try SluiceCore(.init(path: path, level: .trace))
         let log = core.logger("resilient_websocket")
         log.trace("t")
         log.debug("d")
@@ -35,7 +28,7 @@ final class SluiceCoreTests: XCTestCase {
     }
 
     func testTheTimestampIsUTCWithMicrosecondsAndCloseToNow() throws {
-        let path = temporaryPath()
+        let path = temporaryPath(self)
         let core = try SluiceCore(.init(path: path))
         let before = Date()
         core.logger("clock").info("now")
@@ -50,7 +43,7 @@ final class SluiceCoreTests: XCTestCase {
     }
 
     func testACallAfterCloseIsCountedAsDroppedAfterClose() throws {
-        let core = try SluiceCore(.init(path: temporaryPath()))
+        let core = try SluiceCore(.init(path: temporaryPath(self)))
         let log = core.logger("lazy")
         log.info("before")
         core.close()

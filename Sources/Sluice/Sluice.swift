@@ -1,0 +1,120 @@
+import CSluice
+import Foundation
+import Logging
+import Synchronization
+
+/// The default core and its loggers, configured from the environment.
+///
+/// ```swift
+/// try Sluice.bootstrap()
+/// let log = Sluice.logger("resilient_websocket")
+/// log.info("connected id=\(id) peer=\(peer)")
+/// Sluice.setLevel(.debug, module: "resilient_websocket")
+/// Sluice.flush()
+/// ```
+///
+/// Without ``bootstrap(configuration:environment:)``, the first use opens the
+/// default core from the environment.
+public enum Sluice {
+    private static let defaultCore = Mutex<SluiceCore?>(nil)
+
+    /// Opens the default core with `configuration`, the environment filling in what it
+    /// leaves unset (see ``SluiceConfiguration``). A bad environment value is reported
+    /// on stderr and its default used; a file from `LOG_FILE` that cannot be opened is
+    /// reported and stderr used instead. Throws only for a file or value given in
+    /// `configuration` that cannot be used. A core bootstrapped earlier is closed; its
+    /// loggers' later calls count as dropped after close.
+    public static func bootstrap(
+        configuration: SluiceConfiguration = SluiceConfiguration(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(SluiceError) {
+        let core = try open(configuration: configuration, environment: environment)
+        let previous = defaultCore.withLock { current in
+            defer { current = core }
+            return current
+        }
+        previous?.close()
+    }
+
+    /// The default core, opened from the environment on first use.
+    public static var core: SluiceCore {
+        defaultCore.withLock { current in
+            if let current { return current }
+            let opened = openFromEnvironment()
+            current = opened
+            return opened
+        }
+    }
+
+    /// A logger for `module` of the default core.
+    public static func logger(_ module: String) -> SluiceLogger {
+        core.logger(module)
+    }
+
+    /// A sampling logger for `module` of the default core, at the module's sample rate.
+    public static func samplingLogger(_ module: String) -> SamplingLogger {
+        core.samplingLogger(module)
+    }
+
+    /// Sets a module's level; its loggers, existing ones too, see it on their next call.
+    public static func setLevel(_ level: Logger.Level, module: String) {
+        core.setLevel(level, module: module)
+    }
+
+    /// Sets a module's sample rate, in [0, 1]; its sampling loggers see it on their next call.
+    public static func setSampleRate(_ rate: Double, module: String) {
+        core.setSampleRate(rate, module: module)
+    }
+
+    /// Waits until every record logged so far is written; `false` if `timeout` passed first.
+    @discardableResult
+    public static func flush(timeout: Duration? = nil) -> Bool {
+        defaultCore.withLock { $0 }?.flush(timeout: timeout) ?? true
+    }
+
+    /// Writes every accepted record and closes the default core. A later use opens a new one.
+    public static func shutdown() {
+        defaultCore.withLock { current in
+            defer { current = nil }
+            return current
+        }?.close()
+    }
+
+    /// The name a module has in environment variables: upper-cased, every character
+    /// but ASCII letters and digits turned into `_`. `resilient-websocket.v2` → `RESILIENT_WEBSOCKET_V2`.
+    public static func environmentName(of module: String) -> String {
+        String(String.UnicodeScalarView(module.unicodeScalars.map { scalar in
+            switch scalar {
+            case "a"..."z": Unicode.Scalar(scalar.value - 32)!
+            case "A"..."Z", "0"..."9": scalar
+            default: "_"
+            }
+        }))
+    }
+
+    static func open(configuration: SluiceConfiguration, environment: [String: String]) throws(SluiceError) -> SluiceCore {
+        var options = configuration.resolve(environment: environment, report: reportProblem)
+        do {
+            return try SluiceCore(options)
+        } catch {
+            guard configuration.destination == nil, let path = options.path else { throw error }
+            reportProblem("\(error.message); logging to stderr instead (LOG_FILE=\(path))")
+            options.path = nil
+            return try SluiceCore(options)
+        }
+    }
+
+    /// The environment's core; if even that cannot open, a synchronous core on stderr.
+    private static func openFromEnvironment() -> SluiceCore {
+        do {
+            return try open(configuration: SluiceConfiguration(), environment: ProcessInfo.processInfo.environment)
+        } catch {
+            reportProblem("\(error.message); logging synchronously to stderr")
+        }
+        do {
+            return try SluiceCore(.init(ringBytes: Int(SLUICE_RING_MIN), synchronous: true))
+        } catch {
+            fatalError("sluice: cannot open even a synchronous core on stderr: \(error.message)")
+        }
+    }
+}

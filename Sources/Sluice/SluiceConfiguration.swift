@@ -1,0 +1,192 @@
+import Logging
+
+/// The settings of the default core. Each one left `nil` comes from the
+/// environment, and failing that from its default:
+///
+/// | setting | variable | default |
+/// |---|---|---|
+/// | ``level`` | `LOG_LEVEL` | info |
+/// | ``moduleLevels`` | `LOG_LEVEL_<MODULE>` | ``level`` |
+/// | ``sampleRate`` | `LOG_SAMPLE_RATE` | 1 |
+/// | ``moduleSampleRates`` | `LOG_SAMPLE_RATE_<MODULE>` | ``sampleRate`` |
+/// | ``asynchronous`` | `ASYNC_LOGGING_ENABLED` | true |
+/// | ``destination`` | `LOG_FILE` | stderr |
+/// | ``queueBytes`` | `LOG_QUEUE_BYTES` | 4194304 |
+/// | ``overflow`` | `LOG_OVERFLOW` (`drop`, `block`) | drop |
+///
+/// `<MODULE>` is the module name upper-cased, every other character but ASCII
+/// letters and digits turned into `_` (``Sluice/environmentName(of:)``). A bad
+/// value never stops the program: the default applies, and one line on stderr
+/// names the setting, the value, and what is used instead.
+public struct SluiceConfiguration: Sendable {
+    /// Where records go.
+    public enum Destination: Sendable, Equatable {
+        case standardError
+        case file(String)
+    }
+
+    public var level: Logger.Level?
+    /// Levels by module name; they win over `LOG_LEVEL_<MODULE>`.
+    public var moduleLevels: [String: Logger.Level]
+    public var sampleRate: Double?
+    /// Sample rates by module name; they win over `LOG_SAMPLE_RATE_<MODULE>`.
+    public var moduleSampleRates: [String: Double]
+    /// `false` writes each record on the caller's thread: the instant rollback.
+    public var asynchronous: Bool?
+    public var destination: Destination?
+    public var queueBytes: Int?
+    public var overflow: SluiceCore.Overflow?
+
+    public init(
+        level: Logger.Level? = nil, moduleLevels: [String: Logger.Level] = [:], sampleRate: Double? = nil,
+        moduleSampleRates: [String: Double] = [:], asynchronous: Bool? = nil, destination: Destination? = nil,
+        queueBytes: Int? = nil, overflow: SluiceCore.Overflow? = nil
+    ) {
+        self.level = level
+        self.moduleLevels = moduleLevels
+        self.sampleRate = sampleRate
+        self.moduleSampleRates = moduleSampleRates
+        self.asynchronous = asynchronous
+        self.destination = destination
+        self.queueBytes = queueBytes
+        self.overflow = overflow
+    }
+
+    /// The options of a core: these settings, then the environment's, then the
+    /// defaults. Each value that cannot be used is passed to `report` as one line.
+    public func resolve(environment: [String: String], report: (String) -> Void) -> SluiceCore.Options {
+        withoutActuallyEscaping(report) { report in resolve(EnvironmentParser(environment: environment, report: report)) }
+    }
+
+    private func resolve(_ parser: EnvironmentParser) -> SluiceCore.Options {
+        let report = parser.report
+        var options = SluiceCore.Options()
+
+        options.level = level ?? parser.level("LOG_LEVEL", default: .info)
+        options.sampleRate = checked(sampleRate, "sampleRate", rateSetting, default: 1, report)
+            ?? parser.rate("LOG_SAMPLE_RATE", default: 1)
+        for (module, variable) in parser.moduleVariables(prefix: "LOG_LEVEL_") {
+            options.moduleLevels[module] = parser.level(variable, default: options.level)
+        }
+        for (module, variable) in parser.moduleVariables(prefix: "LOG_SAMPLE_RATE_") {
+            options.moduleSampleRates[module] = parser.rate(variable, default: options.sampleRate)
+        }
+        for (module, level) in moduleLevels {
+            options.moduleLevels[Sluice.environmentName(of: module)] = level
+        }
+        for (module, rate) in moduleSampleRates {
+            options.moduleSampleRates[Sluice.environmentName(of: module)] =
+                checked(rate, "moduleSampleRates[\"\(module)\"]", rateSetting, default: options.sampleRate, report)
+        }
+        options.synchronous = !(asynchronous ?? parser.switchValue("ASYNC_LOGGING_ENABLED", default: true))
+        switch destination ?? parser.destination("LOG_FILE") {
+        case .standardError: options.path = nil
+        case .file(let path): options.path = path
+        }
+        options.ringBytes = checked(queueBytes, "queueBytes", queueBytesSetting, default: 4 << 20, report)
+            ?? parser.queueBytes("LOG_QUEUE_BYTES", default: 4 << 20)
+        options.overflow = overflow ?? parser.overflow("LOG_OVERFLOW", default: .drop)
+        return options
+    }
+}
+
+/// What a valid value of a setting is, in words and as a test.
+struct Setting<Value>: Sendable {
+    let expected: String
+    let isValid: @Sendable (Value) -> Bool
+
+}
+
+let rateSetting = Setting<Double>(expected: "a number from 0 to 1") { (0...1).contains($0) }
+let queueBytesSetting = Setting<Int>(expected: "a power of two from 4096 to 1073741824") {
+    $0 >= 4096 && $0 <= 1 << 30 && $0 & ($0 - 1) == 0
+}
+
+/// A programmatic value if it is valid; if it is not, one line and the default.
+private func checked<Value>(
+    _ value: Value?, _ name: String, _ setting: Setting<Value>, default fallback: Value?, _ report: (String) -> Void
+) -> Value? {
+    guard let value else { return nil }
+    if setting.isValid(value) { return value }
+    report("sluice: configuration \(name) \(value) is not \(setting.expected); using \(fallback.map { "\($0)" } ?? "the default")")
+    return fallback
+}
+
+/// Reads the variables of the configuration table, reporting each bad value once.
+struct EnvironmentParser {
+    let environment: [String: String]
+    let report: (String) -> Void
+
+    static let levelNames = "trace, debug, info, notice, warning, error, critical"
+
+    static func parseLevel(_ text: String) -> Logger.Level? {
+        switch text.lowercased() {
+        case "trace": .trace
+        case "debug": .debug
+        case "info": .info
+        case "notice": .notice
+        case "warning", "warn": .warning
+        case "error", "err": .error
+        case "critical", "crit": .critical
+        default: nil
+        }
+    }
+
+    /// (module key, variable) for each variable named prefix + module, in name order.
+    func moduleVariables(prefix: String) -> [(String, String)] {
+        environment.keys.filter { $0.hasPrefix(prefix) && $0.count > prefix.count }.sorted()
+            .map { (String($0.dropFirst(prefix.count)), $0) }
+    }
+
+    private func value<T>(_ variable: String, default fallback: T, expected: String, parse: (String) -> T?) -> T {
+        guard let text = environment[variable] else { return fallback }
+        if let parsed = parse(text) { return parsed }
+        report("sluice: \(variable)=\"\(text)\" is not \(expected); using \(fallback)")
+        return fallback
+    }
+
+    func level(_ variable: String, default fallback: Logger.Level) -> Logger.Level {
+        value(variable, default: fallback, expected: "a level (\(Self.levelNames))", parse: Self.parseLevel)
+    }
+
+    func rate(_ variable: String, default fallback: Double) -> Double {
+        value(variable, default: fallback, expected: rateSetting.expected) { text in
+            Double(text).flatMap { rateSetting.isValid($0) ? $0 : nil }
+        }
+    }
+
+    func switchValue(_ variable: String, default fallback: Bool) -> Bool {
+        value(variable, default: fallback, expected: "one of true, false, 1, 0, yes, no, on, off") { text in
+            switch text.lowercased() {
+            case "true", "1", "yes", "on": true
+            case "false", "0", "no", "off": false
+            default: nil
+            }
+        }
+    }
+
+    func destination(_ variable: String) -> SluiceConfiguration.Destination {
+        guard let path = environment[variable] else { return .standardError }
+        if path.isEmpty {
+            report("sluice: \(variable) is empty; using stderr")
+            return .standardError
+        }
+        return .file(path)
+    }
+
+    func queueBytes(_ variable: String, default fallback: Int) -> Int {
+        value(variable, default: fallback, expected: queueBytesSetting.expected) { text in
+            Int(text).flatMap { queueBytesSetting.isValid($0) ? $0 : nil }
+        }
+    }
+
+    func overflow(_ variable: String, default fallback: SluiceCore.Overflow) -> SluiceCore.Overflow {
+        value(variable, default: fallback, expected: "drop or block") { text in
+            switch text.lowercased() {
+            case "drop": .drop
+            case "block": .block
+            default: nil
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import CSluice
+import Logging
+
+/// swift-log's backend on Sluice: every `Logger` made with it logs through the
+/// default core, the label naming the module.
+///
+/// ```swift
+/// LoggingSystem.bootstrap { label in SluiceLogHandler(label: label) }
+/// ```
+///
+/// A value, as swift-log asks: `logLevel` and `metadata` set on one `Logger`
+/// do not change another. Until `logLevel` is set, it follows the module's
+/// level, including changes made at run time with ``Sluice/setLevel(_:module:)``.
+/// Never blocks under the default drop policy and never traps.
+public struct SluiceLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    private var levelOverride: Logger.Level?
+    private let logger: SluiceLogger
+
+    /// A handler for module `label` of the default core.
+    public init(label: String, metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {
+        self.init(label: label, core: Sluice.core, metadataProvider: metadataProvider)
+    }
+
+    /// A handler for module `label` of `core`.
+    public init(label: String, core: SluiceCore, metadataProvider: Logger.MetadataProvider? = nil) {
+        logger = core.logger(label)
+        self.metadataProvider = metadataProvider
+    }
+
+    public var logLevel: Logger.Level {
+        get { levelOverride ?? logger.level }
+        set { levelOverride = newValue }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get() {
+            merged.merge(provided) { _, new in new }
+        }
+        if let extra = event.metadata {
+            merged.merge(extra) { _, new in new }
+        }
+        if let error = event.error {
+            merged["error"] = "\(error)"
+        }
+        logger.write(level: event.level.sluiceLevel, SluiceMessage(event.message.description), metadata: merged)
+    }
+}

@@ -1,0 +1,135 @@
+import CSluice
+import Logging
+
+/// A log message: a string literal, or an interpolation whose values are written
+/// straight into bytes, with no `String` and no heap allocation for integers,
+/// strings, substrings, static strings, booleans, doubles and floats.
+///
+/// Integers, doubles and floats travel as their binary values and are rendered
+/// by the writer thread, exactly as Swift's own interpolation would render them.
+/// Any other value falls back to its `description`.
+///
+/// ```swift
+/// log.info("request id=\(id) op=\(op) latency_us=\(latency)")
+/// ```
+public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStringLiteral {
+    @usableFromInline
+    enum Storage {
+        case literal(StaticString)
+        case segments(SegmentBuffer)
+    }
+
+    @usableFromInline var storage: Storage
+
+    @inlinable
+    public init(stringLiteral value: StaticString) {
+        storage = .literal(value)
+    }
+
+    @inlinable
+    public init(stringInterpolation: StringInterpolation) {
+        storage = .segments(stringInterpolation.buffer)
+    }
+
+    /// A message holding the text of `string`.
+    public init(_ string: String) {
+        var buffer = SegmentBuffer()
+        buffer.appendText(string)
+        storage = .segments(buffer)
+    }
+
+    /// Collects the pieces of an interpolated message as segments.
+    public struct StringInterpolation: StringInterpolationProtocol {
+        @usableFromInline var buffer = SegmentBuffer()
+
+        @inlinable
+        public init(literalCapacity: Int, interpolationCount: Int) {}
+
+        @inlinable
+        public mutating func appendLiteral(_ literal: StaticString) {
+            buffer.appendText(literal)
+        }
+
+        @inlinable
+        public mutating func appendInterpolation(_ value: String) {
+            buffer.appendText(value)
+        }
+
+        @inlinable
+        public mutating func appendInterpolation(_ value: Substring) {
+            buffer.appendText(value)
+        }
+
+        @inlinable
+        public mutating func appendInterpolation(_ value: StaticString) {
+            buffer.appendText(value)
+        }
+
+        @inlinable
+        public mutating func appendInterpolation(_ value: Bool) {
+            buffer.appendText(value ? "true" : "false" as StaticString)
+        }
+
+        @inlinable
+        public mutating func appendInterpolation(_ value: Int) {
+            buffer.appendValue(tag: SLUICE_SEGMENT_INT, Int64(value).littleEndian)
+        }
+
+        @inlinable
+        public mutating func appendInterpolation<T: BinaryInteger>(_ value: T) {
+            if T.isSigned, let small = Int64(exactly: value) {
+                buffer.appendValue(tag: SLUICE_SEGMENT_INT, small.littleEndian)
+            } else if !T.isSigned, let small = UInt64(exactly: value) {
+                buffer.appendValue(tag: SLUICE_SEGMENT_UINT, small.littleEndian)
+            } else {
+                buffer.appendText(value.description)
+            }
+        }
+
+        @inlinable
+        public mutating func appendInterpolation(_ value: Double) {
+            buffer.appendValue(tag: SLUICE_SEGMENT_DOUBLE, value.bitPattern.littleEndian)
+        }
+
+        @inlinable
+        public mutating func appendInterpolation(_ value: Float) {
+            buffer.appendValue(tag: SLUICE_SEGMENT_FLOAT, value.bitPattern.littleEndian)
+        }
+
+        @inlinable
+        public mutating func appendInterpolation<T: CustomStringConvertible>(_ value: T) {
+            buffer.appendText(value.description)
+        }
+
+        @inlinable
+        public mutating func appendInterpolation<T>(_ value: T) {
+            buffer.appendText(String(describing: value))
+        }
+    }
+
+    /// Appends ` key=value` pairs in logfmt.
+    @usableFromInline
+    mutating func append(metadata: Logger.Metadata) {
+        var buffer: SegmentBuffer
+        switch storage {
+        case .literal(let text):
+            buffer = SegmentBuffer()
+            buffer.appendText(text)
+        case .segments(let existing):
+            buffer = existing
+        }
+        buffer.appendText(Logfmt.render(metadata))
+        storage = .segments(buffer)
+    }
+
+    /// Calls body with the message's bytes and whether they are segments (else text).
+    @inlinable
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer, _ segments: Bool) -> R) -> R {
+        switch storage {
+        case .literal(let text):
+            return text.withUTF8Buffer { body(UnsafeRawBufferPointer($0), false) }
+        case .segments(let buffer):
+            return buffer.withBytes(body)
+        }
+    }
+}

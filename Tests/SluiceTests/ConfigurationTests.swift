@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import Sluice
+import XCTest
+
+final class ConfigurationTests: XCTestCase {
+    func resolve(_ environment: [String: String], _ configuration: SluiceConfiguration = .init())
+        -> (SluiceCore.Options, [String])
+    {
+        var reports: [String] = []
+        let options = configuration.resolve(environment: environment) { reports.append($0) }
+        return (options, reports)
+    }
+
+    func testNothingSetGivesTheDefaults() {
+        let (options, reports) = resolve([:])
+        XCTAssertEqual(reports, [])
+        XCTAssertEqual(options.level, .info)
+        XCTAssertEqual(options.sampleRate, 1)
+        XCTAssertFalse(options.synchronous)
+        XCTAssertNil(options.path)
+        XCTAssertEqual(options.ringBytes, 4 << 20)
+        XCTAssertEqual(options.overflow, .drop)
+    }
+
+    func testEveryVariableIsRead() {
+        let (options, reports) = resolve([
+            "LOG_LEVEL": "WARN", "LOG_LEVEL_RESILIENT_WEBSOCKET": "Debug", "LOG_SAMPLE_RATE": "0.5",
+            "LOG_SAMPLE_RATE_DB": "0.01", "ASYNC_LOGGING_ENABLED": "off", "LOG_FILE": "/tmp/x.log",
+            "LOG_QUEUE_BYTES": "65536", "LOG_OVERFLOW": "BLOCK",
+        ])
+        XCTAssertEqual(reports, [])
+        XCTAssertEqual(options.level, .warning)
+        XCTAssertEqual(options.moduleLevels, ["RESILIENT_WEBSOCKET": .debug])
+        XCTAssertEqual(options.sampleRate, 0.5)
+        XCTAssertEqual(options.moduleSampleRates, ["DB": 0.01])
+        XCTAssertTrue(options.synchronous)
+        XCTAssertEqual(options.path, "/tmp/x.log")
+        XCTAssertEqual(options.ringBytes, 65536)
+        XCTAssertEqual(options.overflow, .block)
+    }
+
+    func testLevelsParseInAnyCaseWithShortForms() {
+        let cases: [String: Logger.Level] = [
+            "trace": .trace, "DEBUG": .debug, "Info": .info, "notice": .notice, "warning": .warning, "warn": .warning,
+            "error": .error, "ERR": .error, "critical": .critical, "crit": .critical,
+        ]
+        for (text, level) in cases {
+            XCTAssertEqual(resolve(["LOG_LEVEL": text]).0.level, level, text)
+        }
+        for text in ["1", "true", "yes", "ON", "TRUE"] {
+            XCTAssertFalse(resolve(["ASYNC_LOGGING_ENABLED": text]).0.synchronous, text)
+        }
+        for text in ["0", "false", "no", "off", "OFF"] {
+            XCTAssertTrue(resolve(["ASYNC_LOGGING_ENABLED": text]).0.synchronous, text)
+        }
+    }
+
+    func testEachBadValueGivesOneLineNamingItAndTheDefaultApplies() {
+        let cases: [(String, String, String)] = [
+            ("LOG_SAMPLE_RATE_X", "abc", #"sluice: LOG_SAMPLE_RATE_X="abc" is not a number from 0 to 1; using 1.0"#),
+            ("LOG_SAMPLE_RATE_X", "1.5", #"sluice: LOG_SAMPLE_RATE_X="1.5" is not a number from 0 to 1; using 1.0"#),
+            ("LOG_SAMPLE_RATE_X", "-1", #"sluice: LOG_SAMPLE_RATE_X="-1" is not a number from 0 to 1; using 1.0"#),
+            ("LOG_SAMPLE_RATE_X", "NaN", #"sluice: LOG_SAMPLE_RATE_X="NaN" is not a number from 0 to 1; using 1.0"#),
+            ("LOG_SAMPLE_RATE", "2", #"sluice: LOG_SAMPLE_RATE="2" is not a number from 0 to 1; using 1.0"#),
+            ("LOG_LEVEL", "loud",
+             #"sluice: LOG_LEVEL="loud" is not a level (trace, debug, info, notice, warning, error, critical); using info"#),
+            ("LOG_LEVEL_DB", "",
+             #"sluice: LOG_LEVEL_DB="" is not a level (trace, debug, info, notice, warning, error, critical); using info"#),
+            ("LOG_QUEUE_BYTES", "12",
+             #"sluice: LOG_QUEUE_BYTES="12" is not a power of two from 4096 to 1073741824; using 4194304"#),
+            ("LOG_QUEUE_BYTES", "5000",
+             #"sluice: LOG_QUEUE_BYTES="5000" is not a power of two from 4096 to 1073741824; using 4194304"#),
+            ("LOG_OVERFLOW", "spill", #"sluice: LOG_OVERFLOW="spill" is not drop or block; using drop"#),
+            ("ASYNC_LOGGING_ENABLED", "maybe",
+             #"sluice: ASYNC_LOGGING_ENABLED="maybe" is not one of true, false, 1, 0, yes, no, on, off; using true"#),
+            ("LOG_FILE", "", "sluice: LOG_FILE is empty; using stderr"),
+        ]
+        for (variable, value, line) in cases {
+            let (options, reports) = resolve([variable: value])
+            XCTAssertEqual(reports, [line], "\(variable)=\(value)")
+            let (defaults, _) = resolve([:])
+            XCTAssertEqual(options.level, defaults.level)
+            XCTAssertEqual(options.sampleRate, defaults.sampleRate)
+            XCTAssertEqual(options.ringBytes, defaults.ringBytes)
+            XCTAssertEqual(options.overflow, defaults.overflow)
+            XCTAssertEqual(options.synchronous, defaults.synchronous)
+            XCTAssertEqual(options.moduleSampleRates.values.first ?? 1, 1)
+        }
+    }
+
+    func testABadModuleValueFallsBackToTheGlobalSetting() {
+        let (options, reports) = resolve(["LOG_LEVEL": "error", "LOG_LEVEL_DB": "chatty", "LOG_SAMPLE_RATE": "0.25", "LOG_SAMPLE_RATE_DB": "x"])
+        XCTAssertEqual(options.moduleLevels["DB"], .error)
+        XCTAssertEqual(options.moduleSampleRates["DB"], 0.25)
+        XCTAssertEqual(reports.count, 2)
+        XCTAssertTrue(reports[0].hasSuffix("; using error"), reports[0])
+        XCTAssertTrue(reports[1].hasSuffix("; using 0.25"), reports[1])
+    }
+
+    func testProgrammaticSettingsWinOverTheEnvironment() {
+        let configuration = SluiceConfiguration(
+            level: .critical, moduleLevels: ["resilient_websocket": .trace], sampleRate: 0.5,
+            moduleSampleRates: ["db": 0.1], asynchronous: true, destination: .standardError, queueBytes: 8192,
+            overflow: .drop)
+        let (options, reports) = resolve([
+            "LOG_LEVEL": "debug", "LOG_LEVEL_RESILIENT_WEBSOCKET": "error", "LOG_SAMPLE_RATE": "0.9",
+            "LOG_SAMPLE_RATE_DB": "0.9", "ASYNC_LOGGING_ENABLED": "false", "LOG_FILE": "/tmp/y.log",
+            "LOG_QUEUE_BYTES": "65536", "LOG_OVERFLOW": "block",
+        ], configuration)
+        XCTAssertEqual(reports, [])
+        XCTAssertEqual(options.level, .critical)
+        XCTAssertEqual(options.moduleLevels["RESILIENT_WEBSOCKET"], .trace)
+        XCTAssertEqual(options.sampleRate, 0.5)
+        XCTAssertEqual(options.moduleSampleRates["DB"], 0.1)
+        XCTAssertFalse(options.synchronous)
+        XCTAssertNil(options.path)
+        XCTAssertEqual(options.ringBytes, 8192)
+        XCTAssertEqual(options.overflow, .drop)
+    }
+
+    func testBadProgrammaticValuesAreReportedAndReplacedByTheirDefault() {
+        let (options, reports) = resolve([:], SluiceConfiguration(sampleRate: 1.5, moduleSampleRates: ["db": -2], queueBytes: 12))
+        XCTAssertEqual(options.sampleRate, 1)
+        XCTAssertEqual(options.moduleSampleRates["DB"], 1)
+        XCTAssertEqual(options.ringBytes, 4 << 20)
+        XCTAssertEqual(reports, [
+            "sluice: configuration sampleRate 1.5 is not a number from 0 to 1; using 1.0",
+            #"sluice: configuration moduleSampleRates["db"] -2.0 is not a number from 0 to 1; using 1.0"#,
+            "sluice: configuration queueBytes 12 is not a power of two from 4096 to 1073741824; using 4194304",
+        ])
+    }
+
+    func testBootstrapReadsTheEnvironmentAndReportsBadValuesOnStderrOnce() throws {
+        let path = temporaryPath(self)
+        let stderrText = try capturingStandardError {
+            try Sluice.bootstrap(environment: [
+                "LOG_FILE": path, "LOG_LEVEL": "debug", "LOG_LEVEL_QUIET": "error", "LOG_SAMPLE_RATE_NOISY": "abc",
+            ])
+        }
+        XCTAssertEqual(stderrText, "sluice: LOG_SAMPLE_RATE_NOISY=\"abc\" is not a number from 0 to 1; using 1.0\n")
+        Sluice.logger("main").debug("shown")
+        Sluice.logger("quiet").warning("hidden")
+        Sluice.logger("quiet").error("shown too")
+        let noisy = Sluice.samplingLogger("noisy")
+        for i in 0..<10 { noisy.debug("sampled \(i)", key: "k") }
+        Sluice.setSampleRate(0.5, module: "noisy")
+        for i in 0..<4 { noisy.debug("half \(i)", key: "half") }
+        XCTAssertTrue(Sluice.flush())
+        Sluice.shutdown()
+        XCTAssertEqual(try lines(path), [
+            "DEBUG main: shown", "ERROR quiet: shown too",
+        ] + (0..<10).map { "DEBUG noisy: sampled \($0)" } + ["DEBUG noisy: half 0", "DEBUG noisy: half 2"])
+    }
+
+    func testALogFileThatCannotBeOpenedFallsBackToStderrWithOneLine() throws {
+        let stderrText = try capturingStandardError {
+            try Sluice.bootstrap(environment: ["LOG_FILE": "/nonexistent-sluice/app.log"])
+            Sluice.shutdown()
+        }
+        XCTAssertEqual(stderrText, "sluice: cannot open log file '/nonexistent-sluice/app.log': No such file or directory; "
+            + "logging to stderr instead (LOG_FILE=/nonexistent-sluice/app.log)\n")
+        XCTAssertThrowsError(try Sluice.bootstrap(configuration: .init(destination: .file("/nonexistent-sluice/app.log")))) {
+            XCTAssertEqual("\($0)", "sluice: cannot open log file '/nonexistent-sluice/app.log': No such file or directory")
+        }
+    }
+}

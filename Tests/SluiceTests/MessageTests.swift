@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+import Sluice
+import XCTest
+
+struct Point: CustomStringConvertible {
+    var x: Int, y: Int
+    var description: String { "(\(x), \(y))" }
+}
+
+struct Opaque {
+    var value = 7
+}
+
+/// A message renders exactly as Swift's own interpolation of the same values.
+final class MessageTests: XCTestCase {
+    func testIntegersStringsAndOtherValuesRenderAsSwiftWould() throws {
+        let (core, path) = try openCore(self)
+        let log = core.logger("messages")
+        let name = "peer-\(42)"
+        let sub = name.dropFirst(2)
+        let point = Point(x: 1, y: -2)
+        var expected: [String] = []
+        func check(_ message: @autoclosure () -> SluiceMessage, _ text: String) {
+            log.info(message())
+            expected.append(text)
+        }
+        check("literal only", "literal only")
+        check("", "")
+        check("int=\(Int.min) \(Int.max) \(0) \(-1)", "int=\(Int.min) \(Int.max) \(0) \(-1)")
+        check("u64=\(UInt64.max) i8=\(Int8.min) u8=\(UInt8.max) i32=\(Int32(-5))", "u64=\(UInt64.max) i8=\(Int8.min) u8=\(UInt8.max) i32=\(Int32(-5))")
+        check("string=\(name) sub=\(sub) static=\("static" as StaticString)", "string=\(name) sub=\(sub) static=\("static" as StaticString)")
+        check("bool=\(true) \(false)", "bool=\(true) \(false)")
+        check("point=\(point) opaque=\(Opaque())", "point=\(point) opaque=\(Opaque())")
+        check("unicode=\("é€😀") done", "unicode=\("é€😀") done")
+        let long = String(repeating: "0123456789", count: 60)
+        check("long=\(long) n=\(12345) end", "long=\(long) n=\(12345) end")
+        XCTAssertTrue(core.flush())
+        XCTAssertEqual(try messages(path), expected)
+    }
+
+    func testDoublesAndFloatsRenderExactlyAsInterpolationDoesIncludingEdgeValues() throws {
+        var doubles: [Double] = [
+            0, -0.0, .nan, -.nan, .infinity, -.infinity, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+            .leastNormalMagnitude, .greatestFiniteMagnitude, 1e16, 1e15, 0.1, .pi, 1e-5, 0.0001, 2, -1.5, 123456.789,
+        ]
+        var generator = SystemRandomNumberGenerator()
+        doubles += (0..<2000).map { _ in Double(bitPattern: generator.next()) }
+        doubles += (0..<2000).map { _ in Double.random(in: -1e6...1e6) }
+        let floats: [Float] = [0, -0.0, .nan, .infinity, -.infinity, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 0.1, .pi, 1e16, 3.4028235e38]
+        let (core, path) = try openCore(self, .init(ringBytes: 1 << 20, overflow: .block, level: .trace))
+        let log = core.logger("floats")
+        for d in doubles { log.info("d=\(d) x") }
+        for f in floats { log.info("f=\(f)") }
+        log.info("mixed id=\(7) op=\("GET") latency_us=\(Double(12345) / 8)")
+        core.close()
+        let expected = doubles.map { "d=\($0) x" } + floats.map { "f=\($0)" } + ["mixed id=7 op=GET latency_us=\(Double(12345) / 8)"]
+        let written = try messages(path)
+        XCTAssertEqual(written.count, expected.count)
+        for (line, want) in zip(written, expected) where line != want {
+            XCTFail("wrote \(line), interpolation gives \(want)")
+        }
+    }
+
+    func testMetadataFollowsTheMessageInLogfmt() throws {
+        let (core, path) = try openCore(self)
+        let log = core.logger("meta")
+        log.debug("frame", metadata: ["opcode": "\(2)", "peer": "10.0.0.1"])
+        log.info("quoted n=\(1)", metadata: ["empty": "", "space": "a b", "quote": "say \"hi\"", "eq": "a=b", "slash": "c:\\d"])
+        log.info("no metadata", metadata: [:])
+        core.close()
+        XCTAssertEqual(try messages(path), [
+            "frame opcode=2 peer=10.0.0.1",
+            #"quoted n=1 empty="" eq="a=b" quote="say \"hi\"" slash="c:\\d" space="a b""#,
+            "no metadata",
+        ])
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Logging
+import Sluice
+import XCTest
+
+/// A fresh log path, removed when the test ends.
+func temporaryPath(_ test: XCTestCase, _ name: String = #function) -> String {
+    let path = FileManager.default.temporaryDirectory
+        .appendingPathComponent("sluice-facade-\(getpid())-\(name.filter(\.isLetter))-\(UInt32.random(in: 0...UInt32.max)).log").path
+    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+    return path
+}
+
+/// A core writing to a fresh file, every module at trace unless options say otherwise.
+func openCore(_ test: XCTestCase, _ options: SluiceCore.Options = .init(level: .trace), name: String = #function) throws
+    -> (SluiceCore, String)
+{
+    var options = options
+    let path = temporaryPath(test, name)
+    options.path = path
+    return (try SluiceCore(options), path)
+}
+
+/// The file's lines after the timestamp: "LEVEL module: message".
+func lines(_ path: String) throws -> [String] {
+    try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        .dropLast().map { String($0.dropFirst(28)) }
+}
+
+/// The messages alone.
+func messages(_ path: String) throws -> [String] {
+    try lines(path).map { line in String(line[line.range(of: ": ")!.upperBound...]) }
+}
+
+/// What the code wrote on fd 2 while body ran.
+func capturingStandardError(_ body: () throws -> Void) rethrows -> String {
+    fflush(nil)
+    let saved = dup(2)
+    var ends: [Int32] = [0, 0]
+    pipe(&ends)
+    dup2(ends[1], 2)
+    close(ends[1])
+    defer {
+        dup2(saved, 2)
+        close(saved)
+    }
+    try body()
+    fflush(nil)
+    dup2(saved, 2)
+    var captured = [UInt8]()
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = read(ends[0], &buffer, buffer.count)
+        if n <= 0 { break }
+        captured += buffer[0..<n]
+    }
+    close(ends[0])
+    return String(decoding: captured, as: UTF8.self)
+}
+
+/// Runs body(index) on `count` threads released together, and waits for all.
+func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let start = DispatchSemaphore(value: 0)
+    let done = DispatchGroup()
+    for index in 0..<count {
+        done.enter()
+        Thread {
+            start.wait()
+            body(index)
+            done.leave()
+        }.start()
+    }
+    for _ in 0..<count { start.signal() }
+    done.wait()
+}
