@@ -32,7 +32,15 @@ let package = Package(
             dependencies: ["Sluice", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "SluiceTestChild", dependencies: ["CSluice"], path: "Tests/SluiceTestChild"),
+        .executableTarget(
+            name: "SluiceFacadeChild",
+            dependencies: ["Sluice", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/SluiceFacadeChild"
+        ),
         .testTarget(name: "CSluiceTests", dependencies: ["CSluice", "SluiceTestChild"]),
-        .testTarget(name: "SluiceTests", dependencies: ["Sluice"]),
+        .testTarget(
+            name: "SluiceTests",
+            dependencies: ["Sluice", "SluiceFacadeChild", .product(name: "Logging", package: "swift-log")]
+        ),
     ]
 )

@@ -1,0 +1,63 @@
+import Foundation
+import XCTest
+
+/// The API exactly as the issue shows it, in a child process configured by its environment.
+final class FacadeProcessTests: XCTestCase {
+    func runChild(environment: [String: String]) throws -> (status: Int32, stderr: String) {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            .deletingLastPathComponent().appendingPathComponent("SluiceFacadeChild")
+        child.environment = environment
+        let errors = Pipe()
+        child.standardError = errors
+        try child.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        child.waitUntilExit()
+        return (child.terminationStatus, text)
+    }
+
+    let expected = [
+        "INFO resilient_websocket: connected id=42 peer=10.0.0.1",
+        "DEBUG resilient_websocket: frame opcode=2",
+        "DEBUG resilient_websocket: enqueue id=0", "DEBUG resilient_websocket: enqueue id=10",
+        "INFO resilient_websocket: fixed id=0", "INFO resilient_websocket: fixed id=10",
+        "DEBUG resilient_websocket: flushed 17 messages",
+        "INFO com.example.swiftlog: through swift-log user=ada",
+    ]
+
+    func testTheWholeAPIWritesWhatTheEnvironmentAsks() throws {
+        let path = temporaryPath(self)
+        let result = try runChild(environment: [
+            "LOG_FILE": path, "LOG_LEVEL": "info", "LOG_LEVEL_RESILIENT_WEBSOCKET": "debug",
+            "LOG_SAMPLE_RATE_RESILIENT_WEBSOCKET": "0.1",
+        ])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        XCTAssertEqual(try lines(path), expected)
+    }
+
+    func testTheSynchronousRollbackWritesTheSameLines() throws {
+        let path = temporaryPath(self)
+        let result = try runChild(environment: [
+            "LOG_FILE": path, "LOG_LEVEL_RESILIENT_WEBSOCKET": "DEBUG", "LOG_SAMPLE_RATE_RESILIENT_WEBSOCKET": "0.1",
+            "ASYNC_LOGGING_ENABLED": "false",
+        ])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try lines(path), expected)
+    }
+
+    func testBadValuesAreReportedOnceEachAndTheRunGoesOn() throws {
+        let path = temporaryPath(self)
+        let result = try runChild(environment: [
+            "LOG_FILE": path, "LOG_LEVEL_RESILIENT_WEBSOCKET": "debug", "LOG_SAMPLE_RATE_RESILIENT_WEBSOCKET": "0.1",
+            "LOG_LEVEL": "loud", "LOG_QUEUE_BYTES": "12", "LOG_SAMPLE_RATE_X": "NaN",
+        ])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertEqual(result.stderr.split(separator: "\n"), [
+            #"sluice: LOG_LEVEL="loud" is not a level (trace, debug, info, notice, warning, error, critical); using info"#,
+            #"sluice: LOG_SAMPLE_RATE_X="NaN" is not a number from 0 to 1; using 1.0"#,
+            #"sluice: LOG_QUEUE_BYTES="12" is not a power of two from 4096 to 1073741824; using 4194304"#,
+        ])
+        XCTAssertEqual(try lines(path), expected)
+    }
+}
