@@ -4,6 +4,10 @@ import CSluice
 /// formatting"), built in place: the first 256 bytes inline, more on the heap.
 /// Adjacent text merges into one segment, so a message without values is one
 /// text segment and goes to the core as plain text.
+///
+/// The inline path is the hot one: a few stores and a copy per piece, no
+/// overflow checks (every size is bounded by the inline capacity there), and
+/// the open text segment's length written once, when the segment closes.
 @usableFromInline
 struct SegmentBuffer {
     @usableFromInline
@@ -21,18 +25,89 @@ struct SegmentBuffer {
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
     )
     @usableFromInline var count = 0
+    /// Where the bytes live once they outgrow the inline ones.
     @usableFromInline var spill: Spill?
-    /// Where the text segment still being extended starts, or -1.
+    /// Where the text segment still being extended starts, or -1; its length so far.
     @usableFromInline var openText = -1
+    @usableFromInline var openLength: UInt32 = 0
     @usableFromInline var hasValues = false
 
     @inlinable
     init() {}
 
-    @inlinable
-    var capacity: Int { spill?.capacity ?? Self.inlineCapacity }
+    @inlinable @inline(__always)
+    mutating func appendText(_ source: UnsafeRawPointer?, _ length: Int) {
+        let header = openText < 0 ? Self.textHeader : 0
+        let end = count &+ header &+ length
+        guard _fastPath(spill == nil && end <= Self.inlineCapacity), let source else {
+            appendTextSpilled(source, length)
+            return
+        }
+        let at = count
+        withUnsafeMutableBytes(of: &inline) { raw in
+            let base = raw.baseAddress!
+            if header != 0 {
+                base.storeBytes(of: UInt8(SLUICE_SEGMENT_TEXT), toByteOffset: at, as: UInt8.self)
+            }
+            (base + (at &+ header)).copyMemory(from: source, byteCount: length)
+        }
+        if header != 0 {
+            openText = at
+            openLength = 0
+        }
+        openLength &+= UInt32(truncatingIfNeeded: length)
+        count = end
+    }
 
-    /// Calls body with the start of the storage, to write into.
+    @inlinable
+    mutating func appendText(_ text: StaticString) {
+        if text.hasPointerRepresentation {
+            appendText(text.utf8Start, text.utf8CodeUnitCount)
+        } else {
+            text.withUTF8Buffer { appendText($0.baseAddress, $0.count) }
+        }
+    }
+
+    @inlinable
+    mutating func appendText(_ text: String) {
+        var text = text
+        text.withUTF8 { appendText($0.baseAddress, $0.count) }
+    }
+
+    @inlinable
+    mutating func appendText(_ text: Substring) {
+        var text = text
+        text.withUTF8 { appendText($0.baseAddress, $0.count) }
+    }
+
+    /// A value segment: the tag, then the value's little-endian bits.
+    @inlinable @inline(__always)
+    mutating func appendValue<Bits: FixedWidthInteger>(tag: Int, _ littleEndianBits: Bits) {
+        closeText()
+        let at = count
+        let end = at &+ 1 &+ MemoryLayout<Bits>.size
+        guard _fastPath(spill == nil && end <= Self.inlineCapacity) else {
+            appendValueSpilled(tag: tag, littleEndianBits)
+            return
+        }
+        withUnsafeMutableBytes(of: &inline) { raw in
+            raw.baseAddress!.storeBytes(of: UInt8(truncatingIfNeeded: tag), toByteOffset: at, as: UInt8.self)
+            raw.baseAddress!.storeBytes(of: littleEndianBits, toByteOffset: at &+ 1, as: Bits.self)
+        }
+        count = end
+        hasValues = true
+    }
+
+    /// Writes the open text segment's length into its header.
+    @inlinable @inline(__always)
+    mutating func closeText() {
+        guard openText >= 0 else { return }
+        let at = openText &+ 1, length = openLength.littleEndian
+        withStorage { $0.storeBytes(of: length, toByteOffset: at, as: UInt32.self) }
+        openText = -1
+    }
+
+    /// Calls body with the start of the storage, inline or spilled.
     @inlinable
     mutating func withStorage<R>(_ body: (UnsafeMutableRawPointer) -> R) -> R {
         if spill != nil {
@@ -42,83 +117,56 @@ struct SegmentBuffer {
         return withUnsafeMutableBytes(of: &inline) { body($0.baseAddress!) }
     }
 
-    @inlinable
-    mutating func reserve(_ extra: Int) {
-        if count + extra > capacity { grow(to: count + extra) }
-    }
-
+    /// Makes room for extra more bytes, moving to (or growing) the heap.
     @usableFromInline
-    mutating func grow(to needed: Int) {
-        let bigger = Spill(capacity: max(2 * capacity, needed))
+    mutating func reserve(_ extra: Int) {
+        let capacity = spill?.capacity ?? Self.inlineCapacity
+        guard count + extra > capacity else { return }
+        let bigger = Spill(capacity: max(2 * capacity, count + extra))
         let used = count
         withStorage { bigger.pointer.copyMemory(from: $0, byteCount: used) }
         spill = bigger
     }
 
-    @inlinable
-    mutating func appendText(_ bytes: UnsafeRawBufferPointer) {
+    @usableFromInline
+    mutating func appendTextSpilled(_ source: UnsafeRawPointer?, _ length: Int) {
         let header = openText < 0 ? Self.textHeader : 0
-        reserve(header + bytes.count)
+        reserve(header + length)
         let at = count
-        let segment = openText < 0 ? at : openText
         withStorage { base in
             if header != 0 {
                 base.storeBytes(of: UInt8(SLUICE_SEGMENT_TEXT), toByteOffset: at, as: UInt8.self)
-                base.storeBytes(of: UInt32(0), toByteOffset: at + 1, as: UInt32.self)
             }
-            if let source = bytes.baseAddress {
-                (base + at + header).copyMemory(from: source, byteCount: bytes.count)
-            }
-            let length = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: segment + 1, as: UInt32.self))
-            base.storeBytes(of: (length + UInt32(bytes.count)).littleEndian, toByteOffset: segment + 1, as: UInt32.self)
+            if let source { (base + at + header).copyMemory(from: source, byteCount: length) }
         }
-        openText = segment
-        count = at + header + bytes.count
+        if header != 0 {
+            openText = at
+            openLength = 0
+        }
+        openLength += UInt32(length)
+        count = at + header + length
     }
 
-    @inlinable
-    mutating func appendText(_ text: StaticString) {
-        text.withUTF8Buffer { appendText(UnsafeRawBufferPointer($0)) }
-    }
-
-    @inlinable
-    mutating func appendText(_ text: String) {
-        var text = text
-        text.withUTF8 { appendText(UnsafeRawBufferPointer($0)) }
-    }
-
-    @inlinable
-    mutating func appendText(_ text: Substring) {
-        var text = text
-        text.withUTF8 { appendText(UnsafeRawBufferPointer($0)) }
-    }
-
-    /// A value segment: the tag, then the value's little-endian bits.
-    @inlinable
-    mutating func appendValue<Bits: FixedWidthInteger>(tag: Int, _ littleEndianBits: Bits) {
+    @usableFromInline
+    mutating func appendValueSpilled<Bits: FixedWidthInteger>(tag: Int, _ littleEndianBits: Bits) {
         reserve(1 + MemoryLayout<Bits>.size)
         let at = count
         withStorage { base in
-            base.storeBytes(of: UInt8(tag), toByteOffset: at, as: UInt8.self)
+            base.storeBytes(of: UInt8(truncatingIfNeeded: tag), toByteOffset: at, as: UInt8.self)
             base.storeBytes(of: littleEndianBits, toByteOffset: at + 1, as: Bits.self)
         }
         count = at + 1 + MemoryLayout<Bits>.size
-        openText = -1
         hasValues = true
     }
 
     /// Calls body with the bytes and whether they are segments; text alone is passed as plain text.
     @inlinable
-    func withBytes<R>(_ body: (UnsafeRawBufferPointer, _ segments: Bool) -> R) -> R {
+    mutating func withBytes<R>(_ body: (UnsafeRawBufferPointer, _ segments: Bool) -> R) -> R {
         let plainText = !hasValues && openText == 0
+        closeText()
         let start = plainText ? Self.textHeader : 0
-        let end = count
-        if let spill {
-            return body(UnsafeRawBufferPointer(start: spill.pointer + start, count: end - start), !plainText && end > 0)
-        }
-        return withUnsafeBytes(of: inline) { raw in
-            body(UnsafeRawBufferPointer(rebasing: raw[start..<end]), !plainText && end > 0)
-        }
+        let bytes = count - start
+        return withStorage { base in body(UnsafeRawBufferPointer(start: base + start, count: bytes), !plainText && bytes > 0) }
     }
 }
 

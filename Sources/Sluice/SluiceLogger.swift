@@ -75,12 +75,12 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
 
     /// Hands a message that passed the level (and any sampling) to the core.
     @usableFromInline
-    func write(level: Int32, _ message: SluiceMessage, metadata: Logger.Metadata?) {
+    func write(level: Int32, _ message: consuming SluiceMessage, metadata: Logger.Metadata?) {
         var message = message
         if let metadata, !metadata.isEmpty {
             message.append(metadata: metadata)
         }
-        message.withBytes { bytes, segments in
+        message.buffer.withBytes { bytes, segments in
             _ = segments
                 ? sluice_log_segments(core.pointer, level, moduleID, bytes.baseAddress, bytes.count)
                 : sluice_log(core.pointer, level, moduleID, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)

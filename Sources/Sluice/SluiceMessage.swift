@@ -13,29 +13,23 @@ import Logging
 /// log.info("request id=\(id) op=\(op) latency_us=\(latency)")
 /// ```
 public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStringLiteral {
-    @usableFromInline
-    enum Storage {
-        case literal(StaticString)
-        case segments(SegmentBuffer)
-    }
-
-    @usableFromInline var storage: Storage
+    @usableFromInline var buffer: SegmentBuffer
 
     @inlinable
     public init(stringLiteral value: StaticString) {
-        storage = .literal(value)
+        buffer = SegmentBuffer()
+        buffer.appendText(value)
     }
 
     @inlinable
-    public init(stringInterpolation: StringInterpolation) {
-        storage = .segments(stringInterpolation.buffer)
+    public init(stringInterpolation: consuming StringInterpolation) {
+        buffer = stringInterpolation.buffer
     }
 
     /// A message holding the text of `string`.
     public init(_ string: String) {
-        var buffer = SegmentBuffer()
+        buffer = SegmentBuffer()
         buffer.appendText(string)
-        storage = .segments(buffer)
     }
 
     /// Collects the pieces of an interpolated message as segments.
@@ -110,26 +104,6 @@ public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStri
     /// Appends ` key=value` pairs in logfmt.
     @usableFromInline
     mutating func append(metadata: Logger.Metadata) {
-        var buffer: SegmentBuffer
-        switch storage {
-        case .literal(let text):
-            buffer = SegmentBuffer()
-            buffer.appendText(text)
-        case .segments(let existing):
-            buffer = existing
-        }
         buffer.appendText(Logfmt.render(metadata))
-        storage = .segments(buffer)
-    }
-
-    /// Calls body with the message's bytes and whether they are segments (else text).
-    @inlinable
-    func withBytes<R>(_ body: (UnsafeRawBufferPointer, _ segments: Bool) -> R) -> R {
-        switch storage {
-        case .literal(let text):
-            return text.withUTF8Buffer { body(UnsafeRawBufferPointer($0), false) }
-        case .segments(let buffer):
-            return buffer.withBytes(body)
-        }
     }
 }

@@ -1,0 +1,78 @@
+// Micro-benchmarks of one log call. Each iteration is 1,000 calls; the writer
+// drains to /dev/null so the figures are the caller's cost, not the disk's.
+// Allocation counts are judged against "empty", the harness's own baseline.
+import Benchmark
+import Logging
+import Sluice
+
+let operations = ["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "LIST", "SCAN"]
+
+func openCore(level: Logger.Level = .info) -> SluiceCore {
+    do {
+        return try SluiceCore(.init(ringBytes: 64 << 20, overflow: .block, path: "/dev/null", level: level))
+    } catch {
+        fatalError("\(error)")
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal],
+        scalingFactor: .kilo,
+        maxDuration: .seconds(2),
+        maxIterations: 1_000
+    )
+
+    Benchmark("empty") { benchmark in
+        for i in benchmark.scaledIterations { blackHole(i) }
+    }
+
+    let core = openCore()
+    let log = core.logger("bench")
+
+    Benchmark("native: request id op latency_us") { benchmark in
+        for i in benchmark.scaledIterations {
+            log.info("request id=\(i) op=\(operations[i & 7]) latency_us=\(Double((i &* 2_654_435_761) % 1_000_000) / 8)")
+        }
+    }
+
+    Benchmark("native: filtered (debug at info)") { benchmark in
+        for i in benchmark.scaledIterations {
+            log.debug("request id=\(i) op=\(operations[i & 7])")
+        }
+    }
+
+    let sampledOut = SamplingLogger(log, sampleRate: 0)
+    Benchmark("sampling: sampled out") { benchmark in
+        for i in benchmark.scaledIterations {
+            sampledOut.info("request id=\(i) op=\(operations[i & 7])", key: "request")
+        }
+    }
+
+    let sampledIn = SamplingLogger(log, sampleRate: 1)
+    Benchmark("sampling: sampled in") { benchmark in
+        for i in benchmark.scaledIterations {
+            sampledIn.info("request id=\(i) op=\(operations[i & 7])", key: "request")
+        }
+    }
+
+    let kilobyte = String(repeating: "x", count: 1024)
+    Benchmark("native: 1 KiB message") { benchmark in
+        for i in benchmark.scaledIterations {
+            log.info("id=\(i) body=\(kilobyte)")
+        }
+    }
+
+    Benchmark("native: metadata") { benchmark in
+        for i in benchmark.scaledIterations {
+            log.info("request", metadata: ["id": "\(i)", "op": "\(operations[i & 7])"])
+        }
+    }
+
+    let swiftLog = Logger(label: "bench.swiftlog") { SluiceLogHandler(label: $0, core: core) }
+    Benchmark("swift-log on Sluice: request id op latency_us") { benchmark in
+        for i in benchmark.scaledIterations {
+            swiftLog.info("request id=\(i) op=\(operations[i & 7]) latency_us=\(Double((i &* 2_654_435_761) % 1_000_000) / 8)")
+        }
+    }
+}
