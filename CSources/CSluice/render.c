@@ -29,8 +29,9 @@ enum { TRUNCATION_MARKER_MAX = sizeof truncation_format + 2 * 20 };
 
 size_t render_line_bound(size_t message_length, size_t module_length)
 {
+    /* + 8: render_escaped may store a whole word past a short tail. */
     return TIMESTAMP_LENGTH + sizeof level_names[0].text + module_length + 2 + 4 * message_length +
-           TRUNCATION_MARKER_MAX + 1;
+           TRUNCATION_MARKER_MAX + 1 + 8;
 }
 
 static void put_timestamp(char *at, struct timestamp_cache *cache, int64_t utc_ns)
@@ -129,50 +130,55 @@ static char *put_hex_escape(char *at, unsigned char byte)
     return at + 4;
 }
 
+/* The bytes that need no care copy through; the rest go one by one. */
+static const unsigned char *render_careful(char **at, const unsigned char *p, const unsigned char *end)
+{
+    unsigned char c = *p;
+    if (c >= 0x20 && c < 0x7f) {
+        *(*at)++ = (char)c;
+        return p + 1;
+    }
+    if (c < 0x80) {
+        char *to = *at;
+        switch (c) {
+        case '\n': memcpy(to, "\\n", 2); *at = to + 2; break;
+        case '\r': memcpy(to, "\\r", 2); *at = to + 2; break;
+        case '\t': memcpy(to, "\\t", 2); *at = to + 2; break;
+        default: *at = put_hex_escape(to, c); break;
+        }
+        return p + 1;
+    }
+    size_t n = utf8_sequence(p, end);
+    if (n == 0 || (n == 2 && c == 0xc2 && p[1] < 0xa0)) {
+        /* Invalid UTF-8 byte by byte; a C1 control as both of its bytes. */
+        size_t escaped = n == 0 ? 1 : 2;
+        for (size_t i = 0; i < escaped; i++)
+            *at = put_hex_escape(*at, p[i]);
+        return p + escaped;
+    }
+    memcpy(*at, p, n);
+    *at += n;
+    return p + n;
+}
+
 void render_escaped(struct out_buffer *out, const char *message, size_t length)
 {
     const unsigned char *p = (const unsigned char *)message, *end = p + length;
     char *at = out->data + out->length;
     while (p < end) {
-        /* Plain printable ASCII, eight bytes at a time. */
-        while (end - p >= 8) {
-            uint64_t word;
-            memcpy(&word, p, 8);
-            if (needs_care(word))
-                break;
-            memcpy(at, p, 8);
-            at += 8;
-            p += 8;
+        /* Plain printable ASCII, eight bytes at a time; a short tail is checked
+         * padded with spaces, which need no care. */
+        size_t left = (size_t)(end - p);
+        uint64_t word = 0x2020202020202020u;
+        memcpy(&word, p, left < 8 ? left : 8);
+        if (!needs_care(word)) {
+            memcpy(at, &word, 8); /* the room bound covers 8 bytes past a short tail */
+            size_t n = left < 8 ? left : 8;
+            at += n;
+            p += n;
+            continue;
         }
-        if (p == end)
-            break;
-        unsigned char c = *p;
-        if (c >= 0x20 && c < 0x7f) {
-            *at++ = (char)c;
-            p++;
-        } else if (c < 0x80) {
-            *at++ = '\\';
-            switch (c) {
-            case '\n': *at++ = 'n'; break;
-            case '\r': *at++ = 'r'; break;
-            case '\t': *at++ = 't'; break;
-            default: at = put_hex_escape(at - 1, c); break;
-            }
-            p++;
-        } else {
-            size_t n = utf8_sequence(p, end);
-            if (n == 0 || (n == 2 && c == 0xc2 && p[1] < 0xa0)) {
-                /* Invalid UTF-8 byte by byte; a C1 control as both of its bytes. */
-                size_t escaped = n == 0 ? 1 : 2;
-                for (size_t i = 0; i < escaped; i++)
-                    at = put_hex_escape(at, p[i]);
-                p += escaped;
-            } else {
-                memcpy(at, p, n);
-                at += n;
-                p += n;
-            }
-        }
+        p = render_careful(&at, p, end);
     }
     out->length = (size_t)(at - out->data);
 }
@@ -261,8 +267,16 @@ void render_segments(struct out_buffer *out, const char *segments, size_t length
                 n = (uint32_t)(end - p); /* a cut record: what is there */
             render_escaped(out, p, n);
             p += n;
+        } else if (tag == SLUICE_SEGMENT_INT || tag == SLUICE_SEGMENT_UINT) {
+            /* Digits and a sign: nothing to escape. */
+            char text[VALUE_TEXT_MAX];
+            size_t n = value_text(tag, p, text);
+            memcpy(out->data + out->length, text, n);
+            out->length += n;
+            p += size;
         } else {
-            /* At most 4 bytes of text per encoded byte, as render_line_bound assumes. */
+            /* A formatter's text is escaped like any other, and kept within the
+             * 4 bytes per encoded byte that render_line_bound assumes. */
             char text[VALUE_TEXT_MAX];
             size_t n = value_text(tag, p, text);
             render_escaped(out, text, n < 4 * (1 + size) ? n : 4 * (1 + size));

@@ -59,7 +59,7 @@ struct SegmentBuffer {
         count = end
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func appendText(_ text: StaticString) {
         if text.hasPointerRepresentation {
             appendText(text.utf8Start, text.utf8CodeUnitCount)
@@ -68,13 +68,13 @@ struct SegmentBuffer {
         }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func appendText(_ text: String) {
         var text = text
         text.withUTF8 { appendText($0.baseAddress, $0.count) }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func appendText(_ text: Substring) {
         var text = text
         text.withUTF8 { appendText($0.baseAddress, $0.count) }

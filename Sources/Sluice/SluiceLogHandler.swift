@@ -40,8 +40,14 @@ public struct SluiceLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        let provided = metadataProvider?.get()
+        guard !metadata.isEmpty || event.metadata?.isEmpty == false || event.error != nil || provided?.isEmpty == false
+        else {
+            logger.write(level: event.level.sluiceLevel, text: event.message.description)
+            return
+        }
         var merged = metadata
-        if let provided = metadataProvider?.get() {
+        if let provided {
             merged.merge(provided) { _, new in new }
         }
         if let extra = event.metadata {

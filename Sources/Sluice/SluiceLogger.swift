@@ -76,14 +76,25 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
     /// Hands a message that passed the level (and any sampling) to the core.
     @usableFromInline
     func write(level: Int32, _ message: consuming SluiceMessage, metadata: Logger.Metadata?) {
-        var message = message
         if let metadata, !metadata.isEmpty {
             message.append(metadata: metadata)
         }
+        let core = core.pointer, module = moduleID  // the closure captures words, not self
         message.buffer.withBytes { bytes, segments in
             _ = segments
-                ? sluice_log_segments(core.pointer, level, moduleID, bytes.baseAddress, bytes.count)
-                : sluice_log(core.pointer, level, moduleID, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+                ? sluice_log_segments(core, level, module, bytes.baseAddress, bytes.count)
+                : sluice_log(core, level, module, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+        }
+    }
+}
+
+extension SluiceLogger {
+    /// Hands text that passed the level to the core as it is (swift-log's messages arrive as `String`).
+    func write(level: Int32, text: String) {
+        var text = text
+        let core = core.pointer, module = moduleID
+        text.withUTF8 { utf8 in
+            _ = utf8.withMemoryRebound(to: CChar.self) { sluice_log(core, level, module, $0.baseAddress, $0.count) }
         }
     }
 }

@@ -39,12 +39,12 @@ public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStri
         @inlinable
         public init(literalCapacity: Int, interpolationCount: Int) {}
 
-        @inlinable
+        @inlinable @inline(__always)
         public mutating func appendLiteral(_ literal: StaticString) {
             buffer.appendText(literal)
         }
 
-        @inlinable
+        @inlinable @inline(__always)
         public mutating func appendInterpolation(_ value: String) {
             buffer.appendText(value)
         }
@@ -64,7 +64,7 @@ public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStri
             buffer.appendText(value ? "true" : "false" as StaticString)
         }
 
-        @inlinable
+        @inlinable @inline(__always)
         public mutating func appendInterpolation(_ value: Int) {
             buffer.appendValue(tag: SLUICE_SEGMENT_INT, Int64(value).littleEndian)
         }
@@ -80,7 +80,7 @@ public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStri
             }
         }
 
-        @inlinable
+        @inlinable @inline(__always)
         public mutating func appendInterpolation(_ value: Double) {
             buffer.appendValue(tag: SLUICE_SEGMENT_DOUBLE, value.bitPattern.littleEndian)
         }

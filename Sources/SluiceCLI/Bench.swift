@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+
+/// Every workload through Sluice and through swift-log, in one run on one machine.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure Sluice against swift-log's StreamLogHandler on the same workloads, interleaved.",
+        discussion: """
+            W1: one producer logs --records records of "request id=<i> op=<op> latency_us=<x>" at INFO.
+            W2: four producers, --records in all, released together. W3: 10,000,000 DEBUG calls at level
+            INFO (nothing written). W4: 10,000,000 DEBUG calls through a sampling logger at 1% (swift-log,
+            which has no sampling, logs every 100th call by a counter). Peers: sluice, sluice-swiftlog
+            (swift-log's API on SluiceLogHandler), swiftlog-stream (StreamLogHandler on a FILE*, flushing
+            every record). W1 and W2 run twice: for throughput (first call until every record is handed to
+            the kernel) and for per-call latency (a CLOCK_MONOTONIC pair around every call).
+            """)
+
+    @Option(help: "Repetitions; the peers take turns within each.")
+    var reps = 3
+
+    @Option(help: "Run only these workloads (W1, W2, W3, W4).")
+    var workload: [String] = []
+
+    @Option(help: "Only these peers (sluice, sluice-swiftlog, swiftlog-stream).")
+    var peer: [String] = []
+
+    @Option(help: "Records of W1 and W2.")
+    var records = 2_000_000
+
+    @Option(help: "Calls of W3 and W4.")
+    var calls = 10_000_000
+
+    @Option(help: "Where the log files go (removed after each run).")
+    var directory = "/tmp"
+
+    @Flag(help: "One JSON object per run, one per line, instead of the table.")
+    var json = false
+
+    func validate() throws {
+        guard reps >= 1 else { throw ValidationError("--reps must be at least 1, not \(reps)") }
+        guard records >= 4 else { throw ValidationError("--records must be at least 4, not \(records)") }
+        guard calls >= 1 else { throw ValidationError("--calls must be at least 1, not \(calls)") }
+        for name in workload where Workload(rawValue: name.uppercased()) == nil {
+            throw ValidationError("unknown workload '\(name)'; the workloads are W1, W2, W3, W4")
+        }
+        for name in peer where Peer(rawValue: name) == nil {
+            throw ValidationError("unknown peer '\(name)'; the peers are \(Peer.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let workloads = workload.isEmpty ? Workload.allCases : workload.compactMap { Workload(rawValue: $0.uppercased()) }
+        let peers = peer.isEmpty ? Peer.allCases : peer.compactMap(Peer.init(rawValue:))
+        var results: [RunResult] = []
+        for load in workloads {
+            for rep in 0..<reps {
+                for peer in peers {
+                    let count = load == .w3 || load == .w4 ? calls : records
+                    let result = try measure(peer: peer, workload: load, records: count, directory: directory, tag: "\(rep)")
+                    results.append(result)
+                    if json {
+                        let encoder = JSONEncoder()
+                        encoder.outputFormatting = [.sortedKeys]
+                        print(String(decoding: try encoder.encode(result), as: UTF8.self))
+                        fflush(nil)
+                    }
+                }
+            }
+        }
+        if !json {
+            print(BenchTable(results: results, reps: reps).render())
+        }
+    }
+}
+
+/// Medians [min–max] per workload and peer, and Sluice's advantage per repetition.
+struct BenchTable {
+    let results: [RunResult]
+    let reps: Int
+
+    func render() -> String {
+        var lines = [
+            "workload peer              records   threads  throughput M/s (median [min-max])   ns/call   p50   p99  p99.9      max  clock  lines  dropped",
+        ]
+        let workloads = unique(results.map(\.workload))
+        for workload in workloads {
+            let runs = results.filter { $0.workload == workload }
+            for peer in unique(runs.map(\.peer)) {
+                let mine = runs.filter { $0.peer == peer }
+                let rates = mine.map { $0.throughput / 1e6 }
+                lines.append(
+                    pad(workload, 8) + " " + pad(peer, 16) + " " + pad("\(mine[0].recordsSent)", 9, right: true)
+                        + pad("\(mine[0].threads)", 10, right: true) + "  "
+                        + pad(String(format: "%8.3f [%.3f-%.3f]", median(rates), rates.min()!, rates.max()!), 34)
+                        + pad(format(median(mine.map(\.nsPerCall))), 10, right: true)
+                        + pad(format(medianOptional(mine.map(\.latencyP50))), 6, right: true)
+                        + pad(format(medianOptional(mine.map(\.latencyP99))), 6, right: true)
+                        + pad(format(medianOptional(mine.map(\.latencyP999))), 7, right: true)
+                        + pad(format(medianOptional(mine.map(\.latencyMax))), 9, right: true)
+                        + pad(format(medianOptional(mine.map(\.clockPairOverhead))), 7, right: true)
+                        + pad("\(mine.map(\.linesInFile).min()!)", 9, right: true)
+                        + pad("\(mine.map(\.dropped).max()!)", 9, right: true))
+            }
+            lines += advantages(runs: runs, workload: workload)
+        }
+        lines.append("latency columns: ns per call, medians over reps, the clock pair (clock column) included; lines: fewest seen")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Per repetition: sluice's throughput over each peer's (W1, W2), or the peer's ns/call over sluice's (W3, W4).
+    private func advantages(runs: [RunResult], workload: String) -> [String] {
+        let sluice = runs.filter { $0.peer == Peer.sluice.rawValue }
+        guard sluice.count == reps else { return [] }
+        var lines: [String] = []
+        for peer in unique(runs.map(\.peer)) where peer != Peer.sluice.rawValue {
+            let other = runs.filter { $0.peer == peer }
+            guard other.count == reps else { continue }
+            let perRep = zip(sluice, other).map { s, o in
+                workload == "W1" || workload == "W2" ? s.throughput / o.throughput : o.nsPerCall / s.nsPerCall
+            }
+            lines.append(String(format: "         sluice vs %@: %.1fx faster (median of reps) [%.1f-%.1f]", peer,
+                                median(perRep), perRep.min()!, perRep.max()!))
+        }
+        return lines
+    }
+}
+
+private func unique(_ values: [String]) -> [String] {
+    var seen = Set<String>()
+    return values.filter { seen.insert($0).inserted }
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    let n = sorted.count
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+}
+
+private func medianOptional(_ values: [Double?]) -> Double? {
+    let present = values.compactMap { $0 }
+    return present.isEmpty ? nil : median(present)
+}
+
+private func format(_ value: Double?) -> String {
+    guard let value else { return "-" }
+    return value >= 100 ? String(format: "%.0f", value) : String(format: "%.1f", value)
+}
+
+private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+    let room = max(0, width - text.count)
+    return right ? String(repeating: " ", count: room) + text : text + String(repeating: " ", count: room)
+}
