@@ -170,7 +170,16 @@ void render_escaped(struct out_buffer *out, const char *message, size_t length)
          * padded with spaces, which need no care. */
         size_t left = (size_t)(end - p);
         uint64_t word = 0x2020202020202020u;
-        memcpy(&word, p, left < 8 ? left : 8);
+        if (left >= 8) {
+            memcpy(&word, p, 8);
+        } else if (length >= 8) {
+            /* The last 8 bytes of the message, shifted so the tail comes first. */
+            memcpy(&word, end - 8, 8);
+            word = (word >> (8 * (8 - left))) | (0x2020202020202020u << (8 * left));
+        } else {
+            for (size_t i = 0; i < left; i++) /* fixed-size copies only: no call */
+                word = (word & ~((uint64_t)0xff << (8 * i))) | ((uint64_t)p[i] << (8 * i));
+        }
         if (!needs_care(word)) {
             memcpy(at, &word, 8); /* the room bound covers 8 bytes past a short tail */
             size_t n = left < 8 ? left : 8;
@@ -211,44 +220,114 @@ static char *put_decimal(char *end, uint64_t value)
 
 enum { VALUE_TEXT_MAX = 64 };
 
-/* The text of one value segment into text; returns its length. */
-static size_t value_text(int tag, const char *bytes, char text[VALUE_TEXT_MAX])
+static unsigned decimal_length(uint64_t value)
 {
-    char *end = text + VALUE_TEXT_MAX, *start;
-    switch (tag) {
-    case SLUICE_SEGMENT_INT: {
-        int64_t v;
-        memcpy(&v, bytes, sizeof v);
-        start = put_decimal(end, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
-        if (v < 0)
-            *--start = '-';
-        memmove(text, start, (size_t)(end - start));
-        return (size_t)(end - start);
+    unsigned n = 1;
+    for (uint64_t bound = 10; n < 20 && value >= bound; bound *= 10)
+        n++;
+    return n;
+}
+
+/* The decimal digits of value at `at`; returns where they end. */
+static char *put_decimal_at(char *at, uint64_t value)
+{
+    char *end = at + decimal_length(value);
+    put_decimal(end, value);
+    return end;
+}
+
+/*
+ * A double that equals a decimal of at most 15 significant digits and 6
+ * fraction digits, from 1e-4 up, prints as that decimal (".0" for a whole
+ * number): exactly what Swift prints, without calling back into Swift. Two
+ * different such decimals lie further apart than neighbouring doubles do, so
+ * the one that round-trips is the shortest, and the one Swift picks.
+ * Writes it at `at` and returns the end, or NULL for every other value,
+ * which goes to the formatter.
+ */
+static char *put_short_decimal(char *at, double value)
+{
+    static const double powers[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+    double magnitude = value < 0 ? -value : value;
+    if (!(magnitude >= 1e-4 && magnitude < 1e15)) /* NaN fails too */
+        return NULL;
+    for (int k = 0; k <= 6; k++) {
+        double scaled = magnitude * powers[k];
+        if (scaled >= 1e15)
+            return NULL;
+        if (scaled != (double)(int64_t)scaled || scaled / powers[k] != magnitude)
+            continue;
+        uint64_t digits = (uint64_t)scaled, unit = (uint64_t)powers[k];
+        uint64_t whole = digits / unit, fraction = digits % unit;
+        /* A product that missed being whole at a smaller k (0.07 * 100 is
+         * 7.000000000000001) shows up here with trailing zeros: the same decimal. */
+        while (k > 0 && fraction % 10 == 0) {
+            fraction /= 10;
+            k--;
+        }
+        if (value < 0)
+            *at++ = '-';
+        at = put_decimal_at(at, whole);
+        *at++ = '.';
+        if (k == 0)
+            *at++ = '0';
+        for (int i = k - 1; i >= 0; i--, fraction /= 10)
+            at[i] = (char)('0' + fraction % 10);
+        return at + k;
     }
-    case SLUICE_SEGMENT_UINT: {
-        uint64_t v;
-        memcpy(&v, bytes, sizeof v);
-        start = put_decimal(end, v);
-        memmove(text, start, (size_t)(end - start));
-        return (size_t)(end - start);
-    }
-    case SLUICE_SEGMENT_DOUBLE: {
+    return NULL;
+}
+
+/* A formatter's text for a DOUBLE or FLOAT segment into text; returns its length. */
+static size_t formatted(int tag, const char *bytes, char text[VALUE_TEXT_MAX])
+{
+    size_t n;
+    if (tag == SLUICE_SEGMENT_DOUBLE) {
         double v;
         memcpy(&v, bytes, sizeof v);
         sluice_double_formatter format = load_acquire(&double_formatter);
-        size_t n = format != NULL ? format(v, text, VALUE_TEXT_MAX)
-                                  : (size_t)snprintf(text, VALUE_TEXT_MAX, "%.17g", v);
-        return n < VALUE_TEXT_MAX ? n : VALUE_TEXT_MAX;
-    }
-    default: {
+        n = format != NULL ? format(v, text, VALUE_TEXT_MAX) : (size_t)snprintf(text, VALUE_TEXT_MAX, "%.17g", v);
+    } else {
         float v;
         memcpy(&v, bytes, sizeof v);
         sluice_float_formatter format = load_acquire(&float_formatter);
-        size_t n = format != NULL ? format(v, text, VALUE_TEXT_MAX)
-                                  : (size_t)snprintf(text, VALUE_TEXT_MAX, "%.9g", (double)v);
-        return n < VALUE_TEXT_MAX ? n : VALUE_TEXT_MAX;
+        n = format != NULL ? format(v, text, VALUE_TEXT_MAX) : (size_t)snprintf(text, VALUE_TEXT_MAX, "%.9g", (double)v);
     }
+    return n < VALUE_TEXT_MAX ? n : VALUE_TEXT_MAX;
+}
+
+/* Renders one value segment; digits, signs and short decimals need no escaping. */
+static void render_value(struct out_buffer *out, int tag, const char *bytes, size_t size)
+{
+    char *at = out->data + out->length;
+    if (tag == SLUICE_SEGMENT_INT) {
+        int64_t v;
+        memcpy(&v, bytes, sizeof v);
+        if (v < 0)
+            *at++ = '-';
+        at = put_decimal_at(at, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+    } else if (tag == SLUICE_SEGMENT_UINT) {
+        uint64_t v;
+        memcpy(&v, bytes, sizeof v);
+        at = put_decimal_at(at, v);
+    } else {
+        char *end = NULL;
+        if (tag == SLUICE_SEGMENT_DOUBLE) {
+            double v;
+            memcpy(&v, bytes, sizeof v);
+            end = put_short_decimal(at, v);
+        }
+        if (end == NULL) {
+            /* A formatter's text is escaped like any other, and kept within the
+             * 4 bytes per encoded byte that render_line_bound assumes. */
+            char text[VALUE_TEXT_MAX];
+            size_t n = formatted(tag, bytes, text);
+            render_escaped(out, text, n < 4 * (1 + size) ? n : 4 * (1 + size));
+            return;
+        }
+        at = end;
     }
+    out->length = (size_t)(at - out->data);
 }
 
 void render_segments(struct out_buffer *out, const char *segments, size_t length)
@@ -267,19 +346,8 @@ void render_segments(struct out_buffer *out, const char *segments, size_t length
                 n = (uint32_t)(end - p); /* a cut record: what is there */
             render_escaped(out, p, n);
             p += n;
-        } else if (tag == SLUICE_SEGMENT_INT || tag == SLUICE_SEGMENT_UINT) {
-            /* Digits and a sign: nothing to escape. */
-            char text[VALUE_TEXT_MAX];
-            size_t n = value_text(tag, p, text);
-            memcpy(out->data + out->length, text, n);
-            out->length += n;
-            p += size;
         } else {
-            /* A formatter's text is escaped like any other, and kept within the
-             * 4 bytes per encoded byte that render_line_bound assumes. */
-            char text[VALUE_TEXT_MAX];
-            size_t n = value_text(tag, p, text);
-            render_escaped(out, text, n < 4 * (1 + size) ? n : 4 * (1 + size));
+            render_value(out, tag, p, size);
             p += size;
         }
     }

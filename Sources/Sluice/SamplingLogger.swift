@@ -72,7 +72,8 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         let level = level.sluiceLevel
         guard sluice_enabled(logger.levelWord, level) != 0 else { return }
         if level < Int32(SLUICE_WARNING) && sluice_sampler_take(sampler, key.hash, rate) == 0 { return }
-        logger.write(level: level, message(), metadata: metadata())
+        var message = message()
+        logger.write(level: level, &message, metadata: metadata())
     }
 
     /// Runs body only on the sampled-in calls of `key`.

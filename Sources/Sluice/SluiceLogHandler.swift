@@ -56,6 +56,7 @@ public struct SluiceLogHandler: LogHandler {
         if let error = event.error {
             merged["error"] = "\(error)"
         }
-        logger.write(level: event.level.sluiceLevel, SluiceMessage(event.message.description), metadata: merged)
+        var message = SluiceMessage(event.message.description)
+        logger.write(level: event.level.sluiceLevel, &message, metadata: merged)
     }
 }

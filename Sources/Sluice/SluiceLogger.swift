@@ -34,7 +34,8 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
     ) {
         let level = level.sluiceLevel
         if sluice_enabled(levelWord, level) != 0 {
-            write(level: level, message(), metadata: metadata())
+            var message = message()  // built in place; write works on it there
+            write(level: level, &message, metadata: metadata())
         }
     }
 
@@ -75,7 +76,7 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
 
     /// Hands a message that passed the level (and any sampling) to the core.
     @usableFromInline
-    func write(level: Int32, _ message: consuming SluiceMessage, metadata: Logger.Metadata?) {
+    func write(level: Int32, _ message: inout SluiceMessage, metadata: Logger.Metadata?) {
         if let metadata, !metadata.isEmpty {
             message.append(metadata: metadata)
         }

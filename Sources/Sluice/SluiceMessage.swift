@@ -12,7 +12,10 @@ import Logging
 /// ```swift
 /// log.info("request id=\(id) op=\(op) latency_us=\(latency)")
 /// ```
-public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStringLiteral {
+public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStringLiteral, StringInterpolationProtocol {
+    /// A message collects its own interpolation, so the bytes are built where they stay.
+    public typealias StringInterpolation = SluiceMessage
+
     @usableFromInline var buffer: SegmentBuffer
 
     @inlinable
@@ -22,8 +25,13 @@ public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStri
     }
 
     @inlinable
-    public init(stringInterpolation: consuming StringInterpolation) {
-        buffer = stringInterpolation.buffer
+    public init(stringInterpolation: consuming SluiceMessage) {
+        self = stringInterpolation
+    }
+
+    @inlinable
+    public init(literalCapacity: Int, interpolationCount: Int) {
+        buffer = SegmentBuffer()
     }
 
     /// A message holding the text of `string`.
@@ -32,73 +40,65 @@ public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStri
         buffer.appendText(string)
     }
 
-    /// Collects the pieces of an interpolated message as segments.
-    public struct StringInterpolation: StringInterpolationProtocol {
-        @usableFromInline var buffer = SegmentBuffer()
+    @inlinable @inline(__always)
+    public mutating func appendLiteral(_ literal: StaticString) {
+        buffer.appendText(literal)
+    }
 
-        @inlinable
-        public init(literalCapacity: Int, interpolationCount: Int) {}
+    @inlinable @inline(__always)
+    public mutating func appendInterpolation(_ value: String) {
+        buffer.appendText(value)
+    }
 
-        @inlinable @inline(__always)
-        public mutating func appendLiteral(_ literal: StaticString) {
-            buffer.appendText(literal)
-        }
+    @inlinable
+    public mutating func appendInterpolation(_ value: Substring) {
+        buffer.appendText(value)
+    }
 
-        @inlinable @inline(__always)
-        public mutating func appendInterpolation(_ value: String) {
-            buffer.appendText(value)
-        }
+    @inlinable
+    public mutating func appendInterpolation(_ value: StaticString) {
+        buffer.appendText(value)
+    }
 
-        @inlinable
-        public mutating func appendInterpolation(_ value: Substring) {
-            buffer.appendText(value)
-        }
+    @inlinable
+    public mutating func appendInterpolation(_ value: Bool) {
+        buffer.appendText(value ? "true" : "false" as StaticString)
+    }
 
-        @inlinable
-        public mutating func appendInterpolation(_ value: StaticString) {
-            buffer.appendText(value)
-        }
+    @inlinable @inline(__always)
+    public mutating func appendInterpolation(_ value: Int) {
+        buffer.appendValue(tag: SLUICE_SEGMENT_INT, Int64(value).littleEndian)
+    }
 
-        @inlinable
-        public mutating func appendInterpolation(_ value: Bool) {
-            buffer.appendText(value ? "true" : "false" as StaticString)
-        }
-
-        @inlinable @inline(__always)
-        public mutating func appendInterpolation(_ value: Int) {
-            buffer.appendValue(tag: SLUICE_SEGMENT_INT, Int64(value).littleEndian)
-        }
-
-        @inlinable
-        public mutating func appendInterpolation<T: BinaryInteger>(_ value: T) {
-            if T.isSigned, let small = Int64(exactly: value) {
-                buffer.appendValue(tag: SLUICE_SEGMENT_INT, small.littleEndian)
-            } else if !T.isSigned, let small = UInt64(exactly: value) {
-                buffer.appendValue(tag: SLUICE_SEGMENT_UINT, small.littleEndian)
-            } else {
-                buffer.appendText(value.description)
-            }
-        }
-
-        @inlinable @inline(__always)
-        public mutating func appendInterpolation(_ value: Double) {
-            buffer.appendValue(tag: SLUICE_SEGMENT_DOUBLE, value.bitPattern.littleEndian)
-        }
-
-        @inlinable
-        public mutating func appendInterpolation(_ value: Float) {
-            buffer.appendValue(tag: SLUICE_SEGMENT_FLOAT, value.bitPattern.littleEndian)
-        }
-
-        @inlinable
-        public mutating func appendInterpolation<T: CustomStringConvertible>(_ value: T) {
+    @inlinable
+    public mutating func appendInterpolation<T: BinaryInteger>(_ value: T) {
+        if T.isSigned, let small = Int64(exactly: value) {
+            buffer.appendValue(tag: SLUICE_SEGMENT_INT, small.littleEndian)
+        } else if !T.isSigned, let small = UInt64(exactly: value) {
+            buffer.appendValue(tag: SLUICE_SEGMENT_UINT, small.littleEndian)
+        } else {
             buffer.appendText(value.description)
         }
+    }
 
-        @inlinable
-        public mutating func appendInterpolation<T>(_ value: T) {
-            buffer.appendText(String(describing: value))
-        }
+    @inlinable @inline(__always)
+    public mutating func appendInterpolation(_ value: Double) {
+        buffer.appendValue(tag: SLUICE_SEGMENT_DOUBLE, value.bitPattern.littleEndian)
+    }
+
+    @inlinable
+    public mutating func appendInterpolation(_ value: Float) {
+        buffer.appendValue(tag: SLUICE_SEGMENT_FLOAT, value.bitPattern.littleEndian)
+    }
+
+    @inlinable
+    public mutating func appendInterpolation<T: CustomStringConvertible>(_ value: T) {
+        buffer.appendText(value.description)
+    }
+
+    @inlinable
+    public mutating func appendInterpolation<T>(_ value: T) {
+        buffer.appendText(String(describing: value))
     }
 
     /// Appends ` key=value` pairs in logfmt.

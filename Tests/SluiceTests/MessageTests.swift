@@ -62,6 +62,30 @@ final class MessageTests: XCTestCase {
         }
     }
 
+    func testShortDecimalsRenderExactlyAsInterpolationDoes() throws {
+        var generator = SystemRandomNumberGenerator()
+        var doubles: [Double] = (0..<4000).map { Double($0) / 8 } + (0..<2000).map { Double($0) / 1000 }
+        for digits in 0...7 {
+            let scale = pow(10, Double(digits))
+            doubles += (0..<1500).map { _ in Double(Int64.random(in: -999_999_999_999_999...999_999_999_999_999, using: &generator)) / scale }
+            doubles += (0..<500).map { _ in Double(Int.random(in: -99_999...99_999, using: &generator)) / scale }
+        }
+        doubles += [1e-4, -1e-4, 9.99e-5, 0.00012, 999_999_999_999_999, 1e15, 1e15 - 0.5, 123_456_789_012_345.6,
+                    0.1 + 0.2, 1.0 / 3, 4.35, 0.07, 100, -0.0]
+        let (core, path) = try openCore(self, .init(ringBytes: 1 << 22, overflow: .block, level: .trace))
+        let log = core.logger("decimals")
+        for d in doubles { log.info("\(d)") }
+        core.close()
+        let written = try messages(path)
+        XCTAssertEqual(written.count, doubles.count)
+        var mismatches = 0
+        for (line, d) in zip(written, doubles) where line != "\(d)" {
+            mismatches += 1
+            if mismatches <= 5 { XCTFail("wrote \(line), interpolation gives \(d)") }
+        }
+        XCTAssertEqual(mismatches, 0)
+    }
+
     func testMetadataFollowsTheMessageInLogfmt() throws {
         let (core, path) = try openCore(self)
         let log = core.logger("meta")
