@@ -6,7 +6,7 @@ SWIFT ?= swift
 TSAN_STRESS_RECORDS ?= 20000
 CORE_BENCH := .build-bench/core_bench
 
-.PHONY: deps build demo test test-tsan bench-core clean
+.PHONY: deps build demo test test-tsan bench bench-micro bench-core clean
 
 deps:
 	@scripts/ensure-liburcu.sh
@@ -27,6 +27,15 @@ test-tsan: deps
 	SLUICE_STRESS_RECORDS=$(TSAN_STRESS_RECORDS) $(SWIFT) test --sanitize=thread --scratch-path .build-tsan \
 		--filter 'CSluiceTests\.(ExactlyOnceTests|CloseTests|FlushTests|SamplerTests|SynchronousTests)|SluiceTests\.SamplingTests'
 
+# Sluice against swift-log's StreamLogHandler on the same workloads, interleaved.
+bench: deps
+	$(SWIFT) build -c release --product sluice
+	.build/release/sluice bench
+
+# Nanoseconds and allocations per call (package-benchmark, Benchmarks/Package.swift).
+bench-micro: deps
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
+
 # The C core alone: throughput and call latency (see Benchmarks/core/core_bench.c).
 bench-core: deps
 	mkdir -p .build-bench
@@ -36,4 +45,4 @@ bench-core: deps
 	$(CORE_BENCH)
 
 clean:
-	rm -rf .build .build-tsan .build-bench sluice-demo.log
+	rm -rf .build .build-tsan .build-bench Benchmarks/.build sluice-demo.log

@@ -80,7 +80,7 @@ struct BenchTable {
 
     func render() -> String {
         var lines = [
-            "workload peer              records   threads  throughput M/s (median [min-max])   ns/call   p50   p99  p99.9      max  clock  lines  dropped",
+            "workload peer              records threads  throughput M/s (median [min-max])   ns/call      p50      p99    p99.9      max  clock     lines  dropped",
         ]
         let workloads = unique(results.map(\.workload))
         for workload in workloads {
@@ -90,15 +90,15 @@ struct BenchTable {
                 let rates = mine.map { $0.throughput / 1e6 }
                 lines.append(
                     pad(workload, 8) + " " + pad(peer, 16) + " " + pad("\(mine[0].recordsSent)", 9, right: true)
-                        + pad("\(mine[0].threads)", 10, right: true) + "  "
+                        + pad("\(mine[0].threads)", 8, right: true) + "  "
                         + pad(String(format: "%8.3f [%.3f-%.3f]", median(rates), rates.min()!, rates.max()!), 34)
                         + pad(format(median(mine.map(\.nsPerCall))), 10, right: true)
-                        + pad(format(medianOptional(mine.map(\.latencyP50))), 6, right: true)
-                        + pad(format(medianOptional(mine.map(\.latencyP99))), 6, right: true)
-                        + pad(format(medianOptional(mine.map(\.latencyP999))), 7, right: true)
+                        + pad(format(medianOptional(mine.map(\.latencyP50))), 9, right: true)
+                        + pad(format(medianOptional(mine.map(\.latencyP99))), 9, right: true)
+                        + pad(format(medianOptional(mine.map(\.latencyP999))), 9, right: true)
                         + pad(format(medianOptional(mine.map(\.latencyMax))), 9, right: true)
                         + pad(format(medianOptional(mine.map(\.clockPairOverhead))), 7, right: true)
-                        + pad("\(mine.map(\.linesInFile).min()!)", 9, right: true)
+                        + pad("\(mine.map(\.linesInFile).min()!)", 10, right: true)
                         + pad("\(mine.map(\.dropped).max()!)", 9, right: true))
             }
             lines += advantages(runs: runs, workload: workload)
@@ -141,9 +141,15 @@ private func medianOptional(_ values: [Double?]) -> Double? {
     return present.isEmpty ? nil : median(present)
 }
 
+/// Nanoseconds, shortened past 100,000 so the columns hold: 1.2ms, 150us.
 private func format(_ value: Double?) -> String {
     guard let value else { return "-" }
-    return value >= 100 ? String(format: "%.0f", value) : String(format: "%.1f", value)
+    switch value {
+    case 1e6...: return String(format: "%.1fms", value / 1e6)
+    case 1e5...: return String(format: "%.0fus", value / 1e3)
+    case 100...: return String(format: "%.0f", value)
+    default: return String(format: "%.1f", value)
+    }
 }
 
 private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
