@@ -49,31 +49,25 @@ uint64_t sluice_sampler_overflow_calls(sluice_sampler *sampler)
     return load_relaxed(&sampler->overflow_calls);
 }
 
-/* Call n (from 1) is emitted when it raises ceil(n * ppm / 1e6). That step
- * repeats every 1e6 calls, so n is taken modulo 1e6 to keep the products small. */
+/* Call n (from 1) is emitted when it raises ceil(n * ppm / 1e6). With
+ * r = (n - 1) * ppm mod 1e6, that is: r == 0 (the previous ceiling was exact)
+ * and ppm > 0, or r + ppm > 1e6. The pattern repeats every 1e6 calls, so only
+ * n mod 1e6 matters, which keeps the product small. */
 static int emitted(uint64_t n, uint32_t ppm)
 {
     if (ppm >= SLUICE_PPM_ALL)
         return 1;
-    uint64_t m = (n - 1) % SLUICE_PPM_ALL + 1;
-    return (m * ppm + SLUICE_PPM_ALL - 1) / SLUICE_PPM_ALL > ((m - 1) * ppm + SLUICE_PPM_ALL - 1) / SLUICE_PPM_ALL;
-}
-
-/* Spreads a hash's bits over the table index (murmur3's finalizer). */
-static uint64_t mix(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdu;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53u;
-    return k ^ (k >> 33);
+    uint64_t previous = (n - 1) % SLUICE_PPM_ALL;
+    uint64_t r = previous * ppm % SLUICE_PPM_ALL;
+    return r == 0 ? ppm > 0 : r + ppm > SLUICE_PPM_ALL;
 }
 
 /* The calls word of key, claiming a slot for it if there is room; NULL if not. */
 static uint64_t *calls_of(sluice_sampler *sampler, uint64_t key)
 {
     bool claimed_room = false;
-    for (uint64_t i = mix(key), probes = 0; probes <= sampler->mask; i++, probes++) {
+    /* Keys come hashed (the facade's hash mixes every byte into every bit). */
+    for (uint64_t i = key, probes = 0; probes <= sampler->mask; i++, probes++) {
         struct slot *slot = &sampler->slots[i & sampler->mask];
         uint64_t found = load_acquire(&slot->key);
         if (found == 0) {

@@ -131,7 +131,7 @@ func measure(peer: Peer, workload: Workload, records: Int, directory: String, ta
     unlink(path)
     defer { unlink(path) }
 
-    let caller = try makeCaller(peer: peer, workload: workload, path: path)
+    let runner = try makeRunner(peer: peer, workload: workload, path: path)
     let callTime = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: threads)
     defer { callTime.deallocate() }
     let times = UncheckedBox(callTime)
@@ -139,10 +139,10 @@ func measure(peer: Peer, workload: Workload, records: Int, directory: String, ta
     onThreads(threads) { thread in
         let first = thread * perThread
         let start = monotonicNanoseconds()
-        for i in first..<(first + perThread) { caller.call(i) }
+        runner.run(first..<(first + perThread))
         times.value[thread] = monotonicNanoseconds() - start
     }
-    let dropped = caller.finish()
+    let dropped = runner.finish()
     let wall = Double(monotonicNanoseconds() - begin) / 1e9
     var result = RunResult(
         peer: peer.rawValue, workload: workload.rawValue, recordsSent: perThread * threads, threads: threads,
@@ -152,19 +152,14 @@ func measure(peer: Peer, workload: Workload, records: Int, directory: String, ta
 
     if workload.measuresLatency {
         unlink(path)
-        let latencyCaller = try makeCaller(peer: peer, workload: workload, path: path)
+        let timedRunner = try makeRunner(peer: peer, workload: workload, path: path)
         let samples = SampleBuffers(threads: threads, perThread: perThread)
         result.clockPairOverhead = clockPairOverhead()
         onThreads(threads) { thread in
-            let buffer = samples.buffers[thread]
             let first = thread * perThread
-            for k in 0..<perThread {
-                let a = monotonicNanoseconds()
-                latencyCaller.call(first + k)
-                buffer[k] = monotonicNanoseconds() &- a
-            }
+            timedRunner.runTimed(first..<(first + perThread), samples.buffers[thread])
         }
-        _ = latencyCaller.finish()
+        _ = timedRunner.finish()
         (result.latencyP50, result.latencyP99, result.latencyP999, result.latencyMax) = samples.percentiles()
     }
     return result

@@ -28,14 +28,72 @@ func latency(_ i: Int) -> Double {
     Double((i &* 2_654_435_761) % 1_000_000) / 8
 }
 
-/// One log call of a workload, for one peer; made once per run.
-struct Caller: @unchecked Sendable {  // each field is safe to call from any thread
-    let call: (Int) -> Void
-    /// Hands every record to the kernel and closes the sink; returns the records dropped.
-    let finish: () -> UInt64
+/// One log call of a workload. Loops over it are generic, so each is specialized
+/// for its call: the timed region holds the call itself, not a closure dispatch.
+protocol LogCall {
+    func call(_ i: Int)
 }
 
-func makeCaller(peer: Peer, workload: Workload, path: String) throws -> Caller {
+struct SluiceInfo: LogCall {
+    let log: SluiceLogger
+    @inline(__always) func call(_ i: Int) { log.info("request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))") }
+}
+
+struct SluiceDebug: LogCall {
+    let log: SluiceLogger
+    @inline(__always) func call(_ i: Int) { log.debug("request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))") }
+}
+
+struct SluiceSampledDebug: LogCall {
+    let log: SamplingLogger
+    @inline(__always) func call(_ i: Int) {
+        log.debug("request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))", key: "request")
+    }
+}
+
+struct SwiftLogInfo: LogCall {
+    let logger: Logger
+    @inline(__always) func call(_ i: Int) { logger.info("request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))") }
+}
+
+struct SwiftLogDebug: LogCall {
+    let logger: Logger
+    @inline(__always) func call(_ i: Int) { logger.debug("request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))") }
+}
+
+/// swift-log has no sampling: W4 logs one call in 100, by a counter of the caller's.
+struct SwiftLogEveryHundredth: LogCall {
+    let logger: Logger
+    @inline(__always) func call(_ i: Int) {
+        if i % 100 == 0 { logger.debug("request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))") }
+    }
+}
+
+/// A peer's workload, ready to run: plain, timed per call, and finished.
+struct Runner: @unchecked Sendable {  // each closure is safe to call from any thread
+    let run: (Range<Int>) -> Void
+    let runTimed: (Range<Int>, UnsafeMutableBufferPointer<UInt64>) -> Void
+    /// Hands every record to the kernel and closes the sink; returns the records dropped.
+    let finish: () -> UInt64
+
+    init<Call: LogCall>(_ call: Call, finish: @escaping () -> UInt64) {
+        run = { range in
+            for i in range { call.call(i) }
+        }
+        runTimed = { range, samples in
+            var k = 0
+            for i in range {
+                let before = monotonicNanoseconds()
+                call.call(i)
+                samples[k] = monotonicNanoseconds() &- before
+                k &+= 1
+            }
+        }
+        self.finish = finish
+    }
+}
+
+func makeRunner(peer: Peer, workload: Workload, path: String) throws -> Runner {
     switch peer {
     case .sluice, .sluiceSwiftLog:
         let level: Logger.Level = workload == .w4 ? .debug : .info
@@ -47,43 +105,30 @@ func makeCaller(peer: Peer, workload: Workload, path: String) throws -> Caller {
         if peer == .sluiceSwiftLog {
             var logger = Logger(label: "bench") { SluiceLogHandler(label: $0, core: core) }
             logger.logLevel = level
-            return Caller(call: swiftLogCall(logger, workload), finish: finish)
+            return swiftLogRunner(logger, workload, finish: finish)
         }
         let log = core.logger("bench")
         switch workload {
-        case .w1, .w2:
-            return Caller(call: { i in log.info("request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))") }, finish: finish)
-        case .w3:
-            return Caller(call: { i in log.debug("request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))") }, finish: finish)
-        case .w4:
-            let sampled = SamplingLogger(log, sampleRate: 0.01)
-            return Caller(
-                call: { i in sampled.debug("request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))", key: "request") },
-                finish: finish)
+        case .w1, .w2: return Runner(SluiceInfo(log: log), finish: finish)
+        case .w3: return Runner(SluiceDebug(log: log), finish: finish)
+        case .w4: return Runner(SluiceSampledDebug(log: SamplingLogger(log, sampleRate: 0.01)), finish: finish)
         }
     case .swiftLogStream:
         let stream = try FileStream(path: path)
         var logger = Logger(label: "bench") { StreamLogHandler(label: $0, stream: stream) }
         logger.logLevel = workload == .w4 ? .debug : .info
-        return Caller(call: swiftLogCall(logger, workload), finish: {
+        return swiftLogRunner(logger, workload) {
             stream.close()
             return 0
-        })
+        }
     }
 }
 
-/// The swift-log form of each workload. swift-log has no sampling: W4 samples as a
-/// swift-log user would, one call in 100 by a counter of the caller's.
-private func swiftLogCall(_ logger: Logger, _ workload: Workload) -> (Int) -> Void {
+private func swiftLogRunner(_ logger: Logger, _ workload: Workload, finish: @escaping () -> UInt64) -> Runner {
     switch workload {
-    case .w1, .w2:
-        return { i in logger.info("request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))") }
-    case .w3:
-        return { i in logger.debug("request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))") }
-    case .w4:
-        return { i in
-            if i % 100 == 0 { logger.debug("request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))") }
-        }
+    case .w1, .w2: Runner(SwiftLogInfo(logger: logger), finish: finish)
+    case .w3: Runner(SwiftLogDebug(logger: logger), finish: finish)
+    case .w4: Runner(SwiftLogEveryHundredth(logger: logger), finish: finish)
     }
 }
 

@@ -145,8 +145,8 @@ static inline uint32_t sluice_sample_ppm(const uint32_t *sample_word)
 }
 
 /*
- * Exact counter-based sampling. A sampler counts calls per key (a 64-bit hash
- * of the key's text) and emits call n of a key at rate ppm exactly when
+ * Exact counter-based sampling. A sampler counts calls per key (a well-mixed
+ * 64-bit hash of the key's text: the table is indexed by its low bits) and emits call n of a key at rate ppm exactly when
  * ceil(n * ppm / 1e6) > ceil((n - 1) * ppm / 1e6): the first call, and after n
  * calls exactly ceil(n * ppm / 1e6) of them, under any concurrency. Lock-free.
  * Memory is bounded: past max_keys keys, new keys share one overflow counter,
