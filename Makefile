@@ -27,10 +27,14 @@ test-tsan: deps
 	SLUICE_STRESS_RECORDS=$(TSAN_STRESS_RECORDS) $(SWIFT) test --sanitize=thread --scratch-path .build-tsan \
 		--filter 'CSluiceTests\.(ExactlyOnceTests|CloseTests|FlushTests|SamplerTests|SynchronousTests)|SluiceTests\.SamplingTests'
 
-# Sluice against swift-log's StreamLogHandler on the same workloads, interleaved.
+# Every peer (Sluice, swift-log, spdlog, Python logging) on the same workloads, interleaved; one table.
 bench: deps
+	@scripts/ensure-spdlog.sh
 	$(SWIFT) build -c release --product sluice
-	.build/release/sluice bench
+	mkdir -p .build-bench
+	$(CXX) -O2 -std=c++17 -DSPDLOG_FMT_EXTERNAL Benchmarks/peers/spdlog_bench.cpp -o .build-bench/spdlog_bench \
+		-lspdlog -lfmt -lpthread
+	scripts/bench.sh
 
 # Nanoseconds and allocations per call (package-benchmark, Benchmarks/Package.swift).
 bench-micro: deps

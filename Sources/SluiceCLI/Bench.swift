@@ -36,6 +36,11 @@ struct Bench: ParsableCommand {
     @Flag(help: "One JSON object per run, one per line, instead of the table.")
     var json = false
 
+    @Option(help: ArgumentHelp(
+        "Print the table of the JSON lines in this file (from --json and the peers in Benchmarks/peers) instead of running.",
+        valueName: "path"))
+    var table: String?
+
     func validate() throws {
         guard reps >= 1 else { throw ValidationError("--reps must be at least 1, not \(reps)") }
         guard records >= 4 else { throw ValidationError("--records must be at least 4, not \(records)") }
@@ -49,6 +54,10 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        if let table {
+            print(BenchTable(results: try readResults(table)).render())
+            return
+        }
         let workloads = workload.isEmpty ? Workload.allCases : workload.compactMap { Workload(rawValue: $0.uppercased()) }
         let peers = peer.isEmpty ? Peer.allCases : peer.compactMap(Peer.init(rawValue:))
         var results: [RunResult] = []
@@ -68,7 +77,18 @@ struct Bench: ParsableCommand {
             }
         }
         if !json {
-            print(BenchTable(results: results, reps: reps).render())
+            print(BenchTable(results: results).render())
+        }
+    }
+}
+
+func readResults(_ path: String) throws -> [RunResult] {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    return try text.split(separator: "\n").map { line in
+        do {
+            return try JSONDecoder().decode(RunResult.self, from: Data(line.utf8))
+        } catch {
+            throw ValidationError("\(path): not a result line: \(line.prefix(120)) (\(error))")
         }
     }
 }
@@ -76,7 +96,6 @@ struct Bench: ParsableCommand {
 /// Medians [min–max] per workload and peer, and Sluice's advantage per repetition.
 struct BenchTable {
     let results: [RunResult]
-    let reps: Int
 
     func render() -> String {
         var lines = [
@@ -103,6 +122,8 @@ struct BenchTable {
             }
             lines += advantages(runs: runs, workload: workload)
         }
+        lines.append("sluice / peer: Sluice's records/s over the peer's (W1, W2), the peer's ns/call over Sluice's (W3, W4);"
+            + " above 1, Sluice is ahead")
         lines.append("latency columns: ns per call, medians over reps, the clock pair (clock column) included; lines: fewest seen")
         return lines.joined(separator: "\n")
     }
@@ -110,15 +131,15 @@ struct BenchTable {
     /// Per repetition: sluice's throughput over each peer's (W1, W2), or the peer's ns/call over sluice's (W3, W4).
     private func advantages(runs: [RunResult], workload: String) -> [String] {
         let sluice = runs.filter { $0.peer == Peer.sluice.rawValue }
-        guard sluice.count == reps else { return [] }
+        guard !sluice.isEmpty else { return [] }
         var lines: [String] = []
         for peer in unique(runs.map(\.peer)) where peer != Peer.sluice.rawValue {
             let other = runs.filter { $0.peer == peer }
-            guard other.count == reps else { continue }
+            guard other.count == sluice.count else { continue }
             let perRep = zip(sluice, other).map { s, o in
                 workload == "W1" || workload == "W2" ? s.throughput / o.throughput : o.nsPerCall / s.nsPerCall
             }
-            lines.append(String(format: "         sluice vs %@: %.1fx faster (median of reps) [%.1f-%.1f]", peer,
+            lines.append(String(format: "         sluice / %@: %.1fx (median of reps) [%.1f-%.1f]", peer,
                                 median(perRep), perRep.min()!, perRep.max()!))
         }
         return lines

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What one run of a workload by one peer measured; the JSON keys are fixed.
-struct RunResult: Encodable {
+struct RunResult: Codable {
     var peer: String
     var workload: String
     var recordsSent: Int

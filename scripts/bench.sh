@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# make bench: every peer on every workload, taking turns within each repetition,
+# then one table. Peers: Sluice, Sluice behind swift-log's API, swift-log's
+# StreamLogHandler (all in `sluice bench`), spdlog's async logger, and Python's
+# QueueHandler -> QueueListener -> FileHandler (Benchmarks/peers).
+# REPS (3), RECORDS (2,000,000: W1 and W2), CALLS (10,000,000: W3 and W4) and the
+# Python peer's PYTHON_RECORDS (200,000) and PYTHON_CALLS (1,000,000) can be set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+reps=${REPS:-3}
+records=${RECORDS:-2000000}
+calls=${CALLS:-10000000}
+python_records=${PYTHON_RECORDS:-200000}
+python_calls=${PYTHON_CALLS:-1000000}
+results=${RESULTS:-.build-bench/results.jsonl}
+
+mkdir -p "$(dirname "$results")"
+: > "$results"
+for rep in $(seq "$reps"); do
+    for workload in W1 W2 W3 W4; do
+        echo "bench: repetition $rep/$reps, $workload" >&2
+        .build/release/sluice bench --json --reps 1 --workload "$workload" --records "$records" --calls "$calls" >> "$results"
+        .build-bench/spdlog_bench --reps 1 --workload "$workload" --records "$records" --calls "$calls" >> "$results"
+        python3 Benchmarks/peers/python_bench.py --reps 1 --workload "$workload" \
+            --records "$python_records" --calls "$python_calls" >> "$results"
+    done
+done
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); results in $results"
+.build/release/sluice bench --table "$results"
