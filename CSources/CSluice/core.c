@@ -122,6 +122,7 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     core->overflow = options->overflow;
     core->synchronous = options->synchronous != 0;
     core->writer.timestamps.second = INT64_MIN;
+    core->writer.timestamps.micro = INT64_MIN;
     pthread_mutex_init(&core->close_lock, NULL);
     int failure = core->synchronous ? sync_open(core) : start_writer(core);
     if (failure != 0) {

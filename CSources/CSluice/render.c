@@ -36,6 +36,11 @@ size_t render_line_bound(size_t message_length, size_t module_length)
 
 static void put_timestamp(char *at, struct timestamp_cache *cache, int64_t utc_ns)
 {
+    int64_t micro = utc_ns >= 0 ? utc_ns / 1000 : (utc_ns - 999) / 1000;
+    if (micro == cache->micro) { /* records come in bursts within a microsecond */
+        memcpy(at, cache->stamp, TIMESTAMP_LENGTH);
+        return;
+    }
     int64_t second = utc_ns >= 0 ? utc_ns / 1000000000 : (utc_ns - 999999999) / 1000000000;
     if (second != cache->second) {
         time_t t = (time_t)second;
@@ -54,6 +59,8 @@ static void put_timestamp(char *at, struct timestamp_cache *cache, int64_t utc_n
     memcpy(at + 24, &digit_pairs[2 * (micros % 100)], 2);
     at[26] = 'Z';
     at[27] = ' ';
+    cache->micro = micro;
+    memcpy(cache->stamp, at, TIMESTAMP_LENGTH);
 }
 
 void render_head(struct out_buffer *out, struct timestamp_cache *cache, int64_t utc_ns, int level,
@@ -79,13 +86,15 @@ void render_end(struct out_buffer *out, size_t kept, uint64_t truncated_from)
     out->data[out->length++] = '\n';
 }
 
-/* True if any of the 8 bytes is a C0 control, DEL, or not ASCII. */
+/* True if any of the 8 bytes is below space (a C0 control) or above '~' (DEL,
+ * or not ASCII): the classic "has less" and "has more" word tests, exact as
+ * booleans. */
 static inline bool needs_care(uint64_t word)
 {
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
     uint64_t below_space = (word - ones * 0x20) & ~word;
-    uint64_t is_del = ((word ^ (ones * 0x7f)) - ones) & ~(word ^ (ones * 0x7f));
-    return ((below_space | is_del | word) & highs) != 0;
+    uint64_t above_tilde = (word + ones) | word;
+    return ((below_space | above_tilde) & highs) != 0;
 }
 
 /* Length of the valid UTF-8 sequence starting at p (lead byte >= 0x80), or 0. */
@@ -222,10 +231,16 @@ enum { VALUE_TEXT_MAX = 64 };
 
 static unsigned decimal_length(uint64_t value)
 {
-    unsigned n = 1;
-    for (uint64_t bound = 10; n < 20 && value >= bound; bound *= 10)
-        n++;
-    return n;
+    static const uint64_t powers[] = {
+        1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u, 10000000000u,
+        100000000000u, 1000000000000u, 10000000000000u, 100000000000000u, 1000000000000000u,
+        10000000000000000u, 100000000000000000u, 1000000000000000000u, 10000000000000000000u,
+    };
+    /* log10 from the bit length (1233/4096 ~ log10 2), then one correction;
+     * value | 1 has the digits of value, and one digit for 0. */
+    value |= 1;
+    unsigned estimate = (unsigned)(((64 - __builtin_clzll(value)) * 1233) >> 12);
+    return estimate + (value >= powers[estimate]);
 }
 
 /* The decimal digits of value at `at`; returns where they end. */

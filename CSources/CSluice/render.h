@@ -19,10 +19,13 @@ struct out_buffer {
     size_t capacity;
 };
 
-/* The "YYYY-MM-DDTHH:MM:SS." prefix of the current second, rebuilt when the second changes. */
+/* The "YYYY-MM-DDTHH:MM:SS." prefix of the current second, rebuilt when the
+ * second changes, and the whole stamp of the last microsecond rendered. */
 struct timestamp_cache {
     int64_t second;
     char prefix[20];
+    int64_t micro;
+    char stamp[28];
 };
 
 /* The most bytes render_line can append for a message of this length. */

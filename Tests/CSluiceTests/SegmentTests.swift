@@ -43,11 +43,24 @@ final class SegmentTests: XCTestCase {
         cut.bytes += [UInt8(SLUICE_SEGMENT_DOUBLE), 1, 2]  // a value cut short
         XCTAssertEqual(logSegments(core, module, cut), Int32(SLUICE_OK))
         XCTAssertEqual(logSegments(core, module, Segments(bytes: [0xEE, 1, 2, 3])), Int32(SLUICE_OK))  // unknown tag
+        let boundaries: [UInt64] = (0...19).flatMap { exponent -> [UInt64] in
+            let power = (0..<exponent).reduce(UInt64(1)) { value, _ in value * 10 }
+            return [power - 1, power, power + 1]
+        }
+        var digits = Segments()
+        for value in boundaries {
+            digits.uint(value)
+            digits.text(" ")
+            if value <= UInt64(Int64.max) { digits.int(-Int64(value)) }
+            digits.text(",")
+        }
+        XCTAssertEqual(logSegments(core, module, digits), Int32(SLUICE_OK))
         sluice_free(core.pointer)
         XCTAssertEqual(readLines(path).map { String(decoding: $0.message, as: UTF8.self) }, [
             #"id=-42 big=18446744073709551615 min=-9223372036854775808 zero=0 ratio=0.5 f=2.5 tab\there"#,
             "kept 7",
             "",
+            boundaries.map { value in "\(value) " + (value <= UInt64(Int64.max) ? "\(-Int64(value))" : "") + "," }.joined(),
         ])
     }
 }
