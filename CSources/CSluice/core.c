@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core.h"
 
@@ -51,13 +52,16 @@ static void untrack(sluice_core *core)
 
 void sluice_options_init(sluice_options *options)
 {
-    *options = (sluice_options){.ring_bytes = SLUICE_RING_DEFAULT, .overflow = SLUICE_OVERFLOW_DROP, .path = NULL};
+    *options = (sluice_options){
+        .ring_bytes = SLUICE_RING_DEFAULT, .overflow = SLUICE_OVERFLOW_DROP, .path = NULL, .call_timing_every = 64};
 }
 
 static void release_resources(sluice_core *core)
 {
     ring_destroy(&core->ring);
     modules_destroy(&core->modules);
+    if (core->map != NULL)
+        stats_destroy(core->map, core->stats.path);
     free(core->writer.out.data);
     free(core->writer.lines);
     free(core->sync.record);
@@ -93,6 +97,14 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
                      options->overflow);
         return NULL;
     }
+    unsigned every = options->call_timing_every;
+    if (every > (1u << 20) || (every & (every - 1)) != 0) {
+        if (error != NULL)
+            snprintf(error, error_size,
+                     "sluice: call_timing_every %u is neither 0 nor a power of two up to 1048576; nothing was opened",
+                     every);
+        return NULL;
+    }
     clock_setup();
 
     sluice_core *core = NULL;
@@ -106,10 +118,16 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
         free(core);
         return NULL;
     }
+    static uint64_t last_id;
+    core->id = add_fetch(&last_id, 1);
+    char *stats_path = NULL;
+    core->map = stats_create(core->id, options->ring_bytes, every, &stats_path);
+    core->stats = (struct sluice_stats){.map = core->map, .path = stats_path, .owned = false};
     size_t buffer = writer_buffer_bytes(core->ring.max_message);
     core->writer.out = (struct out_buffer){.data = malloc(buffer), .capacity = buffer};
     core->writer.lines = malloc(writer_buffer_lines(buffer) * sizeof *core->writer.lines);
-    if (modules_init(&core->modules) != 0 || core->writer.out.data == NULL || core->writer.lines == NULL) {
+    if (core->map == NULL || modules_init(&core->modules, core->map) != 0 || core->writer.out.data == NULL ||
+        core->writer.lines == NULL) {
         if (error != NULL)
             snprintf(error, error_size, "sluice: out of memory opening a core");
         release_resources(core);
@@ -142,14 +160,14 @@ int sluice_flush(sluice_core *core, int timeout_ms)
 {
     /* Every record accepted before this call lies below head: its cas came first. */
     uint64_t target = load_relaxed(&core->ring.head) & ~HEAD_SEALED;
-    if (load_acquire(&core->counters.written_position) >= target)
+    if (load_acquire(&core->written_position) >= target)
         return SLUICE_OK;
-    add_relaxed(&core->producers.flushes, 1);
+    add_relaxed(&core->map->totals.flushes, 1);
     doorbell_kick(&core->bell);
     int64_t deadline = clock_monotonic_ns() + (int64_t)timeout_ms * 1000000;
     for (;;) {
         int32_t seen = event_prepare(&core->written);
-        bool done = load_acquire(&core->counters.written_position) >= target || load_acquire(&core->writer_done);
+        bool done = load_acquire(&core->written_position) >= target || load_acquire(&core->writer_done);
         int64_t left = timeout_ms < 0 ? -1 : deadline - clock_monotonic_ns();
         bool expired = !done && timeout_ms >= 0 && left <= 0;
         if (!done && !expired)
@@ -164,32 +182,18 @@ int sluice_flush(sluice_core *core, int timeout_ms)
 
 void sluice_counters_read(sluice_core *core, sluice_counters *out)
 {
-    const struct writer_counters *w = &core->counters;
-    const struct producer_counters *p = &core->producers;
-    /* What the writer finished, then what producers offered: a record is
-     * accepted before it is written or dropped, so a snapshot taken in this
-     * order never shows more written and dropped than accepted, nor tail past head. */
-    uint64_t tail = load_relaxed(&core->ring.tail);
-    uint64_t written = load_relaxed(&w->written);
-    uint64_t dropped_by_sink = load_relaxed(&w->dropped_by_sink);
-    uint64_t dropped_full = load_relaxed(&p->dropped_full);
-    uint64_t dropped_after_close = load_relaxed(&p->dropped_after_close);
-    uint64_t accepted = load_relaxed(&core->ring.accepted);
-    uint64_t head = load_relaxed(&core->ring.head) & ~HEAD_SEALED;
-    *out = (sluice_counters){
-        .accepted = accepted,
-        .written = written,
-        .dropped = dropped_full + dropped_after_close + dropped_by_sink,
-        .dropped_after_close = dropped_after_close,
-        .truncated = load_relaxed(&p->truncated),
-        .bytes_written = load_relaxed(&w->bytes_written),
-        .write_errors = load_relaxed(&w->write_errors),
-        .batches = load_relaxed(&w->batches),
-        .flushes = load_relaxed(&p->flushes),
-        .depth_bytes = head - tail,
-        .high_water_bytes = load_relaxed(&w->high_water),
-        .ring_bytes = core->ring.capacity,
-    };
+    sluice_stats_counters(&core->stats, out);
+}
+
+/* A closed core's mapping leaves the directory (`sluice list` lists open cores);
+ * the process keeps reading its counters until sluice_free. */
+static void forget_stats_file(sluice_core *core)
+{
+    if (core->stats.path != NULL) {
+        unlink(core->stats.path);
+        free(core->stats.path);
+        core->stats.path = NULL;
+    }
 }
 
 void sluice_close(sluice_core *core)
@@ -213,6 +217,7 @@ void sluice_close(sluice_core *core)
         untrack(core);
         core->closed = true;
     }
+    forget_stats_file(core);
     pthread_mutex_unlock(&core->close_lock);
 }
 

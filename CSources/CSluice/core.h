@@ -14,6 +14,7 @@
 #include "render.h"
 #include "sink.h"
 #include "sluice.h"
+#include "stats.h"
 #include "wait.h"
 
 #define CACHE_LINE 64
@@ -103,51 +104,24 @@ static inline uint64_t ring_padding(const struct ring *ring, uint64_t position)
     return ring->capacity - (position & (ring->capacity - 1));
 }
 
-/* Writer-owned counters, published with store_relaxed, read by anyone. */
-struct writer_counters {
-    _Alignas(CACHE_LINE) uint64_t written;
-    uint64_t bytes_written;
-    uint64_t write_errors;
-    uint64_t dropped_by_sink; /* records of batches the sink refused */
-    uint64_t batches;
-    uint64_t high_water;
-    uint64_t written_position; /* every record before it has been handed to the sink or
-                                  counted as dropped. store_release by the writer after the
-                                  write returns; load_acquire by flush. */
-};
-
-/* Counters producers touch only off the fast path. */
-struct producer_counters {
-    _Alignas(CACHE_LINE) uint64_t dropped_full; /* add_fetch (a full fence: see ring.c) */
-    uint64_t dropped_after_close;               /* add_relaxed */
-    uint64_t truncated;                         /* add_relaxed */
-    uint64_t flushes;                           /* add_relaxed */
-};
-
-struct module {
-    uint32_t length;
-    char name[SLUICE_MODULE_NAME_MAX + 1];
-    int32_t level;             /* store_relaxed by setters, load_relaxed by loggers: a lone word, no ordering */
-    uint32_t sample_ppm;       /* likewise */
-    sluice_sampler *sampler;   /* made on first use under modules.lock; store_release, then load_acquire */
-};
-
 struct modules {
-    pthread_mutex_t lock; /* serializes registration */
-    uint32_t count;       /* entries [0, count) are filled and never change again.
-                             store_release under lock after filling the entry;
-                             load_acquire by anyone outside it. */
-    struct module *entries;
+    pthread_mutex_t lock;       /* serializes registration */
+    struct stats_map *map;      /* names, settings and per-module counters live in the
+                                   shared mapping (stats.h says who writes what) */
+    sluice_sampler **samplers;  /* each module's sampler, made on first use under lock;
+                                   store_release, then load_acquire */
 };
 
-int modules_init(struct modules *modules);
+int modules_init(struct modules *modules, struct stats_map *map);
 void modules_destroy(struct modules *modules);
 int modules_register(struct modules *modules, const char *name, int level, uint32_t sample_ppm);
 
 /* A line in the writer's buffer: a record, or a drop report for `reports` records. */
 struct line {
     uint32_t end;     /* offset just after its newline */
+    uint16_t module;  /* a record's */
     uint64_t reports; /* 0 for a record */
+    int64_t utc_ns;   /* a record's timestamp, for the end-to-end histogram */
 };
 
 /* Writer-private state. */
@@ -170,16 +144,20 @@ struct sluice_core {
     _Alignas(CACHE_LINE) struct doorbell bell;     /* wakes the writer */
     _Alignas(CACHE_LINE) struct event space;       /* producers waiting for room (block policy) */
     _Alignas(CACHE_LINE) struct event written;     /* flushers waiting for written_position */
-    struct producer_counters producers;
-    struct writer_counters counters;
-    _Alignas(CACHE_LINE) int32_t writer_done;      /* 1 once the writer thread has finished.
+    _Alignas(CACHE_LINE) uint64_t written_position; /* every record before it has been handed to the
+                                                       sink or counted as dropped. store_release by the
+                                                       writer after the write returns; load_acquire by flush. */
+    int32_t writer_done;                           /* 1 once the writer thread has finished.
                                                        store_release by the writer; load_acquire by flush. */
     int32_t closing;  /* 1 once close has sealed head. store_release by close after the seal;
                          load_acquire by the writer, which then reads the sealed head. */
 
     /* Read-only after open. */
+    uint64_t id;               /* unique in the process, never reused: names the stats mapping */
     bool synchronous;
     int overflow;
+    struct sluice_stats stats; /* the shared mapping: counters, module settings, histograms */
+    struct stats_map *map;     /* stats.map, for short */
     struct modules modules;
     struct sink sink;
 

@@ -1,26 +1,28 @@
-/* modules.c — the module registry: name -> small id, stable for the core's life. */
+/* modules.c — the module registry: name -> small id, stable for the core's
+ * life. Names, levels and sample rates live in the shared statistics mapping,
+ * so `sluice level` and `sluice sample` can change them from outside. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core.h"
 
-int modules_init(struct modules *modules)
+int modules_init(struct modules *modules, struct stats_map *map)
 {
-    modules->entries = calloc(SLUICE_MODULES_MAX, sizeof *modules->entries);
-    if (modules->entries == NULL)
+    modules->samplers = calloc(SLUICE_MODULES_MAX, sizeof *modules->samplers);
+    if (modules->samplers == NULL)
         return -1;
     pthread_mutex_init(&modules->lock, NULL);
-    modules->count = 0;
+    modules->map = map;
     return modules_register(modules, "sluice", SLUICE_TRACE, SLUICE_PPM_ALL) == 0 ? 0 : -1;
 }
 
 void modules_destroy(struct modules *modules)
 {
     pthread_mutex_destroy(&modules->lock);
-    if (modules->entries != NULL)
-        for (uint32_t i = 0; i < modules->count; i++)
-            sluice_sampler_destroy(modules->entries[i].sampler);
-    free(modules->entries);
+    if (modules->samplers != NULL)
+        for (uint32_t i = 0; i < SLUICE_MODULES_MAX; i++)
+            sluice_sampler_destroy(modules->samplers[i]);
+    free(modules->samplers);
 }
 
 int modules_register(struct modules *modules, const char *name, int level, uint32_t sample_ppm)
@@ -29,22 +31,23 @@ int modules_register(struct modules *modules, const char *name, int level, uint3
     if (length == 0 || length > SLUICE_MODULE_NAME_MAX || level < SLUICE_TRACE || level > SLUICE_CRITICAL ||
         sample_ppm > SLUICE_PPM_ALL)
         return SLUICE_INVALID;
+    struct stats_map *map = modules->map;
     pthread_mutex_lock(&modules->lock);
-    uint32_t count = modules->count;
+    uint32_t count = map->module_count;
     int id = SLUICE_INVALID;
     for (uint32_t i = 0; i < count; i++) {
-        if (modules->entries[i].length == length && memcmp(modules->entries[i].name, name, length) == 0) {
+        if (map->modules[i].length == length && memcmp(map->modules[i].name, name, length) == 0) {
             id = (int)i;
             break;
         }
     }
     if (id == SLUICE_INVALID && count < SLUICE_MODULES_MAX) {
-        struct module *entry = &modules->entries[count];
+        struct stats_module *entry = &map->modules[count];
         memcpy(entry->name, name, length + 1);
         entry->length = (uint32_t)length;
-        entry->level = level;
-        entry->sample_ppm = sample_ppm;
-        store_release(&modules->count, count + 1); /* the entry before the count that covers it */
+        store_relaxed(&entry->level, level);
+        store_relaxed(&entry->sample_ppm, sample_ppm);
+        store_release(&map->module_count, count + 1); /* the entry before the count that covers it */
         id = (int)count;
     }
     pthread_mutex_unlock(&modules->lock);
@@ -62,54 +65,50 @@ int sluice_module_configured(sluice_core *core, const char *name, int level, uin
 }
 
 /* The entry of a registered module, or NULL. */
-static struct module *entry_of(sluice_core *core, int module)
+static struct stats_module *entry_of(sluice_core *core, int module)
 {
-    if (module < 0 || (uint32_t)module >= load_acquire(&core->modules.count))
+    if (module < 0 || (uint32_t)module >= load_acquire(&core->map->module_count))
         return NULL;
-    return &core->modules.entries[module];
+    return &core->map->modules[module];
 }
 
 const char *sluice_module_name(sluice_core *core, int module)
 {
-    struct module *entry = entry_of(core, module);
+    struct stats_module *entry = entry_of(core, module);
     return entry == NULL ? NULL : entry->name;
 }
 
 int sluice_module_level(sluice_core *core, int module)
 {
-    struct module *entry = entry_of(core, module);
+    struct stats_module *entry = entry_of(core, module);
     return entry == NULL ? SLUICE_INVALID : load_relaxed(&entry->level);
 }
 
 void sluice_set_module_level(sluice_core *core, int module, int level)
 {
-    struct module *entry = entry_of(core, module);
-    if (entry != NULL && level >= SLUICE_TRACE && level <= SLUICE_CRITICAL)
-        store_relaxed(&entry->level, level);
+    (void)sluice_stats_set_level(&core->stats, module, level);
 }
 
 uint32_t sluice_module_sample_ppm(sluice_core *core, int module)
 {
-    struct module *entry = entry_of(core, module);
+    struct stats_module *entry = entry_of(core, module);
     return entry == NULL ? 0 : load_relaxed(&entry->sample_ppm);
 }
 
 void sluice_set_module_sample_ppm(sluice_core *core, int module, uint32_t ppm)
 {
-    struct module *entry = entry_of(core, module);
-    if (entry != NULL)
-        store_relaxed(&entry->sample_ppm, ppm < SLUICE_PPM_ALL ? ppm : SLUICE_PPM_ALL);
+    (void)sluice_stats_set_sample_ppm(&core->stats, module, ppm < SLUICE_PPM_ALL ? ppm : SLUICE_PPM_ALL);
 }
 
 const int32_t *sluice_module_level_word(sluice_core *core, int module)
 {
-    struct module *entry = entry_of(core, module);
+    struct stats_module *entry = entry_of(core, module);
     return entry == NULL ? NULL : &entry->level;
 }
 
 const uint32_t *sluice_module_sample_word(sluice_core *core, int module)
 {
-    struct module *entry = entry_of(core, module);
+    struct stats_module *entry = entry_of(core, module);
     return entry == NULL ? NULL : &entry->sample_ppm;
 }
 
@@ -117,17 +116,17 @@ enum { MODULE_SAMPLER_KEYS = 1024 };
 
 sluice_sampler *sluice_module_sampler(sluice_core *core, int module)
 {
-    struct module *entry = entry_of(core, module);
-    if (entry == NULL)
+    if (entry_of(core, module) == NULL)
         return NULL;
-    sluice_sampler *sampler = load_acquire(&entry->sampler);
+    sluice_sampler **slot = &core->modules.samplers[module];
+    sluice_sampler *sampler = load_acquire(slot);
     if (sampler != NULL)
         return sampler;
     pthread_mutex_lock(&core->modules.lock);
-    sampler = entry->sampler;
+    sampler = *slot;
     if (sampler == NULL) {
         sampler = sluice_sampler_create(MODULE_SAMPLER_KEYS);
-        store_release(&entry->sampler, sampler);
+        store_release(slot, sampler);
     }
     pthread_mutex_unlock(&core->modules.lock);
     return sampler;

@@ -49,7 +49,6 @@ int ring_init(struct ring *ring, size_t capacity, char *error, size_t error_size
     ring->max_message = (uint32_t)(capacity / 4 - sizeof(struct record) - sizeof(uint64_t));
     ring->head = 0;
     ring->tail = 0;
-    ring->accepted = 0;
     ring->tail_seen = 0;
     return 0;
 }
@@ -98,7 +97,7 @@ static int reserve(sluice_core *core, uint64_t size, uint64_t *position)
     uint64_t head = load_relaxed(&ring->head);
     for (;;) {
         if (head & HEAD_SEALED) {
-            add_relaxed(&core->producers.dropped_after_close, 1);
+            add_relaxed(&core->map->totals.dropped_after_close, 1);
             return SLUICE_DROPPED;
         }
         uint64_t offset = head & (ring->capacity - 1);
@@ -110,7 +109,7 @@ static int reserve(sluice_core *core, uint64_t size, uint64_t *position)
             !refresh_tail(ring, end)) {
             if (core->overflow == SLUICE_OVERFLOW_DROP) {
                 /* A full fence, then: the writer must wake to report the gap. */
-                (void)add_fetch(&core->producers.dropped_full, 1);
+                (void)add_fetch(&core->map->totals.dropped_full, 1);
                 if (doorbell_is_sleeping(&core->bell))
                     doorbell_ring(&core->bell);
                 return SLUICE_DROPPED;
@@ -152,7 +151,7 @@ static int claim(sluice_core *core, uint64_t size, uint64_t *position, struct re
         *record = sync_begin(core);
         if (*record != NULL)
             return SLUICE_OK;
-        add_relaxed(&core->producers.dropped_after_close, 1);
+        add_relaxed(&core->map->totals.dropped_after_close, 1);
         return SLUICE_DROPPED;
     }
     int status = reserve(core, size, position);
@@ -165,9 +164,9 @@ static int reserve_record(sluice_core *core, int level, int module, size_t lengt
 {
     struct ring *ring = &core->ring;
     if ((unsigned)level > SLUICE_CRITICAL || module < 0 ||
-        (uint32_t)module >= load_relaxed(&core->modules.count))
+        (uint32_t)module >= load_relaxed(&core->map->module_count))
         return SLUICE_INVALID;
-    add_relaxed(&ring->accepted, 1);
+    sluice_shard_count(sluice_shard(core, core->id), module, SLUICE_COUNT_ACCEPTED);
 
     size_t capacity = length;
     size_t prefix = 0;
@@ -175,14 +174,16 @@ static int reserve_record(sluice_core *core, int level, int module, size_t lengt
         capacity = ring->max_message;
         flags |= RECORD_TRUNCATED;
         prefix = sizeof(uint64_t);
-        add_relaxed(&core->producers.truncated, 1);
+        add_relaxed(&core->map->totals.truncated, 1);
     }
     uint64_t size = align8(sizeof(struct record) + prefix + capacity);
     uint64_t position = 0;
     struct record *record;
     int status = claim(core, size, &position, &record);
-    if (status != SLUICE_OK)
+    if (status != SLUICE_OK) {
+        add_relaxed(&core->map->modules[module].dropped, 1);
         return status;
+    }
 
     record->ticks = clock_ticks();
     record->size = (uint32_t)size;

@@ -32,10 +32,12 @@ static void release(sluice_core *core)
     if (w->position == w->released)
         return;
     /* The depth the writer saw: what it drained since it last released. */
-    if (w->position - w->released > core->counters.high_water)
-        store_relaxed(&core->counters.high_water, w->position - w->released);
+    struct stats_totals *totals = &core->map->totals;
+    if (w->position - w->released > load_relaxed(&totals->high_water))
+        store_relaxed(&totals->high_water, w->position - w->released);
     store_release(&core->ring.tail, w->position); /* after every read of those records */
     w->released = w->position;
+    store_relaxed(&totals->depth_bytes, (load_relaxed(&core->ring.head) & ~HEAD_SEALED) - w->position);
     event_signal(&core->space);
 }
 
@@ -51,86 +53,116 @@ static void ensure_room(sluice_core *core, size_t bound)
     }
 }
 
-static void add_line(struct writer *w, uint64_t reports)
+static void add_line(struct writer *w, uint64_t reports, uint16_t module, int64_t utc_ns)
 {
-    w->lines[w->line_count++] = (struct line){.end = (uint32_t)w->out.length, .reports = reports};
+    w->lines[w->line_count++] =
+        (struct line){.end = (uint32_t)w->out.length, .module = module, .reports = reports, .utc_ns = utc_ns};
+}
+
+/* Adds to a writer-owned word of the mapping (only the writer writes it). */
+static void bump(uint64_t *word, uint64_t by)
+{
+    store_relaxed(word, load_relaxed(word) + by);
 }
 
 /* One "dropped N records" line for drops not yet reported, if any. */
 static void report_drops(sluice_core *core)
 {
     struct writer *w = &core->writer;
-    if (load_relaxed(&core->producers.dropped_full) == w->reported_full && w->pending_sink_drops == 0)
+    if (load_relaxed(&core->map->totals.dropped_full) == w->reported_full && w->pending_sink_drops == 0)
         return;
     char text[64];
-    const struct module *own = &core->modules.entries[0];
+    const struct stats_module *own = &core->map->modules[0];
     ensure_room(core, render_line_bound(sizeof text, own->length)); /* may itself owe more */
-    uint64_t full = load_relaxed(&core->producers.dropped_full);
+    uint64_t full = load_relaxed(&core->map->totals.dropped_full);
     uint64_t count = full - w->reported_full + w->pending_sink_drops;
     int length = snprintf(text, sizeof text, "dropped %llu records", (unsigned long long)count);
     render_head(&w->out, &w->timestamps, clock_to_ns(&w->clock, clock_ticks()), SLUICE_WARNING, own->name,
                 own->length);
     render_escaped(&w->out, text, (size_t)length);
     render_end(&w->out, (size_t)length, 0);
-    add_line(w, count);
+    add_line(w, count, 0, 0);
     w->reported_full = full;
     w->pending_sink_drops = 0;
 }
 
 /* A write stopped after done bytes: the records past it are dropped, and the
  * drop reports past it are owed again, to be written once the sink works. */
-static uint64_t account_failed_write(sluice_core *core, size_t done, int error)
+static void account_failed_write(sluice_core *core, size_t done, int error)
 {
     struct writer *w = &core->writer;
     uint64_t lost = 0;
     for (uint32_t i = w->line_count; i > 0 && w->lines[i - 1].end > done; i--) {
-        if (w->lines[i - 1].reports == 0)
+        const struct line *line = &w->lines[i - 1];
+        if (line->reports == 0) {
             lost++;
-        else
-            w->pending_sink_drops += w->lines[i - 1].reports;
+            add_relaxed(&core->map->modules[line->module].dropped, 1);
+        } else {
+            w->pending_sink_drops += line->reports;
+        }
     }
     w->pending_sink_drops += lost;
-    store_relaxed(&core->counters.write_errors, core->counters.write_errors + 1);
-    store_relaxed(&core->counters.dropped_by_sink, core->counters.dropped_by_sink + lost);
+    bump(&core->map->totals.write_errors, 1);
+    bump(&core->map->totals.dropped_by_sink, lost);
     if (done > 0)
         w->torn_line = w->out.data[done - 1] != '\n';
     if (w->failed_writes++ == 0)
         dprintf(STDERR_FILENO,
                 "sluice: cannot write to '%s': %s; records are dropped and counted until it works again\n",
                 core->sink.name, strerror(error));
-    return lost;
+}
+
+/* Counts the records of the lines before done as written, per module too, and
+ * their end-to-end latency; the batch size and the write's duration. */
+static void account_written(sluice_core *core, size_t done, uint64_t write_ns)
+{
+    struct writer *w = &core->writer;
+    struct stats_map *map = core->map;
+    int64_t now = clock_to_ns(&w->clock, clock_ticks());
+    uint64_t records = 0;
+    for (uint32_t i = 0; i < w->line_count && w->lines[i].end <= done; i++) {
+        const struct line *line = &w->lines[i];
+        if (line->reports != 0)
+            continue;
+        records++;
+        bump(&map->modules[line->module].written, 1);
+        histogram_record(&map->histograms[SLUICE_HISTOGRAM_END_TO_END],
+                         now > line->utc_ns ? (uint64_t)(now - line->utc_ns) : 0, false);
+    }
+    bump(&map->totals.written, records);
+    bump(&map->totals.bytes_written, done);
+    if (records > 0)
+        histogram_record(&map->histograms[SLUICE_HISTOGRAM_BATCH_RECORDS], records, false);
+    histogram_record(&map->histograms[SLUICE_HISTOGRAM_WRITE], write_ns, false);
 }
 
 /* Hands the buffer to the sink and publishes what is now written. */
 static void write_out(sluice_core *core)
 {
     struct writer *w = &core->writer;
-    struct writer_counters *counters = &core->counters;
     struct out_buffer *out = &w->out;
     if (out->length > 0) {
         /* After a write that stopped mid-line, start the next one on a line of its own. */
         if (w->torn_line && sink_write(&core->sink, "\n", 1) == 1)
             w->torn_line = false;
+        int64_t started = clock_monotonic_ns();
         size_t done = w->torn_line ? 0 : sink_write(&core->sink, out->data, out->length);
-        uint64_t records = 0;
-        for (uint32_t i = 0; i < w->line_count; i++)
-            records += w->lines[i].reports == 0;
+        uint64_t write_ns = (uint64_t)(clock_monotonic_ns() - started);
         if (done < out->length) {
-            records -= account_failed_write(core, done, errno);
+            account_failed_write(core, done, errno);
         } else {
             if (w->failed_writes > 0)
                 dprintf(STDERR_FILENO, "sluice: writing to '%s' works again after %llu failed writes\n",
                         core->sink.name, (unsigned long long)w->failed_writes);
             w->failed_writes = 0;
-            store_relaxed(&counters->batches, counters->batches + 1);
+            bump(&core->map->totals.batches, 1);
         }
-        store_relaxed(&counters->written, counters->written + records);
-        store_relaxed(&counters->bytes_written, counters->bytes_written + done);
+        account_written(core, done, write_ns);
         out->length = 0;
         w->line_count = 0;
     }
-    if (load_relaxed(&counters->written_position) != w->position) {
-        store_release(&counters->written_position, w->position);
+    if (load_relaxed(&core->written_position) != w->position) {
+        store_release(&core->written_position, w->position);
         event_signal(&core->written);
     }
 }
@@ -138,26 +170,27 @@ static void write_out(sluice_core *core)
 static void render_record(sluice_core *core, const struct record *r)
 {
     struct writer *w = &core->writer;
-    const struct module *module = &core->modules.entries[r->module];
+    const struct stats_module *module = &core->map->modules[r->module];
     const char *message = (const char *)(r + 1);
     uint64_t truncated_from = 0;
     if (r->flags & RECORD_TRUNCATED) {
         memcpy(&truncated_from, message, sizeof truncated_from);
         message += sizeof truncated_from;
     }
-    render_head(&w->out, &w->timestamps, clock_to_ns(&w->clock, r->ticks), r->level, module->name, module->length);
+    int64_t utc_ns = clock_to_ns(&w->clock, r->ticks);
+    render_head(&w->out, &w->timestamps, utc_ns, r->level, module->name, module->length);
     if (r->flags & RECORD_SEGMENTS)
         render_segments(&w->out, message, r->length);
     else
         render_escaped(&w->out, message, r->length);
     render_end(&w->out, r->length, truncated_from);
-    add_line(w, 0);
+    add_line(w, 0, r->module, utc_ns);
 }
 
 void writer_write_record(sluice_core *core, const struct record *record)
 {
     clock_converter_refresh(&core->writer.clock);
-    ensure_room(core, render_line_bound(record->length, core->modules.entries[record->module].length));
+    ensure_room(core, render_line_bound(record->length, core->map->modules[record->module].length));
     render_record(core, record);
     write_out(core);
 }
@@ -182,7 +215,7 @@ static uint64_t drain(sluice_core *core)
             w->position += ring_padding(ring, w->position);
             continue;
         }
-        ensure_room(core, render_line_bound(r->length, core->modules.entries[r->module].length));
+        ensure_room(core, render_line_bound(r->length, core->map->modules[r->module].length));
         render_record(core, r);
         w->position += r->size;
         records++;
@@ -201,7 +234,7 @@ static bool has_work(sluice_core *core)
     struct record *r;
     return ring_peek(&core->ring, core->writer.position, &r) != PEEK_NOTHING ||
            load_relaxed(&core->closing) != 0 ||
-           load_relaxed(&core->producers.dropped_full) != core->writer.reported_full;
+           load_relaxed(&core->map->totals.dropped_full) != core->writer.reported_full;
 }
 
 static void wait_for_work(sluice_core *core)

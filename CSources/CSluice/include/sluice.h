@@ -72,22 +72,54 @@ typedef struct sluice_options {
     int synchronous;    /* non-zero: no writer thread; each record is rendered and written on the
                            caller's thread, under a lock, before the call returns (the rollback
                            switch). Same format, sink and counters; nothing is ever dropped for room. */
+    unsigned call_timing_every; /* time 1 log call in this many (a power of two; default 64) for the
+                           call-latency histogram; 0 times none. The facade does the timing. */
 } sluice_options;
 
 typedef struct sluice_counters {
     uint64_t accepted;            /* records handed to sluice_log / sluice_reserve */
     uint64_t written;             /* records written to the sink */
     uint64_t dropped;             /* records not written: ring full, core closed, or sink error */
+    uint64_t dropped_full;        /* the part of dropped that found the ring full */
     uint64_t dropped_after_close; /* the part of dropped that arrived after sluice_close began */
+    uint64_t dropped_by_sink;     /* the part of dropped the sink refused */
+    uint64_t sampled_out;         /* calls a sampling logger left out (counted by the caller) */
+    uint64_t filtered;            /* calls below their module's level (counted by the caller) */
     uint64_t truncated;           /* records cut to the ring's largest message (and written) */
     uint64_t bytes_written;       /* bytes handed to the sink, drop reports included */
     uint64_t write_errors;        /* failed writes (each failed batch counts once) */
     uint64_t batches;             /* write calls that completed a batch */
     uint64_t flushes;             /* sluice_flush calls that had to wait for the writer */
+    uint64_t rotations;           /* sink file rotations */
     uint64_t depth_bytes;         /* ring bytes reserved and not yet released by the writer */
-    uint64_t high_water_bytes;    /* largest depth the writer has seen at the start of a drain */
+    uint64_t depth_records;       /* records accepted and neither written nor dropped yet */
+    uint64_t high_water_bytes;    /* the largest span the writer drained before releasing it */
     uint64_t ring_bytes;          /* ring capacity */
 } sluice_counters;
+
+/* One module's counters and settings. */
+typedef struct sluice_module_counters {
+    char name[SLUICE_MODULE_NAME_MAX + 1];
+    int level;
+    uint32_t sample_ppm;
+    uint64_t accepted, written, dropped, sampled_out, filtered;
+} sluice_module_counters;
+
+/* Log-linear histograms: values below 64 exactly, then 64 buckets per power of
+ * two (at most 1.6% relative error) up to 2^37; larger values land in the last. */
+enum {
+    SLUICE_HISTOGRAM_CALL,          /* ns a timed log call took (1 call in call_timing_every) */
+    SLUICE_HISTOGRAM_END_TO_END,    /* ns from a record's timestamp to its batch being written */
+    SLUICE_HISTOGRAM_BATCH_RECORDS, /* records per write */
+    SLUICE_HISTOGRAM_WRITE,         /* ns each write took */
+    SLUICE_HISTOGRAMS
+};
+enum { SLUICE_HISTOGRAM_POWERS = 40 };
+typedef struct sluice_histogram {
+    uint64_t count, sum, min, max;
+    double mean, p50, p90, p99, p999;       /* from the buckets: within 1% */
+    uint64_t below[SLUICE_HISTOGRAM_POWERS]; /* below[i]: values < 2^i (Prometheus buckets) */
+} sluice_histogram;
 
 /* Fills *options with the defaults: 4 MiB ring, drop on overflow, stderr. */
 void sluice_options_init(sluice_options *options);
@@ -237,6 +269,92 @@ int sluice_flush(sluice_core *core, int timeout_ms);
 
 /* A snapshot of the core's counters; each is exact, read independently. */
 void sluice_counters_read(sluice_core *core, sluice_counters *out);
+
+/*
+ * Statistics from outside the process. A core keeps its counters, module
+ * settings and histograms in a shared mapping, <dir>/sluice-<pid>-<core id>
+ * (dir: $SLUICE_STATS_DIR, else /dev/shm), mode 0600, removed at clean close.
+ * sluice_stats_open maps one (read-only unless writable, which lets
+ * sluice_stats_set_level / _sample_ppm change the process's modules, seen on
+ * their next call); sluice_core_stats gives a core's own, not to be closed.
+ */
+typedef struct sluice_stats sluice_stats;
+const char *sluice_stats_directory(void);
+sluice_stats *sluice_stats_open(const char *path, int writable, char *error, size_t error_size);
+void sluice_stats_close(sluice_stats *stats);
+sluice_stats *sluice_core_stats(sluice_core *core);
+const char *sluice_stats_path(sluice_stats *stats);  /* NULL for a core without a file */
+int sluice_stats_pid(sluice_stats *stats);
+uint64_t sluice_stats_core_id(sluice_stats *stats);
+const char *sluice_stats_command(sluice_stats *stats);
+void sluice_stats_counters(sluice_stats *stats, sluice_counters *out);
+int sluice_stats_module_count(sluice_stats *stats);
+int sluice_stats_module(sluice_stats *stats, int module, sluice_module_counters *out); /* SLUICE_INVALID: no such */
+void sluice_stats_histogram(sluice_stats *stats, int which, sluice_histogram *out);
+int sluice_stats_find_module(sluice_stats *stats, const char *name); /* id, or SLUICE_INVALID */
+int sluice_stats_set_level(sluice_stats *stats, int module, int level);          /* SLUICE_OK or _INVALID */
+int sluice_stats_set_sample_ppm(sluice_stats *stats, int module, uint32_t ppm);  /* SLUICE_OK or _INVALID */
+
+/*
+ * Per-thread counts for the calls that never reach the ring. A thread counts
+ * into a shard of the core's mapping that only it writes: no locked
+ * instruction, no shared cache line, so a filtered call stays about a
+ * nanosecond. These are the inline helpers the Swift facade calls.
+ */
+typedef struct sluice_shard_slot {
+    uint64_t core_id;  /* the core this slot caches a shard of; 0: none */
+    uint64_t *counts;  /* the shard's counts: per module accepted, filtered, sampled out, spare */
+    uint64_t *calls;   /* the shard's log calls, for timing 1 call in N */
+    int shared;        /* the shard past the last: counted with atomic adds */
+} sluice_shard_slot;
+enum { SLUICE_SHARD_SLOTS = 8, SLUICE_COUNT_ACCEPTED = 0, SLUICE_COUNT_FILTERED = 1, SLUICE_COUNT_SAMPLED_OUT = 2 };
+extern __thread sluice_shard_slot sluice_shard_slots[SLUICE_SHARD_SLOTS];
+uint64_t sluice_core_id(const sluice_core *core);
+/* The slow path of sluice_shard: claims this thread's shard of core and caches it. */
+sluice_shard_slot *sluice_shard_attach(sluice_core *core);
+
+static inline sluice_shard_slot *sluice_shard(sluice_core *core, uint64_t core_id)
+{
+    sluice_shard_slot *slot = &sluice_shard_slots[core_id % SLUICE_SHARD_SLOTS];
+    return __builtin_expect(slot->core_id == core_id, 1) ? slot : sluice_shard_attach(core);
+}
+
+static inline void sluice_shard_count(sluice_shard_slot *slot, int module, int which)
+{
+    uint64_t *word = &slot->counts[4 * module + which];
+    if (__builtin_expect(slot->shared, 0))
+        __atomic_fetch_add(word, 1, __ATOMIC_RELAXED);
+    else /* only this thread writes the word */
+        __atomic_store_n(word, __atomic_load_n(word, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
+static inline void sluice_count_filtered(sluice_core *core, uint64_t core_id, int module)
+{
+    sluice_shard_count(sluice_shard(core, core_id), module, SLUICE_COUNT_FILTERED);
+}
+
+static inline void sluice_count_sampled_out(sluice_core *core, uint64_t core_id, int module)
+{
+    sluice_shard_count(sluice_shard(core, core_id), module, SLUICE_COUNT_SAMPLED_OUT);
+}
+
+/* True for 1 call in every_mask + 1 (every_mask: call_timing_every - 1, or UINT64_MAX for none). */
+static inline int sluice_time_this_call(sluice_core *core, uint64_t core_id, uint64_t every_mask)
+{
+    if (every_mask == UINT64_MAX)
+        return 0;
+    sluice_shard_slot *slot = sluice_shard(core, core_id);
+    uint64_t calls = __atomic_load_n(slot->calls, __ATOMIC_RELAXED);
+    __atomic_store_n(slot->calls, calls + 1, __ATOMIC_RELAXED); /* a shared shard's count may skip: timing is a sample */
+    return (calls & every_mask) == 0;
+}
+
+/* CLOCK_MONOTONIC in ns, for timing a call. */
+uint64_t sluice_monotonic_ns(void);
+/* Adds a timed call's ns to the call-latency histogram. */
+void sluice_record_call(sluice_core *core, uint64_t ns);
+/* call_timing_every - 1, or UINT64_MAX when calls are not timed. */
+uint64_t sluice_call_timing_mask(const sluice_core *core);
 
 /*
  * Stops accepting records (later calls return SLUICE_DROPPED and count as

@@ -1,0 +1,131 @@
+/*
+ * stats.h — a core's counters, module settings and histograms, in one
+ * file-backed shared mapping (/dev/shm/sluice-<pid>-<core id>, or under
+ * $SLUICE_STATS_DIR), so that they can be read, and module settings changed,
+ * from outside the process (`sluice stat`, `sluice level`). Layout version 1;
+ * every field is naturally aligned and little-endian.
+ *
+ * Who writes what:
+ *   header                 the opener, before anyone else can see the file
+ *   totals (producers)     add_relaxed, on slow paths only (drops, truncation)
+ *   totals (writer)        the writer thread alone, store_relaxed
+ *   modules[i]             name and length once, under the registry lock, before
+ *                          module_count covers them (store_release); level and
+ *                          sample_ppm by any setter, in or out of the process
+ *                          (store_relaxed; loggers load_relaxed); dropped by
+ *                          add_relaxed; written by the writer alone
+ *   shards[i]              one thread each: the counts every call touches
+ *                          (accepted, filtered, sampled out) with no locked
+ *                          instruction and no shared cache line; a thread claims
+ *                          a shard by cas on its owner word. Past the last
+ *                          shard, threads share one whose counts are add_relaxed.
+ *   histograms             producers add_relaxed (call latency, 1 call in N);
+ *                          the writer alone for the others
+ */
+#ifndef SLUICE_STATS_H
+#define SLUICE_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "atomics.h"
+#include "sluice.h"
+
+#define STATS_MAGIC 0x31304543494c5553ull /* "SLUICE01" */
+#define STATS_VERSION 1u
+
+enum {
+    STATS_SHARDS = 64,       /* threads with a shard of their own, per core */
+    HISTOGRAM_EXACT = 64,    /* values below this have a bucket each */
+    HISTOGRAM_OCTAVES = 32,  /* then 64 buckets per power of two, up to 2^37 (~137 s) */
+    HISTOGRAM_BUCKETS = HISTOGRAM_EXACT + HISTOGRAM_OCTAVES * 64,
+};
+
+struct stats_header {
+    uint64_t magic;
+    uint32_t version;
+    uint32_t pid;
+    uint64_t size;           /* bytes of the mapping */
+    uint64_t core_id;
+    uint64_t ring_bytes;
+    uint64_t opened_ns;      /* CLOCK_REALTIME when the core opened */
+    uint32_t modules_max;
+    uint32_t shards;
+    uint32_t histogram_buckets;
+    uint32_t call_timing_every; /* 1 call in this many is timed; 0: none */
+    char command[64];        /* the process's name, for `sluice list` */
+};
+
+struct stats_totals {
+    _Alignas(64) uint64_t dropped_full;
+    uint64_t dropped_after_close;
+    uint64_t truncated;
+    uint64_t flushes;
+    _Alignas(64) uint64_t written;
+    uint64_t bytes_written;
+    uint64_t write_errors;
+    uint64_t dropped_by_sink;
+    uint64_t batches;
+    uint64_t high_water;
+    uint64_t depth_bytes;    /* as the writer last saw it */
+    uint64_t rotations;      /* file rotations (none yet: the file sink does not rotate) */
+};
+
+struct stats_module {
+    char name[SLUICE_MODULE_NAME_MAX + 1];
+    uint32_t length;
+    int32_t level;
+    uint32_t sample_ppm;
+    uint32_t reserved;
+    uint64_t dropped;
+    uint64_t written;
+};
+
+struct stats_shard_module {
+    uint64_t accepted;
+    uint64_t filtered;
+    uint64_t sampled_out;
+    uint64_t reserved;
+};
+
+struct stats_shard {
+    _Alignas(64) uint32_t owner; /* kernel thread id; 0 while free */
+    uint32_t reserved;
+    uint64_t calls;              /* log calls, for timing 1 in N */
+    struct stats_shard_module modules[SLUICE_MODULES_MAX];
+};
+
+struct stats_histogram {
+    uint64_t count;
+    uint64_t sum;
+    uint64_t min;
+    uint64_t max;
+    uint64_t buckets[HISTOGRAM_BUCKETS];
+};
+
+struct stats_map {
+    struct stats_header header;
+    _Alignas(64) uint32_t module_count;
+    struct stats_totals totals;
+    struct stats_module modules[SLUICE_MODULES_MAX];
+    struct stats_histogram histograms[SLUICE_HISTOGRAMS];
+    struct stats_shard shards[STATS_SHARDS + 1]; /* the last one is shared */
+};
+
+/* Creates the mapping of a new core (falling back to private memory, with one
+ * line on stderr, when the file cannot be made). NULL only when out of memory. */
+struct stats_map *stats_create(uint64_t core_id, uint64_t ring_bytes, uint32_t call_timing_every, char **path);
+/* Unmaps, and removes the file if path is not NULL. */
+void stats_destroy(struct stats_map *map, char *path);
+
+/* A mapping as its reader holds it: a core's own, or one sluice_stats_open made. */
+struct sluice_stats {
+    struct stats_map *map;
+    char *path;  /* NULL when the mapping has no file */
+    bool owned;  /* made by sluice_stats_open: unmapped by sluice_stats_close */
+};
+
+void histogram_record(struct stats_histogram *h, uint64_t value, bool shared);
+void histogram_summarize(const struct stats_histogram *h, sluice_histogram *out);
+
+#endif /* SLUICE_STATS_H */
