@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "CSluiceTests", dependencies: ["CSluice", "SluiceTestChild"]),
         .testTarget(
             name: "SluiceTests",
-            dependencies: ["Sluice", "SluiceFacadeChild", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Sluice", "SluiceFacadeChild", "SluiceCLI", .product(name: "Logging", package: "swift-log")]
         ),
     ]
 )

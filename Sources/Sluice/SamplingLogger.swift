@@ -70,8 +70,14 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
     ) {
         let level = level.sluiceLevel
-        guard sluice_enabled(logger.levelWord, level) != 0 else { return }
-        if level < Int32(SLUICE_WARNING) && sluice_sampler_take(sampler, key.hash, rate) == 0 { return }
+        guard sluice_enabled(logger.levelWord, level) != 0 else {
+            sluice_count_filtered(logger.corePointer, logger.coreID, logger.moduleID)
+            return
+        }
+        if level < Int32(SLUICE_WARNING) && sluice_sampler_take(sampler, key.hash, rate) == 0 {
+            sluice_count_sampled_out(logger.corePointer, logger.coreID, logger.moduleID)
+            return
+        }
         var message = message()
         logger.write(level: level, &message, metadata: metadata())
     }
@@ -81,6 +87,8 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
     public func sampled(key: SamplingKey, _ body: (SluiceLogger) throws -> Void) rethrows {
         if sluice_sampler_take(sampler, key.hash, rate) != 0 {
             try body(logger)
+        } else {
+            sluice_count_sampled_out(logger.corePointer, logger.coreID, logger.moduleID)
         }
     }
 

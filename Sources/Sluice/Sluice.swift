@@ -66,6 +66,11 @@ public enum Sluice {
         core.setSampleRate(rate, module: module)
     }
 
+    /// The default core's counters, per-module counters and histograms.
+    public static func stats() -> SluiceStats {
+        core.stats
+    }
+
     /// Waits until every record logged so far is written; `false` if `timeout` passed first.
     @discardableResult
     public static func flush(timeout: Duration? = nil) -> Bool {
@@ -78,6 +83,11 @@ public enum Sluice {
             defer { current = nil }
             return current
         }?.close()
+    }
+
+    /// The level a name gives, in any case, with `warn`, `err` and `crit` accepted; nil for any other name.
+    public static func level(named name: String) -> Logger.Level? {
+        EnvironmentParser.parseLevel(name)
     }
 
     /// The name a module has in environment variables: upper-cased, every character

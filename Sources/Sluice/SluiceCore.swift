@@ -44,11 +44,13 @@ public final class SluiceCore: Sendable {
         public var sampleRate: Double
         /// Sample rates by module name (compared after ``Sluice/environmentName(of:)``).
         public var moduleSampleRates: [String: Double]
+        /// Time 1 log call in this many for the call-latency histogram: a power of two, or 0 for none.
+        public var callTimingEvery: Int
 
         public init(
             ringBytes: Int = 4 << 20, overflow: Overflow = .drop, path: String? = nil, synchronous: Bool = false,
             level: Logger.Level = .info, moduleLevels: [String: Logger.Level] = [:],
-            sampleRate: Double = 1, moduleSampleRates: [String: Double] = [:]
+            sampleRate: Double = 1, moduleSampleRates: [String: Double] = [:], callTimingEvery: Int = 64
         ) {
             self.ringBytes = ringBytes
             self.overflow = overflow
@@ -58,6 +60,7 @@ public final class SluiceCore: Sendable {
             self.moduleLevels = moduleLevels
             self.sampleRate = sampleRate
             self.moduleSampleRates = moduleSampleRates
+            self.callTimingEvery = callTimingEvery
         }
     }
 
@@ -75,10 +78,27 @@ public final class SluiceCore: Sendable {
         public var truncated: UInt64
         public var bytesWritten: UInt64
         public var writeErrors: UInt64
-        /// Ring bytes reserved and not yet released by the writer.
+        /// Ring bytes reserved and not yet released by the writer, as the writer last saw them.
         public var depthBytes: UInt64
-        /// The largest depth the writer has seen.
+        /// The largest span of the ring the writer drained at once.
         public var highWaterBytes: UInt64
+        /// The part of `dropped` that found the ring full.
+        public var droppedFull: UInt64
+        /// The part of `dropped` the sink refused.
+        public var droppedBySink: UInt64
+        /// Calls a sampling logger left out.
+        public var sampledOut: UInt64
+        /// Calls below their module's level.
+        public var filtered: UInt64
+        /// Writes that completed a batch.
+        public var batches: UInt64
+        /// Flushes that had to wait for the writer.
+        public var flushes: UInt64
+        /// Sink file rotations.
+        public var rotations: UInt64
+        /// Records accepted and neither written nor dropped yet.
+        public var depthRecords: UInt64
+        public var ringBytes: UInt64
     }
 
     @usableFromInline nonisolated(unsafe) let pointer: OpaquePointer
@@ -95,19 +115,23 @@ public final class SluiceCore: Sendable {
         where !(0...1).contains(rate) {
             throw SluiceError(message: "sluice: sample rate \(rate) for \(name) is not a number from 0 to 1; nothing was opened")
         }
+        guard options.callTimingEvery >= 0 else {
+            throw SluiceError(message: "sluice: callTimingEvery \(options.callTimingEvery) is negative; nothing was opened")
+        }
         installFloatFormatters()
         var c = sluice_options()
         sluice_options_init(&c)
         c.ring_bytes = max(options.ringBytes, 0)
         c.overflow = options.overflow == .drop ? Int32(SLUICE_OVERFLOW_DROP) : Int32(SLUICE_OVERFLOW_BLOCK)
         c.synchronous = options.synchronous ? 1 : 0
+        c.call_timing_every = UInt32(clamping: options.callTimingEvery)
         var error = [CChar](repeating: 0, count: 512)
         let opened = options.path.withOptionalCString { path -> OpaquePointer? in
             c.path = path
             return sluice_open(&c, &error, error.count)
         }
         guard let opened else {
-            throw SluiceError(message: String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw SluiceError(message: String(cBuffer: error))
         }
         pointer = opened
         defaultLevel = options.level
@@ -164,10 +188,12 @@ public final class SluiceCore: Sendable {
     public var counters: Counters {
         var c = sluice_counters()
         sluice_counters_read(pointer, &c)
-        return Counters(
-            accepted: c.accepted, written: c.written, dropped: c.dropped, droppedAfterClose: c.dropped_after_close,
-            truncated: c.truncated, bytesWritten: c.bytes_written, writeErrors: c.write_errors,
-            depthBytes: c.depth_bytes, highWaterBytes: c.high_water_bytes)
+        return Counters(c)
+    }
+
+    /// Every counter, per-module counters and the histograms.
+    public var stats: SluiceStats {
+        SluiceStats(reading: sluice_core_stats(pointer))
     }
 
     /// The id of module `name`, registered with its configured level and rate on first use.
@@ -258,6 +284,13 @@ private struct ByteSink: TextOutputStream {
             UnsafeMutableRawPointer(out + count).copyMemory(from: source, byteCount: n)
         }
         count += max(n, 0)
+    }
+}
+
+extension String {
+    /// The text of a C buffer up to its first NUL.
+    init(cBuffer: [CChar]) {
+        self.init(decoding: cBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

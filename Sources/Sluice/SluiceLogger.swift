@@ -13,12 +13,19 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
     public let module: String
     @usableFromInline let moduleID: Int32
     @usableFromInline let levelWord: UnsafePointer<Int32>
+    // The words the hot path needs, copied out of the core so that it reaches no class.
+    @usableFromInline let corePointer: OpaquePointer
+    @usableFromInline let coreID: UInt64
+    @usableFromInline let timingMask: UInt64
 
     init(core: SluiceCore, module: String, moduleID: Int32) {
         self.core = core
         self.module = module
         self.moduleID = moduleID
         self.levelWord = sluice_module_level_word(core.pointer, moduleID)
+        self.corePointer = core.pointer
+        self.coreID = sluice_core_id(core.pointer)
+        self.timingMask = sluice_call_timing_mask(core.pointer)
     }
 
     /// The module's level now.
@@ -33,10 +40,24 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
         metadata: @autoclosure () -> Logger.Metadata? = nil
     ) {
         let level = level.sluiceLevel
-        if sluice_enabled(levelWord, level) != 0 {
+        guard sluice_enabled(levelWord, level) != 0 else {
+            sluice_count_filtered(corePointer, coreID, moduleID)
+            return
+        }
+        if sluice_time_this_call(corePointer, coreID, timingMask) != 0 {
+            timed { var message = message(); write(level: level, &message, metadata: metadata()) }
+        } else {
             var message = message()  // built in place; write works on it there
             write(level: level, &message, metadata: metadata())
         }
+    }
+
+    /// Runs body and adds its duration to the core's call-latency histogram.
+    @usableFromInline
+    func timed(_ body: () -> Void) {
+        let start = sluice_monotonic_ns()
+        body()
+        sluice_record_call(corePointer, sluice_monotonic_ns() &- start)
     }
 
     @inlinable
@@ -80,7 +101,7 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
         if let metadata, !metadata.isEmpty {
             message.append(metadata: metadata)
         }
-        let core = core.pointer, module = moduleID  // the closure captures words, not self
+        let core = corePointer, module = moduleID  // the closure captures words, not self
         message.buffer.withBytes { bytes, segments in
             _ = segments
                 ? sluice_log_segments(core, level, module, bytes.baseAddress, bytes.count)
@@ -93,7 +114,7 @@ extension SluiceLogger {
     /// Hands text that passed the level to the core as it is (swift-log's messages arrive as `String`).
     func write(level: Int32, text: String) {
         var text = text
-        let core = core.pointer, module = moduleID
+        let core = corePointer, module = moduleID
         text.withUTF8 { utf8 in
             _ = utf8.withMemoryRebound(to: CChar.self) { sluice_log(core, level, module, $0.baseAddress, $0.count) }
         }

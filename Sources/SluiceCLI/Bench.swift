@@ -173,7 +173,7 @@ private func format(_ value: Double?) -> String {
     }
 }
 
-private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
     let room = max(0, width - text.count)
     return right ? String(repeating: " ", count: room) + text : text + String(repeating: " ", count: room)
 }

@@ -1,24 +1,76 @@
-// The facade's whole API as a service would use it, run in a process of its own
-// because LoggingSystem.bootstrap may be called once per process. The test that
-// runs it sets LOG_FILE and the other variables, then reads the file.
+// A process that uses Sluice as a service would, for tests that must run in a
+// process of their own: LoggingSystem.bootstrap may be called once per process,
+// and `sluice stat/level/sample` inspect another process.
+//
+//   SluiceFacadeChild            the facade's whole API once, then exit
+//   SluiceFacadeChild serve      a known workload, then commands on stdin:
+//                                "stats" prints this process's own counters,
+//                                "probe N" logs debug "probe N" on app and flushes,
+//                                "sampled N" logs N sampled info calls on noisy,
+//                                "exit" ends; each answer ends with a line "ok".
+import Foundation
 import Logging
 import Sluice
 
-try Sluice.bootstrap()
-let log = Sluice.logger("resilient_websocket")
-let id = 42, peer = "10.0.0.1", op = 2, n = 17
-log.info("connected id=\(id) peer=\(peer)")
-log.debug("frame", metadata: ["opcode": "\(op)"])
-let sampled = Sluice.samplingLogger("resilient_websocket")
-let fixed = SamplingLogger(log, sampleRate: 0.1)
-for id in 0..<20 { sampled.debug("enqueue id=\(id)", key: "enqueue") }
-for id in 0..<20 { fixed.info("fixed id=\(id)", key: "fixed") }
-sampled.sampled(key: "flush") { log in log.debug("flushed \(n) messages") }
-Sluice.setLevel(.warning, module: "resilient_websocket")
-log.info("hidden by the new level")
-Sluice.setSampleRate(0.01, module: "resilient_websocket")
-LoggingSystem.bootstrap { label in SluiceLogHandler(label: label) }
-let swiftLog = Logger(label: "com.example.swiftlog")
-swiftLog.info("through swift-log", metadata: ["user": "ada"])
-Sluice.flush()
-Sluice.shutdown()
+func runTheWholeAPI() throws {
+    try Sluice.bootstrap()
+    let log = Sluice.logger("resilient_websocket")
+    let id = 42, peer = "10.0.0.1", op = 2, n = 17
+    log.info("connected id=\(id) peer=\(peer)")
+    log.debug("frame", metadata: ["opcode": "\(op)"])
+    let sampled = Sluice.samplingLogger("resilient_websocket")
+    let fixed = SamplingLogger(log, sampleRate: 0.1)
+    for id in 0..<20 { sampled.debug("enqueue id=\(id)", key: "enqueue") }
+    for id in 0..<20 { fixed.info("fixed id=\(id)", key: "fixed") }
+    sampled.sampled(key: "flush") { log in log.debug("flushed \(n) messages") }
+    Sluice.setLevel(.warning, module: "resilient_websocket")
+    log.info("hidden by the new level")
+    Sluice.setSampleRate(0.01, module: "resilient_websocket")
+    LoggingSystem.bootstrap { label in SluiceLogHandler(label: label) }
+    let swiftLog = Logger(label: "com.example.swiftlog")
+    swiftLog.info("through swift-log", metadata: ["user": "ada"])
+    Sluice.flush()
+    Sluice.shutdown()
+}
+
+/// "accepted written dropped sampled_out filtered", then the same per module.
+func ownCounters() -> String {
+    let stats = Sluice.stats()
+    let c = stats.counters
+    var lines = ["total \(c.accepted) \(c.written) \(c.dropped) \(c.sampledOut) \(c.filtered)"]
+    for (name, m) in stats.modules.sorted(by: { $0.key < $1.key }) {
+        lines.append("module \(name) \(m.accepted) \(m.written) \(m.dropped) \(m.sampledOut) \(m.filtered)")
+    }
+    return lines.joined(separator: "\n")
+}
+
+func serve() throws {
+    try Sluice.bootstrap()
+    let app = Sluice.logger("app")
+    let noisy = Sluice.samplingLogger("noisy")
+    for i in 0..<100 { app.info("work \(i)") }
+    for i in 0..<50 { app.debug("hidden \(i)") }
+    for i in 0..<200 { noisy.info("noisy \(i)", key: "k") }
+    Sluice.flush()
+    print("ready")
+    fflush(nil)
+    while let command = readLine() {
+        let words = command.split(separator: " ")
+        switch words.first {
+        case "stats": print(ownCounters())
+        case "probe": app.debug("probe \(words.last ?? "")")
+        case "sampled": for i in 0..<(Int(words.last ?? "0") ?? 0) { noisy.info("sampled \(i)", key: "s") }
+        case "exit": Sluice.shutdown(); return
+        default: print("unknown command: \(command)")
+        }
+        Sluice.flush()
+        print("ok")
+        fflush(nil)
+    }
+}
+
+if CommandLine.arguments.dropFirst().first == "serve" {
+    try serve()
+} else {
+    try runTheWholeAPI()
+}

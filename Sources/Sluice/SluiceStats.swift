@@ -1,0 +1,84 @@
+import CSluice
+import Logging
+
+/// A core's counters, per-module counters and histograms at one moment.
+///
+/// Read in-process with ``Sluice/stats()`` or ``SluiceCore/stats``, or from a
+/// running process's mapping with ``SluiceStatsMapping``. Counters are exact;
+/// accepted = written + dropped once nothing is queued.
+public struct SluiceStats: Sendable, Equatable {
+    public var pid: Int32
+    public var counters: SluiceCore.Counters
+    /// By module name.
+    public var modules: [String: ModuleStats]
+    /// By name: `call_latency`, `end_to_end_latency` and `write_duration` in ns,
+    /// `batch_records` in records.
+    public var histograms: [String: HistogramSummary]
+
+    /// One module's counters and its settings now.
+    public struct ModuleStats: Sendable, Equatable {
+        public var level: Logger.Level
+        public var sampleRate: Double
+        public var accepted: UInt64
+        public var written: UInt64
+        public var dropped: UInt64
+        public var sampledOut: UInt64
+        public var filtered: UInt64
+    }
+
+    /// A log-linear histogram's summary: percentiles within 1% (buckets 1/64 of a power of two wide).
+    public struct HistogramSummary: Sendable, Equatable {
+        public var count: UInt64
+        public var sum: UInt64
+        public var min: UInt64
+        public var max: UInt64
+        public var mean: Double
+        public var p50: Double
+        public var p90: Double
+        public var p99: Double
+        public var p999: Double
+        /// `below[i]`: how many values were under 2^i.
+        public var below: [UInt64]
+    }
+
+    /// The histograms' names, in the core's order.
+    static let histogramNames = ["call_latency", "end_to_end_latency", "batch_records", "write_duration"]
+
+    /// Reads a mapping (a core's own, or one opened from outside).
+    init(reading stats: OpaquePointer) {
+        var c = sluice_counters()
+        sluice_stats_counters(stats, &c)
+        pid = sluice_stats_pid(stats)
+        counters = SluiceCore.Counters(c)
+        modules = [:]
+        for id in 0..<sluice_stats_module_count(stats) {
+            var m = sluice_module_counters()
+            guard sluice_stats_module(stats, id, &m) == SLUICE_OK else { continue }
+            let name = withUnsafeBytes(of: &m.name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            modules[name] = ModuleStats(
+                level: Logger.Level(sluiceLevel: m.level), sampleRate: Double(m.sample_ppm) / 1_000_000,
+                accepted: m.accepted, written: m.written, dropped: m.dropped, sampledOut: m.sampled_out,
+                filtered: m.filtered)
+        }
+        histograms = [:]
+        for (which, name) in Self.histogramNames.enumerated() {
+            var h = sluice_histogram()
+            sluice_stats_histogram(stats, Int32(which), &h)
+            let below = withUnsafeBytes(of: &h.below) { Array($0.bindMemory(to: UInt64.self)) }
+            histograms[name] = HistogramSummary(
+                count: h.count, sum: h.sum, min: h.min, max: h.max, mean: h.mean, p50: h.p50, p90: h.p90,
+                p99: h.p99, p999: h.p999, below: below)
+        }
+    }
+}
+
+extension SluiceCore.Counters {
+    init(_ c: sluice_counters) {
+        self.init(
+            accepted: c.accepted, written: c.written, dropped: c.dropped, droppedAfterClose: c.dropped_after_close,
+            truncated: c.truncated, bytesWritten: c.bytes_written, writeErrors: c.write_errors,
+            depthBytes: c.depth_bytes, highWaterBytes: c.high_water_bytes, droppedFull: c.dropped_full,
+            droppedBySink: c.dropped_by_sink, sampledOut: c.sampled_out, filtered: c.filtered, batches: c.batches,
+            flushes: c.flushes, rotations: c.rotations, depthRecords: c.depth_records, ringBytes: c.ring_bytes)
+    }
+}

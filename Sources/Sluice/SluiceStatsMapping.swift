@@ -1,0 +1,110 @@
+import CSluice
+import Foundation
+import Logging
+
+/// A running process's statistics mapping, opened from outside it: the core's
+/// counters, module settings and histograms, as `sluice stat` shows them. A
+/// mapping opened writable can change the process's module levels and sample
+/// rates, which its loggers see on their next call.
+///
+/// Mappings live in `$SLUICE_STATS_DIR`, else /dev/shm, named
+/// `sluice-<pid>-<core id>`, readable by their owner only.
+public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is only read, or written with atomics
+    public let path: String
+    public let pid: Int32
+    public let command: String
+    public let coreID: UInt64
+    private let view: OpaquePointer
+
+    /// Opens the mapping at path; throws its problem in words (missing, permission, not a
+    /// mapping, another layout version).
+    public init(path: String, writable: Bool = false) throws(SluiceError) {
+        var error = [CChar](repeating: 0, count: 512)
+        guard let view = sluice_stats_open(path, writable ? 1 : 0, &error, error.count) else {
+            var message = "sluice: " + String(cBuffer: error)
+            if message.hasSuffix("Permission denied") {
+                message += " (a mapping is readable by the process's user only: run as that user or root)"
+            }
+            throw SluiceError(message: message)
+        }
+        self.view = view
+        self.path = path
+        self.pid = sluice_stats_pid(view)
+        self.command = String(cString: sluice_stats_command(view))
+        self.coreID = sluice_stats_core_id(view)
+    }
+
+    deinit {
+        sluice_stats_close(view)
+    }
+
+    public var stats: SluiceStats {
+        SluiceStats(reading: view)
+    }
+
+    /// Sets a module's level in the process. Throws if the process has no such module.
+    public func setLevel(_ level: Logger.Level, module: String) throws(SluiceError) {
+        _ = sluice_stats_set_level(view, try moduleID(module), level.sluiceLevel)
+    }
+
+    /// Sets a module's sample rate, in [0, 1], in the process.
+    public func setSampleRate(_ rate: Double, module: String) throws(SluiceError) {
+        guard (0...1).contains(rate) else {
+            throw SluiceError(message: "sluice: sample rate \(rate) is not a number from 0 to 1; nothing was changed")
+        }
+        _ = sluice_stats_set_sample_ppm(view, try moduleID(module), partsPerMillion(rate))
+    }
+
+    private func moduleID(_ name: String) throws(SluiceError) -> Int32 {
+        let id = sluice_stats_find_module(view, name)
+        if id >= 0 { return id }
+        let known = stats.modules.keys.sorted().joined(separator: ", ")
+        throw SluiceError(message: "sluice: process \(pid) has no module '\(name)' (its modules: \(known)); nothing was changed")
+    }
+
+    /// Where mappings are: `$SLUICE_STATS_DIR`, else /dev/shm.
+    public static var directory: String {
+        String(cString: sluice_stats_directory())
+    }
+
+    /// Every mapping file in the directory, with the pid its name gives, in pid order.
+    public static func files() -> [(pid: Int32, path: String)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.compactMap { name -> (Int32, String)? in
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, parts[0] == "sluice", let pid = Int32(parts[1]), UInt64(parts[2]) != nil else {
+                return nil
+            }
+            return (pid, directory + "/" + name)
+        }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    }
+
+    /// True if a process with this pid exists (whether or not it may be signalled).
+    public static func processExists(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    /// The mappings of every core of a process; throws a clear line when there are none
+    /// to read: no such process, a stale mapping of a dead one, no mapping, permission.
+    public static func open(pid: Int32, writable: Bool = false) throws(SluiceError) -> [SluiceStatsMapping] {
+        let paths = files().filter { $0.pid == pid }.map(\.path)
+        guard processExists(pid) else {
+            if paths.isEmpty {
+                throw SluiceError(message: "sluice: no process \(pid)")
+            }
+            throw SluiceError(
+                message: "sluice: process \(pid) is not running; \(paths.joined(separator: ", ")) "
+                    + "\(paths.count == 1 ? "is a stale mapping" : "are stale mappings") it left (remove to clean up)")
+        }
+        guard !paths.isEmpty else {
+            throw SluiceError(
+                message: "sluice: process \(pid) has no Sluice mapping in \(directory) (is it using Sluice, "
+                    + "with the same SLUICE_STATS_DIR?)")
+        }
+        var mappings: [SluiceStatsMapping] = []
+        for path in paths {
+            mappings.append(try SluiceStatsMapping(path: path, writable: writable))
+        }
+        return mappings
+    }
+}

@@ -1,0 +1,265 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Sluice
+
+/// A problem `sluice stat/level/sample/list` reports: one line on stderr, exit status 2.
+struct InspectFailure: Error {
+    let line: String
+}
+
+/// Runs body; a failure becomes one line on stderr and exit status 2.
+func inspecting(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let failure as InspectFailure {
+        FileHandle.standardError.write(Data((failure.line + "\n").utf8))
+        throw ExitCode(2)
+    } catch let error as SluiceError {
+        FileHandle.standardError.write(Data((error.message + "\n").utf8))
+        throw ExitCode(2)
+    }
+}
+
+struct Stat: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the counters, modules and latency histograms of a process that logs with Sluice.")
+
+    @Argument(help: "The process id.")
+    var pid: Int32
+
+    @Flag(help: "One JSON object instead of the table.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Refresh every this many seconds, with per-second rates, until interrupted.",
+                               valueName: "seconds"))
+    var watch: Double?
+
+    @Option(help: .hidden)
+    var refreshes: Int?
+
+    func validate() throws {
+        if let watch, !(watch > 0) { throw ValidationError("--watch must be a positive number of seconds, not \(watch)") }
+    }
+
+    func run() throws {
+        try inspecting {
+            var previous: (SluiceCore.Counters, Date)?
+            var shown = 0
+            repeat {
+                let mappings = try SluiceStatsMapping.open(pid: pid)
+                let snapshot = ProcessSnapshot(pid: pid, mappings: mappings)
+                if json {
+                    print(snapshot.json())
+                } else {
+                    if watch != nil { print("--- \(ISO8601DateFormatter().string(from: Date()))") }
+                    print(snapshot.table(since: previous))
+                }
+                fflush(nil)
+                previous = (snapshot.total, Date())
+                shown += 1
+                if let watch, refreshes.map({ shown < $0 }) ?? true {
+                    Thread.sleep(forTimeInterval: watch)
+                } else {
+                    break
+                }
+            } while true
+        }
+    }
+}
+
+struct Level: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Set the level of a module in a running process; its loggers see it on their next call.")
+
+    @Argument var pid: Int32
+    @Argument var module: String
+    @Argument(help: "trace, debug, info, notice, warning, error or critical.") var level: String
+
+    func run() throws {
+        try inspecting {
+            guard let newLevel = Sluice.level(named: level) else {
+                throw InspectFailure(
+                    line: "sluice: '\(level)' is not a level (trace, debug, info, notice, warning, error, critical); nothing was changed")
+            }
+            try change(pid: pid, module: module) { mapping in
+                let before = mapping.stats.modules[module]?.level
+                try mapping.setLevel(newLevel, module: module)
+                return "level \(before.map { "\($0)" } ?? "?") -> \(newLevel)"
+            }
+        }
+    }
+}
+
+struct Sample: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Set the sample rate of a module in a running process; its sampling loggers see it on their next call.")
+
+    @Argument var pid: Int32
+    @Argument var module: String
+    @Argument(help: "A number from 0 to 1.") var rate: String
+
+    func run() throws {
+        try inspecting {
+            guard let newRate = Double(rate), (0...1).contains(newRate) else {
+                throw InspectFailure(line: "sluice: '\(rate)' is not a sample rate from 0 to 1; nothing was changed")
+            }
+            try change(pid: pid, module: module) { mapping in
+                let before = mapping.stats.modules[module]?.sampleRate
+                try mapping.setSampleRate(newRate, module: module)
+                return "sample rate \(before.map { "\($0)" } ?? "?") -> \(newRate)"
+            }
+        }
+    }
+}
+
+/// Applies a change to every core of the process that has the module.
+private func change(pid: Int32, module: String, _ apply: (SluiceStatsMapping) throws -> String) throws {
+    let mappings = try SluiceStatsMapping.open(pid: pid, writable: true)
+    let having = mappings.filter { $0.stats.modules[module] != nil }
+    guard !having.isEmpty else {
+        let known = Set(mappings.flatMap { $0.stats.modules.keys }).sorted().joined(separator: ", ")
+        throw InspectFailure(line: "sluice: process \(pid) has no module '\(module)' (its modules: \(known)); nothing was changed")
+    }
+    for mapping in having {
+        print("process \(pid) core \(mapping.coreID) module \(module): \(try apply(mapping))")
+    }
+}
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the processes that have a Sluice mapping.")
+
+    func run() throws {
+        try inspecting {
+            let files = SluiceStatsMapping.files()
+            if files.isEmpty {
+                print("no Sluice mappings in \(SluiceStatsMapping.directory)")
+                return
+            }
+            print(pad("pid", 8) + pad("core", 6) + pad("command", 18) + "state")
+            for (pid, path) in files {
+                let alive = SluiceStatsMapping.processExists(pid)
+                let mapping = try? SluiceStatsMapping(path: path)
+                print(pad("\(pid)", 8) + pad(mapping.map { "\($0.coreID)" } ?? "?", 6)
+                    + pad(mapping?.command ?? "?", 18)
+                    + (alive ? (mapping == nil ? "running (mapping unreadable: another user's?)" : "running")
+                       : "stale: the process is gone; remove \(path)"))
+            }
+        }
+    }
+}
+
+/// A process's cores, added up for its totals.
+struct ProcessSnapshot {
+    let pid: Int32
+    let cores: [(id: UInt64, stats: SluiceStats)]
+    let command: String
+
+    init(pid: Int32, mappings: [SluiceStatsMapping]) {
+        self.pid = pid
+        cores = mappings.map { ($0.coreID, $0.stats) }
+        command = mappings.first?.command ?? "?"
+    }
+
+    var total: SluiceCore.Counters {
+        var total = cores[0].stats.counters
+        for core in cores.dropFirst() {
+            let c = core.stats.counters
+            total.accepted += c.accepted
+            total.written += c.written
+            total.dropped += c.dropped
+            total.sampledOut += c.sampledOut
+            total.filtered += c.filtered
+            total.bytesWritten += c.bytesWritten
+            total.depthBytes += c.depthBytes
+            total.highWaterBytes = max(total.highWaterBytes, c.highWaterBytes)
+            total.writeErrors += c.writeErrors
+        }
+        return total
+    }
+
+    /// Modules added up over the cores.
+    var modules: [String: SluiceStats.ModuleStats] {
+        var merged: [String: SluiceStats.ModuleStats] = [:]
+        for core in cores {
+            for (name, m) in core.stats.modules {
+                if var sum = merged[name] {
+                    sum.accepted += m.accepted
+                    sum.written += m.written
+                    sum.dropped += m.dropped
+                    sum.sampledOut += m.sampledOut
+                    sum.filtered += m.filtered
+                    merged[name] = sum
+                } else {
+                    merged[name] = m
+                }
+            }
+        }
+        return merged
+    }
+
+    /// The keys `sluice stat --json` promises; histograms are the first core's, and a
+    /// process with several cores also lists each under "cores".
+    func json() -> String {
+        let t = total
+        var object: [String: Any] = [
+            "pid": pid, "accepted": t.accepted, "written": t.written, "dropped": t.dropped,
+            "sampled_out": t.sampledOut, "filtered": t.filtered, "bytes_written": t.bytesWritten,
+            "depth_bytes": t.depthBytes, "high_water_bytes": t.highWaterBytes, "write_errors": t.writeErrors,
+            "modules": modules.mapValues { m -> [String: Any] in
+                ["accepted": m.accepted, "written": m.written, "dropped": m.dropped, "sampled_out": m.sampledOut,
+                 "filtered": m.filtered, "level": "\(m.level)", "sample_rate": m.sampleRate]
+            },
+            "histograms": Self.histogramsJSON(cores[0].stats),
+        ]
+        if cores.count > 1 {
+            object["cores"] = cores.map { ["core": $0.id, "accepted": $0.stats.counters.accepted,
+                                           "histograms": Self.histogramsJSON($0.stats)] as [String: Any] }
+        }
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func histogramsJSON(_ stats: SluiceStats) -> [String: Any] {
+        stats.histograms.mapValues { h -> [String: Any] in
+            ["count": h.count, "p50_ns": h.p50, "p99_ns": h.p99, "p999_ns": h.p999, "max_ns": h.max]
+        }
+    }
+
+    func table(since previous: (SluiceCore.Counters, Date)?) -> String {
+        let t = total
+        var lines = ["process \(pid) (\(command)), \(cores.count) core\(cores.count == 1 ? "" : "s")"]
+        func rate(_ value: UInt64, _ before: KeyPath<SluiceCore.Counters, UInt64>) -> String {
+            guard let (counters, at) = previous else { return "" }
+            let seconds = Date().timeIntervalSince(at)
+            let delta = value >= counters[keyPath: before] ? value - counters[keyPath: before] : 0
+            return seconds > 0 ? String(format: "  (%.0f/s)", Double(delta) / seconds) : ""
+        }
+        lines.append("  accepted \(t.accepted)\(rate(t.accepted, \.accepted))   written \(t.written)\(rate(t.written, \.written))"
+            + "   dropped \(t.dropped)\(rate(t.dropped, \.dropped))")
+        lines.append("  sampled out \(t.sampledOut)   filtered \(t.filtered)   bytes written \(t.bytesWritten)"
+            + "   write errors \(t.writeErrors)")
+        lines.append("  queue depth \(t.depthBytes) bytes / \(t.depthRecords) records   high water \(t.highWaterBytes) bytes")
+        lines.append("")
+        lines.append("  " + pad("module", 24) + pad("level", 9) + pad("rate", 8) + pad("accepted", 12) + pad("written", 12)
+            + pad("dropped", 10) + pad("sampled out", 13) + "filtered")
+        for (name, m) in modules.sorted(by: { $0.key < $1.key }) {
+            lines.append("  " + pad(name, 24) + pad("\(m.level)", 9) + pad(String(format: "%g", m.sampleRate), 8)
+                + pad("\(m.accepted)", 12) + pad("\(m.written)", 12) + pad("\(m.dropped)", 10)
+                + pad("\(m.sampledOut)", 13) + "\(m.filtered)")
+        }
+        lines.append("")
+        lines.append("  " + pad("histogram", 22) + pad("count", 12) + pad("p50", 10) + pad("p99", 10) + pad("p99.9", 10) + "max")
+        for core in cores {
+            for name in ["call_latency", "end_to_end_latency", "write_duration", "batch_records"] {
+                guard let h = core.stats.histograms[name] else { continue }
+                let unit = name == "batch_records" ? "" : "ns"
+                let label = cores.count > 1 ? "\(name)@\(core.id)" : name
+                lines.append("  " + pad(label, 22) + pad("\(h.count)", 12) + pad(String(format: "%.0f%@", h.p50, unit), 10)
+                    + pad(String(format: "%.0f%@", h.p99, unit), 10) + pad(String(format: "%.0f%@", h.p999, unit), 10)
+                    + "\(h.max)\(unit)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import XCTest
+
+/// A SluiceFacadeChild in serve mode, driven line by line.
+final class ServingChild {
+    let process = Process()
+    private let input = Pipe(), output = Pipe()
+    private var buffered = Data()
+    let logPath: String
+
+    init(_ test: XCTestCase, environment: [String: String] = [:]) throws {
+        logPath = temporaryPath(test, "served")
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            .deletingLastPathComponent().appendingPathComponent("SluiceFacadeChild")
+        process.arguments = ["serve"]
+        process.environment = ["LOG_FILE": logPath, "LOG_LEVEL": "info", "LOG_SAMPLE_RATE_NOISY": "0.1"]
+            .merging(environment) { $1 }
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        XCTAssertEqual(try readLines(until: "ready"), [])
+    }
+
+    /// Lines the child prints before `end`.
+    func readLines(until end: String) throws -> [String] {
+        var lines: [String] = []
+        while true {
+            if let newline = buffered.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffered[..<newline], as: UTF8.self)
+                buffered = Data(buffered[(newline + 1)...])
+                if line == end { return lines }
+                lines.append(line)
+                continue
+            }
+            let more = output.fileHandleForReading.availableData
+            if more.isEmpty { throw OpenFailureInChild(lines: lines) }
+            buffered += more
+        }
+    }
+
+    func send(_ command: String) throws -> [String] {
+        input.fileHandleForWriting.write(Data((command + "\n").utf8))
+        return try readLines(until: "ok")
+    }
+
+    func finish() {
+        input.fileHandleForWriting.write(Data("exit\n".utf8))
+        process.waitUntilExit()
+    }
+
+    struct OpenFailureInChild: Error { let lines: [String] }
+}
+
+/// `sluice <arguments>`: its exit status, stdout and stderr.
+func sluice(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, out: String, err: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("sluice")
+    process.arguments = arguments
+    if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+final class InspectTests: XCTestCase {
+    func testStatJSONAgreesWithTheProcessOwnStats() throws {
+        let child = try ServingChild(self)
+        defer { child.finish() }
+        let own = try child.send("stats")
+        let result = try sluice(["stat", "--json", "\(child.process.processIdentifier)"])
+        XCTAssertEqual(result.status, 0, result.err)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        let total = own[0].split(separator: " ").dropFirst().map { UInt64($0)! }
+        XCTAssertEqual(total, [100 + 20, 100 + 20, 0, 180, 50], "the child's own view: 100 work, 20 of 200 noisy")
+        for (key, value) in zip(["accepted", "written", "dropped", "sampled_out", "filtered"], total) {
+            XCTAssertEqual((json[key] as? NSNumber)?.uint64Value, value, key)
+        }
+        XCTAssertEqual((json["pid"] as? NSNumber)?.int32Value, child.process.processIdentifier)
+        let modules = try XCTUnwrap(json["modules"] as? [String: [String: Any]])
+        for line in own.dropFirst() {
+            let words = line.split(separator: " ")
+            let module = try XCTUnwrap(modules[String(words[1])], line)
+            for (key, value) in zip(["accepted", "written", "dropped", "sampled_out", "filtered"], words.dropFirst(2)) {
+                XCTAssertEqual((module[key] as? NSNumber)?.uint64Value, UInt64(value), "\(words[1]).\(key)")
+            }
+        }
+        XCTAssertEqual(modules["noisy"]?["sample_rate"] as? Double, 0.1)
+        XCTAssertEqual(modules["app"]?["level"] as? String, "info")
+        let histograms = try XCTUnwrap(json["histograms"] as? [String: [String: Any]])
+        XCTAssertEqual(Set(histograms.keys), ["call_latency", "end_to_end_latency", "batch_records", "write_duration"])
+        XCTAssertEqual((histograms["end_to_end_latency"]?["count"] as? NSNumber)?.intValue, 120)
+        for key in ["count", "p50_ns", "p99_ns", "p999_ns", "max_ns"] {
+            XCTAssertNotNil(histograms["write_duration"]?[key], key)
+        }
+        let table = try sluice(["stat", "\(child.process.processIdentifier)"])
+        XCTAssertEqual(table.status, 0, table.err)
+        XCTAssertTrue(table.out.contains("accepted 120"), table.out)
+        XCTAssertTrue(table.out.contains("noisy"), table.out)
+    }
+
+    func testLevelTurnsAModulesDebugRecordsOnAndThenOff() throws {
+        let child = try ServingChild(self)
+        defer { child.finish() }
+        let pid = "\(child.process.processIdentifier)"
+        _ = try child.send("probe 1")
+        let on = try sluice(["level", pid, "app", "debug"])
+        XCTAssertEqual(on.status, 0, on.err)
+        XCTAssertTrue(on.out.contains("level info -> debug"), on.out)
+        _ = try child.send("probe 2")
+        XCTAssertEqual(try sluice(["level", pid, "app", "INFO"]).status, 0)
+        _ = try child.send("probe 3")
+        let probes = try messages(child.logPath).filter { $0.hasPrefix("probe") }
+        XCTAssertEqual(probes, ["probe 2"])
+    }
+
+    func testSampleChangesAModulesRateInTheProcess() throws {
+        let child = try ServingChild(self)
+        defer { child.finish() }
+        let pid = "\(child.process.processIdentifier)"
+        let result = try sluice(["sample", pid, "noisy", "1"])
+        XCTAssertEqual(result.status, 0, result.err)
+        XCTAssertTrue(result.out.contains("sample rate 0.1 -> 1.0"), result.out)
+        _ = try child.send("sampled 10")
+        XCTAssertEqual(try messages(child.logPath).filter { $0.hasPrefix("sampled") }.count, 10)
+    }
+
+    func testListShowsTheRunningProcess() throws {
+        let child = try ServingChild(self)
+        defer { child.finish() }
+        let result = try sluice(["list"])
+        XCTAssertEqual(result.status, 0, result.err)
+        let line = result.out.split(separator: "\n").first { $0.hasPrefix("\(child.process.processIdentifier) ") }
+        XCTAssertNotNil(line, result.out)
+        XCTAssertTrue(line?.contains("SluiceFacadeChi") == true, "the process's name: \(line ?? "")")
+        XCTAssertTrue(line?.hasSuffix("running") == true, "\(line ?? "")")
+    }
+
+    func testEveryErrorIsOneLineAndExitStatusTwo() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-stats-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
+        let environment = ["SLUICE_STATS_DIR": directory]
+        var dead: Int32 = 4_000_000
+        while kill(dead, 0) == 0 || errno == EPERM { dead -= 1 }
+
+        func check(_ arguments: [String], _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            let result = try sluice(arguments, environment: environment)
+            XCTAssertEqual(result.status, 2, result.out, file: file, line: line)
+            XCTAssertEqual(result.err, expected + "\n", file: file, line: line)
+            XCTAssertEqual(result.out, "", file: file, line: line)
+        }
+        try check(["stat", "\(dead)"], "sluice: no process \(dead)")
+        _ = FileManager.default.createFile(atPath: "\(directory)/sluice-\(dead)-1", contents: Data(count: 64))
+        try check(["stat", "\(dead)"],
+                  "sluice: process \(dead) is not running; \(directory)/sluice-\(dead)-1 is a stale mapping it left (remove to clean up)")
+        try check(["stat", "1"],
+                  "sluice: process 1 has no Sluice mapping in \(directory) (is it using Sluice, with the same SLUICE_STATS_DIR?)")
+        // A mapping of a live process (this one) in a layout from the future.
+        var header = Data(count: 4096)
+        header.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: UInt64(0x3130_4543_494C_5553).littleEndian, as: UInt64.self)  // "SLUICE01"
+            raw.storeBytes(of: UInt32(99).littleEndian, toByteOffset: 8, as: UInt32.self)
+        }
+        let future = "\(directory)/sluice-\(getpid())-77"
+        _ = FileManager.default.createFile(atPath: future, contents: header)
+        try check(["stat", "\(getpid())"], "sluice: \(future): layout version 99, and this sluice reads version 1")
+        try FileManager.default.removeItem(atPath: future)
+        _ = FileManager.default.createFile(atPath: future, contents: Data(count: 4096))
+        try check(["stat", "\(getpid())"], "sluice: \(future): not a Sluice statistics mapping")
+        try FileManager.default.removeItem(atPath: future)
+
+        let child = try ServingChild(self, environment: environment)
+        defer { child.finish() }
+        let pid = "\(child.process.processIdentifier)"
+        try check(["level", pid, "app", "loud"],
+                  "sluice: 'loud' is not a level (trace, debug, info, notice, warning, error, critical); nothing was changed")
+        try check(["sample", pid, "noisy", "2"], "sluice: '2' is not a sample rate from 0 to 1; nothing was changed")
+        try check(["sample", pid, "noisy", "NaN"], "sluice: 'NaN' is not a sample rate from 0 to 1; nothing was changed")
+        try check(["level", pid, "nowhere", "debug"],
+                  "sluice: process \(pid) has no module 'nowhere' (its modules: app, noisy, sluice); nothing was changed")
+        if getuid() != 0 {
+            let mapping = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasPrefix("sluice-\(pid)-") })
+            try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: "\(directory)/\(mapping)")
+            let denied = try sluice(["stat", pid], environment: environment)
+            XCTAssertEqual(denied.status, 2)
+            XCTAssertTrue(denied.err.contains("Permission denied (a mapping is readable by the process's user only"), denied.err)
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import CSluice
+import Foundation
+import Logging
+@testable import Sluice
+import XCTest
+
+final class StatsTests: XCTestCase {
+    func testCountersAreExactAfterAKnownWorkload() throws {
+        let (core, _) = try openCore(self, .init(ringBytes: 1 << 20, overflow: .block, level: .info))
+        let app = core.logger("app")
+        let noisy = SamplingLogger(core.logger("noisy"), sampleRate: 0.1)
+        for i in 0..<100 { app.info("work \(i)") }
+        for i in 0..<50 { app.debug("hidden \(i)") }
+        for i in 0..<200 { noisy.info("noisy \(i)", key: "k") }
+        for _ in 0..<30 { noisy.debug("below the level", key: "k") }
+        onThreads(4) { t in
+            for i in 0..<1000 { app.trace("filtered \(t) \(i)") }
+        }
+        XCTAssertTrue(core.flush())
+        let stats = core.stats
+        XCTAssertEqual(stats.modules["app"], .init(level: .info, sampleRate: 1, accepted: 100, written: 100, dropped: 0,
+                                                   sampledOut: 0, filtered: 4050))
+        XCTAssertEqual(stats.modules["noisy"], .init(level: .info, sampleRate: 1, accepted: 20, written: 20, dropped: 0,
+                                                     sampledOut: 180, filtered: 30))
+        let c = stats.counters
+        XCTAssertEqual([c.accepted, c.written, c.dropped, c.sampledOut, c.filtered], [120, 120, 0, 180, 4080])
+        XCTAssertEqual(c.depthRecords, 0)
+        XCTAssertEqual(stats.pid, getpid())
+        XCTAssertEqual(stats.histograms["end_to_end_latency"]?.count, 120, "one sample per record written")
+        XCTAssertEqual(stats.histograms["batch_records"]?.sum, 120, "the batches add up to the records")
+        XCTAssertGreaterThan(stats.histograms["write_duration"]?.count ?? 0, 0)
+    }
+
+    func testDropsAreCountedPerModule() throws {
+        let (core, _) = try openCore(self, .init(ringBytes: 4096, overflow: .drop, level: .trace))
+        let a = core.logger("a"), b = core.logger("b")
+        let line = String(repeating: "x", count: 900)
+        for _ in 0..<500 {
+            a.info("\(line)")
+            b.info("\(line)")
+        }
+        core.close()
+        b.info("after close")
+        let stats = core.stats
+        let (ma, mb) = (stats.modules["a"]!, stats.modules["b"]!)
+        XCTAssertEqual(ma.accepted, 500)
+        XCTAssertEqual(mb.accepted, 501)
+        XCTAssertEqual(ma.written + ma.dropped, 500)
+        XCTAssertEqual(mb.written + mb.dropped, 501)
+        XCTAssertGreaterThan(ma.dropped, 0)
+        XCTAssertEqual(stats.counters.dropped, ma.dropped + mb.dropped)
+        XCTAssertEqual(stats.counters.droppedAfterClose, 1)
+    }
+
+    func testHistogramPercentilesAreWithinThreePercentOnKnownInputs() throws {
+        let (core, _) = try openCore(self, .init(level: .info, callTimingEvery: 0))
+        let pointer = core.pointer
+        // 1..100,000 ns, each once: p50 = 50,000, p90 = 90,000, p99 = 99,000, p99.9 = 99,900.
+        for value in 1...100_000 as ClosedRange<UInt64> { sluice_record_call(pointer, value) }
+        let h = try XCTUnwrap(core.stats.histograms["call_latency"])
+        XCTAssertEqual(h.count, 100_000)
+        XCTAssertEqual(h.min, 1)
+        XCTAssertEqual(h.max, 100_000)
+        XCTAssertEqual(h.sum, 100_000 * 100_001 / 2)
+        for (got, want) in [(h.p50, 50_000.0), (h.p90, 90_000.0), (h.p99, 99_000.0), (h.p999, 99_900.0)] {
+            XCTAssertLessThanOrEqual(abs(got - want) / want, 0.03, "\(got) vs \(want)")
+        }
+        XCTAssertEqual(h.below[17], 100_000, "every value is under 2^17")
+        XCTAssertEqual(h.below[10], 1023, "values 1...1023 are under 2^10")
+        // Wide values: 10 ns to 100 s, one per decade; each percentile stays within 3%.
+        let (wide, _) = try openCore(self, .init(level: .info, callTimingEvery: 0), name: "wide")
+        let widePointer = wide.pointer
+        let decades: [UInt64] = (1...11).map { (0..<$0).reduce(1) { v, _ in v * 10 } }  // 10 ... 1e11
+        for value in decades { for _ in 0..<10 { sluice_record_call(widePointer, value) } }
+        let w = try XCTUnwrap(wide.stats.histograms["call_latency"])
+        XCTAssertLessThanOrEqual(abs(w.p50 - 1e6) / 1e6, 0.03, "\(w.p50)")
+        XCTAssertLessThanOrEqual(abs(w.p99 - 1e11) / 1e11, 0.03, "\(w.p99)")
+    }
+
+    func testOneCallInSixtyFourIsTimed() throws {
+        let (core, _) = try openCore(self, .init(level: .info))
+        let log = core.logger("timed")
+        for i in 0..<6400 { log.info("call \(i)") }
+        XCTAssertEqual(core.stats.histograms["call_latency"]?.count, 100)
+        let (untimed, _) = try openCore(self, .init(level: .info, callTimingEvery: 0), name: "untimed")
+        for i in 0..<640 { untimed.logger("timed").info("call \(i)") }
+        XCTAssertEqual(untimed.stats.histograms["call_latency"]?.count, 0)
+        XCTAssertThrowsError(try SluiceCore(.init(callTimingEvery: 3))) { error in
+            XCTAssertTrue("\(error)".contains("call_timing_every 3 is neither 0 nor a power of two"), "\(error)")
+        }
+    }
+
+    func testPrometheusTextParsesBackToTheSameFigures() throws {
+        let (core, _) = try openCore(self, .init(level: .info))
+        let app = core.logger("app \"quoted\"")
+        for i in 0..<64 { app.info("work \(i)") }
+        for _ in 0..<7 { app.debug("hidden") }
+        XCTAssertTrue(core.flush())
+        let stats = core.stats
+        let text = stats.prometheusText()
+        var samples: [String: Double] = [:]
+        var types: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("# TYPE ") {
+                let parts = line.split(separator: " ")
+                types[String(parts[2])] = String(parts[3])
+                continue
+            }
+            guard !line.hasPrefix("#") else { continue }
+            let split = try XCTUnwrap(line.lastIndex(of: " "), "\(line)")
+            samples[String(line[..<split])] = try XCTUnwrap(Double(line[line.index(after: split)...]), "\(line)")
+        }
+        let label = #"{module="app \"quoted\""}"#
+        XCTAssertEqual(samples["sluice_records_accepted_total" + label], 64)
+        XCTAssertEqual(samples["sluice_records_written_total" + label], 64)
+        XCTAssertEqual(samples["sluice_records_filtered_total" + label], 7)
+        XCTAssertEqual(samples["sluice_records_dropped_total" + label], 0)
+        XCTAssertEqual(samples["sluice_bytes_written_total"], Double(stats.counters.bytesWritten))
+        XCTAssertEqual(types["sluice_call_duration_seconds"], "histogram")
+        XCTAssertEqual(samples["sluice_call_duration_seconds_count"], 1, "1 call in 64 is timed")
+        XCTAssertEqual(samples[#"sluice_call_duration_seconds_bucket{le="+Inf"}"#], 1)
+        XCTAssertEqual(samples["sluice_end_to_end_seconds_count"], 64)
+        let buckets = samples.filter { $0.key.hasPrefix("sluice_end_to_end_seconds_bucket") }.map(\.value)
+        XCTAssertEqual(buckets.count, 41)
+        XCTAssertEqual(buckets.max(), 64, "cumulative buckets end at the count")
+    }
+}
