@@ -25,7 +25,10 @@ struct Demo: ParsableCommand {
     }
 
     func run() throws {
-        try? FileManager.default.removeItem(atPath: path)
+        // A fresh file each run; a device such as /dev/null stays as it is.
+        if (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular {
+            try FileManager.default.removeItem(atPath: path)
+        }
         let core = try SluiceCore(.init(overflow: drop ? .drop : .block, path: path))
         let perThread = records / threads
         let start = ContinuousClock.now
