@@ -111,12 +111,12 @@ struct BenchTable {
                     pad(workload, 8) + " " + pad(peer, 16) + " " + pad("\(mine[0].recordsSent)", 9, right: true)
                         + pad("\(mine[0].threads)", 8, right: true) + "  "
                         + pad(String(format: "%8.3f [%.3f-%.3f]", median(rates), rates.min()!, rates.max()!), 34)
-                        + pad(format(median(mine.map(\.nsPerCall))), 10, right: true)
-                        + pad(format(medianOptional(mine.map(\.latencyP50))), 9, right: true)
-                        + pad(format(medianOptional(mine.map(\.latencyP99))), 9, right: true)
-                        + pad(format(medianOptional(mine.map(\.latencyP999))), 9, right: true)
-                        + pad(format(medianOptional(mine.map(\.latencyMax))), 9, right: true)
-                        + pad(format(medianOptional(mine.map(\.clockPairOverhead))), 7, right: true)
+                        + pad(formatNanoseconds(median(mine.map(\.nsPerCall))), 10, right: true)
+                        + pad(formatNanoseconds(medianOptional(mine.map(\.latencyP50))), 9, right: true)
+                        + pad(formatNanoseconds(medianOptional(mine.map(\.latencyP99))), 9, right: true)
+                        + pad(formatNanoseconds(medianOptional(mine.map(\.latencyP999))), 9, right: true)
+                        + pad(formatNanoseconds(medianOptional(mine.map(\.latencyMax))), 9, right: true)
+                        + pad(formatNanoseconds(medianOptional(mine.map(\.clockPairOverhead))), 7, right: true)
                         + pad("\(mine.map(\.linesInFile).min()!)", 10, right: true)
                         + pad("\(mine.map(\.dropped).max()!)", 9, right: true))
             }
@@ -163,7 +163,7 @@ private func medianOptional(_ values: [Double?]) -> Double? {
 }
 
 /// Nanoseconds, shortened past 100,000 so the columns hold: 1.2ms, 150us.
-private func format(_ value: Double?) -> String {
+func formatNanoseconds(_ value: Double?) -> String {
     guard let value else { return "-" }
     switch value {
     case 1e6...: return String(format: "%.1fms", value / 1e6)

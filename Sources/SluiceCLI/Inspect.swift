@@ -253,11 +253,11 @@ struct ProcessSnapshot {
         for core in cores {
             for name in ["call_latency", "end_to_end_latency", "write_duration", "batch_records"] {
                 guard let h = core.stats.histograms[name] else { continue }
-                let unit = name == "batch_records" ? "" : "ns"
+                let records = name == "batch_records"
+                let show = { (value: Double) in records ? String(format: "%.0f", value) : formatNanoseconds(value) + (value < 1e5 ? "ns" : "") }
                 let label = cores.count > 1 ? "\(name)@\(core.id)" : name
-                lines.append("  " + pad(label, 22) + pad("\(h.count)", 12) + pad(String(format: "%.0f%@", h.p50, unit), 10)
-                    + pad(String(format: "%.0f%@", h.p99, unit), 10) + pad(String(format: "%.0f%@", h.p999, unit), 10)
-                    + "\(h.max)\(unit)")
+                lines.append("  " + pad(label, 22) + pad("\(h.count)", 12) + pad(show(h.p50), 10) + pad(show(h.p99), 10)
+                    + pad(show(h.p999), 10) + show(Double(h.max)))
             }
         }
         return lines.joined(separator: "\n")
