@@ -31,13 +31,15 @@ static void release(sluice_core *core)
     struct writer *w = &core->writer;
     if (w->position == w->released)
         return;
-    /* The depth the writer saw: what it drained since it last released. */
+    /* The ring's depth just before and just after: every byte reserved since
+     * the last release is still held, so a full ring shows here as full. */
     struct stats_totals *totals = &core->map->totals;
-    if (w->position - w->released > load_relaxed(&totals->high_water))
-        store_relaxed(&totals->high_water, w->position - w->released);
+    uint64_t head = load_relaxed(&core->ring.head) & ~HEAD_SEALED;
+    if (head - w->released > load_relaxed(&totals->high_water))
+        store_relaxed(&totals->high_water, head - w->released);
     store_release(&core->ring.tail, w->position); /* after every read of those records */
     w->released = w->position;
-    store_relaxed(&totals->depth_bytes, (load_relaxed(&core->ring.head) & ~HEAD_SEALED) - w->position);
+    store_relaxed(&totals->depth_bytes, head - w->position);
     event_signal(&core->space);
 }
 

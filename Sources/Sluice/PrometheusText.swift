@@ -32,7 +32,7 @@ extension SluiceStats {
             ("sluice_rotations_total", "counter", "Sink file rotations.", counters.rotations),
             ("sluice_queue_depth_bytes", "gauge", "Ring bytes not yet released by the writer.", counters.depthBytes),
             ("sluice_queue_depth_records", "gauge", "Records accepted and not yet written or dropped.", counters.depthRecords),
-            ("sluice_queue_high_water_bytes", "gauge", "The largest span of the ring drained at once.", counters.highWaterBytes),
+            ("sluice_queue_high_water_bytes", "gauge", "The deepest the ring has been, in bytes.", counters.highWaterBytes),
             ("sluice_queue_capacity_bytes", "gauge", "The ring's capacity.", counters.ringBytes),
         ]
         for (name, type, help, value) in core {

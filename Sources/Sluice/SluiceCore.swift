@@ -80,7 +80,8 @@ public final class SluiceCore: Sendable {
         public var writeErrors: UInt64
         /// Ring bytes reserved and not yet released by the writer, as the writer last saw them.
         public var depthBytes: UInt64
-        /// The largest span of the ring the writer drained at once.
+        /// The deepest the ring has been, in bytes, as the writer saw it each time it released room:
+        /// `ringBytes` (less a record) once the ring has filled.
         public var highWaterBytes: UInt64
         /// The part of `dropped` that found the ring full.
         public var droppedFull: UInt64

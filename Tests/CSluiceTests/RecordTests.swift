@@ -173,4 +173,23 @@ final class RecordTests: XCTestCase {
         XCTAssertLessThanOrEqual(c.high_water_bytes, c.ring_bytes)
         XCTAssertGreaterThan(c.bytes_written, 20000 * 60)
     }
+
+    func testARingThatFilledShowsAHighWaterMarkOfTheWholeRing() throws {
+        let core = try openCore(path: temporaryLogPath(self), ringBytes: 1 << 20, overflow: Int32(SLUICE_OVERFLOW_DROP))
+        defer { sluice_free(core.pointer) }
+        let module = sluice_module(core.pointer, "full")
+        let message = String(repeating: "x", count: 1000)
+        var rounds = 0
+        while counters(core).dropped_full == 0 && rounds < 1000 {
+            for _ in 0..<4096 { log(core, module, message) }
+            rounds += 1
+        }
+        XCTAssertGreaterThan(counters(core).dropped_full, 0, "a producer outran the writer")
+        XCTAssertEqual(sluice_flush(core.pointer, -1), Int32(SLUICE_OK))
+        let c = counters(core)
+        // A drop means a reservation found no room; the writer's next release saw that depth.
+        XCTAssertGreaterThan(c.high_water_bytes, c.ring_bytes - 4096)
+        XCTAssertLessThanOrEqual(c.high_water_bytes, c.ring_bytes)
+        XCTAssertEqual(c.depth_bytes, 0)
+    }
 }

@@ -93,7 +93,7 @@ typedef struct sluice_counters {
     uint64_t rotations;           /* sink file rotations */
     uint64_t depth_bytes;         /* ring bytes reserved and not yet released by the writer */
     uint64_t depth_records;       /* records accepted and neither written nor dropped yet */
-    uint64_t high_water_bytes;    /* the largest span the writer drained before releasing it */
+    uint64_t high_water_bytes;    /* the deepest the ring was, in bytes, at the writer's releases */
     uint64_t ring_bytes;          /* ring capacity */
 } sluice_counters;
 
