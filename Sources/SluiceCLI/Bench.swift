@@ -11,7 +11,7 @@ struct Bench: ParsableCommand {
             INFO (nothing written). W4: 10,000,000 DEBUG calls through a sampling logger at 1% (swift-log,
             which has no sampling, logs every 100th call by a counter). Peers: sluice, sluice-swiftlog
             (swift-log's API on SluiceLogHandler), swiftlog-stream (StreamLogHandler on a FILE*, flushing
-            every record). W1 and W2 run twice: for throughput (first call until every record is handed to
+            every record); on request, sluice-untimed (Sluice without the 1-in-64 call timing). W1 and W2 run twice: for throughput (first call until every record is handed to
             the kernel) and for per-call latency (a CLOCK_MONOTONIC pair around every call).
             """)
 
@@ -21,7 +21,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Run only these workloads (W1, W2, W3, W4).")
     var workload: [String] = []
 
-    @Option(help: "Only these peers (sluice, sluice-swiftlog, swiftlog-stream).")
+    @Option(help: "Only these peers (sluice, sluice-swiftlog, swiftlog-stream, sluice-untimed).")
     var peer: [String] = []
 
     @Option(help: "Records of W1 and W2.")
@@ -59,7 +59,7 @@ struct Bench: ParsableCommand {
             return
         }
         let workloads = workload.isEmpty ? Workload.allCases : workload.compactMap { Workload(rawValue: $0.uppercased()) }
-        let peers = peer.isEmpty ? Peer.allCases : peer.compactMap(Peer.init(rawValue:))
+        let peers = peer.isEmpty ? Peer.standard : peer.compactMap(Peer.init(rawValue:))
         var results: [RunResult] = []
         for load in workloads {
             for rep in 0..<reps {

@@ -13,11 +13,16 @@ enum Workload: String, CaseIterable, Sendable {
     var measuresLatency: Bool { self == .w1 || self == .w2 }
 }
 
-/// Who logs: Sluice, Sluice behind swift-log's API, or swift-log's stock stream handler.
+/// Who logs: Sluice, Sluice behind swift-log's API, or swift-log's stock stream handler;
+/// on request only, Sluice with call timing off, to price the call-latency histogram.
 enum Peer: String, CaseIterable, Sendable {
     case sluice = "sluice"
     case sluiceSwiftLog = "sluice-swiftlog"
     case swiftLogStream = "swiftlog-stream"
+    case sluiceUntimed = "sluice-untimed"
+
+    /// The peers of a run that names none.
+    static let standard: [Peer] = [.sluice, .sluiceSwiftLog, .swiftLogStream]
 }
 
 let operations = ["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "LIST", "SCAN"]
@@ -95,9 +100,10 @@ struct Runner: @unchecked Sendable {  // each closure is safe to call from any t
 
 func makeRunner(peer: Peer, workload: Workload, path: String) throws -> Runner {
     switch peer {
-    case .sluice, .sluiceSwiftLog:
+    case .sluice, .sluiceSwiftLog, .sluiceUntimed:
         let level: Logger.Level = workload == .w4 ? .debug : .info
-        let core = try SluiceCore(.init(overflow: .block, path: path, level: level))
+        let callTimingEvery = peer == .sluiceUntimed ? 0 : SluiceCore.Options().callTimingEvery
+        let core = try SluiceCore(.init(overflow: .block, path: path, level: level, callTimingEvery: callTimingEvery))
         let finish = { () -> UInt64 in
             core.close()
             return core.counters.dropped
