@@ -37,7 +37,7 @@
 enum {
     STATS_SHARDS = 64,       /* threads with a shard of their own, per core */
     HISTOGRAM_EXACT = 64,    /* values below this have a bucket each */
-    HISTOGRAM_OCTAVES = 32,  /* then 64 buckets per power of two, up to 2^37 (~137 s) */
+    HISTOGRAM_OCTAVES = 32,  /* then 64 buckets per power of two, below 2^38 (~275 s) */
     HISTOGRAM_BUCKETS = HISTOGRAM_EXACT + HISTOGRAM_OCTAVES * 64,
 };
 
