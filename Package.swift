@@ -37,10 +37,13 @@ let package = Package(
             dependencies: ["Sluice", .product(name: "Logging", package: "swift-log")],
             path: "Tests/SluiceFacadeChild"
         ),
-        .testTarget(name: "CSluiceTests", dependencies: ["CSluice", "SluiceTestChild"]),
+        .target(name: "SluiceTestSupport", path: "Tests/SluiceTestSupport"),
+        .testTarget(name: "CSluiceTests", dependencies: ["CSluice", "SluiceTestChild", "SluiceTestSupport"]),
         .testTarget(
             name: "SluiceTests",
-            dependencies: ["Sluice", "SluiceFacadeChild", "SluiceCLI", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Sluice", "SluiceFacadeChild", "SluiceCLI", "SluiceTestSupport", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

@@ -1,5 +1,6 @@
 import CSluice
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// One record is always exactly one line, whatever its bytes and length.

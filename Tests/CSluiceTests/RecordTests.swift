@@ -1,5 +1,6 @@
 import CSluice
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// Modules, levels, reserve/commit, and what the counters say about them.

@@ -1,5 +1,6 @@
 import CSluice
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// A sampler pointer that test threads may share: the sampler is lock-free.

@@ -1,5 +1,6 @@
 import CSluice
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// Builds a segment sequence as sluice.h describes it.

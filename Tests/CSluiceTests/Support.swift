@@ -1,19 +1,11 @@
 import CSluice
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// A core pointer that test threads may share: the C core is thread-safe.
 struct Core: @unchecked Sendable {
     let pointer: OpaquePointer
-}
-
-/// A fresh path under the temporary directory, removed when the test ends.
-func temporaryLogPath(_ test: XCTestCase, _ name: String = #function) -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-tests-\(getpid())")
-    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let path = directory.appendingPathComponent(name.filter { $0.isLetter || $0.isNumber } + "-\(UInt32.random(in: 0...UInt32.max)).log").path
-    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-    return path
 }
 
 /// Why sluice_open refused, in its own words.
@@ -56,24 +48,6 @@ func log(_ core: Core, _ module: Int32, _ bytes: [UInt8], level: Int32 = Int32(S
 @discardableResult
 func log(_ core: Core, _ module: Int32, _ text: String, level: Int32 = Int32(SLUICE_INFO)) -> Int32 {
     log(core, module, Array(text.utf8), level: level)
-}
-
-/// Runs body(index) on `count` new threads, released together, and waits for all.
-func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    let start = DispatchSemaphore(value: 0)
-    let done = DispatchGroup()
-    for index in 0..<count {
-        done.enter()
-        let thread = Thread {
-            start.wait()
-            body(index)
-            done.leave()
-        }
-        thread.stackSize = 1 << 20
-        thread.start()
-    }
-    for _ in 0..<count { start.signal() }
-    done.wait()
 }
 
 /// Per-thread results: thread i writes slot i only; read after the threads are joined.

@@ -1,5 +1,6 @@
 import CSluice
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// The rollback switch: no writer thread, every record on the file when its call returns.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Sluice
+import SluiceTestSupport
 import XCTest
 
 final class ConfigurationTests: XCTestCase {
@@ -132,7 +133,7 @@ final class ConfigurationTests: XCTestCase {
     }
 
     func testBootstrapReadsTheEnvironmentAndReportsBadValuesOnStderrOnce() throws {
-        let path = temporaryPath(self)
+        let path = temporaryLogPath(self)
         let stderrText = try capturingStandardError {
             try Sluice.bootstrap(environment: [
                 "LOG_FILE": path, "LOG_LEVEL": "debug", "LOG_LEVEL_QUIET": "error", "LOG_SAMPLE_RATE_NOISY": "abc",

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// The API exactly as the issue shows it, in a child process configured by its environment.
@@ -26,7 +27,7 @@ final class FacadeProcessTests: XCTestCase {
     ]
 
     func testTheWholeAPIWritesWhatTheEnvironmentAsks() throws {
-        let path = temporaryPath(self)
+        let path = temporaryLogPath(self)
         let result = try runChild(environment: [
             "LOG_FILE": path, "LOG_LEVEL": "info", "LOG_LEVEL_RESILIENT_WEBSOCKET": "debug",
             "LOG_SAMPLE_RATE_RESILIENT_WEBSOCKET": "0.1",
@@ -37,7 +38,7 @@ final class FacadeProcessTests: XCTestCase {
     }
 
     func testTheSynchronousRollbackWritesTheSameLines() throws {
-        let path = temporaryPath(self)
+        let path = temporaryLogPath(self)
         let result = try runChild(environment: [
             "LOG_FILE": path, "LOG_LEVEL_RESILIENT_WEBSOCKET": "DEBUG", "LOG_SAMPLE_RATE_RESILIENT_WEBSOCKET": "0.1",
             "ASYNC_LOGGING_ENABLED": "false",
@@ -47,7 +48,7 @@ final class FacadeProcessTests: XCTestCase {
     }
 
     func testBadValuesAreReportedOnceEachAndTheRunGoesOn() throws {
-        let path = temporaryPath(self)
+        let path = temporaryLogPath(self)
         let result = try runChild(environment: [
             "LOG_FILE": path, "LOG_LEVEL_RESILIENT_WEBSOCKET": "debug", "LOG_SAMPLE_RATE_RESILIENT_WEBSOCKET": "0.1",
             "LOG_LEVEL": "loud", "LOG_QUEUE_BYTES": "12", "LOG_SAMPLE_RATE_X": "NaN",

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// A SluiceFacadeChild in serve mode, driven line by line.
@@ -9,7 +10,7 @@ final class ServingChild {
     let logPath: String
 
     init(_ test: XCTestCase, environment: [String: String] = [:]) throws {
-        logPath = temporaryPath(test, "served")
+        logPath = temporaryLogPath(test, "served")
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
             .deletingLastPathComponent().appendingPathComponent("SluiceFacadeChild")
         process.arguments = ["serve"]

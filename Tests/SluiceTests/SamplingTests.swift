@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Sluice
+import SluiceTestSupport
 import XCTest
 
 final class SamplingTests: XCTestCase {

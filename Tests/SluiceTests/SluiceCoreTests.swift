@@ -1,11 +1,12 @@
 import Foundation
 import Logging
 import Sluice
+import SluiceTestSupport
 import XCTest
 
 final class SluiceCoreTests: XCTestCase {
     func testALoggerPerModuleWritesTheSevenLevelsInOrder() throws {
-        let path = temporaryPath(self)
+        let path = temporaryLogPath(self)
         let core = try SluiceCore(.init(path: path, level: .trace))
         let log = core.logger("resilient_websocket")
         log.trace("t")
@@ -28,7 +29,7 @@ final class SluiceCoreTests: XCTestCase {
     }
 
     func testTheTimestampIsUTCWithMicrosecondsAndCloseToNow() throws {
-        let path = temporaryPath(self)
+        let path = temporaryLogPath(self)
         let core = try SluiceCore(.init(path: path))
         let before = Date()
         core.logger("clock").info("now")
@@ -43,7 +44,7 @@ final class SluiceCoreTests: XCTestCase {
     }
 
     func testACallAfterCloseIsCountedAsDroppedAfterClose() throws {
-        let core = try SluiceCore(.init(path: temporaryPath(self)))
+        let core = try SluiceCore(.init(path: temporaryLogPath(self)))
         let log = core.logger("lazy")
         log.info("before")
         core.close()

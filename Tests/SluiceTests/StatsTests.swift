@@ -2,6 +2,7 @@ import CSluice
 import Foundation
 import Logging
 @testable import Sluice
+import SluiceTestSupport
 import XCTest
 
 final class StatsTests: XCTestCase {

@@ -1,22 +1,15 @@
 import Foundation
 import Logging
 import Sluice
+import SluiceTestSupport
 import XCTest
-
-/// A fresh log path, removed when the test ends.
-func temporaryPath(_ test: XCTestCase, _ name: String = #function) -> String {
-    let path = FileManager.default.temporaryDirectory
-        .appendingPathComponent("sluice-facade-\(getpid())-\(name.filter(\.isLetter))-\(UInt32.random(in: 0...UInt32.max)).log").path
-    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-    return path
-}
 
 /// A core writing to a fresh file, every module at trace unless options say otherwise.
 func openCore(_ test: XCTestCase, _ options: SluiceCore.Options = .init(level: .trace), name: String = #function) throws
     -> (SluiceCore, String)
 {
     var options = options
-    let path = temporaryPath(test, name)
+    let path = temporaryLogPath(test, name)
     options.path = path
     return (try SluiceCore(options), path)
 }
@@ -56,20 +49,4 @@ func capturingStandardError(_ body: () throws -> Void) rethrows -> String {
     }
     close(ends[0])
     return String(decoding: captured, as: UTF8.self)
-}
-
-/// Runs body(index) on `count` threads released together, and waits for all.
-func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
-    let start = DispatchSemaphore(value: 0)
-    let done = DispatchGroup()
-    for index in 0..<count {
-        done.enter()
-        Thread {
-            start.wait()
-            body(index)
-            done.leave()
-        }.start()
-    }
-    for _ in 0..<count { start.signal() }
-    done.wait()
 }
