@@ -104,12 +104,21 @@ static inline uint64_t ring_padding(const struct ring *ring, uint64_t position)
     return ring->capacity - (position & (ring->capacity - 1));
 }
 
+/* A module's name as lines show it: escaped like a message, so that no name
+ * can end a line or forge another. */
+struct module_label {
+    char *text;
+    uint32_t length;
+};
+
 struct modules {
     pthread_mutex_t lock;       /* serializes registration */
     struct stats_map *map;      /* names, settings and per-module counters live in the
                                    shared mapping (stats.h says who writes what) */
     sluice_sampler **samplers;  /* each module's sampler, made on first use under lock;
                                    store_release, then load_acquire */
+    struct module_label *labels; /* each module's, written once at registration, before
+                                   module_count covers it; read by the writer */
 };
 
 int modules_init(struct modules *modules, struct stats_map *map);

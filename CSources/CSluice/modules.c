@@ -9,7 +9,8 @@
 int modules_init(struct modules *modules, struct stats_map *map)
 {
     modules->samplers = calloc(SLUICE_MODULES_MAX, sizeof *modules->samplers);
-    if (modules->samplers == NULL)
+    modules->labels = calloc(SLUICE_MODULES_MAX, sizeof *modules->labels);
+    if (modules->samplers == NULL || modules->labels == NULL)
         return -1;
     pthread_mutex_init(&modules->lock, NULL);
     modules->map = map;
@@ -23,6 +24,21 @@ void modules_destroy(struct modules *modules)
         for (uint32_t i = 0; i < SLUICE_MODULES_MAX; i++)
             sluice_sampler_destroy(modules->samplers[i]);
     free(modules->samplers);
+    if (modules->labels != NULL)
+        for (uint32_t i = 0; i < SLUICE_MODULES_MAX; i++)
+            free(modules->labels[i].text);
+    free(modules->labels);
+}
+
+/* The name escaped as render_escaped escapes a message; false when out of memory. */
+static bool make_label(struct module_label *label, const char *name, size_t length)
+{
+    struct out_buffer out = {.data = malloc(4 * length + 8), .length = 0, .capacity = 4 * length + 8};
+    if (out.data == NULL)
+        return false;
+    render_escaped(&out, name, length);
+    *label = (struct module_label){.text = out.data, .length = (uint32_t)out.length};
+    return true;
 }
 
 int modules_register(struct modules *modules, const char *name, int level, uint32_t sample_ppm)
@@ -41,7 +57,7 @@ int modules_register(struct modules *modules, const char *name, int level, uint3
             break;
         }
     }
-    if (id == SLUICE_INVALID && count < SLUICE_MODULES_MAX) {
+    if (id == SLUICE_INVALID && count < SLUICE_MODULES_MAX && make_label(&modules->labels[count], name, length)) {
         struct stats_module *entry = &map->modules[count];
         memcpy(entry->name, name, length + 1);
         entry->length = (uint32_t)length;

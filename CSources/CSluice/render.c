@@ -86,15 +86,17 @@ void render_end(struct out_buffer *out, size_t kept, uint64_t truncated_from)
     out->data[out->length++] = '\n';
 }
 
-/* True if any of the 8 bytes is below space (a C0 control) or above '~' (DEL,
- * or not ASCII): the classic "has less" and "has more" word tests, exact as
- * booleans. */
+/* True if any of the 8 bytes is below space (a C0 control), above '~' (DEL,
+ * or not ASCII) or a backslash: the classic "has less", "has more" and "has
+ * zero" word tests, exact as booleans. */
 static inline bool needs_care(uint64_t word)
 {
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
     uint64_t below_space = (word - ones * 0x20) & ~word;
     uint64_t above_tilde = (word + ones) | word;
-    return ((below_space | above_tilde) & highs) != 0;
+    uint64_t backslashes = word ^ (ones * '\\');
+    uint64_t backslash = (backslashes - ones) & ~backslashes;
+    return ((below_space | above_tilde | backslash) & highs) != 0;
 }
 
 /* Length of the valid UTF-8 sequence starting at p (lead byte >= 0x80), or 0. */
@@ -143,6 +145,11 @@ static char *put_hex_escape(char *at, unsigned char byte)
 static const unsigned char *render_careful(char **at, const unsigned char *p, const unsigned char *end)
 {
     unsigned char c = *p;
+    if (c == '\\') { /* escaped itself, so that every escape reads one way */
+        memcpy(*at, "\\\\", 2);
+        *at += 2;
+        return p + 1;
+    }
     if (c >= 0x20 && c < 0x7f) {
         *(*at)++ = (char)c;
         return p + 1;
@@ -164,6 +171,12 @@ static const unsigned char *render_careful(char **at, const unsigned char *p, co
         for (size_t i = 0; i < escaped; i++)
             *at = put_hex_escape(*at, p[i]);
         return p + escaped;
+    }
+    if (n == 3 && c == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+        /* U+2028 and U+2029 end lines in many viewers and in JavaScript. */
+        memcpy(*at, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+        *at += 6;
+        return p + 3;
     }
     memcpy(*at, p, n);
     *at += n;
@@ -197,6 +210,25 @@ void render_escaped(struct out_buffer *out, const char *message, size_t length)
             continue;
         }
         p = render_careful(&at, p, end);
+    }
+    out->length = (size_t)(at - out->data);
+}
+
+/* Escapes text, whole characters and escapes only, until the escaped text
+ * would pass budget bytes: the bound holds after escaping, not before. */
+static void render_escaped_within(struct out_buffer *out, const char *text, size_t length, size_t budget)
+{
+    const unsigned char *p = (const unsigned char *)text, *end = p + length;
+    char *at = out->data + out->length, *limit = at + budget;
+    while (p < end) {
+        char escaped[8]; /* the most render_careful writes for one character: a C1 control */
+        char *to = escaped;
+        const unsigned char *next = render_careful(&to, p, end);
+        if (to - escaped > limit - at)
+            break;
+        memcpy(at, escaped, (size_t)(to - escaped));
+        at += to - escaped;
+        p = next;
     }
     out->length = (size_t)(at - out->data);
 }
@@ -337,7 +369,7 @@ static void render_value(struct out_buffer *out, int tag, const char *bytes, siz
              * 4 bytes per encoded byte that render_line_bound assumes. */
             char text[VALUE_TEXT_MAX];
             size_t n = formatted(tag, bytes, text);
-            render_escaped(out, text, n < 4 * (1 + size) ? n : 4 * (1 + size));
+            render_escaped_within(out, text, n, 4 * (1 + size));
             return;
         }
         at = end;

@@ -22,7 +22,7 @@ enum {
 
 size_t writer_buffer_bytes(uint32_t max_message)
 {
-    return BATCH_BYTES + render_line_bound(max_message, SLUICE_MODULE_NAME_MAX);
+    return BATCH_BYTES + render_line_bound(max_message, 4 * SLUICE_MODULE_NAME_MAX); /* a label escapes its name */
 }
 
 /* Lets producers reuse everything before the writer's position. */
@@ -74,12 +74,12 @@ static void report_drops(sluice_core *core)
     if (load_relaxed(&core->map->totals.dropped_full) == w->reported_full && w->pending_sink_drops == 0)
         return;
     char text[64];
-    const struct stats_module *own = &core->map->modules[0];
+    const struct module_label *own = &core->modules.labels[0];
     ensure_room(core, render_line_bound(sizeof text, own->length)); /* may itself owe more */
     uint64_t full = load_relaxed(&core->map->totals.dropped_full);
     uint64_t count = full - w->reported_full + w->pending_sink_drops;
     int length = snprintf(text, sizeof text, "dropped %llu records", (unsigned long long)count);
-    render_head(&w->out, &w->timestamps, clock_to_ns(&w->clock, clock_ticks()), SLUICE_WARNING, own->name,
+    render_head(&w->out, &w->timestamps, clock_to_ns(&w->clock, clock_ticks()), SLUICE_WARNING, own->text,
                 own->length);
     render_escaped(&w->out, text, (size_t)length);
     render_end(&w->out, (size_t)length, 0);
@@ -172,7 +172,7 @@ static void write_out(sluice_core *core)
 static void render_record(sluice_core *core, const struct record *r)
 {
     struct writer *w = &core->writer;
-    const struct stats_module *module = &core->map->modules[r->module];
+    const struct module_label *module = &core->modules.labels[r->module];
     const char *message = (const char *)(r + 1);
     uint64_t truncated_from = 0;
     if (r->flags & RECORD_TRUNCATED) {
@@ -180,7 +180,7 @@ static void render_record(sluice_core *core, const struct record *r)
         message += sizeof truncated_from;
     }
     int64_t utc_ns = clock_to_ns(&w->clock, r->ticks);
-    render_head(&w->out, &w->timestamps, utc_ns, r->level, module->name, module->length);
+    render_head(&w->out, &w->timestamps, utc_ns, r->level, module->text, module->length);
     if (r->flags & RECORD_SEGMENTS)
         render_segments(&w->out, message, r->length);
     else
@@ -192,7 +192,7 @@ static void render_record(sluice_core *core, const struct record *r)
 void writer_write_record(sluice_core *core, const struct record *record)
 {
     clock_converter_refresh(&core->writer.clock);
-    ensure_room(core, render_line_bound(record->length, core->map->modules[record->module].length));
+    ensure_room(core, render_line_bound(record->length, core->modules.labels[record->module].length));
     render_record(core, record);
     write_out(core);
 }
@@ -217,7 +217,7 @@ static uint64_t drain(sluice_core *core)
             w->position += ring_padding(ring, w->position);
             continue;
         }
-        ensure_room(core, render_line_bound(r->length, core->map->modules[r->module].length));
+        ensure_room(core, render_line_bound(r->length, core->modules.labels[r->module].length));
         render_record(core, r);
         w->position += r->size;
         records++;

@@ -26,7 +26,8 @@ final class FramingTests: XCTestCase {
         XCTAssertEqual(lines.count, lengths.count)
         for (line, length) in zip(lines, lengths) {
             let marker = Array(" [sluice: truncated to \(largest) of \(length) bytes]".utf8)
-            let expected = length <= largest ? message(length) : Array(message(length).prefix(largest)) + marker
+            let expected = length <= largest
+                ? escapedReference(message(length)) : escapedReference(Array(message(length).prefix(largest))) + marker
             XCTAssertTrue(Array(line.message) == expected, "length \(length): got \(line.message.count) bytes")
         }
         XCTAssertEqual(c.truncated, UInt64(lengths.count - largest - 1))
@@ -51,6 +52,9 @@ final class FramingTests: XCTestCase {
             (Array("ok\n2026-11-29T00:00:00.000000Z CRITICAL auth: forged".utf8),
              #"ok\n2026-11-29T00:00:00.000000Z CRITICAL auth: forged"#),
             (Array("0123456789abcdef\u{1}0123456789abcdef".utf8), #"0123456789abcdef\x010123456789abcdef"#),
+            (Array(#"two characters \n, not a newline"#.utf8), #"two characters \\n, not a newline"#),
+            (Array(#"C:\path\x41"#.utf8), #"C:\\path\\x41"#),
+            (Array("line\u{2028}separator\u{2029}paragraph".utf8), #"line\u2028separator\u2029paragraph"#),
         ]
         let path = temporaryLogPath(self)
         let core = try openCore(path: path)
@@ -84,6 +88,41 @@ final class FramingTests: XCTestCase {
     }
 }
 
+extension FramingTests {
+    func testAModuleNameCannotForgeALine() throws {
+        let path = temporaryLogPath(self)
+        let core = try openCore(path: path)
+        let forger = sluice_module(core.pointer, "x\n2026-11-29T00:00:00.000000Z CRITICAL auth")
+        let plain = sluice_module(core.pointer, "plain")
+        log(core, forger, "admin login ok")
+        log(core, plain, "after")
+        sluice_free(core.pointer)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.dropFirst(28) }
+        XCTAssertEqual(lines, [#"INFO x\n2026-11-29T00:00:00.000000Z CRITICAL auth: admin login ok"#, "INFO plain: after"],
+                       "one line per record, the name escaped")
+    }
+
+    func testAFormatterTextStaysWithinItsBoundAfterEscaping() throws {
+        // Every byte a control: escaping makes each of them four.
+        sluice_set_float_formatters({ _, out, capacity in
+            let n = min(capacity, 64)
+            for i in 0..<n { out![i] = 1 }
+            return n
+        }, nil)
+        defer { sluice_set_float_formatters(nil, nil) }
+        let path = temporaryLogPath(self)
+        let core = try openCore(path: path)
+        let module = sluice_module(core.pointer, "formatter")
+        var segments = Segments()
+        segments.double(.pi)  // not a short decimal: the formatter renders it
+        segments.bytes.withUnsafeBytes { _ = sluice_log_segments(core.pointer, Int32(SLUICE_INFO), module, $0.baseAddress, $0.count) }
+        sluice_free(core.pointer)
+        let message = try XCTUnwrap(readLines(path).first?.message)
+        XCTAssertEqual(String(decoding: message, as: UTF8.self), String(repeating: #"\x01"#, count: 9),
+                       "4 bytes per encoded byte (a tag and 8 bytes): 36 bytes, whole escapes only")
+    }
+}
+
 /// The escaping rules, byte by byte: the oracle for the writer's fast path.
 func escapedReference(_ bytes: [UInt8]) -> [UInt8] {
     var out: [UInt8] = []
@@ -92,6 +131,7 @@ func escapedReference(_ bytes: [UInt8]) -> [UInt8] {
     while i < bytes.count {
         let b = bytes[i]
         switch b {
+        case 0x5C: out += Array(#"\\"#.utf8); i += 1
         case 0x0A: out += Array(#"\n"#.utf8); i += 1
         case 0x0D: out += Array(#"\r"#.utf8); i += 1
         case 0x09: out += Array(#"\t"#.utf8); i += 1
@@ -103,6 +143,10 @@ func escapedReference(_ bytes: [UInt8]) -> [UInt8] {
                 hex(b); i += 1
             } else if length == 2 && b == 0xC2 && bytes[i + 1] < 0xA0 {
                 hex(bytes[i]); hex(bytes[i + 1]); i += 2
+            } else if length == 3 && bytes[i..<(i + 3)] == [0xE2, 0x80, 0xA8] {
+                out += Array(#"\u2028"#.utf8); i += 3
+            } else if length == 3 && bytes[i..<(i + 3)] == [0xE2, 0x80, 0xA9] {
+                out += Array(#"\u2029"#.utf8); i += 3
             } else {
                 out += bytes[i..<(i + length)]; i += length
             }
