@@ -53,7 +53,8 @@ static void untrack(sluice_core *core)
 void sluice_options_init(sluice_options *options)
 {
     *options = (sluice_options){
-        .ring_bytes = SLUICE_RING_DEFAULT, .overflow = SLUICE_OVERFLOW_DROP, .path = NULL, .call_timing_every = 64};
+        .ring_bytes = SLUICE_RING_DEFAULT, .overflow = SLUICE_OVERFLOW_DROP, .path = NULL, .call_timing_every = 64,
+        .file_mode = 0640};
 }
 
 static void release_resources(sluice_core *core)
@@ -133,7 +134,7 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
         release_resources(core);
         return NULL;
     }
-    if (sink_open(&core->sink, options->path, error, error_size) != 0) {
+    if (sink_open(&core->sink, options->path, options->file_mode, error, error_size) != 0) {
         release_resources(core);
         return NULL;
     }

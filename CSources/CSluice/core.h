@@ -177,6 +177,7 @@ struct sluice_core {
         pthread_mutex_t lock;   /* held by a caller from reserve to commit */
         bool closed;            /* under lock */
         struct record *record;  /* the record being filled, sized for the largest message */
+        bool guard_sigpipe;     /* the sink or stderr is a pipe: writes block SIGPIPE */
     } sync;
 
     pthread_mutex_t close_lock; /* serializes close */

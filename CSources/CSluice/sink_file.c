@@ -4,24 +4,72 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-int sink_open(struct sink *sink, const char *path, char *error, size_t error_size)
+enum { DEFAULT_FILE_MODE = 0640 };
+
+bool sink_fd_is_pipe(int fd)
 {
-    if (path == NULL) {
-        *sink = (struct sink){.fd = STDERR_FILENO, .owns_fd = false, .name = strdup("stderr")};
-        return sink->name == NULL ? -1 : 0;
-    }
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    struct stat st;
+    return fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+static int open_descriptor(struct sink *sink, int fd, const char *name)
+{
+    *sink = (struct sink){.fd = fd, .owns_fd = false, .is_pipe = sink_fd_is_pipe(fd), .name = strdup(name)};
+    return sink->name == NULL ? -1 : 0;
+}
+
+/* What kind of file st is not, for a refusal; NULL if it is a file we write to. */
+static const char *unusable_kind(const struct stat *st)
+{
+    if (S_ISREG(st->st_mode) || S_ISCHR(st->st_mode))
+        return NULL;
+    if (S_ISDIR(st->st_mode))
+        return "it is a directory";
+    if (S_ISFIFO(st->st_mode))
+        return "it is a FIFO (log to stderr and redirect it instead)";
+    if (S_ISSOCK(st->st_mode))
+        return "it is a socket";
+    return "it is neither a regular file nor a character device";
+}
+
+int sink_open(struct sink *sink, const char *path, unsigned mode, char *error, size_t error_size)
+{
+    if (path == NULL || strcmp(path, "/dev/stderr") == 0)
+        return open_descriptor(sink, STDERR_FILENO, "stderr");
+    if (strcmp(path, "/dev/stdout") == 0)
+        return open_descriptor(sink, STDOUT_FILENO, "stdout");
+    /* O_NOFOLLOW: a link planted where the log goes cannot redirect it.
+     * O_NONBLOCK: opening a FIFO must not wait for a reader. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+                  mode != 0 ? mode : DEFAULT_FILE_MODE);
+    const char *problem = NULL;
+    struct stat st;
     if (fd < 0) {
+        problem = errno == ELOOP   ? "it is a symbolic link, which Sluice does not follow (name the file itself)"
+                  : errno == ENXIO ? "it is a FIFO (log to stderr and redirect it instead)"
+                  : errno == EISDIR ? "it is a directory"
+                                    : strerror(errno);
+    } else if (fstat(fd, &st) != 0) {
+        problem = strerror(errno);
+    } else if ((problem = unusable_kind(&st)) == NULL) {
+        (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    }
+    if (problem != NULL) {
         if (error != NULL)
-            snprintf(error, error_size, "sluice: cannot open log file '%s': %s", path, strerror(errno));
+            snprintf(error, error_size, "sluice: cannot open log file '%s': %s", path, problem);
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
-    *sink = (struct sink){.fd = fd, .owns_fd = true, .name = strdup(path)};
+    *sink = (struct sink){.fd = fd, .owns_fd = true, .is_pipe = false, .name = strdup(path)};
     if (sink->name == NULL) {
         close(fd);
         if (error != NULL)
@@ -52,6 +100,37 @@ size_t sink_write(struct sink *sink, const char *data, size_t length)
         }
     }
     return done;
+}
+
+void sigpipe_guard_begin(struct sigpipe_guard *guard, bool active)
+{
+    guard->active = active;
+    if (!active)
+        return;
+    sigset_t pending, pipe_only;
+    sigpending(&pending);
+    guard->was_pending = sigismember(&pending, SIGPIPE);
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &guard->previous);
+}
+
+void sigpipe_guard_end(struct sigpipe_guard *guard)
+{
+    if (!guard->active)
+        return;
+    sigset_t pending, pipe_only;
+    sigpending(&pending);
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    if (!guard->was_pending && sigismember(&pending, SIGPIPE)) {
+        const struct timespec now = {0, 0};
+        int saved = errno;
+        while (sigtimedwait(&pipe_only, NULL, &now) < 0 && errno == EINTR) {
+        }
+        errno = saved;
+    }
+    pthread_sigmask(SIG_SETMASK, &guard->previous, NULL);
 }
 
 void sink_close(struct sink *sink)

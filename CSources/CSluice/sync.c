@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "core.h"
 
@@ -15,6 +16,7 @@ int sync_open(sluice_core *core)
     if (core->sync.record == NULL)
         return ENOMEM;
     pthread_mutex_init(&core->sync.lock, NULL);
+    core->sync.guard_sigpipe = core->sink.is_pipe || sink_fd_is_pipe(STDERR_FILENO);
     clock_converter_init(&core->writer.clock);
     return 0;
 }
@@ -30,7 +32,11 @@ struct record *sync_begin(sluice_core *core)
 
 void sync_end(sluice_core *core, const struct record *record)
 {
+    /* Its write, and a report of a failed one on stderr. */
+    struct sigpipe_guard guard;
+    sigpipe_guard_begin(&guard, core->sync.guard_sigpipe);
     writer_write_record(core, record);
+    sigpipe_guard_end(&guard);
     pthread_mutex_unlock(&core->sync.lock);
 }
 

@@ -32,7 +32,8 @@ public final class SluiceCore: Sendable {
         /// Ring capacity in bytes: a power of two from 4 KiB to 1 GiB.
         public var ringBytes: Int
         public var overflow: Overflow
-        /// The log file, appended to and created if missing; `nil` writes to stderr.
+        /// The log file, appended to and created if missing; `nil` writes to stderr. A symbolic link,
+        /// a directory, a FIFO or a socket is refused: the file must be a regular file or a character device.
         public var path: String?
         /// No writer thread: each record is written on the caller's thread before the call returns.
         public var synchronous: Bool
@@ -46,11 +47,14 @@ public final class SluiceCore: Sendable {
         public var moduleSampleRates: [String: Double]
         /// Time 1 log call in this many for the call-latency histogram: a power of two, or 0 for none.
         public var callTimingEvery: Int
+        /// The permissions of a log file the core creates (less the umask).
+        public var fileMode: UInt32
 
         public init(
             ringBytes: Int = 4 << 20, overflow: Overflow = .drop, path: String? = nil, synchronous: Bool = false,
             level: Logger.Level = .info, moduleLevels: [String: Logger.Level] = [:],
-            sampleRate: Double = 1, moduleSampleRates: [String: Double] = [:], callTimingEvery: Int = 64
+            sampleRate: Double = 1, moduleSampleRates: [String: Double] = [:], callTimingEvery: Int = 64,
+            fileMode: UInt32 = 0o640
         ) {
             self.ringBytes = ringBytes
             self.overflow = overflow
@@ -61,6 +65,7 @@ public final class SluiceCore: Sendable {
             self.sampleRate = sampleRate
             self.moduleSampleRates = moduleSampleRates
             self.callTimingEvery = callTimingEvery
+            self.fileMode = fileMode
         }
     }
 
@@ -126,6 +131,7 @@ public final class SluiceCore: Sendable {
         c.overflow = options.overflow == .drop ? Int32(SLUICE_OVERFLOW_DROP) : Int32(SLUICE_OVERFLOW_BLOCK)
         c.synchronous = options.synchronous ? 1 : 0
         c.call_timing_every = UInt32(clamping: options.callTimingEvery)
+        c.file_mode = options.fileMode
         var error = [CChar](repeating: 0, count: 512)
         let opened = options.path.withOptionalCString { path -> OpaquePointer? in
             c.path = path

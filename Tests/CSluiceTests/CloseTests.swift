@@ -56,35 +56,40 @@ final class CloseTests: XCTestCase {
     func testBlockedProducersGiveUpWhenTheCoreCloses() throws {
         var ends: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&ends), 0)
-        let core = try openCore(path: "/proc/self/fd/\(ends[1])", ringBytes: 4096, overflow: Int32(SLUICE_OVERFLOW_BLOCK))
-        close(ends[1])
-        let module = sluice_module(core.pointer, "blocked")
-        let line = String(repeating: "y", count: 500)
-        let results = Slots(2, [Int32]())
-        let finished = DispatchGroup()
-        for t in 0..<2 {
-            finished.enter()
-            Thread {
-                results[t] = (0..<1000).map { _ in log(core, module, line) }  // 500 KB into a stuck pipe
-                finished.leave()
-            }.start()
-        }
-        usleep(100_000)  // the pipe is full and the producers sleep
         let reader = ends[0]
-        Thread {
-            usleep(100_000)  // let the close begin first, then unstick the writer
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while read(reader, &buffer, buffer.count) > 0 {}
-            close(reader)
-        }.start()
-        sluice_close(core.pointer)
-        finished.wait()
-        let c = counters(core)
-        sluice_free(core.pointer)
-        let ok = results.all.joined().filter { $0 == Int32(SLUICE_OK) }.count
-        XCTAssertGreaterThan(c.dropped_after_close, 0, "blocked producers were released by the close")
-        XCTAssertEqual(UInt64(ok), c.written)
-        XCTAssertEqual(c.written + c.dropped, c.accepted)
+        try withStandardError(writingTo: ends[1]) {
+            close(ends[1])
+            let core = try openCore(path: nil, ringBytes: 4096, overflow: Int32(SLUICE_OVERFLOW_BLOCK))
+            let module = sluice_module(core.pointer, "blocked")
+            let line = String(repeating: "y", count: 500)
+            let results = Slots(2, [Int32]())
+            let finished = DispatchGroup()
+            for t in 0..<2 {
+                finished.enter()
+                Thread {
+                    results[t] = (0..<1000).map { _ in log(core, module, line) }  // 500 KB into a stuck pipe
+                    finished.leave()
+                }.start()
+            }
+            usleep(100_000)  // the pipe is full and the producers sleep
+            let unstuck = DispatchSemaphore(value: 0)
+            Thread {
+                usleep(100_000)  // let the close begin first, then unstick the writer
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                unstuck.signal()
+                while read(reader, &buffer, buffer.count) > 0 {}
+                close(reader)
+            }.start()
+            sluice_close(core.pointer)
+            finished.wait()
+            unstuck.wait()
+            let c = counters(core)
+            sluice_free(core.pointer)
+            let ok = results.all.joined().filter { $0 == Int32(SLUICE_OK) }.count
+            XCTAssertGreaterThan(c.dropped_after_close, 0, "blocked producers were released by the close")
+            XCTAssertEqual(UInt64(ok), c.written)
+            XCTAssertEqual(c.written + c.dropped, c.accepted)
+        }
     }
 
     func testCloseGivesUpOnAReservationThatIsNeverCommitted() throws {

@@ -39,25 +39,27 @@ final class FlushTests: XCTestCase {
         var ends: [Int32] = [0, 0]
         XCTAssertEqual(pipe(&ends), 0)
         defer { close(ends[0]) }
-        let core = try openCore(path: "/proc/self/fd/\(ends[1])", ringBytes: 1 << 20)
-        close(ends[1])
-        let module = sluice_module(core.pointer, "stuck")
-        let line = String(repeating: "x", count: 200)
-        for _ in 0..<2000 { log(core, module, line) }  // 500 KB: far more than a pipe holds
-        XCTAssertEqual(sluice_flush(core.pointer, 200), Int32(SLUICE_TIMEOUT))
-
         let reader = ends[0]
         let drained = DispatchSemaphore(value: 0)
-        Thread {
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while read(reader, &buffer, buffer.count) > 0 {}
-            drained.signal()
-        }.start()
-        XCTAssertEqual(sluice_flush(core.pointer, -1), Int32(SLUICE_OK))
-        let c = counters(core)
-        XCTAssertEqual(c.written, 2000)
-        XCTAssertEqual(c.dropped, 0)
-        sluice_free(core.pointer)  // closes the write end: the reader sees end of file
+        try withStandardError(writingTo: ends[1]) {
+            close(ends[1])
+            let core = try openCore(path: nil, ringBytes: 1 << 20)
+            let module = sluice_module(core.pointer, "stuck")
+            let line = String(repeating: "x", count: 200)
+            for _ in 0..<2000 { log(core, module, line) }  // 500 KB: far more than a pipe holds
+            XCTAssertEqual(sluice_flush(core.pointer, 200), Int32(SLUICE_TIMEOUT))
+
+            Thread {
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                while read(reader, &buffer, buffer.count) > 0 {}
+                drained.signal()
+            }.start()
+            XCTAssertEqual(sluice_flush(core.pointer, -1), Int32(SLUICE_OK))
+            let c = counters(core)
+            XCTAssertEqual(c.written, 2000)
+            XCTAssertEqual(c.dropped, 0)
+            sluice_free(core.pointer)
+        }  // the pipe's last write end closes: the reader sees end of file
         drained.wait()
     }
 }

@@ -121,3 +121,15 @@ func parseLine(_ text: ArraySlice<UInt8>) -> Line? {
 func stressRecords(default value: Int) -> Int {
     ProcessInfo.processInfo.environment["SLUICE_STRESS_RECORDS"].flatMap(Int.init) ?? value
 }
+
+/// Runs body with fd 2 writing into fd, for a core whose sink must be a pipe (its sink is then
+/// stderr: a FIFO cannot be opened by path). Restoring stderr afterwards closes that copy of fd.
+func withStandardError<R>(writingTo fd: Int32, _ body: () throws -> R) rethrows -> R {
+    let saved = dup(2)
+    dup2(fd, 2)
+    defer {
+        dup2(saved, 2)
+        close(saved)
+    }
+    return try body()
+}

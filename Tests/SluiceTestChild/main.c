@@ -1,31 +1,89 @@
-/* A process that logs and returns from main without closing its core: the
- * at-exit drain must still write every record.
- * Usage: SluiceTestChild <path> <count> */
+/*
+ * Scenarios the core must survive in a process of their own: each one exits,
+ * crashes or forks, which a test process cannot do to itself.
+ * Usage: SluiceTestChild <scenario> <arguments>; see the table at the end.
+ */
 #include <sluice.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-int main(int argc, char **argv)
+static sluice_core *open_or_exit(const char *path, int synchronous, int overflow)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s <path> <count>\n", argv[0]);
-        return 2;
-    }
     sluice_options options;
     sluice_options_init(&options);
-    options.path = argv[1];
+    options.path = path;
+    options.synchronous = synchronous;
+    options.overflow = overflow;
     char error[256];
     sluice_core *core = sluice_open(&options, error, sizeof error);
     if (core == NULL) {
         fprintf(stderr, "%s\n", error);
-        return 1;
+        exit(1);
     }
-    int module = sluice_module(core, "child");
-    long count = strtol(argv[2], NULL, 10);
+    return core;
+}
+
+static void log_records(sluice_core *core, int module, const char *prefix, long count)
+{
     for (long i = 0; i < count; i++) {
-        char message[32];
-        int length = snprintf(message, sizeof message, "record %ld", i);
+        char message[64];
+        int length = snprintf(message, sizeof message, "%s %ld", prefix, i);
         sluice_log(core, SLUICE_INFO, module, message, (size_t)length);
     }
+}
+
+static void print_counters(sluice_core *core)
+{
+    sluice_counters c;
+    sluice_counters_read(core, &c);
+    printf("accepted %llu written %llu dropped %llu write_errors %llu\n", (unsigned long long)c.accepted,
+           (unsigned long long)c.written, (unsigned long long)c.dropped, (unsigned long long)c.write_errors);
+    fflush(stdout);
+}
+
+/* exit-drain <path> <count>: logs and returns from main without closing. */
+static int exit_drain(char **argv)
+{
+    sluice_core *core = open_or_exit(argv[0], 0, SLUICE_OVERFLOW_DROP);
+    log_records(core, sluice_module(core, "child"), "record", strtol(argv[1], NULL, 10));
     return 0;
+}
+
+/* sync-sigpipe <count>: a synchronous core on stderr, a pipe whose reader is gone. */
+static int sync_sigpipe(char **argv)
+{
+    int ends[2];
+    if (pipe(ends) != 0 || dup2(ends[1], STDERR_FILENO) < 0)
+        return 1;
+    close(ends[0]);
+    close(ends[1]);
+    sluice_core *core = open_or_exit(NULL, 1, SLUICE_OVERFLOW_DROP);
+    log_records(core, sluice_module(core, "child"), "record", strtol(argv[0], NULL, 10));
+    print_counters(core);
+    sluice_free(core);
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    int arguments;
+    int (*run)(char **argv);
+} scenarios[] = {
+    {"exit-drain", 2, exit_drain},
+    {"sync-sigpipe", 1, sync_sigpipe},
+};
+
+int main(int argc, char **argv)
+{
+    for (size_t i = 0; argc >= 2 && i < sizeof scenarios / sizeof scenarios[0]; i++)
+        if (strcmp(argv[1], scenarios[i].name) == 0 && argc - 2 == scenarios[i].arguments)
+            return scenarios[i].run(argv + 2);
+    fprintf(stderr, "usage: %s <scenario> <arguments>; scenarios:", argv[0]);
+    for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
+        fprintf(stderr, " %s", scenarios[i].name);
+    fprintf(stderr, "\n");
+    return 2;
 }

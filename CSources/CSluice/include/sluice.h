@@ -68,12 +68,18 @@ enum {
 typedef struct sluice_options {
     size_t ring_bytes;  /* ring capacity: a power of two in [SLUICE_RING_MIN, SLUICE_RING_MAX]; default 4 MiB */
     int overflow;       /* SLUICE_OVERFLOW_DROP (default) or SLUICE_OVERFLOW_BLOCK */
-    const char *path;   /* log file, opened for appending and created 0644 if missing; NULL: stderr */
+    const char *path;   /* log file, opened for appending; NULL, "/dev/stderr": stderr; "/dev/stdout": stdout.
+                           A regular file (created with file_mode if missing) or a character device
+                           (/dev/null); a symbolic link is never followed, and a directory, FIFO or
+                           socket is refused, each with an error naming the path. */
     int synchronous;    /* non-zero: no writer thread; each record is rendered and written on the
                            caller's thread, under a lock, before the call returns (the rollback
-                           switch). Same format, sink and counters; nothing is ever dropped for room. */
+                           switch). Same format, sink and counters; nothing is ever dropped for room.
+                           Like the writer thread, it never lets a write raise SIGPIPE: a pipe whose
+                           reader is gone fails with EPIPE, counted as a write error. */
     unsigned call_timing_every; /* time 1 log call in this many (a power of two; default 64) for the
                            call-latency histogram; 0 times none. The facade does the timing. */
+    unsigned file_mode; /* permissions of a log file sluice_open creates (less the umask); default 0640 */
 } sluice_options;
 
 typedef struct sluice_counters {
@@ -121,7 +127,7 @@ typedef struct sluice_histogram {
     uint64_t below[SLUICE_HISTOGRAM_POWERS]; /* below[i]: values < 2^i (Prometheus buckets) */
 } sluice_histogram;
 
-/* Fills *options with the defaults: 4 MiB ring, drop on overflow, stderr. */
+/* Fills *options with the defaults: 4 MiB ring, drop on overflow, stderr, files 0640. */
 void sluice_options_init(sluice_options *options);
 
 /*
