@@ -121,9 +121,8 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     }
     static uint64_t last_id;
     core->id = add_fetch(&last_id, 1);
-    char *stats_path = NULL;
-    core->map = stats_create(core->id, options->ring_bytes, every, &stats_path);
-    core->stats = (struct sluice_stats){.map = core->map, .path = stats_path, .owned = false};
+    core->map = stats_create(core->id, options->ring_bytes, every);
+    core->stats = (struct sluice_stats){.map = core->map, .live = core->map, .path = NULL, .owned = false};
     size_t buffer = writer_buffer_bytes(core->ring.max_message);
     core->writer.out = (struct out_buffer){.data = malloc(buffer), .capacity = buffer};
     core->writer.lines = malloc(writer_buffer_lines(buffer) * sizeof *core->writer.lines);
@@ -138,6 +137,7 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
         release_resources(core);
         return NULL;
     }
+    core->stats.path = stats_publish(core->map);
     core->overflow = options->overflow;
     core->synchronous = options->synchronous != 0;
     core->writer.timestamps.second = INT64_MIN;

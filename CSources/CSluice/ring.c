@@ -174,7 +174,6 @@ static int reserve_record(sluice_core *core, int level, int module, size_t lengt
         capacity = ring->max_message;
         flags |= RECORD_TRUNCATED;
         prefix = sizeof(uint64_t);
-        add_relaxed(&core->map->totals.truncated, 1);
     }
     uint64_t size = align8(sizeof(struct record) + prefix + capacity);
     uint64_t position = 0;
@@ -184,6 +183,8 @@ static int reserve_record(sluice_core *core, int level, int module, size_t lengt
         add_relaxed(&core->map->modules[module].dropped, 1);
         return status;
     }
+    if (__builtin_expect(flags & RECORD_TRUNCATED, 0))
+        add_relaxed(&core->map->totals.truncated, 1); /* cut and in the ring: a dropped record is not */
 
     record->ticks = clock_ticks();
     record->size = (uint32_t)size;

@@ -1,15 +1,14 @@
-/* stats.c — the shared statistics mapping: creation, per-thread shards,
- * histograms, and reading (by the process itself or by `sluice`). See stats.h. */
+/* stats.c — the statistics mapping: creation, per-thread shards, histograms,
+ * and reading (by the process itself, or a snapshot `sluice` took). Its file:
+ * stats_file.c. See stats.h. */
 #include "stats.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,12 +16,6 @@
 #include "core.h"
 
 __thread sluice_shard_slot sluice_shard_slots[SLUICE_SHARD_SLOTS];
-
-const char *sluice_stats_directory(void)
-{
-    const char *directory = getenv("SLUICE_STATS_DIR");
-    return directory != NULL && directory[0] != '\0' ? directory : "/dev/shm";
-}
 
 static void fill_header(struct stats_map *map, uint64_t core_id, uint64_t ring_bytes, uint32_t call_timing_every)
 {
@@ -51,52 +44,12 @@ static void fill_header(struct stats_map *map, uint64_t core_id, uint64_t ring_b
     store_release(&h->magic, STATS_MAGIC);
 }
 
-/* Maps a new file at path, or returns MAP_FAILED with errno set. */
-static void *map_new_file(const char *path, size_t size)
+struct stats_map *stats_create(uint64_t core_id, uint64_t ring_bytes, uint32_t call_timing_every)
 {
-    /* A file size limit below the mapping would make ftruncate raise SIGXFSZ. */
-    struct rlimit limit;
-    if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < size) {
-        errno = EFBIG;
-        return MAP_FAILED;
-    }
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 && errno == EEXIST) {
-        unlink(path); /* left by an earlier process with this pid, which is gone */
-        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    }
-    if (fd < 0)
-        return MAP_FAILED;
-    void *map = MAP_FAILED;
-    if (ftruncate(fd, (off_t)size) == 0)
-        map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    int error = errno;
-    close(fd);
+    /* Private until published: a fork's child gets its own copy. */
+    struct stats_map *map = mmap(NULL, sizeof *map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (map == MAP_FAILED)
-        unlink(path);
-    errno = error;
-    return map;
-}
-
-struct stats_map *stats_create(uint64_t core_id, uint64_t ring_bytes, uint32_t call_timing_every, char **path)
-{
-    size_t size = sizeof(struct stats_map);
-    char name[4096];
-    snprintf(name, sizeof name, "%s/sluice-%d-%llu", sluice_stats_directory(), (int)getpid(),
-             (unsigned long long)core_id);
-    void *map = map_new_file(name, size);
-    *path = NULL;
-    if (map != MAP_FAILED) {
-        *path = strdup(name);
-    } else {
-        dprintf(STDERR_FILENO,
-                "sluice: cannot create the statistics mapping %s: %s; logging goes on, but `sluice stat` cannot "
-                "see this core\n",
-                name, strerror(errno));
-        map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-        if (map == MAP_FAILED)
-            return NULL;
-    }
+        return NULL;
     fill_header(map, core_id, ring_bytes, call_timing_every);
     return map;
 }
@@ -275,68 +228,6 @@ sluice_stats *sluice_core_stats(sluice_core *core)
     return &core->stats;
 }
 
-sluice_stats *sluice_stats_open(const char *path, int writable, char *error, size_t error_size)
-{
-    int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-    if (fd < 0) {
-        if (error != NULL)
-            snprintf(error, error_size, "cannot open %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    void *map = MAP_FAILED;
-    if (fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof(struct stats_header))
-        map = mmap(NULL, (size_t)st.st_size, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
-    int failure = errno;
-    close(fd);
-    if (map == MAP_FAILED) {
-        if (error != NULL)
-            snprintf(error, error_size, "cannot map %s: %s", path,
-                     (size_t)st.st_size < sizeof(struct stats_header) ? "too short for a Sluice mapping"
-                                                                      : strerror(failure));
-        return NULL;
-    }
-    const struct stats_header *h = map;
-    const char *problem = NULL;
-    char detail[128] = "";
-    if (load_acquire(&h->magic) != STATS_MAGIC) {
-        problem = "not a Sluice statistics mapping";
-    } else if (h->version != STATS_VERSION) {
-        snprintf(detail, sizeof detail, "layout version %u, and this sluice reads version %u", h->version,
-                 STATS_VERSION);
-        problem = detail;
-    } else if (h->size != sizeof(struct stats_map) || (size_t)st.st_size < h->size) {
-        problem = "a layout of another size than version 1's";
-    }
-    if (problem != NULL) {
-        munmap(map, (size_t)st.st_size);
-        if (error != NULL)
-            snprintf(error, error_size, "%s: %s", path, problem);
-        return NULL;
-    }
-    sluice_stats *stats = malloc(sizeof *stats);
-    char *copy = strdup(path);
-    if (stats == NULL || copy == NULL) {
-        free(stats);
-        free(copy);
-        munmap(map, (size_t)st.st_size);
-        if (error != NULL)
-            snprintf(error, error_size, "out of memory opening %s", path);
-        return NULL;
-    }
-    *stats = (sluice_stats){.map = map, .path = copy, .owned = true};
-    return stats;
-}
-
-void sluice_stats_close(sluice_stats *stats)
-{
-    if (stats == NULL || !stats->owned)
-        return;
-    munmap(stats->map, sizeof *stats->map);
-    free(stats->path);
-    free(stats);
-}
-
 const char *sluice_stats_path(sluice_stats *stats)
 {
     return stats->path;
@@ -451,18 +342,27 @@ int sluice_stats_find_module(sluice_stats *stats, const char *name)
     return SLUICE_INVALID;
 }
 
+/* A setting changed in the process: in its live mapping (and in a snapshot, so it shows). */
+static int set_module_word(sluice_stats *stats, int module, size_t offset, uint32_t value)
+{
+    if (stats->live == NULL || module < 0 || module >= sluice_stats_module_count(stats))
+        return SLUICE_INVALID;
+    store_relaxed((uint32_t *)((char *)&stats->live->modules[module] + offset), value);
+    if (stats->map != stats->live)
+        *(uint32_t *)((char *)&stats->map->modules[module] + offset) = value;
+    return SLUICE_OK;
+}
+
 int sluice_stats_set_level(sluice_stats *stats, int module, int level)
 {
-    if (module < 0 || module >= sluice_stats_module_count(stats) || level < SLUICE_TRACE || level > SLUICE_CRITICAL)
+    if (level < SLUICE_TRACE || level > SLUICE_CRITICAL)
         return SLUICE_INVALID;
-    store_relaxed(&stats->map->modules[module].level, level);
-    return SLUICE_OK;
+    return set_module_word(stats, module, offsetof(struct stats_module, level), (uint32_t)level);
 }
 
 int sluice_stats_set_sample_ppm(sluice_stats *stats, int module, uint32_t ppm)
 {
-    if (module < 0 || module >= sluice_stats_module_count(stats) || ppm > SLUICE_PPM_ALL)
+    if (ppm > SLUICE_PPM_ALL)
         return SLUICE_INVALID;
-    store_relaxed(&stats->map->modules[module].sample_ppm, ppm);
-    return SLUICE_OK;
+    return set_module_word(stats, module, offsetof(struct stats_module, sample_ppm), ppm);
 }

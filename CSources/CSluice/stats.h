@@ -3,7 +3,8 @@
  * file-backed shared mapping (/dev/shm/sluice-<pid>-<core id>, or under
  * $SLUICE_STATS_DIR), so that they can be read, and module settings changed,
  * from outside the process (`sluice stat`, `sluice level`). Layout version 1;
- * every field is naturally aligned and little-endian.
+ * every field is naturally aligned and little-endian. Readers outside the
+ * process trust nothing in the file: they read a snapshot and check it.
  *
  * Who writes what:
  *   header                 the opener, before anyone else can see the file
@@ -112,17 +113,29 @@ struct stats_map {
     struct stats_shard shards[STATS_SHARDS + 1]; /* the last one is shared */
 };
 
-/* Creates the mapping of a new core (falling back to private memory, with one
- * line on stderr, when the file cannot be made). NULL only when out of memory. */
-struct stats_map *stats_create(uint64_t core_id, uint64_t ring_bytes, uint32_t call_timing_every, char **path);
+/* Creates the mapping of a new core in private memory, to be published once
+ * its module table is filled in. NULL only when out of memory. */
+struct stats_map *stats_create(uint64_t core_id, uint64_t ring_bytes, uint32_t call_timing_every);
 /* Unmaps, and removes the file if path is not NULL. */
 void stats_destroy(struct stats_map *map, char *path);
 
+/*
+ * Puts map in a new file, <dir>/sluice-<pid>-<core id> (or, when that name is
+ * taken by a file that is not a stale one of ours, with a random part added),
+ * its pages reserved so that a full tmpfs fails here rather than with SIGBUS
+ * later, and maps the file over map at the same address: every pointer into
+ * map stays valid. Only the part before the shards is copied (the shards are
+ * zero: nothing has counted yet). Returns the path, or NULL after one line on
+ * stderr, the map staying private: logging goes on, unseen from outside.
+ */
+char *stats_publish(struct stats_map *map);
+
 /* A mapping as its reader holds it: a core's own, or one sluice_stats_open made. */
 struct sluice_stats {
-    struct stats_map *map;
-    char *path;  /* NULL when the mapping has no file */
-    bool owned;  /* made by sluice_stats_open: unmapped by sluice_stats_close */
+    struct stats_map *map;  /* what is read: a core's live mapping, or a snapshot */
+    struct stats_map *live; /* where settings are written: the live mapping; NULL if read-only */
+    char *path;             /* NULL when the mapping has no file */
+    bool owned;             /* made by sluice_stats_open: freed by sluice_stats_close */
 };
 
 void histogram_record(struct stats_histogram *h, uint64_t value, bool shared);

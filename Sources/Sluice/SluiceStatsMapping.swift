@@ -16,8 +16,10 @@ public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is o
     public let coreID: UInt64
     private let view: OpaquePointer
 
-    /// Opens the mapping at path; throws its problem in words (missing, permission, not a
-    /// mapping, another layout version).
+    /// Reads a snapshot of the mapping at path, checked as `sluice_stats_open` checks it;
+    /// throws its problem in words (missing, permission, a link or FIFO, a foreign owner,
+    /// stale, truncated, corrupt, another layout version). `writable` also maps it, for
+    /// ``setLevel(_:module:)`` and ``setSampleRate(_:module:)``.
     public init(path: String, writable: Bool = false) throws(SluiceError) {
         var error = [CChar](repeating: 0, count: 512)
         guard let view = sluice_stats_open(path, writable ? 1 : 0, &error, error.count) else {
@@ -67,12 +69,14 @@ public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is o
         String(cString: sluice_stats_directory())
     }
 
-    /// Every mapping file in the directory, with the pid its name gives, in pid order.
+    /// Every file in the directory named like a mapping, `sluice-<pid>-<core id>` (with a
+    /// random part after it when that name was taken), with the pid its name gives, in pid order.
     public static func files() -> [(pid: Int32, path: String)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.compactMap { name -> (Int32, String)? in
             let parts = name.split(separator: "-")
-            guard parts.count == 3, parts[0] == "sluice", let pid = Int32(parts[1]), UInt64(parts[2]) != nil else {
+            guard parts.count == 3 || parts.count == 4, parts[0] == "sluice", let pid = Int32(parts[1]),
+                  UInt64(parts[2]) != nil else {
                 return nil
             }
             return (pid, directory + "/" + name)
@@ -84,9 +88,13 @@ public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is o
         kill(pid, 0) == 0 || errno == EPERM
     }
 
-    /// The mappings of every core of a process; throws a clear line when there are none
-    /// to read: no such process, a stale mapping of a dead one, no mapping, permission.
-    public static func open(pid: Int32, writable: Bool = false) throws(SluiceError) -> [SluiceStatsMapping] {
+    /// The mappings of every core of a process. A file that cannot be trusted (see
+    /// `sluice_stats_open`) or whose header names another process is skipped, its reason
+    /// passed to `skipping`; throws a clear line when nothing usable is left: no such
+    /// process, a stale mapping of a dead one, no mapping, every file refused.
+    public static func open(pid: Int32, writable: Bool = false, skipping: (String) -> Void = { _ in })
+        throws(SluiceError) -> [SluiceStatsMapping]
+    {
         let paths = files().filter { $0.pid == pid }.map(\.path)
         guard processExists(pid) else {
             if paths.isEmpty {
@@ -103,7 +111,19 @@ public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is o
         }
         var mappings: [SluiceStatsMapping] = []
         for path in paths {
-            mappings.append(try SluiceStatsMapping(path: path, writable: writable))
+            do throws(SluiceError) {
+                let mapping = try SluiceStatsMapping(path: path, writable: writable)
+                if mapping.pid == pid {
+                    mappings.append(mapping)
+                } else {
+                    skipping("sluice: skipping \(path): its header names process \(mapping.pid), not \(pid)")
+                }
+            } catch {
+                skipping("sluice: skipping \(error.message.dropFirst("sluice: ".count))")
+            }
+        }
+        guard !mappings.isEmpty else {
+            throw SluiceError(message: "sluice: process \(pid) has no usable Sluice mapping: every file was refused")
         }
         return mappings
     }

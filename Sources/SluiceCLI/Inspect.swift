@@ -8,6 +8,11 @@ struct InspectFailure: Error {
     let line: String
 }
 
+/// One line on stderr for a file the inspector does not trust; the others are still shown.
+func reportSkipped(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
 /// Runs body; a failure becomes one line on stderr and exit status 2.
 func inspecting(_ body: () throws -> Void) throws {
     do {
@@ -47,7 +52,7 @@ struct Stat: ParsableCommand {
             var previous: (SluiceCore.Counters, Date)?
             var shown = 0
             repeat {
-                let mappings = try SluiceStatsMapping.open(pid: pid)
+                let mappings = try SluiceStatsMapping.open(pid: pid, skipping: reportSkipped)
                 let snapshot = ProcessSnapshot(pid: pid, mappings: mappings)
                 if json {
                     print(snapshot.json())
@@ -115,7 +120,7 @@ struct Sample: ParsableCommand {
 
 /// Applies a change to every core of the process that has the module.
 private func change(pid: Int32, module: String, _ apply: (SluiceStatsMapping) throws -> String) throws {
-    let mappings = try SluiceStatsMapping.open(pid: pid, writable: true)
+    let mappings = try SluiceStatsMapping.open(pid: pid, writable: true, skipping: reportSkipped)
     let having = mappings.filter { $0.stats.modules[module] != nil }
     guard !having.isEmpty else {
         let known = Set(mappings.flatMap { $0.stats.modules.keys }).sorted().joined(separator: ", ")
@@ -138,12 +143,20 @@ struct List: ParsableCommand {
             }
             print(pad("pid", 8) + pad("core", 6) + pad("command", 18) + "state")
             for (pid, path) in files {
-                let alive = SluiceStatsMapping.processExists(pid)
-                let mapping = try? SluiceStatsMapping(path: path)
-                print(pad("\(pid)", 8) + pad(mapping.map { "\($0.coreID)" } ?? "?", 6)
-                    + pad(mapping?.command ?? "?", 18)
-                    + (alive ? (mapping == nil ? "running (mapping unreadable: another user's?)" : "running")
-                       : "stale: the process is gone; remove \(path)"))
+                guard SluiceStatsMapping.processExists(pid) else {
+                    print(pad("\(pid)", 8) + pad("?", 6) + pad("?", 18) + "stale: the process is gone; remove \(path)")
+                    continue
+                }
+                do throws(SluiceError) {
+                    let mapping = try SluiceStatsMapping(path: path)
+                    guard mapping.pid == pid else {
+                        reportSkipped("sluice: skipping \(path): its header names process \(mapping.pid), not \(pid)")
+                        continue
+                    }
+                    print(pad("\(mapping.pid)", 8) + pad("\(mapping.coreID)", 6) + pad(mapping.command, 18) + "running")
+                } catch {
+                    reportSkipped("sluice: skipping \(error.message.dropFirst("sluice: ".count))")
+                }
             }
         }
     }
@@ -161,6 +174,7 @@ struct ProcessSnapshot {
         command = mappings.first?.command ?? "?"
     }
 
+    /// Every counter added up over the cores; the high-water mark is the deepest any ring was.
     var total: SluiceCore.Counters {
         var total = cores[0].stats.counters
         for core in cores.dropFirst() {
@@ -168,12 +182,21 @@ struct ProcessSnapshot {
             total.accepted += c.accepted
             total.written += c.written
             total.dropped += c.dropped
-            total.sampledOut += c.sampledOut
-            total.filtered += c.filtered
+            total.droppedAfterClose += c.droppedAfterClose
+            total.truncated += c.truncated
             total.bytesWritten += c.bytesWritten
+            total.writeErrors += c.writeErrors
             total.depthBytes += c.depthBytes
             total.highWaterBytes = max(total.highWaterBytes, c.highWaterBytes)
-            total.writeErrors += c.writeErrors
+            total.droppedFull += c.droppedFull
+            total.droppedBySink += c.droppedBySink
+            total.sampledOut += c.sampledOut
+            total.filtered += c.filtered
+            total.batches += c.batches
+            total.flushes += c.flushes
+            total.rotations += c.rotations
+            total.depthRecords += c.depthRecords
+            total.ringBytes += c.ringBytes
         }
         return total
     }

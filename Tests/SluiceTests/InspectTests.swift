@@ -69,6 +69,12 @@ func sluice(_ arguments: [String], environment: [String: String]? = nil) throws 
     return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
 }
 
+/// The size of a live process's mapping file: the layout's.
+func mappingSize(of pid: Int32, in directory: String) throws -> Int {
+    let name = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasPrefix("sluice-\(pid)-") })
+    return try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")[.size] as? Int)
+}
+
 final class InspectTests: XCTestCase {
     func testStatJSONAgreesWithTheProcessOwnStats() throws {
         let child = try ServingChild(self)
@@ -162,22 +168,24 @@ final class InspectTests: XCTestCase {
                   "sluice: process \(dead) is not running; \(directory)/sluice-\(dead)-1 is a stale mapping it left (remove to clean up)")
         try check(["stat", "1"],
                   "sluice: process 1 has no Sluice mapping in \(directory) (is it using Sluice, with the same SLUICE_STATS_DIR?)")
-        // A mapping of a live process (this one) in a layout from the future.
-        var header = Data(count: 4096)
+        let child = try ServingChild(self, environment: environment)
+        defer { child.finish() }
+        // A file of the right size claiming this process, in a layout from the future, then not a mapping.
+        let size = try mappingSize(of: child.process.processIdentifier, in: directory)
+        var header = Data(count: size)
         header.withUnsafeMutableBytes { raw in
             raw.storeBytes(of: UInt64(0x3130_4543_494C_5553).littleEndian, as: UInt64.self)  // "SLUICE01"
             raw.storeBytes(of: UInt32(99).littleEndian, toByteOffset: 8, as: UInt32.self)
         }
         let future = "\(directory)/sluice-\(getpid())-77"
-        _ = FileManager.default.createFile(atPath: future, contents: header)
-        try check(["stat", "\(getpid())"], "sluice: \(future): layout version 99, and this sluice reads version 1")
+        let refused = "sluice: process \(getpid()) has no usable Sluice mapping: every file was refused"
+        _ = FileManager.default.createFile(atPath: future, contents: header, attributes: [.posixPermissions: 0o600])
+        try check(["stat", "\(getpid())"], "sluice: skipping \(future): layout version 99, and this sluice reads version 1\n" + refused)
         try FileManager.default.removeItem(atPath: future)
-        _ = FileManager.default.createFile(atPath: future, contents: Data(count: 4096))
-        try check(["stat", "\(getpid())"], "sluice: \(future): not a Sluice statistics mapping")
+        _ = FileManager.default.createFile(atPath: future, contents: Data(count: size), attributes: [.posixPermissions: 0o600])
+        try check(["stat", "\(getpid())"], "sluice: skipping \(future): not a Sluice statistics mapping\n" + refused)
         try FileManager.default.removeItem(atPath: future)
 
-        let child = try ServingChild(self, environment: environment)
-        defer { child.finish() }
         let pid = "\(child.process.processIdentifier)"
         try check(["level", pid, "app", "loud"],
                   "sluice: 'loud' is not a level (trace, debug, info, notice, warning, error, critical); nothing was changed")
@@ -192,5 +200,67 @@ final class InspectTests: XCTestCase {
             XCTAssertEqual(denied.status, 2)
             XCTAssertTrue(denied.err.contains("Permission denied (a mapping is readable by the process's user only"), denied.err)
         }
+    }
+
+    func testPlantedFilesAreSkippedWithALineEachAndTheGoodMappingIsStillShown() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-planted-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
+        let environment = ["SLUICE_STATS_DIR": directory]
+        let child = try ServingChild(self, environment: environment)
+        defer { child.finish() }
+        let pid = child.process.processIdentifier
+        let goodName = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: directory).first)
+        let good = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(goodName)"))
+
+        func patched(_ offset: Int, _ value: UInt32) -> Data {
+            var copy = good
+            copy.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self) }
+            return copy
+        }
+        let moduleCountOffset = 128, pidOffset = 12
+        var random = SystemRandomNumberGenerator()
+        var planted: [(name: String, data: Data?, mode: Int)] = [
+            ("huge-count", patched(moduleCountOffset, 5_000_000), 0o600),
+            ("negative-count", patched(moduleCountOffset, UInt32.max), 0o600),
+            ("wrong-pid", patched(pidOffset, UInt32(getpid())), 0o600),
+            ("truncated", good.prefix(good.count / 2), 0o600),
+            ("random-after-header", good.prefix(128) + Data((128..<good.count).map { _ in UInt8.random(in: 0...255, using: &random) }), 0o600),
+            ("group-readable", good, 0o644),
+            ("fifo", nil, 0o600),
+            ("symlink", nil, 0o600),
+        ]
+        if getuid() == 0 { planted.append(("wrong-owner", good, 0o600)) }
+        for (index, file) in planted.enumerated() {
+            let path = "\(directory)/sluice-\(pid)-\(100 + index)"
+            switch file.name {
+            case "fifo": XCTAssertEqual(mkfifo(path, 0o600), 0)
+            case "symlink": XCTAssertEqual(symlink("\(directory)/\(goodName)", path), 0)
+            default:
+                XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: file.data, attributes: [.posixPermissions: file.mode]))
+                if file.name == "wrong-owner" { XCTAssertEqual(chown(path, 65534, 65534), 0) }
+            }
+        }
+
+        let stat = try sluice(["stat", "\(pid)"], environment: environment)
+        XCTAssertEqual(stat.status, 0, stat.err)
+        XCTAssertTrue(stat.out.hasPrefix("process \(pid) (SluiceFacadeChi), 1 core"), stat.out)
+        let skipped = stat.err.split(separator: "\n")
+        XCTAssertEqual(skipped.count, planted.count, stat.err)
+        for (index, line) in skipped.enumerated() {
+            XCTAssertTrue(line.hasPrefix("sluice: skipping \(directory)/sluice-\(pid)-\(100 + index)"), "\(planted[index].name): \(line)")
+        }
+        let json = try sluice(["stat", "--json", "\(pid)"], environment: environment)
+        XCTAssertEqual(json.status, 0, json.err)
+        XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+
+        let level = try sluice(["level", "\(pid)", "app", "debug"], environment: environment)
+        XCTAssertEqual(level.status, 0, level.err)
+        XCTAssertEqual(level.out.split(separator: "\n").count, 1, "only the real mapping takes the change: \(level.out)")
+
+        let list = try sluice(["list"], environment: environment)
+        XCTAssertEqual(list.status, 0, list.err)
+        XCTAssertEqual(list.out.split(separator: "\n").filter { $0.hasPrefix("\(pid) ") }.count, 1, list.out)
+        XCTAssertEqual(list.err.split(separator: "\n").count, planted.count, list.err)
     }
 }
