@@ -7,20 +7,27 @@
 
 #include "core.h"
 
-/* Every open core, so that an exiting process still writes what it accepted. */
+/* Every open core, so that an exiting process still writes what it accepted.
+ * The drain takes a core off the list and marks it draining while it closes
+ * it, without the lock; sluice_free on another thread waits for that to end
+ * before it frees anything. */
 static pthread_mutex_t open_cores_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t drain_finished = PTHREAD_COND_INITIALIZER;
 static sluice_core *open_cores;
 
 static void close_all_at_exit(void)
 {
-    for (;;) {
-        pthread_mutex_lock(&open_cores_lock);
-        sluice_core *core = open_cores;
+    pthread_mutex_lock(&open_cores_lock);
+    for (sluice_core *core; (core = open_cores) != NULL;) {
+        open_cores = core->next_open;
+        core->draining = true;
         pthread_mutex_unlock(&open_cores_lock);
-        if (core == NULL)
-            return;
-        sluice_close(core); /* takes it off the list */
+        sluice_close(core);
+        pthread_mutex_lock(&open_cores_lock);
+        core->draining = false;
+        pthread_cond_broadcast(&drain_finished);
     }
+    pthread_mutex_unlock(&open_cores_lock);
 }
 
 static void register_at_exit(void)
@@ -226,7 +233,11 @@ void sluice_free(sluice_core *core)
 {
     if (core == NULL)
         return;
-    sluice_close(core);
+    sluice_close(core); /* off the list now: no drain can take it up later */
+    pthread_mutex_lock(&open_cores_lock);
+    while (core->draining)
+        pthread_cond_wait(&drain_finished, &open_cores_lock);
+    pthread_mutex_unlock(&open_cores_lock);
     pthread_mutex_destroy(&core->close_lock);
     if (core->synchronous)
         pthread_mutex_destroy(&core->sync.lock);

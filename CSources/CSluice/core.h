@@ -45,8 +45,10 @@ enum {
 
 /* Records never straddle the end: a producer whose record does not fit before
  * the end reserves the rest of the lap too and marks it with a padding commit
- * word, (position ^ commit_key ^ COMMIT_PADDING). */
-enum { COMMIT_PADDING = 2 };
+ * word, (position ^ commit_key ^ COMMIT_PADDING). A reservation the closing
+ * writer gave up on gets (position ^ commit_key ^ COMMIT_ABANDONED), by cas,
+ * so that its late commit, an exchange, learns it and counts its own drop. */
+enum { COMMIT_PADDING = 2, COMMIT_ABANDONED = 4 };
 
 /* Set in head by sluice_close: no reservation succeeds after it. The writer
  * learns of the close from sluice_core.closing instead, to leave head's line
@@ -138,7 +140,7 @@ struct writer {
     uint64_t position;         /* the next record to render */
     uint64_t released;         /* tail as last stored */
     uint64_t reported_full;    /* dropped_full already reported in the stream */
-    uint64_t pending_sink_drops; /* sink drops not yet reported in the stream */
+    uint64_t pending_reports;   /* drops not yet reported in the stream: by the sink, abandoned at close */
     struct out_buffer out;
     struct line *lines;        /* each line in out, so a failed write knows what it lost */
     uint32_t line_count;
@@ -183,16 +185,19 @@ struct sluice_core {
     pthread_mutex_t close_lock; /* serializes close */
     bool closed;                /* under close_lock */
     struct sluice_core *next_open; /* the open-cores list, under its lock (core.c) */
+    bool draining;              /* the at-exit drain is closing it; under the list's lock */
 };
 
 void *writer_main(void *core);
 /* A synchronous core's writing: renders record and hands it to the sink now. */
 void writer_write_record(sluice_core *core, const struct record *record);
 
-/* Synchronous cores (sync.c). sync_open returns 0 or an errno; sync_begin locks and returns the record to fill,
- * or NULL (unlocked) once closed; sync_end writes it and unlocks. */
+/* Synchronous cores (sync.c). sync_open returns 0 or an errno; sync_begin locks and gives the record to fill
+ * (SYNC_READY), or leaves it unlocked: SYNC_CLOSED, or SYNC_BUSY for a nested call that found the lock taken;
+ * sync_end writes the record and unlocks. */
+enum { SYNC_READY, SYNC_CLOSED, SYNC_BUSY };
 int sync_open(sluice_core *core);
-struct record *sync_begin(sluice_core *core);
+int sync_begin(sluice_core *core, bool nested, struct record **record);
 void sync_end(sluice_core *core, const struct record *record);
 void sync_close(sluice_core *core);
 /* The writer's buffer size for a ring whose largest message is max_message. */

@@ -90,8 +90,9 @@ static void wait_for_room(sluice_core *core, uint64_t end)
 }
 
 /* Claims size bytes (plus padding to the lap's end when they do not fit before
- * it). Returns SLUICE_OK with the record's position, or SLUICE_DROPPED. */
-static int reserve(sluice_core *core, uint64_t size, uint64_t *position)
+ * it). Returns SLUICE_OK with the record's position, or SLUICE_DROPPED: the
+ * core is closed, or the ring is full and the caller may not wait. */
+static int reserve(sluice_core *core, uint64_t size, bool may_wait, uint64_t *position)
 {
     struct ring *ring = &core->ring;
     uint64_t head = load_relaxed(&ring->head);
@@ -107,7 +108,7 @@ static int reserve(sluice_core *core, uint64_t size, uint64_t *position)
          * negative fill; the cas below then fails and refreshes it. */
         if ((int64_t)(end - load_acquire(&ring->tail_seen)) > (int64_t)ring->capacity &&
             !refresh_tail(ring, end)) {
-            if (core->overflow == SLUICE_OVERFLOW_DROP) {
+            if (!may_wait) {
                 /* A full fence, then: the writer must wake to report the gap. */
                 (void)add_fetch(&core->map->totals.dropped_full, 1);
                 if (doorbell_is_sleeping(&core->bell))
@@ -143,18 +144,28 @@ static inline uint32_t thread_id(void)
     return cached_thread_id;
 }
 
+/*
+ * Log calls of this thread between their claim and their commit. More than
+ * one means nesting: a signal handler that interrupted a log call, or a
+ * thread logging while it holds a reservation of its own. A nested call never
+ * waits — the room or the lock it would wait for may be held by the very call
+ * it interrupted — so it drops and counts instead, whatever the policy.
+ */
+static __thread uint32_t log_depth;
+
 /* Claims room for a record: in the ring, or (synchronous cores) the one
  * record buffer, whose lock is then held until commit. */
-static int claim(sluice_core *core, uint64_t size, uint64_t *position, struct record **record)
+static int claim(sluice_core *core, uint64_t size, bool nested, uint64_t *position, struct record **record)
 {
     if (core->synchronous) {
-        *record = sync_begin(core);
-        if (*record != NULL)
-            return SLUICE_OK;
-        add_relaxed(&core->map->totals.dropped_after_close, 1);
-        return SLUICE_DROPPED;
+        int status = sync_begin(core, nested, record);
+        if (status == SYNC_CLOSED)
+            add_relaxed(&core->map->totals.dropped_after_close, 1);
+        else if (status == SYNC_BUSY)
+            add_relaxed(&core->map->totals.dropped_full, 1);
+        return status == SYNC_READY ? SLUICE_OK : SLUICE_DROPPED;
     }
-    int status = reserve(core, size, position);
+    int status = reserve(core, size, core->overflow == SLUICE_OVERFLOW_BLOCK && !nested, position);
     *record = (struct record *)(core->ring.base + (*position & (core->ring.capacity - 1)));
     return status;
 }
@@ -178,8 +189,9 @@ static int reserve_record(sluice_core *core, int level, int module, size_t lengt
     uint64_t size = align8(sizeof(struct record) + prefix + capacity);
     uint64_t position = 0;
     struct record *record;
-    int status = claim(core, size, &position, &record);
+    int status = claim(core, size, log_depth++ != 0, &position, &record);
     if (status != SLUICE_OK) {
+        log_depth--;
         add_relaxed(&core->map->modules[module].dropped, 1);
         return status;
     }
@@ -212,14 +224,21 @@ void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used)
 {
     struct record *record = r->record;
     record->length = (uint32_t)(used < r->capacity ? used : r->capacity);
+    log_depth--;
     if (core->synchronous) {
         sync_end(core, record);
         return;
     }
     /* Publish, then a full fence before looking at the doorbell: either the
      * writer's re-check after announcing its sleep sees this record, or this
-     * load sees the announcement (wait.h). */
-    store_fenced(&record->commit, r->position ^ core->ring.commit_key);
+     * load sees the announcement (wait.h). The exchange also tells whether a
+     * closing writer gave up on this record: then it is dropped, and counted. */
+    uint64_t commit = r->position ^ core->ring.commit_key;
+    if (__builtin_expect(exchange(&record->commit, commit) == (commit ^ COMMIT_ABANDONED), 0)) {
+        add_relaxed(&core->map->totals.dropped_abandoned, 1);
+        add_relaxed(&core->map->modules[record->module].dropped, 1);
+        return;
+    }
     if (doorbell_is_sleeping(&core->bell))
         doorbell_ring(&core->bell);
 }

@@ -291,6 +291,7 @@ void sluice_stats_counters(sluice_stats *stats, sluice_counters *out)
     uint64_t dropped_by_sink = load_relaxed(&t->dropped_by_sink);
     uint64_t dropped_full = load_relaxed(&t->dropped_full);
     uint64_t dropped_after_close = load_relaxed(&t->dropped_after_close);
+    uint64_t dropped_abandoned = load_relaxed(&t->dropped_abandoned);
     uint64_t accepted = 0, filtered = 0, sampled_out = 0;
     uint32_t modules = load_acquire(&map->module_count);
     for (int i = 0; i <= STATS_SHARDS; i++) {
@@ -301,7 +302,7 @@ void sluice_stats_counters(sluice_stats *stats, sluice_counters *out)
             sampled_out += load_relaxed(&c->sampled_out);
         }
     }
-    uint64_t dropped = dropped_full + dropped_after_close + dropped_by_sink;
+    uint64_t dropped = dropped_full + dropped_after_close + dropped_by_sink + dropped_abandoned;
     *out = (sluice_counters){
         .accepted = accepted,
         .written = written,
@@ -309,6 +310,7 @@ void sluice_stats_counters(sluice_stats *stats, sluice_counters *out)
         .dropped_full = dropped_full,
         .dropped_after_close = dropped_after_close,
         .dropped_by_sink = dropped_by_sink,
+        .dropped_abandoned = dropped_abandoned,
         .sampled_out = sampled_out,
         .filtered = filtered,
         .truncated = load_relaxed(&t->truncated),

@@ -62,6 +62,7 @@ struct stats_totals {
     uint64_t dropped_after_close;
     uint64_t truncated;
     uint64_t flushes;
+    uint64_t dropped_abandoned; /* behind a reservation close gave up on: the writer, and late commits */
     _Alignas(64) uint64_t written;
     uint64_t bytes_written;
     uint64_t write_errors;

@@ -21,13 +21,17 @@ int sync_open(sluice_core *core)
     return 0;
 }
 
-struct record *sync_begin(sluice_core *core)
+int sync_begin(sluice_core *core, bool nested, struct record **record)
 {
-    pthread_mutex_lock(&core->sync.lock);
-    if (!core->sync.closed)
-        return core->sync.record;
+    /* A nested call must not wait: the lock may be held by the call it interrupted. */
+    if (nested ? pthread_mutex_trylock(&core->sync.lock) != 0 : pthread_mutex_lock(&core->sync.lock) != 0)
+        return SYNC_BUSY;
+    if (!core->sync.closed) {
+        *record = core->sync.record;
+        return SYNC_READY;
+    }
     pthread_mutex_unlock(&core->sync.lock);
-    return NULL;
+    return SYNC_CLOSED;
 }
 
 void sync_end(sluice_core *core, const struct record *record)

@@ -71,13 +71,13 @@ static void bump(uint64_t *word, uint64_t by)
 static void report_drops(sluice_core *core)
 {
     struct writer *w = &core->writer;
-    if (load_relaxed(&core->map->totals.dropped_full) == w->reported_full && w->pending_sink_drops == 0)
+    if (load_relaxed(&core->map->totals.dropped_full) == w->reported_full && w->pending_reports == 0)
         return;
     char text[64];
     const struct module_label *own = &core->modules.labels[0];
     ensure_room(core, render_line_bound(sizeof text, own->length)); /* may itself owe more */
     uint64_t full = load_relaxed(&core->map->totals.dropped_full);
-    uint64_t count = full - w->reported_full + w->pending_sink_drops;
+    uint64_t count = full - w->reported_full + w->pending_reports;
     int length = snprintf(text, sizeof text, "dropped %llu records", (unsigned long long)count);
     render_head(&w->out, &w->timestamps, clock_to_ns(&w->clock, clock_ticks()), SLUICE_WARNING, own->text,
                 own->length);
@@ -85,7 +85,7 @@ static void report_drops(sluice_core *core)
     render_end(&w->out, (size_t)length, 0);
     add_line(w, count, 0, 0);
     w->reported_full = full;
-    w->pending_sink_drops = 0;
+    w->pending_reports = 0;
 }
 
 /* A write stopped after done bytes: the records past it are dropped, and the
@@ -100,10 +100,10 @@ static void account_failed_write(sluice_core *core, size_t done, int error)
             lost++;
             add_relaxed(&core->map->modules[line->module].dropped, 1);
         } else {
-            w->pending_sink_drops += line->reports;
+            w->pending_reports += line->reports;
         }
     }
-    w->pending_sink_drops += lost;
+    w->pending_reports += lost;
     bump(&core->map->totals.write_errors, 1);
     bump(&core->map->totals.dropped_by_sink, lost);
     if (done > 0)
@@ -252,6 +252,59 @@ static void wait_for_work(sluice_core *core)
     doorbell_reset(&core->bell);
 }
 
+/* The next position after from, below end, that holds a commit or padding
+ * word for itself (a stale or random word matches with chance 2^-64), or end. */
+static uint64_t next_published(const struct ring *ring, uint64_t from, uint64_t end)
+{
+    for (uint64_t q = from; q < end; q += 8) {
+        uint64_t word = load_relaxed((uint64_t *)(ring->base + (q & (ring->capacity - 1))));
+        if (word == (q ^ ring->commit_key) || word == (q ^ ring->commit_key ^ COMMIT_PADDING))
+            return q;
+    }
+    return end;
+}
+
+/* Close gave up waiting for a reservation that was never committed. Each such
+ * reservation is marked abandoned, so that its late commit counts its own
+ * drop; every record committed behind one is counted as dropped (abandoned)
+ * and reported in the stream and on stderr: written + dropped = accepted holds. */
+static void abandon_rest(sluice_core *core, uint64_t end)
+{
+    struct writer *w = &core->writer;
+    struct ring *ring = &core->ring;
+    uint64_t position = w->position, records = 0, stragglers = 0;
+    while (position < end) {
+        struct record *r = (struct record *)(ring->base + (position & (ring->capacity - 1)));
+        uint64_t commit = load_acquire(&r->commit);
+        if (commit == (position ^ ring->commit_key)) {
+            add_relaxed(&core->map->modules[r->module].dropped, 1);
+            records++;
+            position += r->size;
+        } else if (commit == (position ^ ring->commit_key ^ COMMIT_PADDING)) {
+            position += ring_padding(ring, position);
+        } else if (cas(&r->commit, commit, position ^ ring->commit_key ^ COMMIT_ABANDONED) == commit) {
+            stragglers++;
+            /* Its producer wrote the header before it let the reservation out;
+             * a size that does not fit means it stopped before that: search. */
+            uint32_t size = r->size;
+            bool sane = size >= sizeof(struct record) && size % 8 == 0 && size <= end - position;
+            position = sane ? position + size : next_published(ring, position + 8, end);
+        } /* else: committed just now; look again */
+    }
+    add_relaxed(&core->map->totals.dropped_abandoned, records);
+    dprintf(STDERR_FILENO,
+            "sluice: closing '%s' without %llu records: they were committed behind %llu reservations never "
+            "committed within %d s; all are counted as dropped (a late commit counts its own)\n",
+            core->sink.name, (unsigned long long)records, (unsigned long long)stragglers,
+            (int)(STRAGGLER_PATIENCE_NS / 1000000000));
+    w->position = end;
+    if (records > 0) {
+        w->pending_reports += records; /* reported as the next gap in the stream */
+        report_drops(core);
+        write_out(core);
+    }
+}
+
 void *writer_main(void *arg)
 {
     sluice_core *core = arg;
@@ -276,10 +329,7 @@ void *writer_main(void *arg)
         if (stalled_since == 0) {
             stalled_since = now;
         } else if (now - stalled_since > STRAGGLER_PATIENCE_NS) {
-            dprintf(STDERR_FILENO,
-                    "sluice: closing '%s' without the last %llu ring bytes: a record reserved there was "
-                    "never committed\n",
-                    core->sink.name, (unsigned long long)(end - w->position));
+            abandon_rest(core, end);
             break;
         }
         doorbell_nap(&core->bell, NAP_NS);

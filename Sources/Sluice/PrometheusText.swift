@@ -14,7 +14,7 @@ extension SluiceStats {
         let perModule: [(String, String, KeyPath<ModuleStats, UInt64>)] = [
             ("sluice_records_accepted_total", "Records handed to the core.", \.accepted),
             ("sluice_records_written_total", "Records written to the sink.", \.written),
-            ("sluice_records_dropped_total", "Records dropped: ring full, core closed, or sink failure.", \.dropped),
+            ("sluice_records_dropped_total", "Records dropped: ring full, core closed, sink failure, or abandoned at close.", \.dropped),
             ("sluice_records_sampled_out_total", "Calls a sampling logger left out.", \.sampledOut),
             ("sluice_records_filtered_total", "Calls below their module's level.", \.filtered),
         ]

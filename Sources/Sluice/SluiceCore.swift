@@ -92,6 +92,9 @@ public final class SluiceCore: Sendable {
         public var droppedFull: UInt64
         /// The part of `dropped` the sink refused.
         public var droppedBySink: UInt64
+        /// The part of `dropped` that close gave up on: committed behind a reservation never
+        /// committed within close's patience, or that reservation's own late commit.
+        public var droppedAbandoned: UInt64
         /// Calls a sampling logger left out.
         public var sampledOut: UInt64
         /// Calls below their module's level.

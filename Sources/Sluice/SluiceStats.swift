@@ -78,7 +78,7 @@ extension SluiceCore.Counters {
             accepted: c.accepted, written: c.written, dropped: c.dropped, droppedAfterClose: c.dropped_after_close,
             truncated: c.truncated, bytesWritten: c.bytes_written, writeErrors: c.write_errors,
             depthBytes: c.depth_bytes, highWaterBytes: c.high_water_bytes, droppedFull: c.dropped_full,
-            droppedBySink: c.dropped_by_sink, sampledOut: c.sampled_out, filtered: c.filtered, batches: c.batches,
+            droppedBySink: c.dropped_by_sink, droppedAbandoned: c.dropped_abandoned, sampledOut: c.sampled_out, filtered: c.filtered, batches: c.batches,
             flushes: c.flushes, rotations: c.rotations, depthRecords: c.depth_records, ringBytes: c.ring_bytes)
     }
 }

@@ -190,6 +190,7 @@ struct ProcessSnapshot {
             total.highWaterBytes = max(total.highWaterBytes, c.highWaterBytes)
             total.droppedFull += c.droppedFull
             total.droppedBySink += c.droppedBySink
+            total.droppedAbandoned += c.droppedAbandoned
             total.sampledOut += c.sampledOut
             total.filtered += c.filtered
             total.batches += c.batches

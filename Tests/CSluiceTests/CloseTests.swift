@@ -92,19 +92,101 @@ final class CloseTests: XCTestCase {
         }
     }
 
-    func testCloseGivesUpOnAReservationThatIsNeverCommitted() throws {
+    func testClosingBehindAStalledReservationCountsEveryRecordAndItsLateCommit() throws {
         let path = temporaryLogPath(self)
         let core = try openCore(path: path)
         let module = sluice_module(core.pointer, "straggler")
         log(core, module, "before")
-        var forgotten = sluice_reservation()
-        XCTAssertEqual(sluice_reserve(core.pointer, Int32(SLUICE_INFO), module, 10, &forgotten), Int32(SLUICE_OK))
-        log(core, module, "after")
+        var stalled = sluice_reservation()
+        XCTAssertEqual(sluice_reserve(core.pointer, Int32(SLUICE_INFO), module, 10, &stalled), Int32(SLUICE_OK))
+        for n in 0..<3 { log(core, module, "after \(n)") }
         XCTAssertEqual(sluice_flush(core.pointer, 100), Int32(SLUICE_TIMEOUT), "the writer waits for the reservation")
-        sluice_close(core.pointer)  // returns: the writer gives up after its patience
+        var ends: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&ends), 0)
+        withStandardError(writingTo: ends[1]) {
+            close(ends[1])
+            sluice_close(core.pointer)  // returns: the writer gives up after its patience
+        }
+        var said = [UInt8](repeating: 0, count: 4096)
+        let n = read(ends[0], &said, said.count)
+        close(ends[0])
+        XCTAssertEqual(String(decoding: said.prefix(max(n, 0)), as: UTF8.self),
+                       "sluice: closing '\(path)' without 3 records: they were committed behind 1 reservations never "
+                       + "committed within 2 s; all are counted as dropped (a late commit counts its own)\n")
+        var c = counters(core)
+        XCTAssertEqual(c.accepted, 5)
+        XCTAssertEqual(c.written, 1)
+        XCTAssertEqual(c.dropped_abandoned, 3)
+        XCTAssertEqual(c.dropped, 3)
+        XCTAssertEqual(c.depth_records, 1, "the stalled record is still its caller's")
+        sluice_commit(core.pointer, &stalled, 0)  // late: counted as dropped
+        c = counters(core)
+        XCTAssertEqual(c.dropped_abandoned, 4)
+        XCTAssertEqual(c.written + c.dropped, c.accepted)
+        var module_counts = sluice_module_counters()
+        XCTAssertEqual(sluice_stats_module(sluice_core_stats(core.pointer), module, &module_counts), Int32(SLUICE_OK))
+        XCTAssertEqual(module_counts.dropped, 4)
+        sluice_free(core.pointer)
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.dropFirst(28) },
+                       ["INFO straggler: before", "WARNING sluice: dropped 3 records"])
+    }
+
+    /// Runs body on a thread of its own; fails instead of hanging when it takes longer than 20 s.
+    func finishes(_ what: String, _ body: @escaping @Sendable () -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            body()
+            done.signal()
+        }.start()
+        XCTAssertEqual(done.wait(timeout: .now() + 20), .success, "\(what) is still waiting")
+    }
+
+    func testLoggingWhileHoldingYourOwnReservationDropsInsteadOfWaitingForever() throws {
+        let path = temporaryLogPath(self)
+        let core = try openCore(path: path, ringBytes: 4096, overflow: Int32(SLUICE_OVERFLOW_BLOCK))
+        let module = sluice_module(core.pointer, "nested")
+        let results = Slots(1, [Int32]())
+        finishes("a thread logging while it holds a reservation") {
+            var held = sluice_reservation()
+            XCTAssertEqual(sluice_reserve(core.pointer, Int32(SLUICE_INFO), module, 4, &held), Int32(SLUICE_OK))
+            results[0] = (0..<200).map { n in log(core, module, "nested \(n) " + String(repeating: "x", count: 40)) }
+            memcpy(held.message, "held", 4)
+            sluice_commit(core.pointer, &held, 4)
+        }
+        sluice_flush(core.pointer, -1)
         let c = counters(core)
         sluice_free(core.pointer)
-        XCTAssertEqual(c.written, 1)
-        XCTAssertEqual(readLines(path).map { String(decoding: $0.message, as: UTF8.self) }, ["before"])
+        let ok = results[0].filter { $0 == Int32(SLUICE_OK) }.count
+        XCTAssertGreaterThan(ok, 0)
+        XCTAssertLessThan(ok, 200, "the ring filled: the rest dropped rather than waited")
+        XCTAssertEqual(c.dropped_full, UInt64(200 - ok))
+        XCTAssertEqual(c.written, UInt64(ok + 1))
+        let records = readLines(path).filter { $0.module == "nested" }.map { String(decoding: $0.message, as: UTF8.self) }
+        XCTAssertEqual(records.first, "held", "the held record first, then the nested ones that found room")
+        XCTAssertEqual(records.count, ok + 1)
+    }
+
+    func testASynchronousCoreDropsANestedCallInsteadOfDeadlockingOnItsLock() throws {
+        let path = temporaryLogPath(self)
+        var options = sluice_options()
+        sluice_options_init(&options)
+        options.synchronous = 1
+        let pointer = try XCTUnwrap(path.withCString { options.path = $0; return sluice_open(&options, nil, 0) })
+        let core = Core(pointer: pointer)
+        let module = sluice_module(core.pointer, "nested")
+        let result = Slots(1, Int32(-5))
+        finishes("a nested call on a synchronous core") {
+            var held = sluice_reservation()
+            XCTAssertEqual(sluice_reserve(core.pointer, Int32(SLUICE_INFO), module, 4, &held), Int32(SLUICE_OK))
+            result[0] = log(core, module, "nested")
+            memcpy(held.message, "held", 4)
+            sluice_commit(core.pointer, &held, 4)
+        }
+        XCTAssertEqual(result[0], Int32(SLUICE_DROPPED))
+        XCTAssertEqual(log(core, module, "after"), Int32(SLUICE_OK))
+        let c = counters(core)
+        sluice_free(core.pointer)
+        XCTAssertEqual(c.dropped_full, 1)
+        XCTAssertEqual(readLines(path).map { String(decoding: $0.message, as: UTF8.self) }, ["held", "after"])
     }
 }

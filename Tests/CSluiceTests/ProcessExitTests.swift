@@ -7,8 +7,9 @@ func runChild(_ arguments: [String], environment: [String: String]? = nil) throw
     -> (status: Int32, reason: Process.TerminationReason, out: String, err: String)
 {
     let child = Process()
-    child.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["SLUICE_TEST_CHILD"]
-        ?? CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("SluiceTestChild")
+    // make test names one built with AddressSanitizer; otherwise the one beside the tests.
+    child.executableURL = ProcessInfo.processInfo.environment["SLUICE_TEST_CHILD"].map { URL(fileURLWithPath: $0) }
+        ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("SluiceTestChild")
     child.arguments = arguments
     if let environment { child.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe(), err = Pipe()
@@ -42,5 +43,28 @@ final class ProcessExitTests: XCTestCase {
         XCTAssertEqual(result.reason, .exit, "not killed by a signal")
         XCTAssertEqual(result.status, 0)
         XCTAssertEqual(result.out, "accepted 5 written 0 dropped 5 write_errors 5\n")
+    }
+
+    /// Built with AddressSanitizer by `make test` (SLUICE_TEST_CHILD), a use after free is a report and exit 1.
+    func testFreeingACoreOnAnotherThreadWhileExitDrainsItIsSafe() throws {
+        for run in 0..<100 {
+            let path = temporaryLogPath(self, "run\(run)")
+            let result = try runChild(["exit-free", path, "1000"], environment: ["ASAN_OPTIONS": "detect_leaks=0"])
+            XCTAssertEqual(result.reason, .exit, "run \(run): \(result.err)")
+            XCTAssertEqual(result.status, 0, "run \(run): \(result.err)")
+            XCTAssertFalse(result.err.contains("Sanitizer"), "run \(run): \(result.err)")
+            XCTAssertEqual(readLines(path).count, 1000, "run \(run): every record, once")
+            if result.status != 0 { break }
+        }
+    }
+
+    func testASignalHandlerThatLogsOnTheThreadItInterruptsLosesNoCount() throws {
+        let result = try runChild(["signal-count", "3000000", "20000"])
+        XCTAssertEqual(result.status, 0, result.err)
+        let words = result.out.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        XCTAssertEqual(words.count, 6, result.out)
+        guard words.count == 6 else { return }
+        XCTAssertEqual(words[1], words[3], "every call counted as accepted: \(result.out)")
+        XCTAssertEqual(words[3], words[5], "and as written or dropped: \(result.out)")
     }
 }

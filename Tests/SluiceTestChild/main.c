@@ -3,8 +3,10 @@
  * crashes or forks, which a test process cannot do to itself.
  * Usage: SluiceTestChild <scenario> <arguments>; see the table at the end.
  */
+#include <pthread.h>
 #include <sluice.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +69,76 @@ static int sync_sigpipe(char **argv)
     return 0;
 }
 
+/* exit-free <path> <count>: a second thread frees the core while main calls exit(). */
+static sluice_core *racing_core;
+static int racing_go;
+
+static void *free_when_told(void *unused)
+{
+    (void)unused;
+    while (!__atomic_load_n(&racing_go, __ATOMIC_ACQUIRE)) {
+    }
+    sluice_free(racing_core);
+    return NULL;
+}
+
+static int exit_free(char **argv)
+{
+    racing_core = open_or_exit(argv[0], 0, SLUICE_OVERFLOW_DROP);
+    log_records(racing_core, sluice_module(racing_core, "child"), "record", strtol(argv[1], NULL, 10));
+    pthread_t thread;
+    pthread_create(&thread, NULL, free_when_told, NULL);
+    pthread_detach(thread); /* exit() does not wait for it: that is the race */
+    __atomic_store_n(&racing_go, 1, __ATOMIC_RELEASE);
+    usleep((useconds_t)(getpid() % 200)); /* each run meets the free at another point */
+    exit(0);
+}
+
+/* signal-count <records> <signals>: a signal handler logs on the thread it
+ * interrupts, which logs too; every call must be counted. */
+static sluice_core *signalled_core;
+static int signalled_module;
+static long handler_calls;
+static int logging_done;
+
+static void log_from_handler(int signal)
+{
+    (void)signal;
+    handler_calls++; /* only on the logging thread */
+    sluice_log(signalled_core, SLUICE_INFO, signalled_module, "from a handler", 14);
+}
+
+static void *log_until_done(void *records)
+{
+    log_records(signalled_core, signalled_module, "record", (long)(intptr_t)records);
+    __atomic_store_n(&logging_done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static int signal_count(char **argv)
+{
+    signalled_core = open_or_exit("/dev/null", 0, SLUICE_OVERFLOW_DROP);
+    signalled_module = sluice_module(signalled_core, "child");
+    struct sigaction action = {.sa_handler = log_from_handler};
+    sigaction(SIGUSR1, &action, NULL);
+    long records = strtol(argv[0], NULL, 10), signals = strtol(argv[1], NULL, 10), sent = 0;
+    pthread_t thread;
+    pthread_create(&thread, NULL, log_until_done, (void *)(intptr_t)records);
+    while (sent < signals && !__atomic_load_n(&logging_done, __ATOMIC_ACQUIRE)) {
+        pthread_kill(thread, SIGUSR1);
+        sent++;
+        usleep(20);
+    }
+    pthread_join(thread, NULL);
+    sluice_flush(signalled_core, -1);
+    sluice_counters c;
+    sluice_counters_read(signalled_core, &c);
+    printf("calls %ld accepted %llu written+dropped %llu\n", records + handler_calls, (unsigned long long)c.accepted,
+           (unsigned long long)(c.written + c.dropped));
+    sluice_free(signalled_core);
+    return 0;
+}
+
 static const struct {
     const char *name;
     int arguments;
@@ -74,6 +146,8 @@ static const struct {
 } scenarios[] = {
     {"exit-drain", 2, exit_drain},
     {"sync-sigpipe", 1, sync_sigpipe},
+    {"exit-free", 2, exit_free},
+    {"signal-count", 2, signal_count},
 };
 
 int main(int argc, char **argv)

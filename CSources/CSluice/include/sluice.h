@@ -18,7 +18,23 @@
  * as accepted, and ends up counted either as written or as dropped.
  *
  * Thread safety: every function may be called from any thread, except
- * sluice_free, which the caller must order after every other call on the core.
+ * sluice_free, which the caller must order after every other call on the core
+ * (it may race with the process's exit: the at-exit drain and sluice_free
+ * wait for each other).
+ *
+ * Signal handlers: on an asynchronous core (the default), sluice_log,
+ * sluice_log_segments, sluice_reserve and sluice_commit are async-signal-safe
+ * once the interrupted thread has logged to that core before (its first call
+ * takes a per-thread counter shard): they take no lock, allocate nothing, and
+ * make no system call but the futex that wakes a sleeping writer; the counts
+ * they add cannot be lost to the call they interrupted. A call made while the
+ * same thread is inside a log call or holds an uncommitted reservation (a
+ * handler, or a zero-copy caller logging before its commit) never waits,
+ * whatever the overflow policy: when the ring is full it drops and counts
+ * (dropped_full), since the room it would wait for may be held by the very
+ * call it interrupted. A synchronous core takes a lock and writes: it is not
+ * async-signal-safe, but a nested call on the same thread drops and counts
+ * (dropped_full) rather than deadlock on that lock.
  */
 #ifndef SLUICE_H
 #define SLUICE_H
@@ -85,10 +101,13 @@ typedef struct sluice_options {
 typedef struct sluice_counters {
     uint64_t accepted;            /* records handed to sluice_log / sluice_reserve */
     uint64_t written;             /* records written to the sink */
-    uint64_t dropped;             /* records not written: ring full, core closed, or sink error */
+    uint64_t dropped;             /* records not written: ring full, core closed, sink error, or abandoned */
     uint64_t dropped_full;        /* the part of dropped that found the ring full */
     uint64_t dropped_after_close; /* the part of dropped that arrived after sluice_close began */
     uint64_t dropped_by_sink;     /* the part of dropped the sink refused */
+    uint64_t dropped_abandoned;   /* the part of dropped that close could not write: committed behind a
+                                     reservation never committed within its patience, or that
+                                     reservation's own late commit */
     uint64_t sampled_out;         /* calls a sampling logger left out (counted by the caller) */
     uint64_t filtered;            /* calls below their module's level (counted by the caller) */
     uint64_t truncated;           /* records cut to the ring's largest message (and written) */
@@ -337,13 +356,33 @@ static inline sluice_shard_slot *sluice_shard(sluice_core *core, uint64_t core_i
     return __builtin_expect(slot->core_id == core_id, 1) ? slot : sluice_shard_attach(core);
 }
 
+#if defined(__SANITIZE_THREAD__)
+#define SLUICE_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SLUICE_UNDER_TSAN 1
+#endif
+#endif
+
+/* Adds 1 to a count only this thread writes, in one instruction: no locked
+ * instruction (other threads only read it), and a signal handler on this
+ * thread that counts too cannot lose either count. */
+static inline void sluice_count_own(uint64_t *word)
+{
+#if defined(__x86_64__) && !defined(SLUICE_UNDER_TSAN)
+    __asm__ volatile("addq $1, %0" : "+m"(*word));
+#else /* one instruction (LSE) or a retried exclusive pair elsewhere; visible to ThreadSanitizer */
+    __atomic_fetch_add(word, 1, __ATOMIC_RELAXED);
+#endif
+}
+
 static inline void sluice_shard_count(sluice_shard_slot *slot, int module, int which)
 {
     uint64_t *word = &slot->counts[4 * module + which];
     if (__builtin_expect(slot->shared, 0))
         __atomic_fetch_add(word, 1, __ATOMIC_RELAXED);
-    else /* only this thread writes the word */
-        __atomic_store_n(word, __atomic_load_n(word, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+    else
+        sluice_count_own(word);
 }
 
 static inline void sluice_count_filtered(sluice_core *core, uint64_t core_id, int module)
@@ -378,7 +417,10 @@ uint64_t sluice_call_timing_mask(const sluice_core *core);
  * Stops accepting records (later calls return SLUICE_DROPPED and count as
  * dropped after close), waits for every accepted record to be written, joins
  * the writer and closes the sink. Safe to call while other threads log, and
- * more than once.
+ * more than once. A reservation still uncommitted after 2 s is given up on:
+ * the records committed behind it are counted as dropped_abandoned, reported
+ * in the stream and on stderr, and its own late sluice_commit counts it as
+ * dropped_abandoned too, so written + dropped = accepted still holds.
  */
 void sluice_close(sluice_core *core);
 
