@@ -30,15 +30,37 @@ static void close_all_at_exit(void)
     pthread_mutex_unlock(&open_cores_lock);
 }
 
-static void register_at_exit(void)
+/* fork(): the list stays whole across it (the parent's threads may be opening
+ * or closing cores), and the child resets every core it holds (fork.c). */
+static void lock_list_for_fork(void)
+{
+    pthread_mutex_lock(&open_cores_lock);
+}
+
+static void unlock_list_after_fork(void)
+{
+    pthread_mutex_unlock(&open_cores_lock);
+}
+
+static void reset_cores_in_child(void)
+{
+    for (sluice_core *core = open_cores; core != NULL; core = core->next_open)
+        fork_reset_core(core);
+    fork_reset_thread();
+    pthread_cond_init(&drain_finished, NULL);
+    pthread_mutex_unlock(&open_cores_lock);
+}
+
+static void register_process_hooks(void)
 {
     atexit(close_all_at_exit);
+    pthread_atfork(lock_list_for_fork, unlock_list_after_fork, reset_cores_in_child);
 }
 
 static void track(sluice_core *core)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, register_at_exit);
+    pthread_once(&once, register_process_hooks);
     pthread_mutex_lock(&open_cores_lock);
     core->next_open = open_cores;
     open_cores = core;
@@ -78,7 +100,7 @@ static void release_resources(sluice_core *core)
 
 /* Starts the writer with every signal blocked: signals belong to the
  * application's threads, and a closed pipe must give EPIPE, not SIGPIPE. */
-static int start_writer(sluice_core *core)
+int core_start_writer(sluice_core *core)
 {
     sigset_t all, previous;
     sigfillset(&all);
@@ -150,7 +172,7 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     core->writer.timestamps.second = INT64_MIN;
     core->writer.timestamps.micro = INT64_MIN;
     pthread_mutex_init(&core->close_lock, NULL);
-    int failure = core->synchronous ? sync_open(core) : start_writer(core);
+    int failure = core->synchronous ? sync_open(core) : core_start_writer(core);
     if (failure != 0) {
         if (error != NULL)
             snprintf(error, error_size, "sluice: cannot start %s: %s",
@@ -166,6 +188,7 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
 
 int sluice_flush(sluice_core *core, int timeout_ms)
 {
+    core_ready(core);
     /* Every record accepted before this call lies below head: its cas came first. */
     uint64_t target = load_relaxed(&core->ring.head) & ~HEAD_SEALED;
     if (load_acquire(&core->written_position) >= target)
@@ -207,7 +230,13 @@ static void forget_stats_file(sluice_core *core)
 void sluice_close(sluice_core *core)
 {
     pthread_mutex_lock(&core->close_lock);
-    if (!core->closed && core->synchronous) {
+    if (!core->closed && core->restart_pending) {
+        /* A forked child that never used it: nothing reserved, no writer, no file. */
+        sink_close(&core->sink);
+        untrack(core);
+        core->closed = true;
+        store_release(&core->restart_pending, 0);
+    } else if (!core->closed && core->synchronous) {
         sync_close(core); /* every accepted record is written already */
         sink_close(&core->sink);
         untrack(core);

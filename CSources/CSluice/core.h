@@ -88,6 +88,11 @@ enum peek { PEEK_NOTHING, PEEK_RECORD, PEEK_PADDING };
 
 int ring_init(struct ring *ring, size_t capacity, char *error, size_t error_size);
 void ring_destroy(struct ring *ring);
+/* A forked child: empties the ring at its head (every record in it is the
+ * parent's to write) and returns that position. Only one thread exists. */
+uint64_t ring_restart(struct ring *ring);
+/* A forked child's thread has another kernel thread id. */
+void ring_forget_thread_id(void);
 /* Writer: what is at position (an unreleased position the writer has reached). */
 static inline enum peek ring_peek(const struct ring *ring, uint64_t position, struct record **record)
 {
@@ -186,7 +191,23 @@ struct sluice_core {
     bool closed;                /* under close_lock */
     struct sluice_core *next_open; /* the open-cores list, under its lock (core.c) */
     bool draining;              /* the at-exit drain is closing it; under the list's lock */
+    int32_t restart_pending;    /* 1 in a forked child until its core restarts: set by the child's
+                                   fork handler, cleared (store_release) under close_lock once the
+                                   statistics file and the writer are new; read with load_acquire */
 };
+
+/* fork.c: after fork() the child's cores are reset at once (fork_reset_core,
+ * in the child's only thread) and restarted lazily (core_ready): on the first
+ * call that counts, registers, flushes or changes a setting. */
+void fork_reset_core(sluice_core *core);
+void fork_reset_thread(void);
+void fork_restart_core(sluice_core *core);
+static inline void core_ready(sluice_core *core)
+{
+    if (__builtin_expect(load_acquire(&core->restart_pending), 0))
+        fork_restart_core(core);
+}
+int core_start_writer(sluice_core *core);
 
 void *writer_main(void *core);
 /* A synchronous core's writing: renders record and hands it to the sink now. */

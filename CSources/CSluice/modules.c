@@ -72,11 +72,13 @@ int modules_register(struct modules *modules, const char *name, int level, uint3
 
 int sluice_module(sluice_core *core, const char *name)
 {
+    core_ready(core);
     return modules_register(&core->modules, name, SLUICE_TRACE, SLUICE_PPM_ALL);
 }
 
 int sluice_module_configured(sluice_core *core, const char *name, int level, uint32_t sample_ppm)
 {
+    core_ready(core);
     return modules_register(&core->modules, name, level, sample_ppm);
 }
 
@@ -102,6 +104,7 @@ int sluice_module_level(sluice_core *core, int module)
 
 void sluice_set_module_level(sluice_core *core, int module, int level)
 {
+    core_ready(core);
     (void)sluice_stats_set_level(&core->stats, module, level);
 }
 
@@ -113,6 +116,7 @@ uint32_t sluice_module_sample_ppm(sluice_core *core, int module)
 
 void sluice_set_module_sample_ppm(sluice_core *core, int module, uint32_t ppm)
 {
+    core_ready(core);
     (void)sluice_stats_set_sample_ppm(&core->stats, module, ppm < SLUICE_PPM_ALL ? ppm : SLUICE_PPM_ALL);
 }
 

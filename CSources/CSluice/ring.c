@@ -53,6 +53,15 @@ int ring_init(struct ring *ring, size_t capacity, char *error, size_t error_size
     return 0;
 }
 
+uint64_t ring_restart(struct ring *ring)
+{
+    uint64_t head = ring->head & ~HEAD_SEALED;
+    ring->head = head;
+    ring->tail = head;
+    ring->tail_seen = head;
+    return head;
+}
+
 void ring_destroy(struct ring *ring)
 {
     free(ring->base);
@@ -136,6 +145,11 @@ static int reserve(sluice_core *core, uint64_t size, bool may_wait, uint64_t *po
 }
 
 static __thread uint32_t cached_thread_id;
+
+void ring_forget_thread_id(void)
+{
+    cached_thread_id = 0;
+}
 
 static inline uint32_t thread_id(void)
 {

@@ -54,6 +54,27 @@ struct stats_map *stats_create(uint64_t core_id, uint64_t ring_bytes, uint32_t c
     return map;
 }
 
+void stats_fork_private(struct stats_map *map)
+{
+    struct stats_map *copy = stats_create(map->header.core_id, map->header.ring_bytes,
+                                          map->header.call_timing_every);
+    if (copy == NULL)
+        return; /* out of memory: the child keeps counting into the shared map */
+    uint32_t modules = map->module_count;
+    copy->module_count = modules;
+    for (uint32_t i = 0; i < modules; i++) {
+        const struct stats_module *from = &map->modules[i];
+        struct stats_module *to = &copy->modules[i];
+        memcpy(to->name, from->name, sizeof to->name);
+        to->length = from->length;
+        to->level = from->level;
+        to->sample_ppm = from->sample_ppm;
+    }
+    /* Over the parent's pages, in this process only: every pointer into map stays valid. */
+    if (mremap(copy, sizeof *copy, sizeof *copy, MREMAP_MAYMOVE | MREMAP_FIXED, map) == MAP_FAILED)
+        munmap(copy, sizeof *copy);
+}
+
 void stats_destroy(struct stats_map *map, char *path)
 {
     if (path != NULL)
@@ -71,6 +92,7 @@ static bool thread_is_gone(uint32_t tid)
 
 sluice_shard_slot *sluice_shard_attach(sluice_core *core)
 {
+    core_ready(core); /* a forked child's first count restarts its core first (fork.c) */
     struct stats_map *map = core->stats.map;
     uint32_t self = (uint32_t)syscall(SYS_gettid);
     struct stats_shard *shard = NULL;

@@ -117,6 +117,10 @@ struct stats_map {
 /* Creates the mapping of a new core in private memory, to be published once
  * its module table is filled in. NULL only when out of memory. */
 struct stats_map *stats_create(uint64_t core_id, uint64_t ring_bytes, uint32_t call_timing_every);
+/* A forked child: puts a private copy of map at its address — the header (now
+ * this process's) and the module table with its names, levels and rates, every
+ * count zero — so that nothing the child counts reaches the parent's file. */
+void stats_fork_private(struct stats_map *map);
 /* Unmaps, and removes the file if path is not NULL. */
 void stats_destroy(struct stats_map *map, char *path);
 

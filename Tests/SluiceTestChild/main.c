@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static sluice_core *open_or_exit(const char *path, int synchronous, int overflow)
@@ -139,6 +140,89 @@ static int signal_count(char **argv)
     return 0;
 }
 
+/* fork <path> <children> <synchronous>: 4 threads log while the main thread
+ * forks children one after another; each child logs 10 records, flushes and
+ * exits. Prints what the parent logged and how the children fared. */
+enum { FORK_THREADS = 4 };
+static sluice_core *forking_core;
+static int forking_module, forking_stop;
+static long forking_counts[FORK_THREADS];
+
+static void *log_until_stopped(void *index)
+{
+    long t = (long)(intptr_t)index, i = 0;
+    while (!__atomic_load_n(&forking_stop, __ATOMIC_ACQUIRE)) {
+        char message[64];
+        int length = snprintf(message, sizeof message, "parent %ld %ld", t, i);
+        if (sluice_log(forking_core, SLUICE_INFO, forking_module, message, (size_t)length) == SLUICE_OK)
+            i++;
+    }
+    forking_counts[t] = i;
+    return NULL;
+}
+
+static int child_after_fork(void)
+{
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "child %d", (int)getpid());
+    log_records(forking_core, forking_module, prefix, 10);
+    return sluice_flush(forking_core, 5000) == SLUICE_OK ? 0 : 3;
+}
+
+static int fork_children(char **argv)
+{
+    sluice_options options;
+    sluice_options_init(&options);
+    options.path = argv[0];
+    options.ring_bytes = 65536;
+    options.overflow = SLUICE_OVERFLOW_BLOCK;
+    options.synchronous = (int)strtol(argv[2], NULL, 10);
+    char error[256];
+    forking_core = sluice_open(&options, error, sizeof error);
+    if (forking_core == NULL) {
+        fprintf(stderr, "%s\n", error);
+        return 1;
+    }
+    forking_module = sluice_module(forking_core, "fork");
+    pthread_t threads[FORK_THREADS];
+    for (long t = 0; t < FORK_THREADS; t++)
+        pthread_create(&threads[t], NULL, log_until_stopped, (void *)(intptr_t)t);
+    long children = strtol(argv[1], NULL, 10), slow = 0, failed = 0;
+    for (long c = 0; c < children; c++) {
+        pid_t pid = fork();
+        if (pid == 0)
+            exit(child_after_fork());
+        int status = 0, waited = 0;
+        for (; waited < 5000 && waitpid(pid, &status, WNOHANG) == 0; waited++)
+            usleep(1000);
+        if (waited == 5000) {
+            slow++;
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+        } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            failed++;
+        }
+    }
+    __atomic_store_n(&forking_stop, 1, __ATOMIC_RELEASE);
+    long total = 0;
+    for (int t = 0; t < FORK_THREADS; t++) {
+        pthread_join(threads[t], NULL);
+        total += forking_counts[t];
+    }
+    const char *stats_path = sluice_stats_path(sluice_core_stats(forking_core));
+    int stats_file = stats_path != NULL && access(stats_path, F_OK) == 0;
+    sluice_flush(forking_core, -1);
+    sluice_counters c;
+    sluice_counters_read(forking_core, &c);
+    printf("slow %ld failed %ld stats_file %d accepted %llu logged %ld", slow, failed, stats_file,
+           (unsigned long long)c.accepted, total);
+    for (int t = 0; t < FORK_THREADS; t++)
+        printf(" %ld", forking_counts[t]);
+    printf("\n");
+    sluice_free(forking_core);
+    return 0;
+}
+
 static const struct {
     const char *name;
     int arguments;
@@ -148,6 +232,7 @@ static const struct {
     {"sync-sigpipe", 1, sync_sigpipe},
     {"exit-free", 2, exit_free},
     {"signal-count", 2, signal_count},
+    {"fork", 3, fork_children},
 };
 
 int main(int argc, char **argv)

@@ -22,6 +22,18 @@
  * (it may race with the process's exit: the at-exit drain and sluice_free
  * wait for each other).
  *
+ * fork(): the child gets working cores of its own. At once, in the child, every
+ * open core is emptied (the records in its ring are the parent's to write),
+ * its locks are re-initialized (one held by another thread at fork time would
+ * stay held forever) and its statistics become a private copy whose counts
+ * start at zero. On the core's first use in the child (a log call, a module
+ * registration, a flush, a setting) it gets a statistics file under the
+ * child's pid and a writer thread of its own; a child that only calls exec()
+ * or exits costs neither. The parent's file, counters and records are never
+ * touched by the child, and nothing is written twice. Do not fork between
+ * sluice_reserve and sluice_commit on the forking thread: the reservation
+ * belongs to the parent's ring.
+ *
  * Signal handlers: on an asynchronous core (the default), sluice_log,
  * sluice_log_segments, sluice_reserve and sluice_commit are async-signal-safe
  * once the interrupted thread has logged to that core before (its first call

@@ -1,0 +1,95 @@
+/*
+ * fork.c — a forked child gets working cores of its own.
+ *
+ * fork() copies one thread: the child has no writer thread, holds copies of
+ * locks other threads may have held, shares the parent's statistics file, and
+ * has the parent's records in its rings, which the parent writes. The child's
+ * fork handler (core.c calls fork_reset_core for every open core, then
+ * fork_reset_thread) therefore, at once and in the child's only thread:
+ * re-initializes the locks, empties the ring at its head, forgets the
+ * writer's half-built batch, and puts the statistics in a private copy with
+ * every count zero, so the parent's file and counters are never touched again.
+ * The rest waits for the core's first use in the child (core_ready), so that
+ * a child that only calls exec() costs no thread and leaves no file: a new
+ * statistics file under the child's pid, and a new writer thread.
+ *
+ * Every count the child makes goes through its thread's shard, and no thread
+ * of the child has one (fork_reset_thread forgets the forking thread's): the
+ * first count attaches one (sluice_shard_attach), which calls core_ready, so
+ * nothing is counted, and no record reserved, before the restart.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core.h"
+
+void fork_reset_core(sluice_core *core)
+{
+    /* A lock held by another thread at fork time stays held in the child forever. */
+    pthread_mutex_init(&core->close_lock, NULL);
+    pthread_mutex_init(&core->modules.lock, NULL);
+    if (core->synchronous)
+        pthread_mutex_init(&core->sync.lock, NULL);
+
+    free(core->stats.path); /* the parent's file: never the child's to remove */
+    core->stats.path = NULL;
+    stats_fork_private(core->map);
+
+    struct writer *w = &core->writer;
+    w->out.length = 0;
+    w->line_count = 0;
+    w->torn_line = false;
+    w->failed_writes = 0;
+    w->reported_full = 0;
+    w->pending_reports = 0;
+
+    bool closing = core->closed || (core->ring.head & HEAD_SEALED) != 0;
+    uint64_t start = ring_restart(&core->ring);
+    w->position = w->released = start;
+    core->written_position = start;
+    core->bell.state = DOORBELL_RUNNING;
+    core->space = (struct event){0};
+    core->written = (struct event){0};
+    core->writer_done = 0;
+    core->closing = 0;
+    if (closing) { /* the parent was closing it: so is the child */
+        if (!core->closed)
+            sink_close(&core->sink);
+        core->closed = true;
+        core->sync.closed = true;
+        return;
+    }
+    core->restart_pending = 1;
+}
+
+void fork_reset_thread(void)
+{
+    memset(sluice_shard_slots, 0, sizeof sluice_shard_slots);
+    ring_forget_thread_id();
+}
+
+void fork_restart_core(sluice_core *core)
+{
+    pthread_mutex_lock(&core->close_lock);
+    if (core->restart_pending && !core->closed) {
+        pthread_mutex_lock(&core->modules.lock); /* the module table is copied whole */
+        core->stats.path = stats_publish(core->map);
+        pthread_mutex_unlock(&core->modules.lock);
+        int failure = core->synchronous ? 0 : core_start_writer(core);
+        if (failure != 0) {
+            /* Nothing can write this core's records in this process: refuse them, counted. */
+            dprintf(STDERR_FILENO,
+                    "sluice: cannot start the writer thread of '%s' after fork: %s; its records are dropped and "
+                    "counted in this process\n",
+                    core->sink.name, strerror(failure));
+            store_release(&core->ring.head, core->ring.head | HEAD_SEALED);
+            store_release(&core->writer_done, 1);
+            sink_close(&core->sink);
+            core->closed = true;
+        }
+        store_release(&core->restart_pending, 0);
+    }
+    pthread_mutex_unlock(&core->close_lock);
+}

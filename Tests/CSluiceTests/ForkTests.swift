@@ -1,0 +1,46 @@
+import CSluice
+import Foundation
+import SluiceTestSupport
+import XCTest
+
+/// fork() while threads log: the child gets a working core of its own, the parent is untouched.
+final class ForkTests: XCTestCase {
+    func forkWhileLogging(synchronous: Bool, children: Int) throws {
+        let path = temporaryLogPath(self)
+        let result = try runChild(["fork", path, "\(children)", synchronous ? "1" : "0"])
+        XCTAssertEqual(result.status, 0, result.err)
+        let words = result.out.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard words.count == 14 else { return XCTFail("unexpected report: \(result.out) \(result.err)") }
+        let value = { (name: String) in Int(words[words.firstIndex(of: Substring(name))! + 1])! }
+        XCTAssertEqual(value("slow"), 0, "no child took more than 5 s")
+        XCTAssertEqual(value("failed"), 0, "every child's flush returned and it exited 0")
+        XCTAssertEqual(value("stats_file"), 1, "the parent's statistics file is still there")
+        XCTAssertEqual(value("accepted"), value("logged"), "the children's records are not in the parent's counters")
+        let perThread = words.suffix(4).map { Int($0)! }
+
+        var parent = [[Int]](repeating: [], count: 4)
+        var child: [String: [Int]] = [:]
+        for line in readLines(path) where line.module == "fork" {
+            let parts = String(decoding: line.message, as: UTF8.self).split(separator: " ")
+            if parts[0] == "parent" {
+                parent[Int(parts[1])!].append(Int(parts[2])!)
+            } else {
+                child[String(parts[1]), default: []].append(Int(parts[2])!)
+            }
+        }
+        XCTAssertEqual(parent.map(\.count), perThread, "every parent record once")
+        for (t, records) in parent.enumerated() where records != Array(0..<perThread[t]) {
+            XCTFail("thread \(t): its records are not each once and in order")
+        }
+        XCTAssertEqual(child.count, children, "every child wrote")
+        XCTAssertTrue(child.values.allSatisfy { $0 == Array(0..<10) }, "each child's 10 records once and in order")
+    }
+
+    func testTwoHundredChildrenForkedWhileFourThreadsLogEachGetAWorkingCore() throws {
+        try forkWhileLogging(synchronous: false, children: 200)
+    }
+
+    func testASynchronousCoreWhoseLockIsHeldAtForkDoesNotDeadlockTheChild() throws {
+        try forkWhileLogging(synchronous: true, children: 100)
+    }
+}
