@@ -34,7 +34,8 @@ $(ASAN_CHILD): Tests/SluiceTestChild/main.c $(CORE_SOURCES)
 
 # Every test, under ThreadSanitizer, in a build folder of its own: a new test cannot miss it.
 test-tsan: deps
-	SLUICE_STRESS_RECORDS=$(TSAN_STRESS_RECORDS) $(SWIFT) test --sanitize=thread --scratch-path .build-tsan
+	SLUICE_UNDER_TSAN=1 SLUICE_STRESS_RECORDS=$(TSAN_STRESS_RECORDS) \
+		$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
 # Every peer (Sluice, swift-log, spdlog, Python logging) on the same workloads, interleaved; one table.
 bench: deps

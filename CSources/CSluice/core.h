@@ -152,6 +152,9 @@ struct writer {
     struct clock_converter clock;
     struct timestamp_cache timestamps;
     bool torn_line;            /* a failed write may have left half a line */
+    bool batch_reported;       /* the buffer holds a drop report already */
+    int64_t last_report_ns;    /* CLOCK_MONOTONIC of the last drop report */
+    uint64_t flushes_seen;     /* totals.flushes when the writer last looked: a new flush reports at once */
     uint64_t failed_writes;    /* since the sink last worked */
 };
 

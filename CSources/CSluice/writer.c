@@ -13,6 +13,7 @@
 
 #include "core.h"
 
+#define REPORT_INTERVAL_NS 100000000 /* the most often a drop report is written */
 enum {
     BATCH_BYTES = 256 << 10,   /* write once the buffer holds this much */
     NAP_NS = 100000,           /* idle: look at the ring every 100 µs ... */
@@ -67,11 +68,29 @@ static void bump(uint64_t *word, uint64_t by)
     store_relaxed(word, load_relaxed(word) + by);
 }
 
-/* One "dropped N records" line for drops not yet reported, if any. */
-static void report_drops(sluice_core *core)
+static bool reports_owed(sluice_core *core)
+{
+    return load_relaxed(&core->map->totals.dropped_full) != core->writer.reported_full ||
+           core->writer.pending_reports != 0;
+}
+
+/* Drops are reported at most once per REPORT_INTERVAL_NS and once per batch,
+ * so that an overloaded ring cannot turn the stream into reports; at once when
+ * a flush waits or the core closes. Each report adds up every drop before it. */
+static bool report_due(sluice_core *core)
 {
     struct writer *w = &core->writer;
-    if (load_relaxed(&core->map->totals.dropped_full) == w->reported_full && w->pending_reports == 0)
+    if (load_relaxed(&core->map->totals.flushes) != w->flushes_seen || load_relaxed(&core->closing))
+        return true;
+    return !w->batch_reported && clock_monotonic_ns() - w->last_report_ns >= REPORT_INTERVAL_NS;
+}
+
+/* One "dropped N records" line for drops not yet reported, if any and due
+ * (always when forced). */
+static void report_drops(sluice_core *core, bool force)
+{
+    struct writer *w = &core->writer;
+    if (!reports_owed(core) || !(force || report_due(core)))
         return;
     char text[64];
     const struct module_label *own = &core->modules.labels[0];
@@ -86,6 +105,9 @@ static void report_drops(sluice_core *core)
     add_line(w, count, 0, 0);
     w->reported_full = full;
     w->pending_reports = 0;
+    w->batch_reported = true;
+    w->last_report_ns = clock_monotonic_ns();
+    w->flushes_seen = load_relaxed(&core->map->totals.flushes);
 }
 
 /* A write stopped after done bytes: the records past it are dropped, and the
@@ -162,6 +184,7 @@ static void write_out(sluice_core *core)
         account_written(core, done, write_ns);
         out->length = 0;
         w->line_count = 0;
+        w->batch_reported = false;
     }
     if (load_relaxed(&core->written_position) != w->position) {
         store_release(&core->written_position, w->position);
@@ -192,6 +215,7 @@ static void render_record(sluice_core *core, const struct record *r)
 void writer_write_record(sluice_core *core, const struct record *record)
 {
     clock_converter_refresh(&core->writer.clock);
+    report_drops(core, false); /* a nested call's drop (sluice.h) */
     ensure_room(core, render_line_bound(record->length, core->modules.labels[record->module].length));
     render_record(core, record);
     write_out(core);
@@ -222,11 +246,11 @@ static uint64_t drain(sluice_core *core)
         w->position += r->size;
         records++;
         if (w->position - w->released >= ring->capacity / 8) {
-            report_drops(core);
+            report_drops(core, false);
             release(core);
         }
     }
-    report_drops(core);
+    report_drops(core, false);
     release(core);
     return records;
 }
@@ -235,8 +259,7 @@ static bool has_work(sluice_core *core)
 {
     struct record *r;
     return ring_peek(&core->ring, core->writer.position, &r) != PEEK_NOTHING ||
-           load_relaxed(&core->closing) != 0 ||
-           load_relaxed(&core->map->totals.dropped_full) != core->writer.reported_full;
+           load_relaxed(&core->closing) != 0 || (reports_owed(core) && report_due(core));
 }
 
 static void wait_for_work(sluice_core *core)
@@ -245,6 +268,8 @@ static void wait_for_work(sluice_core *core)
         if (has_work(core) || doorbell_nap(&core->bell, NAP_NS))
             return;
     }
+    if (reports_owed(core))
+        return; /* a report not yet due: keep napping, never sleep on it */
     /* Announce, fence (in announce), re-check: a producer that committed
      * before the announcement is seen here; one after it rings. */
     if (doorbell_announce(&core->bell) && !has_work(core))
@@ -300,7 +325,7 @@ static void abandon_rest(sluice_core *core, uint64_t end)
     w->position = end;
     if (records > 0) {
         w->pending_reports += records; /* reported as the next gap in the stream */
-        report_drops(core);
+        report_drops(core, true);
         write_out(core);
     }
 }

@@ -187,6 +187,7 @@ final class CloseTests: XCTestCase {
         let c = counters(core)
         sluice_free(core.pointer)
         XCTAssertEqual(c.dropped_full, 1)
-        XCTAssertEqual(readLines(path).map { String(decoding: $0.message, as: UTF8.self) }, ["held", "after"])
+        XCTAssertEqual(readLines(path).map { String(decoding: $0.message, as: UTF8.self) },
+                       ["dropped 1 records", "held", "after"], "the drop reported in the stream, before the next record")
     }
 }

@@ -33,6 +33,28 @@ final class ExactlyOnceTests: XCTestCase {
         XCTAssertEqual(c.dropped_after_close, 0)
     }
 
+    func testUnderOverloadDropReportsComeAtMostEveryTenthOfASecondAndStillAddUp() throws {
+        let perProducer = stressRecords(default: 500_000)
+        let path = temporaryLogPath(self)
+        let core = try openCore(path: path, ringBytes: 4096, overflow: Int32(SLUICE_OVERFLOW_DROP))
+        let module = sluice_module(core.pointer, "stress")
+        let accepted = Slots(producers, [Bool]())
+        let started = Date()
+        onThreads(producers) { p in
+            accepted[p] = produce(core, module, producer: p, count: perProducer)
+        }
+        sluice_close(core.pointer)
+        let seconds = Date().timeIntervalSince(started)
+        let c = counters(core)
+        sluice_free(core.pointer)
+
+        let seen = try scanStressFile(path, producers: producers, perProducer: perProducer, accepted: accepted.all)
+        XCTAssertGreaterThan(c.dropped, 0, "the ring overflowed")
+        XCTAssertEqual(seen.droppedReported, c.dropped, "the reports add up to the counter")
+        XCTAssertLessThanOrEqual(seen.reportLines, Int(seconds * 10) + 2,
+                                 "\(seen.reportLines) reports in \(seconds) s: one per 100 ms, and the one at close")
+    }
+
     func testBlockPolicyWritesAllRecordsInOrderAndDropsNone() throws {
         let perProducer = stressRecords(default: 1_000_000)
         let path = temporaryLogPath(self)
@@ -86,6 +108,7 @@ func produce(_ core: Core, _ module: Int32, producer: Int, count: Int) -> [Bool]
 struct StressScan {
     var perProducer: [Int]
     var droppedReported: UInt64
+    var reportLines = 0
 }
 
 /// Reads the stress file: every line is a stress record or a drop report; each
@@ -132,6 +155,7 @@ func scanStressFile(_ path: String, producers: Int, perProducer: Int, accepted: 
                 }
             } else if has(dropPrefix) {
                 scan.droppedReported += UInt64(number(from: body + dropPrefix.count).0)
+                scan.reportLines += 1
             } else {
                 fail("unexpected line: \(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))")
             }

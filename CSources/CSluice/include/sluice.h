@@ -10,9 +10,13 @@
  *
  * When the ring is full the record is dropped and counted (the default), or the
  * caller waits for room (SLUICE_OVERFLOW_BLOCK). Drops are reported in the
- * stream itself, before the next record written:
+ * stream itself, each report adding up every drop since the one before:
  *
  *     2026-11-29T04:08:43.123500Z WARNING sluice: dropped 12 records
+ *
+ * at most once per 100 ms and once per batch written, so that overload cannot
+ * fill the stream with reports, and at once when a flush waits or the core
+ * closes; after a close the reports add up exactly to the drops.
  *
  * Accounting: every record handed to sluice_log or sluice_reserve is counted
  * as accepted, and ends up counted either as written or as dropped.
