@@ -26,10 +26,10 @@ test: deps $(ASAN_CHILD)
 	SLUICE_TEST_CHILD=$(ASAN_CHILD) $(SWIFT) test --skip-build
 	$(MAKE) test-tsan
 
-$(ASAN_CHILD): Tests/SluiceTestChild/main.c $(CORE_SOURCES)
+$(ASAN_CHILD): $(wildcard Tests/SluiceTestChild/*.c Tests/SluiceTestChild/*.h) $(CORE_SOURCES)
 	mkdir -p $(@D)
 	clang -fsanitize=address -fuse-ld=lld -g -O1 -std=gnu11 -D_GNU_SOURCE -ICSources/CSluice/include \
-		-ICSources/CSluice Tests/SluiceTestChild/main.c CSources/CSluice/*.c -o $@ \
+		-ICSources/CSluice Tests/SluiceTestChild/*.c CSources/CSluice/*.c -o $@ \
 		$$(pkg-config --libs liburcu-memb) -lpthread -lm
 
 # Every test, under ThreadSanitizer, in a build folder of its own: a new test cannot miss it.

@@ -31,7 +31,12 @@ let package = Package(
             name: "SluiceCLI",
             dependencies: ["Sluice", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "SluiceTestChild", dependencies: ["CSluice"], path: "Tests/SluiceTestChild"),
+        .executableTarget(
+            name: "SluiceTestChild",
+            dependencies: ["CSluice"],
+            path: "Tests/SluiceTestChild",
+            cSettings: [.define("_GNU_SOURCE"), .headerSearchPath("../../CSources/CSluice")]  // the core's private headers
+        ),
         .executableTarget(
             name: "SluiceFacadeChild",
             dependencies: ["Sluice", .product(name: "Logging", package: "swift-log")],

@@ -1,7 +1,6 @@
 /* clock.c — tick source choice and tick -> UTC calibration; see clock.h. */
 #include "clock.h"
 
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +15,25 @@ static int64_t realtime_ns(void)
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+static uint64_t system_ticks(void)
+{
+    return clock_ticks();
+}
+
+static int64_t system_monotonic_ns(void)
+{
+    return clock_monotonic_ns();
+}
+
+/* Completed by clock_setup, which decides what ticks are. */
+static struct clock_source system_source = {system_ticks, system_monotonic_ns, realtime_ns, true};
+
+const struct clock_source *clock_system(void)
+{
+    clock_setup();
+    return &system_source;
 }
 
 #if defined(__x86_64__)
@@ -42,6 +60,7 @@ static void decide(void)
 #if defined(__x86_64__)
     clock_ticks_are_tsc = tsc_is_trustworthy();
 #endif
+    system_source.ticks_are_realtime_ns = !clock_ticks_are_tsc;
 }
 
 void clock_setup(void)
@@ -52,13 +71,13 @@ void clock_setup(void)
 
 /* One (ticks, ns) pair: the clock read bracketed by two tick reads, the
  * tightest bracket of a few tries, ticks taken at its middle. */
-static void sample(uint64_t *ticks, int64_t *ns)
+static void sample(const struct clock_source *source, int64_t (*read)(void), uint64_t *ticks, int64_t *ns)
 {
     uint64_t best_span = UINT64_MAX;
     for (int i = 0; i < 5; i++) {
-        uint64_t before = clock_ticks();
-        int64_t now = realtime_ns();
-        uint64_t after = clock_ticks();
+        uint64_t before = source->ticks();
+        int64_t now = read();
+        uint64_t after = source->ticks();
         if (after - before < best_span) {
             best_span = after - before;
             *ticks = before + (after - before) / 2;
@@ -68,42 +87,38 @@ static void sample(uint64_t *ticks, int64_t *ns)
 }
 
 /* A short first calibration, then frequent re-anchoring: a conversion's error
- * is the slope's error times the time since the anchor, and the slope's error
+ * is the rate's error times the time since the anchor, and the rate's error
  * shrinks as its baseline grows. */
 enum { CALIBRATION_NS = 1000000, REANCHOR_NS = 10000000 };
 
-void clock_converter_init(struct clock_converter *c)
+static void measure_rate(struct clock_converter *c)
 {
-    if (!clock_ticks_are_tsc) {
-        *c = (struct clock_converter){.ns_per_tick = 1.0, .next_anchor_ticks = UINT64_MAX};
+    uint64_t ticks;
+    int64_t monotonic;
+    sample(c->source, c->source->monotonic_ns, &ticks, &monotonic);
+    if (ticks != c->first_ticks && monotonic > c->first_monotonic)
+        c->ns_per_tick = (uint64_t)(((unsigned __int128)(monotonic - c->first_monotonic) << 32) /
+                                    (ticks - c->first_ticks));
+}
+
+void clock_converter_init(struct clock_converter *c, const struct clock_source *source)
+{
+    *c = (struct clock_converter){.source = source, .next_anchor_ticks = 0};
+    if (source->ticks_are_realtime_ns)
         return;
-    }
-    sample(&c->first_ticks, &c->first_ns);
-    int64_t until = c->first_ns + CALIBRATION_NS;
-    while (realtime_ns() < until) {
-        struct timespec pause = {0, 100000};
-        nanosleep(&pause, NULL);
-    }
-    c->next_anchor_ticks = 0;
-    c->ns_per_tick = 0;
+    sample(source, source->monotonic_ns, &c->first_ticks, &c->first_monotonic);
+    struct timespec pause = {0, CALIBRATION_NS};
+    nanosleep(&pause, NULL);
+    measure_rate(c);
     clock_converter_refresh(c);
 }
 
 void clock_converter_refresh(struct clock_converter *c)
 {
-    uint64_t now = clock_ticks();
-    if (now < c->next_anchor_ticks)
+    if (c->source->ticks_are_realtime_ns || c->source->ticks() < c->next_anchor_ticks)
         return;
-    sample(&c->anchor_ticks, &c->anchor_ns);
-    /* The slope over the whole run so far: the longer the baseline, the smaller
-     * the error a few ns of sampling noise makes. */
-    double slope = (double)(c->anchor_ns - c->first_ns) / (double)(c->anchor_ticks - c->first_ticks);
-    if (c->ns_per_tick > 0 && fabs(slope / c->ns_per_tick - 1) > 1e-3) {
-        /* The wall clock was stepped: keep the rate, restart the baseline here. */
-        c->first_ticks = c->anchor_ticks;
-        c->first_ns = c->anchor_ns;
-    } else {
-        c->ns_per_tick = slope;
-    }
-    c->next_anchor_ticks = c->anchor_ticks + (uint64_t)(REANCHOR_NS / c->ns_per_tick);
+    measure_rate(c); /* over the whole run so far: never touched by a wall-clock step */
+    sample(c->source, c->source->realtime_ns, &c->anchor_ticks, &c->anchor_ns);
+    uint64_t ticks_per_reanchor = c->ns_per_tick ? (((uint64_t)REANCHOR_NS << 32) / c->ns_per_tick) : 1;
+    c->next_anchor_ticks = c->anchor_ticks + ticks_per_reanchor;
 }

@@ -2,8 +2,8 @@
  * clock.h — record timestamps. A producer takes a raw tick count (the TSC,
  * ~10 ns, where the kernel itself trusts it as its clocksource; otherwise
  * CLOCK_REALTIME in ns, ~25 ns); the writer turns ticks into UTC nanoseconds
- * with a conversion it calibrates against CLOCK_REALTIME and re-anchors every
- * 10 ms, so NTP adjustments are followed.
+ * with a rate measured against CLOCK_MONOTONIC and an offset re-anchored to
+ * CLOCK_REALTIME every 10 ms, so NTP adjustments and steps are followed.
  */
 #ifndef SLUICE_CLOCK_H
 #define SLUICE_CLOCK_H
@@ -39,24 +39,45 @@ static inline int64_t clock_monotonic_ns(void)
     return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
-/* Ticks -> UTC ns since the epoch. Owned by one thread (the writer). */
+/* Where a converter reads time: the system's, or a test's fake. */
+struct clock_source {
+    uint64_t (*ticks)(void);       /* what producers stamp records with */
+    int64_t (*monotonic_ns)(void); /* never steps: the tick rate is measured against it */
+    int64_t (*realtime_ns)(void);  /* UTC: the offset, re-read at every anchor */
+    bool ticks_are_realtime_ns;    /* ticks are realtime_ns already: converted as they are */
+};
+/* The system's: the TSC or CLOCK_REALTIME as clock_ticks reads them. */
+const struct clock_source *clock_system(void);
+
+/*
+ * Ticks -> UTC ns since the epoch, in integers. Owned by one thread (the
+ * writer). The rate (ns per tick, 32.32 fixed point) comes from ticks against
+ * CLOCK_MONOTONIC over the whole run so far, so a step of the wall clock,
+ * even during calibration, never touches it; the offset comes from
+ * CLOCK_REALTIME at each re-anchor, so steps and NTP slews are followed
+ * within 10 ms.
+ */
 struct clock_converter {
-    uint64_t first_ticks;     /* calibration baseline */
-    int64_t first_ns;
+    const struct clock_source *source;
+    uint64_t first_ticks;     /* the rate's baseline */
+    int64_t first_monotonic;
     uint64_t anchor_ticks;    /* latest re-anchor */
     int64_t anchor_ns;
-    double ns_per_tick;
+    uint64_t ns_per_tick;     /* 32.32 fixed point */
     uint64_t next_anchor_ticks;
 };
 
-/* Calibrates (1 ms when ticks are the TSC). */
-void clock_converter_init(struct clock_converter *c);
+/* Calibrates (1 ms when ticks are not realtime ns). */
+void clock_converter_init(struct clock_converter *c, const struct clock_source *source);
 /* Re-anchors if 10 ms have passed; cheap otherwise. */
 void clock_converter_refresh(struct clock_converter *c);
 
 static inline int64_t clock_to_ns(const struct clock_converter *c, uint64_t ticks)
 {
-    return c->anchor_ns + (int64_t)((double)(int64_t)(ticks - c->anchor_ticks) * c->ns_per_tick);
+    if (c->source->ticks_are_realtime_ns)
+        return (int64_t)ticks;
+    __int128 elapsed = (__int128)(int64_t)(ticks - c->anchor_ticks) * (__int128)c->ns_per_tick;
+    return c->anchor_ns + (int64_t)(elapsed >> 32);
 }
 
 #endif /* SLUICE_CLOCK_H */

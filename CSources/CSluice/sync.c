@@ -17,7 +17,7 @@ int sync_open(sluice_core *core)
         return ENOMEM;
     pthread_mutex_init(&core->sync.lock, NULL);
     core->sync.guard_sigpipe = core->sink.is_pipe || sink_fd_is_pipe(STDERR_FILENO);
-    clock_converter_init(&core->writer.clock);
+    clock_converter_init(&core->writer.clock, clock_system());
     return 0;
 }
 

@@ -334,7 +334,7 @@ void *writer_main(void *arg)
 {
     sluice_core *core = arg;
     struct writer *w = &core->writer;
-    clock_converter_init(&w->clock);
+    clock_converter_init(&w->clock, clock_system());
     int64_t stalled_since = 0;
     for (;;) {
         if (drain(core) > 0) {

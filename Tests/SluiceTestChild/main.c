@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "scenarios.h"
+
 static sluice_core *open_or_exit(const char *path, int synchronous, int overflow)
 {
     sluice_options options;
@@ -233,6 +235,7 @@ static const struct {
     {"exit-free", 2, exit_free},
     {"signal-count", 2, signal_count},
     {"fork", 3, fork_children},
+    {"clock-check", 0, clock_check},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,7 @@
+/* Scenarios of the test child that live in files of their own. */
+#ifndef SLUICE_TEST_SCENARIOS_H
+#define SLUICE_TEST_SCENARIOS_H
+
+int clock_check(char **argv);
+
+#endif
