@@ -193,4 +193,21 @@ final class RecordTests: XCTestCase {
         XCTAssertLessThanOrEqual(c.high_water_bytes, c.ring_bytes)
         XCTAssertEqual(c.depth_bytes, 0)
     }
+
+    func testOnlyATruncatedRecordThatReachedTheRingCountsAsTruncated() throws {
+        let core = try openCore(path: "/dev/null", ringBytes: 4096, overflow: Int32(SLUICE_OVERFLOW_DROP))
+        let module = sluice_module(core.pointer, "cut")
+        var held = sluice_reservation()  // the writer waits for it: the ring fills
+        XCTAssertEqual(sluice_reserve(core.pointer, Int32(SLUICE_INFO), module, 8, &held), Int32(SLUICE_OK))
+        while log(core, module, String(repeating: "f", count: 100)) == Int32(SLUICE_OK) {}
+        let oversize = String(repeating: "x", count: 2 * sluice_max_message(core.pointer))
+        XCTAssertEqual(log(core, module, oversize), Int32(SLUICE_DROPPED))
+        XCTAssertEqual(counters(core).truncated, 0, "dropped, so neither truncated nor written")
+        sluice_commit(core.pointer, &held, 0)
+        XCTAssertEqual(sluice_flush(core.pointer, -1), Int32(SLUICE_OK))
+        XCTAssertEqual(log(core, module, oversize), Int32(SLUICE_OK))
+        sluice_flush(core.pointer, -1)
+        XCTAssertEqual(counters(core).truncated, 1)
+        sluice_free(core.pointer)
+    }
 }

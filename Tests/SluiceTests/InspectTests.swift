@@ -1,4 +1,6 @@
 import Foundation
+import Sluice
+@testable import SluiceCLI
 import SluiceTestSupport
 import XCTest
 
@@ -262,5 +264,30 @@ final class InspectTests: XCTestCase {
         XCTAssertEqual(list.status, 0, list.err)
         XCTAssertEqual(list.out.split(separator: "\n").filter { $0.hasPrefix("\(pid) ") }.count, 1, list.out)
         XCTAssertEqual(list.err.split(separator: "\n").count, planted.count, list.err)
+    }
+}
+
+/// `sluice stat` adds every counter of a process's cores.
+final class ProcessTotalTests: XCTestCase {
+    func testTheProcessTotalAddsEveryCounterOfEveryCore() throws {
+        let (first, _) = try openCore(self, .init(ringBytes: 4096, level: .trace), name: "first")
+        let (second, _) = try openCore(self, .init(ringBytes: 8192, level: .trace), name: "second")
+        first.logger("a").info("one")
+        first.logger("a").info("\(String(repeating: "x", count: 5000))")  // truncated
+        second.logger("b").info("two")
+        first.flush()
+        second.flush()
+        let snapshot = ProcessSnapshot(pid: getpid(), mappings: try SluiceStatsMapping.open(pid: getpid()))
+        XCTAssertGreaterThanOrEqual(snapshot.cores.count, 2)
+        let total = Mirror(reflecting: snapshot.total).children
+        let perCore = snapshot.cores.map { Mirror(reflecting: $0.stats.counters).children.map { $0.value as! UInt64 } }
+        XCTAssertEqual(total.count, 19, "every counter of sluice_counters")
+        for (index, field) in total.enumerated() {
+            let values = perCore.map { $0[index] }
+            let expected = field.label == "highWaterBytes" ? values.max()! : values.reduce(0, +)
+            XCTAssertEqual(field.value as? UInt64, expected, field.label ?? "?")
+        }
+        first.close()
+        second.close()
     }
 }
