@@ -20,7 +20,7 @@ final class ForkTests: XCTestCase {
         guard words.count == 14 else { return XCTFail("unexpected report: \(result.out) \(result.err)") }
         let value = { (name: String) in Int(words[words.firstIndex(of: Substring(name))! + 1])! }
         XCTAssertEqual(value("slow"), 0, "no child took more than 5 s")
-        XCTAssertEqual(value("failed"), 0, "every child's flush returned and it exited 0")
+        XCTAssertEqual(value("failed"), 0, "every child's flush returned, it had a statistics file of its own, and it exited 0")
         XCTAssertEqual(value("stats_file"), 1, "the parent's statistics file is still there")
         XCTAssertEqual(value("accepted"), value("logged"), "the children's records are not in the parent's counters")
         let perThread = words.suffix(4).map { Int($0)! }

@@ -2,31 +2,11 @@ import Foundation
 import SluiceTestSupport
 import XCTest
 
-/// Runs a SluiceTestChild scenario; returns its exit status (or terminating signal), stdout and stderr.
-func runChild(_ arguments: [String], environment: [String: String]? = nil) throws
-    -> (status: Int32, reason: Process.TerminationReason, out: String, err: String)
-{
-    let child = Process()
-    // make test names one built with AddressSanitizer; otherwise the one beside the tests.
-    child.executableURL = ProcessInfo.processInfo.environment["SLUICE_TEST_CHILD"].map { URL(fileURLWithPath: $0) }
-        ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("SluiceTestChild")
-    child.arguments = arguments
-    if let environment { child.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-    let out = Pipe(), err = Pipe()
-    child.standardOutput = out
-    child.standardError = err
-    try child.run()
-    let errData = Slots(1, Data())  // read on its own thread, so neither pipe can fill and stall the child
-    let errDone = DispatchSemaphore(value: 0)
-    Thread {
-        errData[0] = err.fileHandleForReading.readDataToEndOfFile()
-        errDone.signal()
-    }.start()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    errDone.wait()
-    child.waitUntilExit()
-    return (child.terminationStatus, child.terminationReason, String(decoding: data, as: UTF8.self),
-            String(decoding: errData[0], as: UTF8.self))
+/// Runs a SluiceTestChild scenario: make test names one built with AddressSanitizer
+/// (SLUICE_TEST_CHILD); otherwise the one beside the tests.
+func runChild(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+    try runExecutable("SluiceTestChild", at: ProcessInfo.processInfo.environment["SLUICE_TEST_CHILD"], arguments,
+                      environment: environment)
 }
 
 final class ProcessExitTests: XCTestCase {

@@ -168,7 +168,13 @@ static int child_after_fork(void)
     char prefix[32];
     snprintf(prefix, sizeof prefix, "child %d", (int)getpid());
     log_records(forking_core, forking_module, prefix, 10);
-    return sluice_flush(forking_core, 5000) == SLUICE_OK ? 0 : 3;
+    if (sluice_flush(forking_core, 5000) != SLUICE_OK)
+        return 3;
+    /* Its own statistics file, under its own pid. */
+    const char *path = sluice_stats_path(sluice_core_stats(forking_core));
+    char own[64];
+    snprintf(own, sizeof own, "/sluice-%d-", (int)getpid());
+    return path != NULL && strstr(path, own) != NULL && access(path, F_OK) == 0 ? 0 : 4;
 }
 
 static int fork_children(char **argv)

@@ -27,3 +27,38 @@ public func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     for _ in 0..<count { start.signal() }
     done.wait()
 }
+
+/// What a finished process left: its exit status (or terminating signal), stdout and stderr.
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var reason: Process.TerminationReason
+    public var out: String
+    public var err: String
+}
+
+/// Runs the executable named `name` beside the tests (or at `path`) to its end, with the
+/// environment's variables plus `environment`. Both pipes are read at once, so neither can fill.
+public func runExecutable(_ name: String, at path: String? = nil, _ arguments: [String],
+                          environment: [String: String]? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = path.map { URL(fileURLWithPath: $0) }
+        ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
+    process.arguments = arguments
+    if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    final class Box: @unchecked Sendable { var data = Data() }  // written by the reader, read after it signals
+    let errData = Box()
+    let errDone = DispatchSemaphore(value: 0)
+    Thread {
+        errData.data = err.fileHandleForReading.readDataToEndOfFile()
+        errDone.signal()
+    }.start()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    errDone.wait()
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus, reason: process.terminationReason,
+                         out: String(decoding: outData, as: UTF8.self), err: String(decoding: errData.data, as: UTF8.self))
+}

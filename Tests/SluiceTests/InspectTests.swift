@@ -55,20 +55,8 @@ final class ServingChild {
 }
 
 /// `sluice <arguments>`: its exit status, stdout and stderr.
-func sluice(_ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, out: String, err: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent("sluice")
-    process.arguments = arguments
-    if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+func sluice(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+    try runExecutable("sluice", arguments, environment: environment)
 }
 
 /// The size of a live process's mapping file: the layout's.
