@@ -238,23 +238,23 @@ void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used)
 {
     struct record *record = r->record;
     record->length = (uint32_t)(used < r->capacity ? used : r->capacity);
-    log_depth--;
     if (core->synchronous) {
         sync_end(core, record);
-        return;
+    } else {
+        /* Publish, then a full fence before looking at the doorbell: either the
+         * writer's re-check after announcing its sleep sees this record, or
+         * this load sees the announcement (wait.h). The exchange also tells
+         * whether a closing writer gave up on this record: then it is dropped,
+         * and counted. */
+        uint64_t commit = r->position ^ core->ring.commit_key;
+        if (__builtin_expect(exchange(&record->commit, commit) == (commit ^ COMMIT_ABANDONED), 0)) {
+            add_relaxed(&core->map->totals.dropped_abandoned, 1);
+            add_relaxed(&core->map->modules[record->module].dropped, 1);
+        } else if (doorbell_is_sleeping(&core->bell)) {
+            doorbell_ring(&core->bell);
+        }
     }
-    /* Publish, then a full fence before looking at the doorbell: either the
-     * writer's re-check after announcing its sleep sees this record, or this
-     * load sees the announcement (wait.h). The exchange also tells whether a
-     * closing writer gave up on this record: then it is dropped, and counted. */
-    uint64_t commit = r->position ^ core->ring.commit_key;
-    if (__builtin_expect(exchange(&record->commit, commit) == (commit ^ COMMIT_ABANDONED), 0)) {
-        add_relaxed(&core->map->totals.dropped_abandoned, 1);
-        add_relaxed(&core->map->modules[record->module].dropped, 1);
-        return;
-    }
-    if (doorbell_is_sleeping(&core->bell))
-        doorbell_ring(&core->bell);
+    log_depth--; /* only now: until it is published, a call nested here must not wait for it */
 }
 
 static int log_bytes(sluice_core *core, int level, int module, const void *bytes, size_t length, uint8_t flags)

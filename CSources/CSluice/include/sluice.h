@@ -286,7 +286,8 @@ typedef struct sluice_reservation {
  * The zero-copy form of sluice_log: reserves room for a message of up to
  * length bytes; the caller writes the message straight into r->message and
  * then calls sluice_commit. Returns as sluice_log does; on SLUICE_OK the
- * caller must commit promptly (the writer waits for records in order).
+ * caller must commit promptly (the writer waits for records in order), on the
+ * same thread (until then that thread's log calls are nested: they never wait).
  * capacity is less than length only when length exceeds sluice_max_message;
  * the record is then marked truncated.
  */
