@@ -29,8 +29,49 @@ static bool process_is_gone(uint32_t pid)
     return pid == 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
 }
 
+/* CLOCK_REALTIME when process pid started, to within a second, or -1. */
+static int64_t process_start_ns(uint32_t pid)
+{
+    char path[32], text[1024];
+    snprintf(path, sizeof path, "/proc/%u/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return -1;
+    text[n] = '\0';
+    /* Field 22, starttime in clock ticks since boot, is the 20th after the
+     * command, which ends at the last ')' (a command may hold spaces). */
+    char *field = strrchr(text, ')');
+    for (int i = 0; field != NULL && i < 20; i++)
+        field = strchr(field + 1, ' ');
+    FILE *proc_stat = fopen("/proc/stat", "re");
+    long long boot = -1;
+    char line[256];
+    while (proc_stat != NULL && fgets(line, sizeof line, proc_stat) != NULL)
+        if (sscanf(line, "btime %lld", &boot) == 1)
+            break;
+    if (proc_stat != NULL)
+        fclose(proc_stat);
+    long ticks_per_second = sysconf(_SC_CLK_TCK);
+    if (field == NULL || boot < 0 || ticks_per_second <= 0)
+        return -1;
+    unsigned long long started = strtoull(field + 1, NULL, 10);
+    return boot * 1000000000LL + (int64_t)(started * (1000000000ULL / (unsigned long long)ticks_per_second));
+}
+
+/* A file made before the process its header names started: that pid was
+ * reused, and the file is a dead process's. (boot time has whole seconds.) */
+static bool made_before_process(const struct stats_header *header)
+{
+    int64_t started = process_start_ns(header->pid);
+    return started > 0 && (int64_t)header->opened_ns + 2000000000LL < started;
+}
+
 /* A file left at path by a process of ours that is gone: our uid, a Sluice
- * header, and a recorded pid that no longer runs. Only such a file is removed. */
+ * header, and a recorded pid that no longer runs (or now names a process that
+ * started after the file was made). Only such a file is removed. */
 static bool is_stale_and_ours(const char *path)
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -40,7 +81,7 @@ static bool is_stale_and_ours(const char *path)
     struct stats_header header;
     bool stale = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
                  pread(fd, &header, sizeof header, 0) == (ssize_t)sizeof header && header.magic == STATS_MAGIC &&
-                 process_is_gone(header.pid);
+                 (process_is_gone(header.pid) || made_before_process(&header));
     close(fd);
     return stale;
 }
@@ -145,8 +186,10 @@ static const char *snapshot_problem(const struct stats_map *map, char *detail, s
 }
 
 /* Why the open file st is not one to trust, or NULL. */
-static const char *file_problem(const struct stat *st, uint32_t pid, char *detail, size_t detail_size)
+static const char *file_problem(const struct stat *st, const struct stats_header *header, char *detail,
+                                size_t detail_size)
 {
+    uint32_t pid = header->pid;
     if (!S_ISREG(st->st_mode))
         return "not a regular file";
     if ((st->st_mode & 07777) != 0600) {
@@ -163,6 +206,10 @@ static const char *file_problem(const struct stat *st, uint32_t pid, char *detai
     struct stat process;
     if (stat(proc, &process) != 0) {
         snprintf(detail, detail_size, "stale: process %u, which it names, is gone", pid);
+        return detail;
+    }
+    if (made_before_process(header)) {
+        snprintf(detail, detail_size, "stale: made before process %u started (a dead process had its pid)", header->pid);
         return detail;
     }
     if (process.st_uid != st->st_uid) {
@@ -200,7 +247,7 @@ sluice_stats *sluice_stats_open(const char *path, int writable, char *error, siz
         /* Read, not mapped: a file truncated under us cannot raise SIGBUS. */
         problem = "too short for a Sluice mapping (truncated?)";
     } else if ((problem = snapshot_problem(snapshot, detail, sizeof detail)) == NULL &&
-               (problem = file_problem(&st, snapshot->header.pid, detail, sizeof detail)) == NULL && writable) {
+               (problem = file_problem(&st, &snapshot->header, detail, sizeof detail)) == NULL && writable) {
         /* Settings are single aligned words: store them where the process reads them. */
         live = mmap(NULL, sizeof *live, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (live == MAP_FAILED) {

@@ -41,13 +41,21 @@ final class StatsFileTests: XCTestCase {
         }
     }
 
-    func testAStaleFileOfOursWithADeadPidIsReplaced() throws {
+    func testAStaleFileOfOursIsReplacedItsPidDeadOrReusedSince() throws {
         var dead: Int32 = 4_000_000
         while kill(dead, 0) == 0 || errno == EPERM { dead -= 1 }
-        let (name, mapping) = try nextName()
+        var (name, mapping) = try nextName()
         plant(mapping, at: name, pid: UInt32(dead))
-        let core = try openCore(path: "/dev/null")
-        XCTAssertEqual(path(of: core), name, "the stale file's name is reused")
+        var core = try openCore(path: "/dev/null")
+        XCTAssertEqual(path(of: core), name, "a dead pid's file: its name is reused")
+        sluice_free(core.pointer)
+
+        // This process's pid, in a file made long before it started: a dead process had the pid.
+        (name, mapping) = try nextName()
+        mapping.withUnsafeMutableBytes { $0.storeBytes(of: UInt64(1_000_000_000).littleEndian, toByteOffset: 40, as: UInt64.self) }
+        plant(mapping, at: name, pid: UInt32(getpid()))
+        core = try openCore(path: "/dev/null")
+        XCTAssertEqual(path(of: core), name, "a reused pid's file: its name is reused")
         sluice_free(core.pointer)
     }
 

@@ -203,17 +203,18 @@ final class InspectTests: XCTestCase {
         let goodName = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: directory).first)
         let good = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(goodName)"))
 
-        func patched(_ offset: Int, _ value: UInt32) -> Data {
+        func patched<Word: FixedWidthInteger>(_ offset: Int, _ value: Word) -> Data {
             var copy = good
-            copy.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self) }
+            copy.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: offset, as: Word.self) }
             return copy
         }
-        let moduleCountOffset = 128, pidOffset = 12
+        let moduleCountOffset = 128, pidOffset = 12, openedOffset = 40
         var random = SystemRandomNumberGenerator()
         var planted: [(name: String, data: Data?, mode: Int)] = [
-            ("huge-count", patched(moduleCountOffset, 5_000_000), 0o600),
+            ("huge-count", patched(moduleCountOffset, UInt32(5_000_000)), 0o600),
             ("negative-count", patched(moduleCountOffset, UInt32.max), 0o600),
             ("wrong-pid", patched(pidOffset, UInt32(getpid())), 0o600),
+            ("older-than-its-process", patched(openedOffset, UInt64(1_000_000_000)), 0o600),
             ("truncated", good.prefix(good.count / 2), 0o600),
             ("random-after-header", good.prefix(128) + Data((128..<good.count).map { _ in UInt8.random(in: 0...255, using: &random) }), 0o600),
             ("group-readable", good, 0o644),

@@ -318,17 +318,18 @@ void sluice_counters_read(sluice_core *core, sluice_counters *out);
  * (dir: $SLUICE_STATS_DIR, else /dev/shm; read with secure_getenv), mode 0600,
  * its pages reserved when it is made, removed at clean close. When that name
  * is taken by a file that is not a stale one of the same user (its recorded
- * pid gone), the core never removes it and takes the name with a random part
- * added, "-<8 hex digits>". When no file can be made (a full /dev/shm), the
- * core keeps its statistics in private memory after one line on stderr.
+ * pid gone, or reused by a process that started after the file was made),
+ * the core never removes it and takes the name with a random part added,
+ * "-<8 hex digits>". When no file can be made (a full /dev/shm), the core
+ * keeps its statistics in private memory after one line on stderr.
  *
  * sluice_stats_open reads a snapshot of one and trusts nothing in it: it
  * refuses (NULL, the reason in error) a symbolic link, anything but a regular
  * file (a FIFO cannot hang it), a mode other than 0600, a size other than the
  * layout's, a file whose owner is not the user of the process its header
- * names, a process that is gone (stale), and any count, name or setting out of
- * range. The snapshot is read, not mapped, so a file truncated meanwhile
- * cannot fault. writable also maps the file, so that sluice_stats_set_level /
+ * names, a stale file (that process is gone, or started after the file was
+ * made), and any count, name or setting out of range. The snapshot is read,
+ * not mapped, so a file truncated meanwhile cannot fault. writable also maps the file, so that sluice_stats_set_level /
  * _sample_ppm change the process's modules, seen on their next call.
  * sluice_core_stats gives a core's own, live and not to be closed.
  */
