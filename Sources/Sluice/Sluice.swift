@@ -71,7 +71,8 @@ public enum Sluice {
         core.stats
     }
 
-    /// Waits until every record logged so far is written; `false` if `timeout` passed first.
+    /// Waits until every record logged so far is written; `false` if `timeout` passed first
+    /// (see ``SluiceCore/flush(timeout:)``: zero or less does not wait).
     @discardableResult
     public static func flush(timeout: Duration? = nil) -> Bool {
         defaultCore.withLock { $0 }?.flush(timeout: timeout) ?? true

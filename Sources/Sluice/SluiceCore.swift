@@ -181,12 +181,20 @@ public final class SluiceCore: Sendable {
     }
 
     /// Waits until every record logged before the call is written; `false` if `timeout` passed first.
+    /// A timeout of zero or less (a deadline already passed) does not wait: `true` only if everything
+    /// is written already. One past 24.8 days (`Int32.max` ms) waits that long; `nil` waits without limit.
     @discardableResult
     public func flush(timeout: Duration? = nil) -> Bool {
-        let milliseconds = timeout.map {
-            Int32(clamping: $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)
-        } ?? -1
-        return sluice_flush(pointer, milliseconds) == SLUICE_OK
+        sluice_flush(pointer, timeout.map(Self.flushMilliseconds) ?? -1) == SLUICE_OK
+    }
+
+    /// `timeout` in whole milliseconds for `sluice_flush`, rounded up, in 0...Int32.max.
+    static func flushMilliseconds(_ timeout: Duration) -> Int32 {
+        guard timeout > .zero else { return 0 }
+        let (seconds, attoseconds) = timeout.components
+        guard seconds < Int64(Int32.max / 1000) else { return Int32.max }
+        let attosecondsPerMillisecond: Int64 = 1_000_000_000_000_000
+        return Int32(seconds * 1000 + (attoseconds + attosecondsPerMillisecond - 1) / attosecondsPerMillisecond)
     }
 
     /// Stops accepting records, writes every accepted one, and closes the sink.
