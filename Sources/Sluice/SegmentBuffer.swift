@@ -19,6 +19,10 @@ struct SegmentBuffer {
     )
     @usableFromInline static var inlineCapacity: Int { MemoryLayout<Inline>.size }
     @usableFromInline static var textHeader: Int { 1 + MemoryLayout<UInt32>.size }
+    /// The most message bytes a buffer keeps: no core carries more of one (a quarter of the
+    /// largest ring), and a text segment's length must fit its UInt32. Text past it is cut,
+    /// and the core marks the record truncated.
+    @usableFromInline static var largestMessage: Int { Int(SLUICE_RING_MAX) / 4 }
 
     @usableFromInline var inline: Inline = (
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -157,6 +161,8 @@ struct SegmentBuffer {
     @usableFromInline
     mutating func appendTextSpilled(_ source: UnsafeRawPointer?, _ length: Int) {
         let header = openText < 0 ? Self.textHeader : 0
+        let length = min(length, Self.largestMessage - count - header)
+        guard length > 0 else { return }
         reserve(header + length)
         let at = count
         withStorage { base in
@@ -196,9 +202,13 @@ struct SegmentBuffer {
     }
 }
 
-/// Heap room for a message that outgrew its inline bytes.
+extension SegmentBuffer: Sendable {}
+
+/// Heap room for a message that outgrew its inline bytes. Copy on write: a buffer writes
+/// into its spill only when it holds the sole reference (`withStorage`), so sharing one
+/// between threads shares bytes nobody changes.
 @usableFromInline
-final class Spill {
+final class Spill: @unchecked Sendable {
     @usableFromInline let pointer: UnsafeMutableRawPointer
     @usableFromInline let capacity: Int
 

@@ -12,7 +12,12 @@ import Logging
 /// ```swift
 /// log.info("request id=\(id) op=\(op) latency_us=\(latency)")
 /// ```
-public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStringLiteral, StringInterpolationProtocol {
+/// Messages are `Sendable` values: pass one to another function or task and log it there.
+/// Text past 256 MiB in one message is cut (no core carries more of a record); the line says
+/// the record was truncated.
+public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStringLiteral, StringInterpolationProtocol,
+    Sendable
+{
     /// A message collects its own interpolation, so the bytes are built where they stay.
     public typealias StringInterpolation = SluiceMessage
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
-import Sluice
+import CSluice
+@testable import Sluice
 import XCTest
 
 struct Point: CustomStringConvertible {
@@ -99,5 +100,22 @@ final class MessageTests: XCTestCase {
             #"quoted n=1 empty="" eq="a=b" quote="say \\"hi\\"" slash="c:\\\\d" space="a b""#,
             "no metadata",
         ])
+    }
+
+    func testAMessageIsSendableAndTextPastTheLargestMessageIsCutNotATrap() throws {
+        func send<Message: Sendable>(_ message: Message) -> Message { message }
+        let size = Int(UInt32.max) + 1
+        let region = try XCTUnwrap(mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+        XCTAssertNotEqual(region, MAP_FAILED)
+        defer { munmap(region, size) }
+        var message: SluiceMessage = "big "
+        message.buffer.appendText(UnsafeRawPointer(region), size)  // 4 GiB + 1 of zero pages: never read past 256 MiB
+        let (core, path) = try openCore(self)
+        core.logger("big").info(send(message))
+        core.close()
+        let line = try XCTUnwrap(FileManager.default.contents(atPath: path))
+        let marker = " [sluice: truncated to \(sluice_max_message(core.pointer)) of \(SegmentBuffer.largestMessage - 5) bytes]\n"
+        XCTAssertTrue(line.suffix(marker.utf8.count).elementsEqual(marker.utf8),
+                      String(decoding: line.suffix(80), as: UTF8.self))
     }
 }
