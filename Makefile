@@ -22,6 +22,7 @@ demo: deps
 	$(SWIFT) run -c release sluice demo
 
 test: deps $(ASAN_CHILD)
+	@scripts/ensure-promtool.sh
 	$(SWIFT) build --build-tests
 	SLUICE_TEST_CHILD=$(ASAN_CHILD) $(SWIFT) test --skip-build
 	$(MAKE) test-tsan

@@ -1,16 +1,24 @@
 import Logging
 
 extension SluiceStats {
-    /// The counters and histograms in Prometheus's text exposition format (0.0.4),
-    /// for a service's existing /metrics endpoint. Record counters are per module
-    /// (`sluice_records_dropped_total{module="…"}`); durations are in seconds, and
-    /// histogram buckets are the powers of two (`le` in ns: 1, 2, 4, …).
+    /// This core's counters and histograms in Prometheus's text exposition format
+    /// (0.0.4), for a service's existing /metrics endpoint; ``prometheusText(_:)``
+    /// puts several cores in one.
     public func prometheusText() -> String {
+        Self.prometheusText([self])
+    }
+
+    /// Cores' counters and histograms in one exposition: each family once, every
+    /// series labelled with its core (`core="1"`), so that the cores' series never
+    /// collide. Record counters are per module too (`…{core="1",module="db"}`);
+    /// durations are in seconds. Histogram buckets are the powers of two: a bucket
+    /// holds the values up to `le` = 2^i − 1 ns (or records), which for whole
+    /// nanoseconds is exactly "below 2^i".
+    public static func prometheusText(_ cores: [SluiceStats]) -> String {
         var text = ""
         func family(_ name: String, _ type: String, _ help: String) {
             text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
         }
-        let names = modules.keys.sorted()
         let perModule: [(String, String, KeyPath<ModuleStats, UInt64>)] = [
             ("sluice_records_accepted_total", "Records handed to the core.", \.accepted),
             ("sluice_records_written_total", "Records written to the sink.", \.written),
@@ -20,24 +28,28 @@ extension SluiceStats {
         ]
         for (name, help, field) in perModule {
             family(name, "counter", help)
-            for module in names {
-                text += "\(name){module=\"\(Self.escapedLabel(module))\"} \(modules[module]![keyPath: field])\n"
+            for stats in cores {
+                for module in stats.modules.keys.sorted() {
+                    text += "\(name){core=\"\(stats.coreID)\",module=\"\(escapedLabel(module))\"} \(stats.modules[module]![keyPath: field])\n"
+                }
             }
         }
-        let core: [(String, String, String, UInt64)] = [
-            ("sluice_bytes_written_total", "counter", "Bytes handed to the sink.", counters.bytesWritten),
-            ("sluice_write_errors_total", "counter", "Failed writes.", counters.writeErrors),
-            ("sluice_records_truncated_total", "counter", "Records cut to the ring's largest message.", counters.truncated),
-            ("sluice_flushes_total", "counter", "Flushes that waited for the writer.", counters.flushes),
-            ("sluice_rotations_total", "counter", "Sink file rotations.", counters.rotations),
-            ("sluice_queue_depth_bytes", "gauge", "Ring bytes not yet released by the writer.", counters.depthBytes),
-            ("sluice_queue_depth_records", "gauge", "Records accepted and not yet written or dropped.", counters.depthRecords),
-            ("sluice_queue_high_water_bytes", "gauge", "The deepest the ring has been, in bytes.", counters.highWaterBytes),
-            ("sluice_queue_capacity_bytes", "gauge", "The ring's capacity.", counters.ringBytes),
+        let perCore: [(String, String, String, KeyPath<SluiceCore.Counters, UInt64>)] = [
+            ("sluice_bytes_written_total", "counter", "Bytes handed to the sink.", \.bytesWritten),
+            ("sluice_write_errors_total", "counter", "Failed writes.", \.writeErrors),
+            ("sluice_records_truncated_total", "counter", "Records cut to the ring's largest message.", \.truncated),
+            ("sluice_flushes_total", "counter", "Flushes that waited for the writer.", \.flushes),
+            ("sluice_rotations_total", "counter", "Sink file rotations.", \.rotations),
+            ("sluice_queue_depth_bytes", "gauge", "Ring bytes not yet released by the writer.", \.depthBytes),
+            ("sluice_queue_depth_records", "gauge", "Records accepted and not yet written or dropped.", \.depthRecords),
+            ("sluice_queue_high_water_bytes", "gauge", "The deepest the ring has been, in bytes.", \.highWaterBytes),
+            ("sluice_queue_capacity_bytes", "gauge", "The ring's capacity.", \.ringBytes),
         ]
-        for (name, type, help, value) in core {
+        for (name, type, help, field) in perCore {
             family(name, type, help)
-            text += "\(name) \(value)\n"
+            for stats in cores {
+                text += "\(name){core=\"\(stats.coreID)\"} \(stats.counters[keyPath: field])\n"
+            }
         }
         let histogramFamilies: [(String, String, String, Double)] = [
             ("call_latency", "sluice_call_duration_seconds", "Time inside a timed log call.", 1e-9),
@@ -46,14 +58,18 @@ extension SluiceStats {
             ("batch_records", "sluice_batch_records", "Records per write.", 1),
         ]
         for (key, name, help, scale) in histogramFamilies {
-            guard let h = histograms[key] else { continue }
             family(name, "histogram", help)
-            for (power, count) in h.below.enumerated() {
-                text += "\(name)_bucket{le=\"\(Self.number(Double(UInt64(1) << power) * scale))\"} \(count)\n"
+            for stats in cores {
+                guard let h = stats.histograms[key] else { continue }
+                let core = "core=\"\(stats.coreID)\""
+                for (power, count) in h.below.enumerated() {
+                    let most = Double((UInt64(1) << power) - 1) * scale  // below 2^i: at most 2^i - 1
+                    text += "\(name)_bucket{\(core),le=\"\(number(most))\"} \(count)\n"
+                }
+                text += "\(name)_bucket{\(core),le=\"+Inf\"} \(h.count)\n"
+                text += "\(name)_sum{\(core)} \(number(Double(h.sum) * scale))\n"
+                text += "\(name)_count{\(core)} \(h.count)\n"
             }
-            text += "\(name)_bucket{le=\"+Inf\"} \(h.count)\n"
-            text += "\(name)_sum \(Self.number(Double(h.sum) * scale))\n"
-            text += "\(name)_count \(h.count)\n"
         }
         return text
     }

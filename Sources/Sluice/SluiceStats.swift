@@ -8,6 +8,8 @@ import Logging
 /// accepted = written + dropped once nothing is queued.
 public struct SluiceStats: Sendable, Equatable {
     public var pid: Int32
+    /// The core's id, unique in its process (the `core` label of ``prometheusText(_:)``).
+    public var coreID: UInt64
     public var counters: SluiceCore.Counters
     /// By module name.
     public var modules: [String: ModuleStats]
@@ -49,6 +51,7 @@ public struct SluiceStats: Sendable, Equatable {
         var c = sluice_counters()
         sluice_stats_counters(stats, &c)
         pid = sluice_stats_pid(stats)
+        coreID = sluice_stats_core_id(stats)
         counters = SluiceCore.Counters(c)
         modules = [:]
         for id in 0..<sluice_stats_module_count(stats) {

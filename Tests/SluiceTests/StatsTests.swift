@@ -111,18 +111,47 @@ final class StatsTests: XCTestCase {
             let split = try XCTUnwrap(line.lastIndex(of: " "), "\(line)")
             samples[String(line[..<split])] = try XCTUnwrap(Double(line[line.index(after: split)...]), "\(line)")
         }
-        let label = #"{module="app \"quoted\""}"#
+        let coreLabel = "core=\"\(stats.coreID)\""
+        let label = "{\(coreLabel)," + #"module="app \"quoted\""}"#
         XCTAssertEqual(samples["sluice_records_accepted_total" + label], 64)
         XCTAssertEqual(samples["sluice_records_written_total" + label], 64)
         XCTAssertEqual(samples["sluice_records_filtered_total" + label], 7)
         XCTAssertEqual(samples["sluice_records_dropped_total" + label], 0)
-        XCTAssertEqual(samples["sluice_bytes_written_total"], Double(stats.counters.bytesWritten))
+        XCTAssertEqual(samples["sluice_bytes_written_total{\(coreLabel)}"], Double(stats.counters.bytesWritten))
         XCTAssertEqual(types["sluice_call_duration_seconds"], "histogram")
-        XCTAssertEqual(samples["sluice_call_duration_seconds_count"], 1, "1 call in 64 is timed")
-        XCTAssertEqual(samples[#"sluice_call_duration_seconds_bucket{le="+Inf"}"#], 1)
-        XCTAssertEqual(samples["sluice_end_to_end_seconds_count"], 64)
+        XCTAssertEqual(samples["sluice_call_duration_seconds_count{\(coreLabel)}"], 1, "1 call in 64 is timed")
+        XCTAssertEqual(samples["sluice_call_duration_seconds_bucket{\(coreLabel),le=\"+Inf\"}"], 1)
+        XCTAssertEqual(samples["sluice_end_to_end_seconds_count{\(coreLabel)}"], 64)
         let buckets = samples.filter { $0.key.hasPrefix("sluice_end_to_end_seconds_bucket") }.map(\.value)
         XCTAssertEqual(buckets.count, 41)
         XCTAssertEqual(buckets.max(), 64, "cumulative buckets end at the count")
+    }
+
+    func testABucketHoldsTheValuesUpToItsBoundAndTwoCoresPassPromtool() throws {
+        let (first, _) = try openCore(self, .init(level: .info), name: "first")
+        let (second, _) = try openCore(self, .init(level: .info), name: "second")
+        for i in 0..<5 {  // five batches of one record each
+            first.logger("app").info("one \(i)")
+            XCTAssertTrue(first.flush())
+        }
+        second.logger("app").info("other")
+        XCTAssertTrue(second.flush())
+        let text = SluiceStats.prometheusText([first.stats, second.stats])
+        let core = "core=\"\(first.stats.coreID)\""
+        XCTAssertTrue(text.contains("sluice_batch_records_bucket{\(core),le=\"0\"} 0\n"), text)
+        XCTAssertTrue(text.contains("sluice_batch_records_bucket{\(core),le=\"1\"} 5\n"), "a batch of 1 is at most 1")
+        XCTAssertEqual(text.components(separatedBy: "# TYPE sluice_batch_records histogram").count, 2, "each family once")
+
+        let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let promtool else {
+            throw XCTSkip("promtool is missing: make test installs it (Debian: prometheus)")
+        }
+        let file = temporaryLogPath(self, "metrics")
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let check = try runExecutable("promtool", at: "/bin/sh", ["-c", "\(promtool) check metrics < '\(file)'"])
+        XCTAssertEqual(check.status, 0, check.out + check.err)
+        XCTAssertEqual(check.out + check.err, "", "no problem, no lint")
+        first.close()
+        second.close()
     }
 }
