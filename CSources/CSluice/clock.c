@@ -69,6 +69,26 @@ void clock_setup(void)
     pthread_once(&once, decide);
 }
 
+void clock_civil(int64_t seconds, struct clock_civil *out)
+{
+    int64_t days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400;
+    int64_t of_day = seconds - days * 86400;
+    out->hour = (unsigned)(of_day / 3600);
+    out->minute = (unsigned)(of_day / 60 % 60);
+    out->second = (unsigned)(of_day % 60);
+    /* Days to a date in the proleptic Gregorian calendar, counting years from
+     * March (so the leap day ends a year) in 400-year eras of 146097 days. */
+    int64_t shifted = days + 719468; /* days from 0000-03-01 */
+    int64_t era = (shifted >= 0 ? shifted : shifted - 146096) / 146097;
+    unsigned day_of_era = (unsigned)(shifted - era * 146097);
+    unsigned year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+    unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    unsigned month_from_march = (5 * day_of_year + 2) / 153;
+    out->day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    out->month = month_from_march < 10 ? month_from_march + 3 : month_from_march - 9;
+    out->year = (int)(year_of_era + era * 400 + (out->month <= 2));
+}
+
 /* One (ticks, ns) pair: the clock read bracketed by two tick reads, the
  * tightest bracket of a few tries, ticks taken at its middle. */
 static void sample(const struct clock_source *source, int64_t (*read)(void), uint64_t *ticks, int64_t *ns)

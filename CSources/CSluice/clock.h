@@ -39,6 +39,17 @@ static inline int64_t clock_monotonic_ns(void)
     return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 }
 
+/* A UTC second as a calendar date and time. */
+struct clock_civil {
+    int year;
+    unsigned month, day, hour, minute, second;
+};
+
+/* Seconds since the epoch -> UTC date and time, by arithmetic alone: no lock,
+ * unlike gmtime_r (glibc's tzset lock, which a fork can leave held forever in
+ * the child), so it is safe in a forked child and a signal handler. */
+void clock_civil(int64_t seconds, struct clock_civil *out);
+
 /* Where a converter reads time: the system's, or a test's fake. */
 struct clock_source {
     uint64_t (*ticks)(void);       /* what producers stamp records with */

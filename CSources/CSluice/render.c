@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "atomics.h"
+#include "clock.h"
 #include "sluice.h"
 
 static const struct {
@@ -43,13 +44,19 @@ static void put_timestamp(char *at, struct timestamp_cache *cache, int64_t utc_n
     }
     int64_t second = utc_ns >= 0 ? utc_ns / 1000000000 : (utc_ns - 999999999) / 1000000000;
     if (second != cache->second) {
-        time_t t = (time_t)second;
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        char text[80];
-        snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-        memcpy(cache->prefix, text, sizeof cache->prefix);
+        struct clock_civil civil;
+        clock_civil(second, &civil); /* not gmtime_r: its lock may be held forever after fork */
+        char *p = cache->prefix; /* "YYYY-MM-DDTHH:MM:SS." */
+        unsigned year = civil.year < 0 ? 0 : civil.year > 9999 ? 9999 : (unsigned)civil.year;
+        memcpy(p, &digit_pairs[2 * (year / 100)], 2);
+        memcpy(p + 2, &digit_pairs[2 * (year % 100)], 2);
+        const unsigned parts[] = {civil.month, civil.day, civil.hour, civil.minute, civil.second};
+        const char separators[] = "-T::.";
+        p[4] = '-';
+        for (int i = 0; i < 5; i++) {
+            memcpy(p + 5 + 3 * i, &digit_pairs[2 * parts[i]], 2);
+            p[7 + 3 * i] = separators[i];
+        }
         cache->second = second;
     }
     uint32_t micros = (uint32_t)((utc_ns - second * 1000000000) / 1000);

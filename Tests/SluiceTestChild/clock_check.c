@@ -3,6 +3,7 @@
  * realtime nanoseconds already, which must come back exact. */
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "clock.h"
 #include "scenarios.h"
@@ -63,6 +64,32 @@ int clock_check(char **argv)
     uint64_t stamp = 1732848523123456789u;
     if (clock_to_ns(&c, stamp) != (int64_t)stamp && failures++ < 5)
         printf("realtime ticks %llu came back as %lld\n", (unsigned long long)stamp, (long long)clock_to_ns(&c, stamp));
+    printf("%s\n", failures == 0 ? "ok" : "failed");
+    return 0;
+}
+
+/* civil-check: clock_civil agrees with gmtime_r on every day from 1970 to 2400
+ * (leap years, centuries, 2000 and 2400) at several times of day. */
+int civil_check(char **argv)
+{
+    (void)argv;
+    int failures = 0;
+    for (int64_t day = 0; day <= 157000; day++) {
+        for (int64_t of_day = 0; of_day < 86400; of_day += 86399 / 3) {
+            int64_t seconds = day * 86400 + of_day;
+            time_t t = (time_t)seconds;
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            struct clock_civil civil;
+            clock_civil(seconds, &civil);
+            if ((civil.year != tm.tm_year + 1900 || civil.month != (unsigned)tm.tm_mon + 1 ||
+                 civil.day != (unsigned)tm.tm_mday || civil.hour != (unsigned)tm.tm_hour ||
+                 civil.minute != (unsigned)tm.tm_min || civil.second != (unsigned)tm.tm_sec) &&
+                failures++ < 5)
+                printf("%lld s: %d-%u-%u %u:%u:%u\n", (long long)seconds, civil.year, civil.month, civil.day,
+                       civil.hour, civil.minute, civil.second);
+        }
+    }
     printf("%s\n", failures == 0 ? "ok" : "failed");
     return 0;
 }

@@ -242,6 +242,7 @@ static const struct {
     {"signal-count", 2, signal_count},
     {"fork", 3, fork_children},
     {"clock-check", 0, clock_check},
+    {"civil-check", 0, civil_check},
 };
 
 int main(int argc, char **argv)

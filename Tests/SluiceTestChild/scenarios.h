@@ -3,5 +3,6 @@
 #define SLUICE_TEST_SCENARIOS_H
 
 int clock_check(char **argv);
+int civil_check(char **argv);
 
 #endif
