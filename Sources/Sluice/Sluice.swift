@@ -19,11 +19,11 @@ public enum Sluice {
     private static let defaultCore = Mutex<SluiceCore?>(nil)
 
     /// Opens the default core with `configuration`, the environment filling in what it
-    /// leaves unset (see ``SluiceConfiguration``). A bad environment value is reported
-    /// on stderr and its default used; a file from `LOG_FILE` that cannot be opened is
-    /// reported and stderr used instead. Throws only for a file or value given in
-    /// `configuration` that cannot be used. A core bootstrapped earlier is closed; its
-    /// loggers' later calls count as dropped after close.
+    /// leaves unset (see ``SluiceConfiguration``). A bad value, in `configuration` or in the
+    /// environment, is reported on stderr and replaced by the next setting in the precedence;
+    /// a file from `LOG_FILE` that cannot be opened is reported and stderr used instead.
+    /// Throws only when the log file given in `configuration` cannot be opened. A core
+    /// bootstrapped earlier is closed; its loggers' later calls count as dropped after close.
     public static func bootstrap(
         configuration: SluiceConfiguration = SluiceConfiguration(),
         environment: [String: String] = ProcessInfo.processInfo.environment

@@ -16,8 +16,15 @@ import Logging
 ///
 /// `<MODULE>` is the module name upper-cased, every other character but ASCII
 /// letters and digits turned into `_` (``Sluice/environmentName(of:)``). A bad
-/// value never stops the program: the default applies, and one line on stderr
-/// names the setting, the value, and what is used instead.
+/// value, in code or in the environment, never stops the program: the next setting
+/// in the precedence applies (a module's rate in code, then `LOG_SAMPLE_RATE_<MODULE>`,
+/// then the global rate, then the default), and one line on stderr names the
+/// setting, the value, and what is used instead.
+///
+/// Precedence between names: a setting in code beats any variable for a name of the
+/// same environment name. A module's setting is the one for its exact name, else one
+/// for a name of the same environment name: one already in that form (`A_B`, or the
+/// variable `LOG_LEVEL_A_B`) wins, then the first in sorted order (`a-b` before `a.b`).
 public struct SluiceConfiguration: Sendable {
     /// Where records go.
     public enum Destination: Sendable, Equatable {
@@ -26,7 +33,7 @@ public struct SluiceConfiguration: Sendable {
     }
 
     public var level: Logger.Level?
-    /// Levels by module name; they win over `LOG_LEVEL_<MODULE>`.
+    /// Levels by module name; they win over `LOG_LEVEL_<MODULE>` (see the precedence above).
     public var moduleLevels: [String: Logger.Level]
     public var sampleRate: Double?
     /// Sample rates by module name; they win over `LOG_SAMPLE_RATE_<MODULE>`.
@@ -63,30 +70,47 @@ public struct SluiceConfiguration: Sendable {
         var options = SluiceCore.Options()
 
         options.level = level ?? parser.level("LOG_LEVEL", default: .info)
-        options.sampleRate = checked(sampleRate, "sampleRate", rateSetting, default: 1, report)
-            ?? parser.rate("LOG_SAMPLE_RATE", default: 1)
+        options.sampleRate = checked(sampleRate, "sampleRate", rateSetting, report) {
+            parser.rate("LOG_SAMPLE_RATE", default: 1)
+        }
+        var environmentLevels: [String: Logger.Level] = [:]
         for (module, variable) in parser.moduleVariables(prefix: "LOG_LEVEL_") {
-            options.moduleLevels[module] = parser.level(variable, default: options.level)
+            environmentLevels[module] = parser.level(variable, default: options.level)
         }
+        var environmentRates: [String: Double] = [:]
         for (module, variable) in parser.moduleVariables(prefix: "LOG_SAMPLE_RATE_") {
-            options.moduleSampleRates[module] = parser.rate(variable, default: options.sampleRate)
+            environmentRates[module] = parser.rate(variable, default: options.sampleRate)
         }
-        for (module, level) in moduleLevels {
-            options.moduleLevels[Sluice.environmentName(of: module)] = level
+        // A bad programmatic rate falls to the next setting in the precedence: the module's
+        // variable, then the global rate.
+        let fallbackRates = ModuleSettings(environmentRates)
+        var rates: [String: Double] = [:]
+        for module in moduleSampleRates.keys.sorted() {
+            rates[module] = checked(moduleSampleRates[module], "moduleSampleRates[\"\(module)\"]", rateSetting, report) {
+                fallbackRates.value(for: module) ?? options.sampleRate
+            }
         }
-        for (module, rate) in moduleSampleRates {
-            options.moduleSampleRates[Sluice.environmentName(of: module)] =
-                checked(rate, "moduleSampleRates[\"\(module)\"]", rateSetting, default: options.sampleRate, report)
-        }
+        options.moduleLevels = Self.merge(moduleLevels, over: environmentLevels)
+        options.moduleSampleRates = Self.merge(rates, over: environmentRates)
         options.synchronous = !(asynchronous ?? parser.switchValue("ASYNC_LOGGING_ENABLED", default: true))
         switch destination ?? parser.destination("LOG_FILE") {
         case .standardError: options.path = nil
         case .file(let path): options.path = path
         }
-        options.ringBytes = checked(queueBytes, "queueBytes", queueBytesSetting, default: 4 << 20, report)
-            ?? parser.queueBytes("LOG_QUEUE_BYTES", default: 4 << 20)
+        options.ringBytes = checked(queueBytes, "queueBytes", queueBytesSetting, report) {
+            parser.queueBytes("LOG_QUEUE_BYTES", default: 4 << 20)
+        }
         options.overflow = overflow ?? parser.overflow("LOG_OVERFLOW", default: .drop)
         return options
+    }
+}
+
+extension SluiceConfiguration {
+    /// Programmatic settings over the environment's: a module named in code takes no
+    /// setting from a variable of the same environment name.
+    static func merge<Value>(_ programmatic: [String: Value], over environment: [String: Value]) -> [String: Value] {
+        let named = Set(programmatic.keys.map(Sluice.environmentName(of:)))
+        return environment.filter { !named.contains(Sluice.environmentName(of: $0.key)) }.merging(programmatic) { $1 }
     }
 }
 
@@ -102,13 +126,15 @@ let queueBytesSetting = Setting<Int>(expected: "a power of two from 4096 to 1073
     $0 >= 4096 && $0 <= 1 << 30 && $0 & ($0 - 1) == 0
 }
 
-/// A programmatic value if it is valid; if it is not, one line and the default.
+/// A programmatic value if it is valid; if it is not, one line and the next setting in the
+/// precedence; without one, that next setting.
 private func checked<Value>(
-    _ value: Value?, _ name: String, _ setting: Setting<Value>, default fallback: Value?, _ report: (String) -> Void
-) -> Value? {
-    guard let value else { return nil }
+    _ value: Value?, _ name: String, _ setting: Setting<Value>, _ report: (String) -> Void, next: () -> Value
+) -> Value {
+    guard let value else { return next() }
     if setting.isValid(value) { return value }
-    report("sluice: configuration \(name) \(value) is not \(setting.expected); using \(fallback.map { "\($0)" } ?? "the default")")
+    let fallback = next()
+    report("sluice: configuration \(name) \(value) is not \(setting.expected); using \(fallback)")
     return fallback
 }
 

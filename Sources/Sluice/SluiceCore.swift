@@ -39,11 +39,12 @@ public final class SluiceCore: Sendable {
         public var synchronous: Bool
         /// The level of modules without one of their own.
         public var level: Logger.Level
-        /// Levels by module name (compared after ``Sluice/environmentName(of:)``).
+        /// Levels by module name: the exact name first, then names with the same
+        /// ``Sluice/environmentName(of:)`` (one in that form wins, then the first in sorted order).
         public var moduleLevels: [String: Logger.Level]
         /// The sample rate, in [0, 1], of sampling loggers of modules without one of their own.
         public var sampleRate: Double
-        /// Sample rates by module name (compared after ``Sluice/environmentName(of:)``).
+        /// Sample rates by module name, matched as ``moduleLevels`` are.
         public var moduleSampleRates: [String: Double]
         /// Time 1 log call in this many for the call-latency histogram: a power of two, or 0 for none.
         public var callTimingEvery: Int
@@ -111,8 +112,8 @@ public final class SluiceCore: Sendable {
     }
 
     @usableFromInline nonisolated(unsafe) let pointer: OpaquePointer
-    private let levels: [String: Logger.Level]
-    private let rates: [String: UInt32]
+    private let levels: ModuleSettings<Logger.Level>
+    private let rates: ModuleSettings<UInt32>
     private let defaultLevel: Logger.Level
     private let defaultRate: UInt32
     private let warnedFull = Atomic<Bool>(false)
@@ -146,8 +147,8 @@ public final class SluiceCore: Sendable {
         pointer = opened
         defaultLevel = options.level
         defaultRate = partsPerMillion(options.sampleRate)
-        levels = Dictionary(options.moduleLevels.map { (Sluice.environmentName(of: $0.key), $0.value) }) { $1 }
-        rates = Dictionary(options.moduleSampleRates.map { (Sluice.environmentName(of: $0.key), partsPerMillion($0.value)) }) { $1 }
+        levels = ModuleSettings(options.moduleLevels)
+        rates = ModuleSettings(options.moduleSampleRates.mapValues(partsPerMillion))
     }
 
     deinit {
@@ -216,9 +217,8 @@ public final class SluiceCore: Sendable {
 
     /// The id of module `name`, registered with its configured level and rate on first use.
     func moduleID(_ name: String) -> Int32 {
-        let key = Sluice.environmentName(of: name)
-        let level = (levels[key] ?? defaultLevel).sluiceLevel
-        let rate = rates[key] ?? defaultRate
+        let level = (levels.value(for: name) ?? defaultLevel).sluiceLevel
+        let rate = rates.value(for: name) ?? defaultRate
         let id = sluice_module_configured(pointer, moduleName(name), level, rate)
         if id >= 0 { return id }
         if !warnedFull.exchange(true, ordering: .relaxed) {

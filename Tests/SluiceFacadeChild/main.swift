@@ -8,6 +8,8 @@
 //                                "probe N" logs debug "probe N" on app and flushes,
 //                                "sampled N" logs N sampled info calls on noisy,
 //                                "exit" ends; each answer ends with a line "ok".
+//   SluiceFacadeChild precedence the level each module name gets from settings whose
+//                                names normalize alike, one "name level" line each
 import Foundation
 import Logging
 import Sluice
@@ -69,8 +71,17 @@ func serve() throws {
     }
 }
 
-if CommandLine.arguments.dropFirst().first == "serve" {
-    try serve()
-} else {
-    try runTheWholeAPI()
+func precedence() throws {
+    try Sluice.bootstrap(configuration: .init(moduleLevels: ["a.b": .error, "a-b": .debug, "x": .warning]))
+    for name in ["a.b", "a-b", "a_b", "A_B", "foo", "Foo", "bar", "x"] {
+        _ = Sluice.logger(name)  // registers the module with its configured level
+        print("\(name) \(Sluice.stats().modules[name].map { "\($0.level)" } ?? "?")")
+    }
+    Sluice.shutdown()
+}
+
+switch CommandLine.arguments.dropFirst().first {
+case "serve": try serve()
+case "precedence": try precedence()
+default: try runTheWholeAPI()
 }

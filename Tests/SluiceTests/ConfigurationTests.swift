@@ -111,9 +111,9 @@ final class ConfigurationTests: XCTestCase {
         ], configuration)
         XCTAssertEqual(reports, [])
         XCTAssertEqual(options.level, .critical)
-        XCTAssertEqual(options.moduleLevels["RESILIENT_WEBSOCKET"], .trace)
+        XCTAssertEqual(options.moduleLevels, ["resilient_websocket": .trace], "the variable of the same name is gone")
         XCTAssertEqual(options.sampleRate, 0.5)
-        XCTAssertEqual(options.moduleSampleRates["DB"], 0.1)
+        XCTAssertEqual(options.moduleSampleRates, ["db": 0.1])
         XCTAssertFalse(options.synchronous)
         XCTAssertNil(options.path)
         XCTAssertEqual(options.ringBytes, 8192)
@@ -123,13 +123,51 @@ final class ConfigurationTests: XCTestCase {
     func testBadProgrammaticValuesAreReportedAndReplacedByTheirDefault() {
         let (options, reports) = resolve([:], SluiceConfiguration(sampleRate: 1.5, moduleSampleRates: ["db": -2], queueBytes: 12))
         XCTAssertEqual(options.sampleRate, 1)
-        XCTAssertEqual(options.moduleSampleRates["DB"], 1)
+        XCTAssertEqual(options.moduleSampleRates["db"], 1)
         XCTAssertEqual(options.ringBytes, 4 << 20)
         XCTAssertEqual(reports, [
             "sluice: configuration sampleRate 1.5 is not a number from 0 to 1; using 1.0",
             #"sluice: configuration moduleSampleRates["db"] -2.0 is not a number from 0 to 1; using 1.0"#,
             "sluice: configuration queueBytes 12 is not a power of two from 4096 to 1073741824; using 4194304",
         ])
+    }
+
+    func testABadValueInCodeFallsToTheNextSettingInThePrecedence() {
+        let (options, reports) = resolve(
+            ["LOG_SAMPLE_RATE": "0.5", "LOG_SAMPLE_RATE_NOISY": "0.25", "LOG_QUEUE_BYTES": "65536"],
+            SluiceConfiguration(sampleRate: 7, moduleSampleRates: ["noisy": 2, "quiet": -1], queueBytes: 12))
+        XCTAssertEqual(options.sampleRate, 0.5, "LOG_SAMPLE_RATE, not the default")
+        XCTAssertEqual(options.moduleSampleRates["noisy"], 0.25, "LOG_SAMPLE_RATE_NOISY, not the global rate")
+        XCTAssertEqual(options.moduleSampleRates["quiet"], 0.5, "no variable of its own: the global rate")
+        XCTAssertEqual(options.ringBytes, 65536)
+        XCTAssertEqual(reports, [
+            "sluice: configuration sampleRate 7.0 is not a number from 0 to 1; using 0.5",
+            #"sluice: configuration moduleSampleRates["noisy"] 2.0 is not a number from 0 to 1; using 0.25"#,
+            #"sluice: configuration moduleSampleRates["quiet"] -1.0 is not a number from 0 to 1; using 0.5"#,
+            "sluice: configuration queueBytes 12 is not a power of two from 4096 to 1073741824; using 65536",
+        ])
+    }
+
+    func testNamesThatNormalizeAlikeGetTheSameSettingInEveryProcess() throws {
+        // Dictionary order is seeded per process: five processes must agree, on the documented rule.
+        let environment = ["LOG_LEVEL_FOO": "error", "LOG_LEVEL_foo": "debug", "LOG_LEVEL_bar": "notice",
+                           "LOG_LEVEL_Bar": "critical", "LOG_LEVEL_X": "trace", "LOG_FILE": temporaryLogPath(self)]
+        let expected = """
+            a.b error
+            a-b debug
+            a_b debug
+            A_B debug
+            foo debug
+            Foo error
+            bar notice
+            x warning
+
+            """
+        for run in 0..<5 {
+            let result = try runExecutable("SluiceFacadeChild", ["precedence"], environment: environment)
+            XCTAssertEqual(result.status, 0, result.err)
+            XCTAssertEqual(result.out, expected, "run \(run)")
+        }
     }
 
     func testBootstrapReadsTheEnvironmentAndReportsBadValuesOnStderrOnce() throws {
