@@ -12,6 +12,12 @@ import Logging
 /// do not change another. Until `logLevel` is set, it follows the module's
 /// level, including changes made at run time with ``Sluice/setLevel(_:module:)``.
 /// Never blocks under the default drop policy and never traps.
+///
+/// An `error:` passed to swift-log becomes the metadata `error.message` and
+/// `error.type` (swift-log's own keys), beside any `error` key of the caller's.
+/// Calls that swift-log's own level check filters (below `logLevel`) never reach
+/// the handler, so they are not in Sluice's `filtered` counter; calls that reach it
+/// are timed 1 in N for the call-latency histogram, as native calls are.
 public struct SluiceLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
@@ -40,6 +46,15 @@ public struct SluiceLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        // Timed 1 call in N like the native path, so the call-latency histogram covers swift-log's callers too.
+        if sluice_time_this_call(logger.corePointer, logger.coreID, logger.timingMask) != 0 {
+            logger.timed { write(event) }
+        } else {
+            write(event)
+        }
+    }
+
+    private func write(_ event: LogEvent) {
         let provided = metadataProvider?.get()
         guard !metadata.isEmpty || event.metadata?.isEmpty == false || event.error != nil || provided?.isEmpty == false
         else {
@@ -53,8 +68,9 @@ public struct SluiceLogHandler: LogHandler {
         if let extra = event.metadata {
             merged.merge(extra) { _, new in new }
         }
-        if let error = event.error {
-            merged["error"] = "\(error)"
+        if let error = event.error {  // swift-log's keys: beside an `error` key of the caller's, never over it
+            merged["error.message"] = "\(error)"
+            merged["error.type"] = "\(String(reflecting: type(of: error)))"
         }
         var message = SluiceMessage(event.message.description)
         logger.write(level: event.level.sluiceLevel, &message, metadata: merged)

@@ -3,6 +3,10 @@ import Logging
 import Sluice
 import XCTest
 
+struct DiskFull: Error, CustomStringConvertible {
+    var description: String { "disk full" }
+}
+
 final class LogHandlerTests: XCTestCase {
     func testSwiftLogRecordsArriveWithTheirMetadata() throws {
         let (core, path) = try openCore(self)
@@ -14,13 +18,23 @@ final class LogHandlerTests: XCTestCase {
         logger[metadataKey: "pool"] = "primary"
         logger.debug("query took \(12)ms", metadata: ["rows": "3"])
         logger.trace("below the level")
-        struct Failure: Error, CustomStringConvertible { var description: String { "disk full" } }
-        logger.error("write failed", error: Failure())
+        logger.error("write failed", error: DiskFull())
+        logger.error("retry failed", error: DiskFull(), metadata: ["error": "the caller's own"])
         core.close()
         XCTAssertEqual(try lines(path), [
             "DEBUG com.example.db: query took 12ms pool=primary rows=3 trace-id=abc",
-            #"ERROR com.example.db: write failed error="disk full" pool=primary trace-id=abc"#,
+            #"ERROR com.example.db: write failed error.message="disk full" error.type=SluiceTests.DiskFull pool=primary trace-id=abc"#,
+            #"ERROR com.example.db: retry failed error="the caller's own" error.message="disk full" "#
+                + "error.type=SluiceTests.DiskFull pool=primary trace-id=abc",
         ])
+    }
+
+    func testSwiftLogCallsAreTimedLikeNativeOnes() throws {
+        let (core, _) = try openCore(self, .init(level: .trace, callTimingEvery: 1))
+        let logger = Logger(label: "timed") { label in SluiceLogHandler(label: label, core: core) }
+        for i in 0..<10 { logger.info("call \(i)") }
+        XCTAssertEqual(core.stats.histograms["call_latency"]?.count, 10, "every call, at 1 in 1")
+        core.close()
     }
 
     // swift-log's implementer guide: the log level and metadata are values.
