@@ -30,7 +30,8 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
             rate = 1
         }
         let owned = OwnedSampler(maxKeys: 1024)
-        self.init(logger: logger, sampler: owned.pointer, rateWord: nil, fixedRate: partsPerMillion(rate), owned: owned)
+        let ppm = partsPerMillion(rate, setting: "module '\(logger.module)'")
+        self.init(logger: logger, sampler: owned.pointer, rateWord: nil, fixedRate: ppm, owned: owned)
     }
 
     /// The module's sampling logger: its rate and counters are the module's.

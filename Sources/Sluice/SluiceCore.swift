@@ -146,9 +146,11 @@ public final class SluiceCore: Sendable {
         }
         pointer = opened
         defaultLevel = options.level
-        defaultRate = partsPerMillion(options.sampleRate)
+        defaultRate = partsPerMillion(options.sampleRate, setting: "sampleRate")
         levels = ModuleSettings(options.moduleLevels)
-        rates = ModuleSettings(options.moduleSampleRates.mapValues(partsPerMillion))
+        rates = ModuleSettings(Dictionary(uniqueKeysWithValues: options.moduleSampleRates.map { module, rate in
+            (module, partsPerMillion(rate, setting: "module '\(module)'"))
+        }))
     }
 
     deinit {
@@ -178,7 +180,7 @@ public final class SluiceCore: Sendable {
             reportProblem("sluice: sample rate \(rate) for module '\(module)' is not a number from 0 to 1; the rate stays as it was")
             return
         }
-        sluice_set_module_sample_ppm(pointer, moduleID(module), partsPerMillion(rate))
+        sluice_set_module_sample_ppm(pointer, moduleID(module), partsPerMillion(rate, setting: "module '\(module)'"))
     }
 
     /// Waits until every record logged before the call is written; `false` if `timeout` passed first.
@@ -243,8 +245,16 @@ public struct SluiceError: Error, CustomStringConvertible, Sendable {
 }
 
 /// A rate in [0, 1] as the core's parts per million.
-func partsPerMillion(_ rate: Double) -> UInt32 {
-    UInt32((min(max(rate, 0), 1) * 1_000_000).rounded())
+/// Rates are kept in millionths, to the nearest, so "exactly ⌈n·rate⌉ of n calls" holds for
+/// the rate in millionths. A positive rate below half a millionth would round to "never":
+/// it is used as one millionth instead, with one line on stderr naming `setting`.
+func partsPerMillion(_ rate: Double, setting: @autoclosure () -> String) -> UInt32 {
+    let ppm = UInt32((min(max(rate, 0), 1) * 1_000_000).rounded())
+    if ppm == 0 && rate > 0 {
+        reportProblem("sluice: sample rate \(rate) for \(setting()) is below one in a million, the finest Sluice keeps; using 0.000001")
+        return 1
+    }
+    return ppm
 }
 
 /// One line on stderr, for settings that cannot be used as given.

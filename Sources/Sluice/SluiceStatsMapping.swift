@@ -54,7 +54,7 @@ public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is o
         guard (0...1).contains(rate) else {
             throw SluiceError(message: "sluice: sample rate \(rate) is not a number from 0 to 1; nothing was changed")
         }
-        _ = sluice_stats_set_sample_ppm(view, try moduleID(module), partsPerMillion(rate))
+        _ = sluice_stats_set_sample_ppm(view, try moduleID(module), partsPerMillion(rate, setting: "module '\(module)'"))
     }
 
     private func moduleID(_ name: String) throws(SluiceError) -> Int32 {

@@ -109,4 +109,14 @@ final class SamplingTests: XCTestCase {
         let refused = capturingStandardError { core.setSampleRate(.nan, module: "bad") }
         XCTAssertEqual(refused, "sluice: sample rate nan for module 'bad' is not a number from 0 to 1; the rate stays as it was\n")
     }
+
+    func testATinyRateIsOneInAMillionWithALineNotNever() throws {
+        let (core, path) = try openCore(self)
+        var sampled: SamplingLogger?
+        let said = capturingStandardError { sampled = SamplingLogger(core.logger("rare"), sampleRate: 1e-9) }
+        for i in 0..<3 { sampled?.info("call \(i)", key: "k") }
+        core.close()
+        XCTAssertEqual(said, "sluice: sample rate 1e-09 for module 'rare' is below one in a million, the finest Sluice keeps; using 0.000001\n")
+        XCTAssertEqual(try messages(path), ["call 0"], "the first call of a key is emitted, then one in a million")
+    }
 }
