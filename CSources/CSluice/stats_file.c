@@ -69,21 +69,27 @@ static bool made_before_process(const struct stats_header *header)
     return started > 0 && (int64_t)header->opened_ns + 2000000000LL < started;
 }
 
-/* A file left at path by a process of ours that is gone: our uid, a Sluice
- * header, and a recorded pid that no longer runs (or now names a process that
- * started after the file was made). Only such a file is removed. */
-static bool is_stale_and_ours(const char *path)
+int sluice_stats_stale(const char *path, int *owned)
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return false;
+        return 0;
     struct stat st;
     struct stats_header header;
-    bool stale = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+    bool stale = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
                  pread(fd, &header, sizeof header, 0) == (ssize_t)sizeof header && header.magic == STATS_MAGIC &&
                  (process_is_gone(header.pid) || made_before_process(&header));
     close(fd);
+    if (owned != NULL)
+        *owned = stale && st.st_uid == geteuid();
     return stale;
+}
+
+/* Only a stale file of our own user is ever removed. */
+static bool is_stale_and_ours(const char *path)
+{
+    int owned = 0;
+    return sluice_stats_stale(path, &owned) && owned;
 }
 
 /* Creates a file of our own for the mapping; returns its descriptor and name, or -1. */

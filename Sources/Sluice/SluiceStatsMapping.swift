@@ -83,6 +83,14 @@ public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is o
         }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
     }
 
+    /// Whether the file at path is a mapping left by a process that is gone (or whose pid
+    /// another process has taken since), and whether this user owns it (and may remove it).
+    public static func staleness(of path: String) -> (stale: Bool, owned: Bool) {
+        var owned: Int32 = 0
+        let stale = sluice_stats_stale(path, &owned) != 0
+        return (stale, owned != 0)
+    }
+
     /// True if a process with this pid exists (whether or not it may be signalled).
     public static func processExists(_ pid: Int32) -> Bool {
         kill(pid, 0) == 0 || errno == EPERM

@@ -134,6 +134,9 @@ private func change(pid: Int32, module: String, _ apply: (SluiceStatsMapping) th
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the processes that have a Sluice mapping.")
 
+    @Flag(help: "Remove the stale mappings you own: their process is gone, or its pid was taken since.")
+    var removeStale = false
+
     func run() throws {
         try inspecting {
             let files = SluiceStatsMapping.files()
@@ -143,8 +146,13 @@ struct List: ParsableCommand {
             }
             print(pad("pid", 8) + pad("core", 6) + pad("command", 18) + "state")
             for (pid, path) in files {
-                guard SluiceStatsMapping.processExists(pid) else {
-                    print(pad("\(pid)", 8) + pad("?", 6) + pad("?", 18) + "stale: the process is gone; remove \(path)")
+                let staleness = SluiceStatsMapping.staleness(of: path)
+                if staleness.stale || !SluiceStatsMapping.processExists(pid) {
+                    let removed = removeStale && staleness.owned && unlink(path) == 0
+                    print(pad("\(pid)", 8) + pad("?", 6) + pad("?", 18)
+                        + "stale: its process is gone (or its pid was taken since); "
+                        + (removed ? "removed \(path)" : "remove \(path)"
+                            + (staleness.owned ? " (sluice list --remove-stale)" : "")))
                     continue
                 }
                 do throws(SluiceError) {

@@ -251,8 +251,51 @@ final class InspectTests: XCTestCase {
 
         let list = try sluice(["list"], environment: environment)
         XCTAssertEqual(list.status, 0, list.err)
-        XCTAssertEqual(list.out.split(separator: "\n").filter { $0.hasPrefix("\(pid) ") }.count, 1, list.out)
-        XCTAssertEqual(list.err.split(separator: "\n").count, planted.count, list.err)
+        XCTAssertEqual(list.out.split(separator: "\n").filter { $0.hasPrefix("\(pid) ") && $0.hasSuffix("running") }.count, 1,
+                       list.out)
+        XCTAssertEqual(list.out.split(separator: "\n").filter { $0.contains("stale:") }.count, 1,
+                       "the file older than its process is listed as stale: \(list.out)")
+        XCTAssertEqual(list.err.split(separator: "\n").count, planted.count - 1, "the others skipped: \(list.err)")
+    }
+}
+
+extension InspectTests {
+    func testListShowsStaleMappingsAndRemovesTheCallersOwnOnRequest() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-stale-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
+        let environment = ["SLUICE_STATS_DIR": directory]
+        let child = try ServingChild(self, environment: environment)
+        defer { child.finish() }
+        let pid = child.process.processIdentifier
+        let goodName = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: directory).first)
+        var mapping = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(goodName)"))
+        var dead: Int32 = 4_000_000
+        while kill(dead, 0) == 0 || errno == EPERM { dead -= 1 }
+        mapping.withUnsafeMutableBytes { $0.storeBytes(of: UInt32(dead).littleEndian, toByteOffset: 12, as: UInt32.self) }
+        let gone = "\(directory)/sluice-\(dead)-1"
+        XCTAssertTrue(FileManager.default.createFile(atPath: gone, contents: mapping, attributes: [.posixPermissions: 0o600]))
+        // A killed process's file, named after a pid a live process has taken since.
+        mapping.withUnsafeMutableBytes {
+            $0.storeBytes(of: UInt32(pid).littleEndian, toByteOffset: 12, as: UInt32.self)
+            $0.storeBytes(of: UInt64(1_000_000_000).littleEndian, toByteOffset: 40, as: UInt64.self)
+        }
+        let reused = "\(directory)/sluice-\(pid)-9"
+        XCTAssertTrue(FileManager.default.createFile(atPath: reused, contents: mapping, attributes: [.posixPermissions: 0o600]))
+
+        let list = try sluice(["list"], environment: environment)
+        XCTAssertEqual(list.status, 0, list.err)
+        for path in [gone, reused] {
+            XCTAssertTrue(list.out.contains("stale: its process is gone (or its pid was taken since); remove \(path) "
+                + "(sluice list --remove-stale)"), list.out)
+        }
+        let level = try sluice(["level", "\(pid)", "app", "debug"], environment: environment)
+        XCTAssertEqual(level.out.split(separator: "\n").count, 1, "the stale file takes no change: \(level.out)")
+
+        let removal = try sluice(["list", "--remove-stale"], environment: environment)
+        XCTAssertEqual(removal.status, 0, removal.err)
+        XCTAssertTrue(removal.out.contains("removed \(gone)") && removal.out.contains("removed \(reused)"), removal.out)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), [goodName], "the live mapping stays")
     }
 }
 

@@ -337,6 +337,10 @@ typedef struct sluice_stats sluice_stats;
 const char *sluice_stats_directory(void);
 sluice_stats *sluice_stats_open(const char *path, int writable, char *error, size_t error_size);
 void sluice_stats_close(sluice_stats *stats);
+/* 1 if path is a Sluice mapping left by a process that is gone (or whose pid a
+ * process started since has taken); *owned (if not NULL) then says whether the
+ * caller's user owns it, and so may remove it. 0 for anything else. */
+int sluice_stats_stale(const char *path, int *owned);
 sluice_stats *sluice_core_stats(sluice_core *core);
 const char *sluice_stats_path(sluice_stats *stats);  /* NULL for a core without a file */
 int sluice_stats_pid(sluice_stats *stats);
