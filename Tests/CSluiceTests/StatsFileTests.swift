@@ -42,8 +42,7 @@ final class StatsFileTests: XCTestCase {
     }
 
     func testAStaleFileOfOursIsReplacedItsPidDeadOrReusedSince() throws {
-        var dead: Int32 = 4_000_000
-        while kill(dead, 0) == 0 || errno == EPERM { dead -= 1 }
+        let dead = unusedPid()
         var (name, mapping) = try nextName()
         plant(mapping, at: name, pid: UInt32(dead))
         var core = try openCore(path: "/dev/null")

@@ -62,3 +62,10 @@ public func runExecutable(_ name: String, at path: String? = nil, _ arguments: [
     return ProcessResult(status: process.terminationStatus, reason: process.terminationReason,
                          out: String(decoding: outData, as: UTF8.self), err: String(decoding: errData.data, as: UTF8.self))
 }
+
+/// A pid no process has now.
+public func unusedPid() -> Int32 {
+    var pid: Int32 = 4_000_000
+    while kill(pid, 0) == 0 || errno == EPERM { pid -= 1 }
+    return pid
+}

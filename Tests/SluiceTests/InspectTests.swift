@@ -143,8 +143,7 @@ final class InspectTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
         let environment = ["SLUICE_STATS_DIR": directory]
-        var dead: Int32 = 4_000_000
-        while kill(dead, 0) == 0 || errno == EPERM { dead -= 1 }
+        let dead = unusedPid()
 
         func check(_ arguments: [String], _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
             let result = try sluice(arguments, environment: environment)
@@ -192,16 +191,24 @@ final class InspectTests: XCTestCase {
         }
     }
 
-    func testPlantedFilesAreSkippedWithALineEachAndTheGoodMappingIsStillShown() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-planted-\(getpid())").path
+    /// A serving child whose statistics go to a directory of this test's: the directory, the
+    /// environment naming it, the child, and its mapping's name and bytes.
+    func childWithItsMapping(_ label: String) throws
+        -> (directory: String, environment: [String: String], child: ServingChild, name: String, mapping: Data)
+    {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-\(label)-\(getpid())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
         let environment = ["SLUICE_STATS_DIR": directory]
         let child = try ServingChild(self, environment: environment)
+        let name = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: directory).first)
+        return (directory, environment, child, name, try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(name)")))
+    }
+
+    func testPlantedFilesAreSkippedWithALineEachAndTheGoodMappingIsStillShown() throws {
+        let (directory, environment, child, goodName, good) = try childWithItsMapping("planted")
         defer { child.finish() }
         let pid = child.process.processIdentifier
-        let goodName = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: directory).first)
-        let good = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(goodName)"))
 
         func patched<Word: FixedWidthInteger>(_ offset: Int, _ value: Word) -> Data {
             var copy = good
@@ -261,17 +268,11 @@ final class InspectTests: XCTestCase {
 
 extension InspectTests {
     func testListShowsStaleMappingsAndRemovesTheCallersOwnOnRequest() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-stale-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
-        let environment = ["SLUICE_STATS_DIR": directory]
-        let child = try ServingChild(self, environment: environment)
+        let (directory, environment, child, goodName, good) = try childWithItsMapping("stale")
+        var mapping = good
         defer { child.finish() }
         let pid = child.process.processIdentifier
-        let goodName = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: directory).first)
-        var mapping = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(goodName)"))
-        var dead: Int32 = 4_000_000
-        while kill(dead, 0) == 0 || errno == EPERM { dead -= 1 }
+        let dead = unusedPid()
         mapping.withUnsafeMutableBytes { $0.storeBytes(of: UInt32(dead).littleEndian, toByteOffset: 12, as: UInt32.self) }
         let gone = "\(directory)/sluice-\(dead)-1"
         XCTAssertTrue(FileManager.default.createFile(atPath: gone, contents: mapping, attributes: [.posixPermissions: 0o600]))
