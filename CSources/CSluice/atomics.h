@@ -11,9 +11,6 @@
  *   load_acquire                  later loads stay after it
  *   store_release                 earlier loads and stores stay before it
  *   exchange                      returns the old value; a full fence
- *   store_fenced                  store_release, then a full fence: a later
- *                                 load cannot be satisfied before the store is
- *                                 visible (one exchange)
  *   cas                           returns the value found; a full fence on
  *                                 success, NO ordering on failure
  *   add_fetch                     returns the new value; a full fence
@@ -81,7 +78,5 @@
 #define fence() cmm_smp_mb()
 
 #endif
-
-#define store_fenced(p, v) ((void)exchange((p), (v)))
 
 #endif /* SLUICE_ATOMICS_H */

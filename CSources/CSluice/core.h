@@ -26,8 +26,10 @@
  */
 struct record {
     uint64_t commit;  /* position ^ commit_key once published (see ring.c). Written
-                         by the producer last, with store_fenced; read by the
-                         writer with load_acquire, before any other field. */
+                         by the producer last, with exchange (a full fence; the old
+                         value says whether a closing writer abandoned the record),
+                         or by that writer with cas; read by the writer with
+                         load_acquire, before any other field. */
     uint64_t ticks;   /* clock_ticks() taken at reserve */
     uint32_t size;    /* bytes from this header to the next record */
     uint32_t length;  /* message bytes */
@@ -61,8 +63,6 @@ struct ring {
                          | HEAD_SEALED once closed. Written by producers with cas (a full fence
                          on success, none on failure) and by close (cas). Read by producers
                          (relaxed: the cas validates it), the writer and flush. */
-    uint64_t accepted;  /* records offered. Written by producers, add_relaxed; sits on
-                         head's line, which a producer already owns after its cas. */
     uint64_t tail_seen; /* a recent value of tail, never above it: producers check room
                          against it and read tail itself only when it says full, so the
                          writer's line is not pulled on every call. store_release by a
