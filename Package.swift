@@ -39,7 +39,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "SluiceFacadeChild",
-            dependencies: ["Sluice", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Sluice", "CSluice", .product(name: "Logging", package: "swift-log")],
             path: "Tests/SluiceFacadeChild"
         ),
         .target(name: "SluiceTestSupport", path: "Tests/SluiceTestSupport"),

@@ -3,17 +3,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core.h"
 
-/* Every open core, so that an exiting process still writes what it accepted.
- * The drain takes a core off the list and marks it draining while it closes
- * it, without the lock; sluice_free on another thread waits for that to end
+/* Every core not yet freed, so that an exiting process still writes what it
+ * accepted and removes every statistics file.
+ * The drain moves a core from open_cores to drained_cores (the process still
+ * holds it: a leak checker must see it), marking it draining while it closes
+ * it without the lock; sluice_free on another thread waits for that to end
  * before it frees anything. */
 static pthread_mutex_t open_cores_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t drain_finished = PTHREAD_COND_INITIALIZER;
 static sluice_core *open_cores;
+static sluice_core *drained_cores;
+
+/* At exit the mapping leaves the directory; a core closed earlier keeps its
+ * file until sluice_free, so that counts made after its close stay visible. */
+static void forget_stats_file(sluice_core *core)
+{
+    if (core->stats.path != NULL) {
+        unlink(core->stats.path);
+        free(core->stats.path);
+        core->stats.path = NULL;
+    }
+}
 
 static void close_all_at_exit(void)
 {
@@ -23,8 +38,11 @@ static void close_all_at_exit(void)
         core->draining = true;
         pthread_mutex_unlock(&open_cores_lock);
         sluice_close(core);
+        forget_stats_file(core); /* no sluice_free follows an exit */
         pthread_mutex_lock(&open_cores_lock);
         core->draining = false;
+        core->next_open = drained_cores;
+        drained_cores = core;
         pthread_cond_broadcast(&drain_finished);
     }
     pthread_mutex_unlock(&open_cores_lock);
@@ -67,17 +85,17 @@ static void track(sluice_core *core)
     pthread_mutex_unlock(&open_cores_lock);
 }
 
-static void untrack(sluice_core *core)
+/* Takes core off whichever list holds it; under open_cores_lock. */
+static void unlink_core(sluice_core **list, sluice_core *core)
 {
-    pthread_mutex_lock(&open_cores_lock);
-    for (sluice_core **link = &open_cores; *link != NULL; link = &(*link)->next_open) {
+    for (sluice_core **link = list; *link != NULL; link = &(*link)->next_open) {
         if (*link == core) {
             *link = core->next_open;
-            break;
+            return;
         }
     }
-    pthread_mutex_unlock(&open_cores_lock);
 }
+
 
 void sluice_options_init(sluice_options *options)
 {
@@ -216,30 +234,18 @@ void sluice_counters_read(sluice_core *core, sluice_counters *out)
     sluice_stats_counters(&core->stats, out);
 }
 
-/* A closed core's mapping leaves the directory (`sluice list` lists open cores);
- * the process keeps reading its counters until sluice_free. */
-static void forget_stats_file(sluice_core *core)
-{
-    if (core->stats.path != NULL) {
-        unlink(core->stats.path);
-        free(core->stats.path);
-        core->stats.path = NULL;
-    }
-}
-
 void sluice_close(sluice_core *core)
 {
     pthread_mutex_lock(&core->close_lock);
     if (!core->closed && core->restart_pending) {
         /* A forked child that never used it: nothing reserved, no writer, no file. */
         sink_close(&core->sink);
-        untrack(core);
         core->closed = true;
         store_release(&core->restart_pending, 0);
     } else if (!core->closed && core->synchronous) {
         sync_close(core); /* every accepted record is written already */
+        core_adopt_sink(core); /* one handed over but never written to */
         sink_close(&core->sink);
-        untrack(core);
         core->closed = true;
     } else if (!core->closed) {
         /* Seal head: reservations before this cas get written, later ones drop. */
@@ -250,22 +256,156 @@ void sluice_close(sluice_core *core)
         event_signal(&core->space); /* blocked producers see the seal and give up */
         doorbell_kick(&core->bell);
         pthread_join(core->thread, NULL);
+        core_adopt_sink(core);
         sink_close(&core->sink);
-        untrack(core);
         core->closed = true;
     }
-    forget_stats_file(core);
     pthread_mutex_unlock(&core->close_lock);
+}
+
+void core_adopt_sink(sluice_core *core)
+{
+    struct sink *next = load_acquire(&core->next_sink);
+    if (next == NULL || (!core->synchronous && core->written_position < core->sink_switch_at))
+        return; /* records logged before the change go to the old sink first */
+    sink_close(&core->sink);
+    core->sink = *next;
+    free(next);
+    core->writer.torn_line = false; /* a half line stays in the old sink */
+    core->writer.failed_writes = 0;
+    core->sync.guard_sigpipe = core->sink.is_pipe || sink_fd_is_pipe(STDERR_FILENO);
+    store_release(&core->next_sink, NULL);
+    event_signal(&core->written); /* reconfigure waits on it */
+}
+
+/* A closed core writes again: to fresh, with a new writer thread (or, synchronous,
+ * on its callers' threads again); its modules, settings and counts stay. Under close_lock. */
+static int reopen(sluice_core *core, struct sink *fresh, char *error, size_t error_size)
+{
+    if (core->synchronous) {
+        pthread_mutex_lock(&core->sync.lock);
+        core->sink = *fresh;
+        core->sync.guard_sigpipe = core->sink.is_pipe || sink_fd_is_pipe(STDERR_FILENO);
+        core->sync.closed = false;
+        pthread_mutex_unlock(&core->sync.lock);
+    } else {
+        core->sink = *fresh;
+        core->writer.torn_line = false;
+        core->writer.failed_writes = 0;
+        core->closing = 0;
+        core->writer_done = 0;
+        core->bell.state = DOORBELL_RUNNING;
+        int failure = core_start_writer(core);
+        if (failure != 0) {
+            if (error != NULL)
+                snprintf(error, error_size, "sluice: cannot start the writer thread: %s; the core stays closed",
+                         strerror(failure));
+            sink_close(&core->sink);
+            return SLUICE_INVALID;
+        }
+        /* The writer stands at head (it wrote or abandoned everything before the seal). */
+        uint64_t head = load_relaxed(&core->ring.head), found;
+        while ((found = cas(&core->ring.head, head, head & ~HEAD_SEALED)) != head)
+            head = found;
+    }
+    if (core->stats.path == NULL) /* a forked child's, or one whose file could not be made */
+        core->stats.path = stats_publish(core->map);
+    core->closed = false;
+    return SLUICE_OK;
+}
+
+/* An open core's new sink: records logged before go to the old one (flushed
+ * first), and the writer switches between batches. Under close_lock. */
+static int hand_over(sluice_core *core, struct sink *fresh, int timeout_ms)
+{
+    int64_t deadline = clock_monotonic_ns() + (int64_t)timeout_ms * 1000000;
+    int flushed = sluice_flush(core, timeout_ms);
+    struct sink *next = malloc(sizeof *next);
+    if (next == NULL) {
+        sink_close(fresh);
+        return SLUICE_INVALID;
+    }
+    *next = *fresh;
+    core->sink_switch_at = load_relaxed(&core->ring.head) & ~HEAD_SEALED;
+    store_release(&core->next_sink, next);
+    if (core->synchronous) {
+        /* A caller stuck in a write holds the lock: wait for it no longer than the deadline. */
+        int64_t left = deadline - clock_monotonic_ns();
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until); /* pthread_mutex_timedlock's clock */
+        int64_t at = (int64_t)until.tv_nsec + (left > 0 ? left : 0);
+        until.tv_sec += at / 1000000000;
+        until.tv_nsec = at % 1000000000;
+        if (pthread_mutex_timedlock(&core->sync.lock, &until) == 0) {
+            core_adopt_sink(core);
+            pthread_mutex_unlock(&core->sync.lock);
+        }
+    } else {
+        doorbell_kick(&core->bell);
+        for (;;) {
+            int32_t seen = event_prepare(&core->written);
+            bool done = load_acquire(&core->next_sink) == NULL;
+            int64_t left = deadline - clock_monotonic_ns();
+            if (!done && left > 0)
+                event_wait(&core->written, seen, left);
+            event_finish(&core->written);
+            if (done || left <= 0)
+                break;
+        }
+    }
+    return flushed == SLUICE_OK && load_acquire(&core->next_sink) == NULL ? SLUICE_OK : SLUICE_TIMEOUT;
+}
+
+int sluice_reconfigure(sluice_core *core, const sluice_options *options, int timeout_ms, char *error,
+                       size_t error_size)
+{
+    if (error != NULL && error_size > 0)
+        error[0] = '\0';
+    if (options->overflow != SLUICE_OVERFLOW_DROP && options->overflow != SLUICE_OVERFLOW_BLOCK) {
+        if (error != NULL)
+            snprintf(error, error_size,
+                     "sluice: overflow %d is neither SLUICE_OVERFLOW_DROP (0) nor SLUICE_OVERFLOW_BLOCK (1); "
+                     "nothing was changed",
+                     options->overflow);
+        return SLUICE_INVALID;
+    }
+    struct sink fresh;
+    if (sink_open(&fresh, options->path, options->file_mode, error, error_size) != 0)
+        return SLUICE_INVALID;
+    core_ready(core);
+    pthread_mutex_lock(&core->close_lock);
+    store_relaxed(&core->overflow, options->overflow);
+    int result;
+    if (core->closed) {
+        result = reopen(core, &fresh, error, error_size);
+    } else if (load_acquire(&core->next_sink) != NULL) {
+        sink_close(&fresh); /* the last change is still waiting for a stuck write */
+        if (error != NULL)
+            snprintf(error, error_size,
+                     "sluice: '%s' has not finished a write since the last sink change; the sink stays as it was",
+                     core->sink.name);
+        result = SLUICE_TIMEOUT;
+    } else {
+        result = hand_over(core, &fresh, timeout_ms < 0 ? 0 : timeout_ms);
+        if (result == SLUICE_TIMEOUT && error != NULL)
+            snprintf(error, error_size,
+                     "sluice: '%s' did not finish writing within %d ms; the new sink takes over when it does",
+                     core->sink.name, timeout_ms);
+    }
+    pthread_mutex_unlock(&core->close_lock);
+    return result;
 }
 
 void sluice_free(sluice_core *core)
 {
     if (core == NULL)
         return;
-    sluice_close(core); /* off the list now: no drain can take it up later */
+    sluice_close(core);
     pthread_mutex_lock(&open_cores_lock);
-    while (core->draining)
+    while (core->draining) /* the drain puts it on drained_cores when it ends */
         pthread_cond_wait(&drain_finished, &open_cores_lock);
+    unlink_core(&open_cores, core); /* off both lists now: no drain can take it up later */
+    unlink_core(&drained_cores, core);
     pthread_mutex_unlock(&open_cores_lock);
     pthread_mutex_destroy(&core->close_lock);
     if (core->synchronous)

@@ -174,11 +174,21 @@ struct sluice_core {
     /* Read-only after open. */
     uint64_t id;               /* unique in the process, never reused: names the stats mapping */
     bool synchronous;
-    int overflow;
+
+    int32_t overflow;          /* SLUICE_OVERFLOW_*: set at open and by sluice_reconfigure
+                                  (store_relaxed); load_relaxed by each claim, which needs no
+                                  other word to agree with it */
     struct sluice_stats stats; /* the shared mapping: counters, module settings, histograms */
     struct stats_map *map;     /* stats.map, for short */
     struct modules modules;
-    struct sink sink;
+    struct sink sink;          /* the writer's (a synchronous core's: under sync.lock) */
+    struct sink *next_sink;    /* a sink sluice_reconfigure handed over, or NULL. store_release by
+                                  reconfigure (under close_lock, when NULL); the writer (or a synchronous
+                                  caller) takes it between batches (core_adopt_sink): load_acquire, then
+                                  store_release of NULL after the switch, which reconfigure waits for */
+    uint64_t sink_switch_at;   /* ring position from which records may go to next_sink: written by
+                                  reconfigure before its store_release of next_sink, read after the
+                                  load_acquire; the writer switches once everything before it is written */
 
     struct writer writer; /* the writer thread's; a synchronous core's callers', under sync.lock */
     pthread_t thread;
@@ -211,6 +221,9 @@ static inline void core_ready(sluice_core *core)
         fork_restart_core(core);
 }
 int core_start_writer(sluice_core *core);
+/* The writer's side of a sink change: if a new sink was handed over, closes the
+ * old one and writes to the new one from now on. Between batches only. */
+void core_adopt_sink(sluice_core *core);
 
 void *writer_main(void *core);
 /* A synchronous core's writing: renders record and hands it to the sink now. */

@@ -179,7 +179,7 @@ static int claim(sluice_core *core, uint64_t size, bool nested, uint64_t *positi
             add_relaxed(&core->map->totals.dropped_full, 1);
         return status == SYNC_READY ? SLUICE_OK : SLUICE_DROPPED;
     }
-    int status = reserve(core, size, core->overflow == SLUICE_OVERFLOW_BLOCK && !nested, position);
+    int status = reserve(core, size, load_relaxed(&core->overflow) == SLUICE_OVERFLOW_BLOCK && !nested, position);
     *record = (struct record *)(core->ring.base + (*position & (core->ring.capacity - 1)));
     return status;
 }

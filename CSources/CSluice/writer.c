@@ -190,6 +190,7 @@ static void write_out(sluice_core *core)
         store_release(&core->written_position, w->position);
         event_signal(&core->written);
     }
+    core_adopt_sink(core); /* between batches: a sink change takes effect here */
 }
 
 static void render_record(sluice_core *core, const struct record *r)
@@ -241,6 +242,11 @@ static uint64_t drain(sluice_core *core)
             w->position += ring_padding(ring, w->position);
             continue;
         }
+        if (__builtin_expect(load_acquire(&core->next_sink) != NULL, 0) && w->position >= core->sink_switch_at &&
+            core->written_position < core->sink_switch_at) {
+            release(core);
+            write_out(core); /* the records before a sink change go to the old sink, the rest to the new */
+        }
         ensure_room(core, render_line_bound(r->length, core->modules.labels[r->module].length));
         render_record(core, r);
         w->position += r->size;
@@ -259,7 +265,8 @@ static bool has_work(sluice_core *core)
 {
     struct record *r;
     return ring_peek(&core->ring, core->writer.position, &r) != PEEK_NOTHING ||
-           load_relaxed(&core->closing) != 0 || (reports_owed(core) && report_due(core));
+           load_relaxed(&core->closing) != 0 || load_relaxed(&core->next_sink) != NULL ||
+           (reports_owed(core) && report_due(core));
 }
 
 static void wait_for_work(sluice_core *core)

@@ -13,30 +13,39 @@ import Synchronization
 /// Sluice.flush()
 /// ```
 ///
-/// Without ``bootstrap(configuration:environment:)``, the first use opens the
-/// default core from the environment.
+/// There is one default core per process, and every logger of it, whenever made,
+/// writes to its current configuration: ``bootstrap(configuration:environment:)``
+/// configures it in place (levels, rates, sink, overflow), so a library's
+/// `static let logger` made before the bootstrap logs where the bootstrap says.
+/// Without a bootstrap, the first use opens it from the environment.
 public enum Sluice {
     private static let defaultCore = Mutex<SluiceCore?>(nil)
 
-    /// Opens the default core with `configuration`, the environment filling in what it
-    /// leaves unset (see ``SluiceConfiguration``). A bad value, in `configuration` or in the
-    /// environment, is reported on stderr and replaced by the next setting in the precedence;
-    /// a file from `LOG_FILE` that cannot be opened is reported and stderr used instead.
-    /// Throws only when the log file given in `configuration` cannot be opened. A core
-    /// bootstrapped earlier is closed; its loggers' later calls count as dropped after close.
+    /// Configures the default core with `configuration`, the environment filling in what it
+    /// leaves unset (see ``SluiceConfiguration``): opens it, or, when a logger or an earlier
+    /// bootstrap opened it already, changes it in place for every logger it has (see
+    /// ``SluiceCore/reconfigure(_:timeout:)``: records logged before go to the old sink, a
+    /// stuck old sink is waited for at most one second, the ring's size and the synchronous
+    /// switch stay as first opened). After ``shutdown()`` it opens the default core again.
+    /// A bad value, in `configuration` or in the environment, is reported on stderr and
+    /// replaced by the next setting in the precedence; a file from `LOG_FILE` that cannot be
+    /// opened is reported and stderr used instead. Throws only when the log file given in
+    /// `configuration` cannot be opened; the default core then stays as it was.
     public static func bootstrap(
         configuration: SluiceConfiguration = SluiceConfiguration(),
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(SluiceError) {
-        let core = try open(configuration: configuration, environment: environment)
-        let previous = defaultCore.withLock { current in
-            defer { current = core }
-            return current
+        try defaultCore.withLock { (current) throws(SluiceError) in
+            if let core = current {
+                try apply(configuration, environment) { options throws(SluiceError) in try core.reconfigure(options) }
+            } else {
+                current = try apply(configuration, environment) { options throws(SluiceError) in try SluiceCore(options) }
+            }
         }
-        previous?.close()
     }
 
-    /// The default core, opened from the environment on first use.
+    /// The default core: the same one for the life of the process, opened from the
+    /// environment on first use when nothing bootstrapped it.
     public static var core: SluiceCore {
         defaultCore.withLock { current in
             if let current { return current }
@@ -78,12 +87,11 @@ public enum Sluice {
         defaultCore.withLock { $0 }?.flush(timeout: timeout) ?? true
     }
 
-    /// Writes every accepted record and closes the default core. A later use opens a new one.
+    /// Writes every accepted record and closes the default core: later calls are counted as
+    /// dropped after close (``stats()`` shows them), until a later ``bootstrap(configuration:environment:)``
+    /// opens it again for every logger.
     public static func shutdown() {
-        defaultCore.withLock { current in
-            defer { current = nil }
-            return current
-        }?.close()
+        defaultCore.withLock { $0 }?.close()
     }
 
     /// The level a name gives, in any case, with `warn`, `err` and `crit` accepted; nil for any other name.
@@ -103,22 +111,29 @@ public enum Sluice {
         }))
     }
 
-    static func open(configuration: SluiceConfiguration, environment: [String: String]) throws(SluiceError) -> SluiceCore {
+    /// `configuration` resolved against `environment`, given to `body`; when `LOG_FILE` names a
+    /// file that cannot be opened, reported, and given again with stderr instead.
+    static func apply<Result>(
+        _ configuration: SluiceConfiguration, _ environment: [String: String],
+        _ body: (SluiceCore.Options) throws(SluiceError) -> Result
+    ) throws(SluiceError) -> Result {
         var options = configuration.resolve(environment: environment, report: reportProblem)
         do {
-            return try SluiceCore(options)
+            return try body(options)
         } catch {
             guard configuration.destination == nil, let path = options.path else { throw error }
             reportProblem("\(error.message); logging to stderr instead (LOG_FILE=\(path))")
             options.path = nil
-            return try SluiceCore(options)
+            return try body(options)
         }
     }
 
     /// The environment's core; if even that cannot open, a synchronous core on stderr.
     private static func openFromEnvironment() -> SluiceCore {
         do {
-            return try open(configuration: SluiceConfiguration(), environment: ProcessInfo.processInfo.environment)
+            return try apply(SluiceConfiguration(), ProcessInfo.processInfo.environment) { options throws(SluiceError) in
+                try SluiceCore(options)
+            }
         } catch {
             reportProblem("\(error.message); logging synchronously to stderr")
         }

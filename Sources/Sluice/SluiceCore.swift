@@ -112,30 +112,21 @@ public final class SluiceCore: Sendable {
     }
 
     @usableFromInline nonisolated(unsafe) let pointer: OpaquePointer
-    private let levels: ModuleSettings<Logger.Level>
-    private let rates: ModuleSettings<UInt32>
-    private let defaultLevel: Logger.Level
-    private let defaultRate: UInt32
+    /// What a module gets when it registers; replaced by ``reconfigure(_:)``, under the lock
+    /// that registration takes too, so that no module registers with a setting just replaced.
+    private let settings: Mutex<ModuleDefaults>
+    /// Fixed at open: the ring, the threading and the call timing cannot change under running loggers.
+    private let ringBytes: Int
+    private let synchronous: Bool
+    private let callTimingEvery: Int
     private let warnedFull = Atomic<Bool>(false)
 
     /// Opens a core. Throws ``SluiceError`` naming the problem: a file that cannot be
     /// opened, a ring size that is not a power of two, a sample rate outside [0, 1].
     public init(_ options: Options = Options()) throws(SluiceError) {
-        for (name, rate) in [("sampleRate", options.sampleRate)] + options.moduleSampleRates.map({ ($0.key, $0.value) })
-        where !(0...1).contains(rate) {
-            throw SluiceError(message: "sluice: sample rate \(rate) for \(name) is not a number from 0 to 1; nothing was opened")
-        }
-        guard options.callTimingEvery >= 0 else {
-            throw SluiceError(message: "sluice: callTimingEvery \(options.callTimingEvery) is negative; nothing was opened")
-        }
+        try Self.check(options, else: "nothing was opened")
         installFloatFormatters()
-        var c = sluice_options()
-        sluice_options_init(&c)
-        c.ring_bytes = max(options.ringBytes, 0)
-        c.overflow = options.overflow == .drop ? Int32(SLUICE_OVERFLOW_DROP) : Int32(SLUICE_OVERFLOW_BLOCK)
-        c.synchronous = options.synchronous ? 1 : 0
-        c.call_timing_every = UInt32(clamping: options.callTimingEvery)
-        c.file_mode = options.fileMode
+        var c = options.cOptions
         var error = [CChar](repeating: 0, count: 512)
         let opened = options.path.withOptionalCString { path -> OpaquePointer? in
             c.path = path
@@ -145,12 +136,64 @@ public final class SluiceCore: Sendable {
             throw SluiceError(message: String(cBuffer: error))
         }
         pointer = opened
-        defaultLevel = options.level
-        defaultRate = partsPerMillion(options.sampleRate, setting: "sampleRate")
-        levels = ModuleSettings(options.moduleLevels)
-        rates = ModuleSettings(Dictionary(uniqueKeysWithValues: options.moduleSampleRates.map { module, rate in
-            (module, partsPerMillion(rate, setting: "module '\(module)'"))
-        }))
+        settings = Mutex(ModuleDefaults(options))
+        ringBytes = options.ringBytes
+        synchronous = options.synchronous
+        callTimingEvery = options.callTimingEvery
+    }
+
+    private static func check(_ options: Options, else outcome: String) throws(SluiceError) {
+        for (name, rate) in [("sampleRate", options.sampleRate)] + options.moduleSampleRates.map({ ($0.key, $0.value) })
+        where !(0...1).contains(rate) {
+            throw SluiceError(message: "sluice: sample rate \(rate) for \(name) is not a number from 0 to 1; \(outcome)")
+        }
+        guard options.callTimingEvery >= 0 else {
+            throw SluiceError(message: "sluice: callTimingEvery \(options.callTimingEvery) is negative; \(outcome)")
+        }
+    }
+
+    /// Applies `options` to this core in place, for every logger it has, whenever made: the
+    /// level and sample rate of every module (each one as `options` gives it, run-time changes
+    /// replaced), the overflow policy, and the sink. Records logged before the call go to the old
+    /// sink; the writer switches between batches, waiting for the old sink at most `timeout`:
+    /// a sink stuck longer (a pipe nobody reads) is reported on stderr and left to finish its
+    /// write, the new one taking over when it does. A closed core opens again, its modules and
+    /// counts kept. The ring's size, `synchronous` and `callTimingEvery` are fixed when a core opens:
+    /// a different value is reported on stderr and the open one kept.
+    ///
+    /// Throws, changing nothing, when the new file cannot be opened or a value is out of range.
+    public func reconfigure(_ options: Options, timeout: Duration = .seconds(1)) throws(SluiceError) {
+        try Self.check(options, else: "nothing was changed")
+        var c = options.cOptions
+        var error = [CChar](repeating: 0, count: 512)
+        let result = options.path.withOptionalCString { path -> Int32 in
+            c.path = path
+            return sluice_reconfigure(pointer, &c, Self.flushMilliseconds(timeout), &error, error.count)
+        }
+        if result == SLUICE_INVALID {
+            throw SluiceError(message: String(cBuffer: error))
+        }
+        if result == SLUICE_TIMEOUT {
+            reportProblem(String(cBuffer: error))
+        }
+        let fixed: [(String, String, String)] = [
+            ("ring size", "\(options.ringBytes) bytes", "\(ringBytes) bytes"),
+            ("synchronous setting", "\(options.synchronous)", "\(synchronous)"),
+            ("call timing", "1 in \(options.callTimingEvery)", "1 in \(callTimingEvery)"),
+        ]
+        for (setting, wanted, kept) in fixed where wanted != kept {
+            reportProblem("sluice: the \(setting) is fixed while a core is open; asked for \(wanted), keeping \(kept)")
+        }
+        settings.withLock { defaults in
+            defaults = ModuleDefaults(options)
+            var module = 1  // 0 is the core's own
+            while let name = sluice_module_name(pointer, Int32(module)) {
+                let name = String(cString: name)
+                sluice_set_module_level(pointer, Int32(module), defaults.level(of: name).sluiceLevel)
+                sluice_set_module_sample_ppm(pointer, Int32(module), defaults.rate(of: name))
+                module += 1
+            }
+        }
     }
 
     deinit {
@@ -219,9 +262,9 @@ public final class SluiceCore: Sendable {
 
     /// The id of module `name`, registered with its configured level and rate on first use.
     func moduleID(_ name: String) -> Int32 {
-        let level = (levels.value(for: name) ?? defaultLevel).sluiceLevel
-        let rate = rates.value(for: name) ?? defaultRate
-        let id = sluice_module_configured(pointer, moduleName(name), level, rate)
+        let id = settings.withLock { defaults in
+            sluice_module_configured(pointer, moduleName(name), defaults.level(of: name).sluiceLevel, defaults.rate(of: name))
+        }
         if id >= 0 { return id }
         if !warnedFull.exchange(true, ordering: .relaxed) {
             reportProblem("sluice: the module table is full (\(SLUICE_MODULES_MAX) modules); '\(name)' and later new modules log as 'sluice'")
@@ -235,6 +278,40 @@ public final class SluiceCore: Sendable {
         var cut = Substring(name)
         while cut.utf8.count > Int(SLUICE_MODULE_NAME_MAX) { cut = cut.dropLast() }
         return String(cut)
+    }
+}
+
+/// The level and rate a module registers with.
+private struct ModuleDefaults {
+    let levels: ModuleSettings<Logger.Level>
+    let rates: ModuleSettings<UInt32>
+    let level: Logger.Level
+    let rate: UInt32
+
+    init(_ options: SluiceCore.Options) {
+        level = options.level
+        rate = partsPerMillion(options.sampleRate, setting: "sampleRate")
+        levels = ModuleSettings(options.moduleLevels)
+        rates = ModuleSettings(Dictionary(uniqueKeysWithValues: options.moduleSampleRates.map { module, rate in
+            (module, partsPerMillion(rate, setting: "module '\(module)'"))
+        }))
+    }
+
+    func level(of module: String) -> Logger.Level { levels.value(for: module) ?? level }
+    func rate(of module: String) -> UInt32 { rates.value(for: module) ?? rate }
+}
+
+extension SluiceCore.Options {
+    /// These options for the C core, but for the path, which must outlive the call it is passed to.
+    fileprivate var cOptions: sluice_options {
+        var c = sluice_options()
+        sluice_options_init(&c)
+        c.ring_bytes = max(ringBytes, 0)
+        c.overflow = overflow == .drop ? Int32(SLUICE_OVERFLOW_DROP) : Int32(SLUICE_OVERFLOW_BLOCK)
+        c.synchronous = synchronous ? 1 : 0
+        c.call_timing_every = UInt32(clamping: callTimingEvery)
+        c.file_mode = fileMode
+        return c
     }
 }
 

@@ -134,7 +134,3 @@ func withStandardError<R>(writingTo fd: Int32, _ body: () throws -> R) rethrows 
     return try body()
 }
 
-/// True in make test-tsan's run, where child processes are slow to start and forking threads unsupported.
-var underThreadSanitizer: Bool {
-    ProcessInfo.processInfo.environment["SLUICE_UNDER_TSAN"] != nil
-}

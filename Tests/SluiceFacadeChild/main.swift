@@ -10,6 +10,9 @@
 //                                "exit" ends; each answer ends with a line "ok".
 //   SluiceFacadeChild precedence the level each module name gets from settings whose
 //                                names normalize alike, one "name level" line each
+//   SluiceFacadeChild order DIR  loggers made before a bootstrap, a shutdown, a second bootstrap
+//   SluiceFacadeChild stuck FILE a bootstrap while the old sink (stdout) is a full pipe
+import CSluice
 import Foundation
 import Logging
 import Sluice
@@ -80,8 +83,59 @@ func precedence() throws {
     Sluice.shutdown()
 }
 
+/// Loggers made before a bootstrap, across a shutdown and a second bootstrap: each line says
+/// where its records went and what was counted.
+func startupOrder(_ directory: String) throws {
+    LoggingSystem.bootstrap { label in SluiceLogHandler(label: label) }
+    let library = Logger(label: "db")  // a library's `static let`, made first
+    let native = Sluice.logger("early")
+    let sampled = Sluice.samplingLogger("early")
+    let firstCore = Sluice.stats().coreID
+    try Sluice.bootstrap(configuration: .init(level: .debug, destination: .file(directory + "/a.log")))
+    library.debug("one")
+    native.debug("one")
+    sampled.debug("one", key: "k")
+    Sluice.shutdown()
+    library.info("after shutdown")
+    try Sluice.bootstrap(configuration: .init(level: .info, destination: .file(directory + "/b.log")))
+    library.info("two")
+    library.debug("filtered")
+    native.info("two")
+    Sluice.flush()
+    let stats = Sluice.stats()
+    let files = (try? FileManager.default.contentsOfDirectory(atPath: String(cString: sluice_stats_directory()))) ?? []
+    print("same core: \(stats.coreID == firstCore)")
+    print("dropped after close: \(stats.counters.droppedAfterClose) of \(stats.counters.dropped) dropped")
+    print("statistics files: \(files.filter { $0.hasPrefix("sluice-\(getpid())-") }.count)")
+}
+
+/// Bootstraps onto a file while the default core's sink (stdout, a pipe nobody reads) is stuck;
+/// then reads the pipe, so the old write ends and the new sink takes over.
+func stuckSink(_ path: String) throws {
+    alarm(20)  // a bootstrap that hangs fails the test instead of the run
+    var ends: [Int32] = [0, 0]
+    guard pipe(&ends) == 0, dup2(ends[1], 1) == 1 else { fatalError("no pipe") }
+    let log = Sluice.logger("app")  // LOG_FILE=/dev/stdout: the pipe
+    for i in 0..<2_000 { log.info("filling the pipe with line \(i) and some more text to make it longer") }
+    usleep(200_000)
+    let started = ContinuousClock.now
+    try Sluice.bootstrap(configuration: .init(destination: .file(path)))
+    let took = ContinuousClock.now - started
+    log.info("after the bootstrap")
+    let readEnd = ends[0]
+    let reader = Thread {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while read(readEnd, &buffer, buffer.count) > 0 {}
+    }
+    reader.start()
+    let flushed = Sluice.flush(timeout: .seconds(10))
+    FileHandle.standardError.write(Data("bootstrap returned: \(took < .seconds(3)); flushed: \(flushed)\n".utf8))
+}
+
 switch CommandLine.arguments.dropFirst().first {
 case "serve": try serve()
 case "precedence": try precedence()
+case "order": try startupOrder(CommandLine.arguments[2])
+case "stuck": try stuckSink(CommandLine.arguments[2])
 default: try runTheWholeAPI()
 }

@@ -69,3 +69,8 @@ public func unusedPid() -> Int32 {
     while kill(pid, 0) == 0 || errno == EPERM { pid -= 1 }
     return pid
 }
+
+/// True in make test-tsan's run, where child processes are slow to start and forking threads unsupported.
+public var underThreadSanitizer: Bool {
+    ProcessInfo.processInfo.environment["SLUICE_UNDER_TSAN"] != nil
+}

@@ -61,4 +61,30 @@ final class FacadeProcessTests: XCTestCase {
         ])
         XCTAssertEqual(try lines(path), expected)
     }
+
+    func testLoggersMadeBeforeABootstrapWriteWhereEachBootstrapSays() throws {
+        let directory = (temporaryLogPath(self) as NSString).deletingPathExtension
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try runExecutable("SluiceFacadeChild", ["order", directory])
+        XCTAssertEqual(result.status, 0, result.err)
+        XCTAssertEqual(try lines(directory + "/a.log"), ["DEBUG db: one", "DEBUG early: one", "DEBUG early: one"])
+        XCTAssertEqual(try lines(directory + "/b.log"), ["INFO db: two", "INFO early: two"])
+        XCTAssertEqual(result.out.split(separator: "\n"), [
+            "same core: true",  // the early accessors opened nothing that the bootstrap replaced
+            "dropped after close: 1 of 1 dropped",  // the one record logged between shutdown and bootstrap
+            "statistics files: 1",
+        ])
+        XCTAssertEqual(result.err, "")
+    }
+
+    func testABootstrapDoesNotHangOnAStuckSink() throws {
+        let path = temporaryLogPath(self)
+        let result = try runExecutable("SluiceFacadeChild", ["stuck", path], environment: ["LOG_FILE": "/dev/stdout"])
+        XCTAssertEqual(result.status, 0, result.err)
+        let report = result.err.split(separator: "\n")
+        XCTAssertEqual(report.last, "bootstrap returned: true; flushed: true")
+        XCTAssertTrue(report.first?.hasPrefix("sluice: 'stdout' did not finish writing within 1000 ms") == true, result.err)
+        XCTAssertEqual(try lines(path), ["INFO app: after the bootstrap"])
+    }
 }

@@ -438,13 +438,29 @@ uint64_t sluice_call_timing_mask(const sluice_core *core);
 /*
  * Stops accepting records (later calls return SLUICE_DROPPED and count as
  * dropped after close), waits for every accepted record to be written, joins
- * the writer and closes the sink. Safe to call while other threads log, and
+ * the writer and closes the sink. The statistics file stays until sluice_free
+ * (or exit), so that what is dropped after close stays visible. Safe to call while other threads log, and
  * more than once. A reservation still uncommitted after 2 s is given up on:
  * the records committed behind it are counted as dropped_abandoned, reported
  * in the stream and on stderr, and its own late sluice_commit counts it as
  * dropped_abandoned too, so written + dropped = accepted still holds.
  */
 void sluice_close(sluice_core *core);
+
+/*
+ * Changes a core in place, for every logger it has: the overflow policy and
+ * the sink (path and file_mode, as at open) from options; ring_bytes,
+ * synchronous and call_timing_every are fixed at open and not read. The new
+ * sink is opened first: if it cannot be, returns SLUICE_INVALID with the
+ * reason in error, and nothing changes. Records logged before the call are
+ * written to the old sink (flushed, waiting up to timeout_ms); the writer
+ * switches between batches and closes the old sink. SLUICE_TIMEOUT: the old
+ * sink did not finish within timeout_ms (a stuck pipe): the switch happens
+ * when its write returns, and the reason is in error. A closed core opens
+ * again: a new writer thread, its modules, settings and counts kept.
+ */
+int sluice_reconfigure(sluice_core *core, const sluice_options *options, int timeout_ms, char *error,
+                       size_t error_size);
 
 /* Closes the core if needed and releases its memory. No thread may use core afterwards. */
 void sluice_free(sluice_core *core);
