@@ -43,6 +43,8 @@ _Static_assert(sizeof(struct record) == 32, "the record header is 32 bytes");
 enum {
     RECORD_TRUNCATED = 1, /* a uint64_t original length precedes the message */
     RECORD_SEGMENTS = 2,  /* the message is segments (sluice.h), not text */
+    RECORD_LABELLED = 4,  /* a uint8_t length and that many bytes of module name precede the
+                             message (after the original length, if truncated) */
 };
 
 /* Records never straddle the end: a producer whose record does not fit before

@@ -41,7 +41,8 @@ static bool make_label(struct module_label *label, const char *name, size_t leng
     return true;
 }
 
-int modules_register(struct modules *modules, const char *name, int level, uint32_t sample_ppm)
+/* Registers name within the first limit slots. */
+static int register_within(struct modules *modules, const char *name, int level, uint32_t sample_ppm, uint32_t limit)
 {
     size_t length = name == NULL ? 0 : strlen(name);
     if (length == 0 || length > SLUICE_MODULE_NAME_MAX || level < SLUICE_TRACE || level > SLUICE_CRITICAL ||
@@ -57,7 +58,7 @@ int modules_register(struct modules *modules, const char *name, int level, uint3
             break;
         }
     }
-    if (id == SLUICE_INVALID && count < SLUICE_MODULES_MAX && make_label(&modules->labels[count], name, length)) {
+    if (id == SLUICE_INVALID && count < limit && make_label(&modules->labels[count], name, length)) {
         struct stats_module *entry = &map->modules[count];
         memcpy(entry->name, name, length + 1);
         entry->length = (uint32_t)length;
@@ -68,6 +69,20 @@ int modules_register(struct modules *modules, const char *name, int level, uint3
     }
     pthread_mutex_unlock(&modules->lock);
     return id;
+}
+
+/* The last slot is kept for sluice_overflow_module, so that a full table still
+ * has somewhere to count the records of the modules it turned away. */
+int modules_register(struct modules *modules, const char *name, int level, uint32_t sample_ppm)
+{
+    return register_within(modules, name, level, sample_ppm, SLUICE_MODULES_MAX - 1);
+}
+
+int sluice_overflow_module(sluice_core *core)
+{
+    core_ready(core);
+    /* TRACE and every call: the callers' own level words and samplers decide. */
+    return register_within(&core->modules, SLUICE_OVERFLOW_MODULE, SLUICE_TRACE, SLUICE_PPM_ALL, SLUICE_MODULES_MAX);
 }
 
 int sluice_module(sluice_core *core, const char *name)

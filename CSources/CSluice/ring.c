@@ -279,3 +279,22 @@ int sluice_log_segments(sluice_core *core, int level, int module, const void *se
 {
     return log_bytes(core, level, module, segments, length, RECORD_SEGMENTS);
 }
+
+int sluice_log_labelled(sluice_core *core, int level, int module, const char *label, size_t label_length,
+                        const void *message, size_t length, int segments)
+{
+    if ((message == NULL && length != 0) || label == NULL || label_length == 0 ||
+        label_length > SLUICE_MODULE_NAME_MAX)
+        return SLUICE_INVALID;
+    sluice_reservation r;
+    size_t labelled = 1 + label_length;
+    int status = reserve_record(core, level, module, labelled + length,
+                                RECORD_LABELLED | (segments ? RECORD_SEGMENTS : 0), &r);
+    if (status != SLUICE_OK)
+        return status;
+    r.message[0] = (char)label_length;
+    memcpy(r.message + 1, label, label_length);
+    memcpy(r.message + labelled, message, r.capacity - labelled); /* a cut takes from the message only */
+    sluice_commit(core, &r, r.capacity);
+    return SLUICE_OK;
+}

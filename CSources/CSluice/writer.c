@@ -196,20 +196,31 @@ static void write_out(sluice_core *core)
 static void render_record(sluice_core *core, const struct record *r)
 {
     struct writer *w = &core->writer;
-    const struct module_label *module = &core->modules.labels[r->module];
+    struct module_label module = core->modules.labels[r->module];
     const char *message = (const char *)(r + 1);
+    uint32_t length = r->length;
     uint64_t truncated_from = 0;
     if (r->flags & RECORD_TRUNCATED) {
         memcpy(&truncated_from, message, sizeof truncated_from);
         message += sizeof truncated_from;
     }
+    char own_label[4 * SLUICE_MODULE_NAME_MAX + 8];
+    if (r->flags & RECORD_LABELLED) { /* its own name, escaped as registered names are */
+        uint8_t label_length = (uint8_t)message[0];
+        struct out_buffer label = {.data = own_label, .length = 0, .capacity = sizeof own_label};
+        render_escaped(&label, message + 1, label_length);
+        module = (struct module_label){.text = own_label, .length = (uint32_t)label.length};
+        message += 1 + label_length;
+        length -= 1 + label_length;
+        truncated_from -= truncated_from != 0 ? 1 + label_length : 0;
+    }
     int64_t utc_ns = clock_to_ns(&w->clock, r->ticks);
-    render_head(&w->out, &w->timestamps, utc_ns, r->level, module->text, module->length);
+    render_head(&w->out, &w->timestamps, utc_ns, r->level, module.text, module.length);
     if (r->flags & RECORD_SEGMENTS)
-        render_segments(&w->out, message, r->length);
+        render_segments(&w->out, message, length);
     else
-        render_escaped(&w->out, message, r->length);
-    render_end(&w->out, r->length, truncated_from);
+        render_escaped(&w->out, message, length);
+    render_end(&w->out, length, truncated_from);
     add_line(w, 0, r->module, utc_ns);
 }
 

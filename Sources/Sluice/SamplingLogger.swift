@@ -36,6 +36,12 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
 
     /// The module's sampling logger: its rate and counters are the module's.
     init(moduleOf logger: SluiceLogger) {
+        if let overflow = logger.overflow {
+            self.init(
+                logger: logger, sampler: overflow.sampler.pointer, rateWord: UnsafePointer(overflow.rateWord),
+                fixedRate: SLUICE_PPM_ALL, owned: overflow.sampler)
+            return
+        }
         guard let sampler = sluice_module_sampler(logger.core.pointer, logger.moduleID) else {
             self.init(logger, sampleRate: 1)  // out of memory: a sampler of its own
             return
@@ -190,7 +196,7 @@ public struct SamplingKey: ExpressibleByStringLiteral, Hashable, Sendable {
 }
 
 /// A sampler a fixed-rate logger made, freed when its last copy goes.
-private final class OwnedSampler: Sendable {
+final class OwnedSampler: Sendable {
     nonisolated(unsafe) let pointer: OpaquePointer
 
     init(maxKeys: UInt32) {

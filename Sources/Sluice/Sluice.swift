@@ -66,12 +66,16 @@ public enum Sluice {
     }
 
     /// Sets a module's level; its loggers, existing ones too, see it on their next call.
-    public static func setLevel(_ level: Logger.Level, module: String) {
+    /// `false`, changing nothing, for a new module past the full module table.
+    @discardableResult
+    public static func setLevel(_ level: Logger.Level, module: String) -> Bool {
         core.setLevel(level, module: module)
     }
 
     /// Sets a module's sample rate, in [0, 1]; its sampling loggers see it on their next call.
-    public static func setSampleRate(_ rate: Double, module: String) {
+    /// `false`, changing nothing, for a rate outside [0, 1] or a new module past the full module table.
+    @discardableResult
+    public static func setSampleRate(_ rate: Double, module: String) -> Bool {
         core.setSampleRate(rate, module: module)
     }
 

@@ -112,9 +112,10 @@ public final class SluiceCore: Sendable {
     }
 
     @usableFromInline nonisolated(unsafe) let pointer: OpaquePointer
-    /// What a module gets when it registers; replaced by ``reconfigure(_:)``, under the lock
-    /// that registration takes too, so that no module registers with a setting just replaced.
-    private let settings: Mutex<ModuleDefaults>
+    /// What a module gets when it registers, and the modules past the table; replaced by
+    /// ``reconfigure(_:timeout:)`` under the lock that registration takes too, so that no
+    /// module registers with a setting just replaced.
+    private let registry: Mutex<ModuleRegistry>
     /// Fixed at open: the ring, the threading and the call timing cannot change under running loggers.
     private let ringBytes: Int
     private let synchronous: Bool
@@ -136,7 +137,7 @@ public final class SluiceCore: Sendable {
             throw SluiceError(message: String(cBuffer: error))
         }
         pointer = opened
-        settings = Mutex(ModuleDefaults(options))
+        registry = Mutex(ModuleRegistry(defaults: ModuleDefaults(options)))
         ringBytes = options.ringBytes
         synchronous = options.synchronous
         callTimingEvery = options.callTimingEvery
@@ -184,14 +185,20 @@ public final class SluiceCore: Sendable {
         for (setting, wanted, kept) in fixed where wanted != kept {
             reportProblem("sluice: the \(setting) is fixed while a core is open; asked for \(wanted), keeping \(kept)")
         }
-        settings.withLock { defaults in
-            defaults = ModuleDefaults(options)
-            var module = 1  // 0 is the core's own
-            while let name = sluice_module_name(pointer, Int32(module)) {
+        registry.withLock { registry in
+            let defaults = ModuleDefaults(options)
+            registry.defaults = defaults
+            var module: Int32 = 1  // 0 is the core's own
+            while let name = sluice_module_name(pointer, module) {
                 let name = String(cString: name)
-                sluice_set_module_level(pointer, Int32(module), defaults.level(of: name).sluiceLevel)
-                sluice_set_module_sample_ppm(pointer, Int32(module), defaults.rate(of: name))
+                if module != registry.overflowID {
+                    sluice_set_module_level(pointer, module, defaults.level(of: name).sluiceLevel)
+                    sluice_set_module_sample_ppm(pointer, module, defaults.rate(of: name))
+                }
                 module += 1
+            }
+            for overflow in registry.overflowed.live {
+                overflow.set(level: defaults.level(of: overflow.label), rate: defaults.rate(of: overflow.label))
             }
         }
     }
@@ -201,8 +208,22 @@ public final class SluiceCore: Sendable {
     }
 
     /// A logger for `module`. Loggers are cheap values; make one per module and keep it.
+    ///
+    /// Past the module table (1,023 names), a new module still logs under its own name, at the
+    /// level and rate its name has from the configuration, and is counted under `sluice.overflow`;
+    /// ``setLevel(_:module:)`` cannot reach it (it returns `false`), a reconfiguration does.
     public func logger(_ module: String) -> SluiceLogger {
-        SluiceLogger(core: self, module: module, moduleID: moduleID(module))
+        let name = moduleName(module)
+        return registry.withLock { registry in
+            let level = registry.defaults.level(of: module), rate = registry.defaults.rate(of: module)
+            let id = sluice_module_configured(pointer, name, level.sluiceLevel, rate)
+            if id >= 0 { return SluiceLogger(core: self, module: module, moduleID: id) }
+            reportFullTable(module)
+            let overflow = registry.overflowed.module(name) { OverflowModule(label: name, level: level, rate: rate) }
+            let overflowID = registry.overflowID ?? max(sluice_overflow_module(pointer), 0)  // 0 only out of memory
+            registry.overflowID = overflowID
+            return SluiceLogger(core: self, module: module, moduleID: overflowID, overflow: overflow)
+        }
     }
 
     /// A sampling logger for `module`, at the module's sample rate (which can change at
@@ -212,18 +233,26 @@ public final class SluiceCore: Sendable {
     }
 
     /// Sets a module's level; its loggers, existing ones too, see it on their next call.
-    public func setLevel(_ level: Logger.Level, module: String) {
-        sluice_set_module_level(pointer, moduleID(module), level.sluiceLevel)
+    /// `false`, changing nothing, for a new module past the full module table.
+    @discardableResult
+    public func setLevel(_ level: Logger.Level, module: String) -> Bool {
+        guard let id = moduleID(module) else { return false }
+        sluice_set_module_level(pointer, id, level.sluiceLevel)
+        return true
     }
 
     /// Sets a module's sample rate, in [0, 1]; its sampling loggers see it on their next call.
-    /// A rate outside [0, 1] is refused with one line on stderr.
-    public func setSampleRate(_ rate: Double, module: String) {
+    /// `false`, changing nothing, for a rate outside [0, 1] (with one line on stderr) or a new
+    /// module past the full module table.
+    @discardableResult
+    public func setSampleRate(_ rate: Double, module: String) -> Bool {
         guard (0...1).contains(rate) else {
             reportProblem("sluice: sample rate \(rate) for module '\(module)' is not a number from 0 to 1; the rate stays as it was")
-            return
+            return false
         }
-        sluice_set_module_sample_ppm(pointer, moduleID(module), partsPerMillion(rate, setting: "module '\(module)'"))
+        guard let id = moduleID(module) else { return false }
+        sluice_set_module_sample_ppm(pointer, id, partsPerMillion(rate, setting: "module '\(module)'"))
+        return true
     }
 
     /// Waits until every record logged before the call is written; `false` if `timeout` passed first.
@@ -260,16 +289,24 @@ public final class SluiceCore: Sendable {
         SluiceStats(reading: sluice_core_stats(pointer))
     }
 
-    /// The id of module `name`, registered with its configured level and rate on first use.
-    func moduleID(_ name: String) -> Int32 {
-        let id = settings.withLock { defaults in
-            sluice_module_configured(pointer, moduleName(name), defaults.level(of: name).sluiceLevel, defaults.rate(of: name))
+    /// The id of module `name`, registered with its configured level and rate on first use;
+    /// nil past the full table.
+    private func moduleID(_ name: String) -> Int32? {
+        let id = registry.withLock { registry in
+            sluice_module_configured(
+                pointer, moduleName(name), registry.defaults.level(of: name).sluiceLevel, registry.defaults.rate(of: name))
         }
         if id >= 0 { return id }
+        reportFullTable(name)
+        return nil
+    }
+
+    private func reportFullTable(_ name: String) {
         if !warnedFull.exchange(true, ordering: .relaxed) {
-            reportProblem("sluice: the module table is full (\(SLUICE_MODULES_MAX) modules); '\(name)' and later new modules log as 'sluice'")
+            reportProblem(
+                "sluice: the module table is full (\(SLUICE_MODULES_MAX - 1) modules); '\(name)' and later new modules keep "
+                    + "their names and configured levels, are counted under '\(SLUICE_OVERFLOW_MODULE)', and cannot be set by name")
         }
-        return 0
     }
 
     /// A registrable name: an empty one becomes "-", a long one is cut to 127 bytes on a character boundary.
@@ -279,6 +316,13 @@ public final class SluiceCore: Sendable {
         while cut.utf8.count > Int(SLUICE_MODULE_NAME_MAX) { cut = cut.dropLast() }
         return String(cut)
     }
+}
+
+private struct ModuleRegistry {
+    var defaults: ModuleDefaults
+    var overflowed = OverflowModules()
+    /// The id of `sluice.overflow` once a module past the table made it.
+    var overflowID: Int32?
 }
 
 /// The level and rate a module registers with.

@@ -17,12 +17,16 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
     @usableFromInline let corePointer: OpaquePointer
     @usableFromInline let coreID: UInt64
     @usableFromInline let timingMask: UInt64
+    /// Set for a module past the table: records carry its name, counted under `sluice.overflow`.
+    let overflow: OverflowModule?
 
-    init(core: SluiceCore, module: String, moduleID: Int32) {
+    /// A logger of a module in the table, or (overflow set, moduleID the overflow module's) one past it.
+    init(core: SluiceCore, module: String, moduleID: Int32, overflow: OverflowModule? = nil) {
         self.core = core
         self.module = module
         self.moduleID = moduleID
-        self.levelWord = sluice_module_level_word(core.pointer, moduleID)
+        self.overflow = overflow
+        self.levelWord = overflow.map { UnsafePointer($0.levelWord) } ?? sluice_module_level_word(core.pointer, moduleID)
         self.corePointer = core.pointer
         self.coreID = sluice_core_id(core.pointer)
         self.timingMask = sluice_call_timing_mask(core.pointer)
@@ -30,7 +34,7 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
 
     /// The module's level now.
     public var level: Logger.Level {
-        Logger.Level(sluiceLevel: sluice_module_level(core.pointer, moduleID))
+        Logger.Level(sluiceLevel: sluice_level_word_load(levelWord))
     }
 
     /// Logs `message` at `level`, with `metadata` after it in logfmt. Returns without waiting for I/O.
@@ -102,10 +106,26 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
             message.append(metadata: metadata)
         }
         let core = corePointer, module = moduleID  // the closure captures words, not self
+        if let overflow {
+            message.buffer.withBytes { bytes, segments in logLabelled(overflow, level, bytes, segments: segments) }
+            return
+        }
         message.buffer.withBytes { bytes, segments in
             _ = segments
                 ? sluice_log_segments(core, level, module, bytes.baseAddress, bytes.count)
                 : sluice_log(core, level, module, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+        }
+    }
+
+    /// A record of a module past the table, its own name as its label.
+    func logLabelled(_ overflow: OverflowModule, _ level: Int32, _ bytes: UnsafeRawBufferPointer, segments: Bool) {
+        var label = overflow.label
+        label.withUTF8 { label in
+            _ = label.withMemoryRebound(to: CChar.self) { label in
+                sluice_log_labelled(
+                    corePointer, level, moduleID, label.baseAddress, label.count, bytes.baseAddress, bytes.count,
+                    segments ? 1 : 0)
+            }
         }
     }
 }
@@ -116,6 +136,10 @@ extension SluiceLogger {
         var text = text
         let core = corePointer, module = moduleID
         text.withUTF8 { utf8 in
+            if let overflow {
+                logLabelled(overflow, level, UnsafeRawBufferPointer(utf8), segments: false)
+                return
+            }
             _ = utf8.withMemoryRebound(to: CChar.self) { sluice_log(core, level, module, $0.baseAddress, $0.count) }
         }
     }

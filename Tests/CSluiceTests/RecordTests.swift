@@ -48,13 +48,43 @@ final class RecordTests: XCTestCase {
         XCTAssertEqual(sluice_module_sampler(core.pointer, tuned), sampler, "one sampler per module")
     }
 
-    func testTheModuleTableHasAFixedSize() throws {
-        let core = try openCore(path: temporaryLogPath(self))
-        defer { sluice_free(core.pointer) }
+    func testTheModuleTableHasAFixedSizeAndOneSlotKeptForTheModulesPastIt() throws {
+        let path = temporaryLogPath(self)
+        let core = try openCore(path: path)
         let max = Int(SLUICE_MODULES_MAX)
-        for i in 1..<max { XCTAssertEqual(sluice_module(core.pointer, "m\(i)"), Int32(i)) }
+        for i in 1..<max - 1 { XCTAssertEqual(sluice_module(core.pointer, "m\(i)"), Int32(i)) }
         XCTAssertEqual(sluice_module(core.pointer, "one-too-many"), Int32(SLUICE_INVALID))
         XCTAssertEqual(sluice_module(core.pointer, "m7"), 7, "existing names still resolve")
+        let overflow = sluice_overflow_module(core.pointer)
+        XCTAssertEqual(overflow, Int32(max - 1))
+        XCTAssertEqual(sluice_overflow_module(core.pointer), overflow, "one overflow module")
+        XCTAssertEqual(String(cString: sluice_module_name(core.pointer, overflow)), SLUICE_OVERFLOW_MODULE)
+
+        func labelled(_ label: String, _ message: String, segments: Bool = false) -> Int32 {
+            var label = label, message = message
+            return label.withUTF8 { label in
+                message.withUTF8 { message in
+                    label.withMemoryRebound(to: CChar.self) { label in
+                        sluice_log_labelled(core.pointer, Int32(SLUICE_INFO), overflow, label.baseAddress, label.count,
+                                            message.baseAddress, message.count, segments ? 1 : 0)
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(labelled("late", "its own name"), Int32(SLUICE_OK))
+        XCTAssertEqual(labelled("forged\nINFO x", "escaped like a name"), Int32(SLUICE_OK))
+        let long = String(repeating: "y", count: Int(sluice_max_message(core.pointer)) + 100)
+        XCTAssertEqual(labelled("cut", long), Int32(SLUICE_OK))
+        XCTAssertEqual(labelled("", "x"), Int32(SLUICE_INVALID), "a label is a module name: never empty")
+        XCTAssertEqual(labelled(String(repeating: "n", count: 128), "x"), Int32(SLUICE_INVALID))
+        let maxMessage = sluice_max_message(core.pointer)
+        sluice_free(core.pointer)
+        let lines = readLines(path)
+        XCTAssertEqual(lines.map(\.module), ["late", "forged\\nINFO x", "cut"])
+        XCTAssertEqual(lines.first.map { String(decoding: $0.message, as: UTF8.self) }, "its own name")
+        let cut = String(decoding: lines[2].message, as: UTF8.self)
+        let kept = Int(maxMessage) - 4  // the label and its length byte
+        XCTAssertTrue(cut.hasSuffix("yyy [sluice: truncated to \(kept) of \(long.utf8.count) bytes]"), String(cut.suffix(60)))
     }
 
     func testEveryLevelIsRenderedByNameAndBadArgumentsAreRefusedUncounted() throws {

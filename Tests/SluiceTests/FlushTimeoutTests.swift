@@ -8,7 +8,7 @@ import XCTest
 final class FlushTimeoutTests: XCTestCase {
     func testANegativeTimeoutDoesNotWaitAndAHugeOneDoesNotTrap() throws {
         let (core, _) = try openCore(self)
-        let module = core.moduleID("held")
+        let module = core.logger("held").moduleID
         var held = sluice_reservation()  // the writer waits for it: nothing after it is written
         XCTAssertEqual(sluice_reserve(core.pointer, Int32(SLUICE_INFO), module, 4, &held), Int32(SLUICE_OK))
         core.logger("held").info("behind")

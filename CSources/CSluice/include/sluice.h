@@ -178,9 +178,21 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
  * Returns the id of the module called name, registering it on first use: the
  * same name always gives the same id. Id 0 is "sluice", the core's own.
  * Returns SLUICE_INVALID for a NULL or empty name, a name longer than
- * SLUICE_MODULE_NAME_MAX bytes, or when SLUICE_MODULES_MAX names are taken.
+ * SLUICE_MODULE_NAME_MAX bytes, or when the table is full: SLUICE_MODULES_MAX - 1
+ * names, the last slot being kept for SLUICE_OVERFLOW_MODULE.
  */
 int sluice_module(sluice_core *core, const char *name);
+
+/*
+ * The modules a full table turned away log through one more slot, the
+ * overflow module, each record carrying its own module name as its label
+ * (sluice_log_labelled): lines show the name, the overflow module's counters
+ * count the records. Its level and rate stay TRACE and all: the callers check
+ * their own. Returns its id, registering it on first use; SLUICE_INVALID only
+ * when out of memory.
+ */
+#define SLUICE_OVERFLOW_MODULE "sluice.overflow"
+int sluice_overflow_module(sluice_core *core);
 
 /* The name of module id, or NULL if id is not registered. Valid until sluice_free. */
 const char *sluice_module_name(sluice_core *core, int module);
@@ -215,6 +227,23 @@ static inline int sluice_enabled(const int32_t *level_word, int level)
 static inline uint32_t sluice_sample_ppm(const uint32_t *sample_word)
 {
     return __atomic_load_n(sample_word, __ATOMIC_RELAXED);
+}
+
+/* Words a caller keeps itself, for a module past the table: read and set as relaxed
+ * as the table's own (one word each; nothing else has to agree with them). */
+static inline int sluice_level_word_load(const int32_t *level_word)
+{
+    return __atomic_load_n(level_word, __ATOMIC_RELAXED);
+}
+
+static inline void sluice_level_word_store(int32_t *level_word, int level)
+{
+    __atomic_store_n(level_word, level, __ATOMIC_RELAXED);
+}
+
+static inline void sluice_sample_word_store(uint32_t *sample_word, uint32_t ppm)
+{
+    __atomic_store_n(sample_word, ppm, __ATOMIC_RELAXED);
 }
 
 /*
@@ -266,6 +295,13 @@ enum {
     SLUICE_SEGMENT_FLOAT = 5,
 };
 int sluice_log_segments(sluice_core *core, int level, int module, const void *segments, size_t length);
+
+/* As sluice_log (segments = 0) or sluice_log_segments (1), with the record's own
+ * module name, label (at most SLUICE_MODULE_NAME_MAX bytes, escaped when written),
+ * shown in place of module's: for modules past the table (sluice_overflow_module).
+ * A message cut to fit keeps its whole label. */
+int sluice_log_labelled(sluice_core *core, int level, int module, const char *label, size_t label_length,
+                        const void *message, size_t length, int segments);
 
 /* Writes the text of value into out (at most capacity bytes) and returns its length. */
 typedef size_t (*sluice_double_formatter)(double value, char *out, size_t capacity);
