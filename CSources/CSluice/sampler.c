@@ -1,52 +1,78 @@
 /*
- * sampler.c — exact counter-based sampling per key, lock-free.
+ * sampler.c — exact counter-based sampling per key, lock-free on every call
+ * of a known key.
  *
- * An open-addressing table of (key, calls) slots, twice as many slots as keys
- * allowed. A key claims an empty slot with a cas on its key word; every call
- * of the key takes a number with add_fetch on its calls word, and that number
- * alone decides whether the call is emitted, so the count is exact however
- * many threads call at once.
+ * An open-addressing table of slots, each holding one key's text and its
+ * call count. A key lives in the first WINDOW slots from its hash. Every call
+ * of a known key compares the text and adds one to the count with a cas that
+ * also checks the slot still holds that key, and that number alone decides
+ * whether the call is emitted, so the count is exact however many threads
+ * call at once. A new key takes an empty slot of its window, or, when the
+ * window is full, the slot used least recently: old keys never starve new
+ * ones, and a forgotten key starts again (its next call is emitted).
+ * Claiming a slot, rare, takes the sampler's lock; calls never do.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "atomics.h"
 #include "sluice.h"
 
-struct slot {
-    uint64_t key;   /* 0 while empty. Set once, by cas (a full fence); read with load_acquire. */
-    uint64_t calls; /* calls of the key so far. add_fetch by callers. */
+enum {
+    WINDOW = 8,     /* slots a key may live in */
+    CALLS_BITS = 40 /* state: generation << CALLS_BITS | calls */
 };
+#define CALLS_MASK (((uint64_t)1 << CALLS_BITS) - 1)
+
+struct slot {
+    uint64_t state; /* generation << CALLS_BITS | calls of the key. Generation 0: empty; odd: being
+                       (re)written; even: the key below, stable. A call adds one with cas, which
+                       fails if the generation moved on; the claimer writes it with cas (odd),
+                       then store_release (even, calls 1) after the key. load_acquire by callers,
+                       before the key words. */
+    uint64_t hash;
+    uint64_t last_use; /* sampler.clock at the key's last new-key event or call: an eviction hint,
+                          relaxed both ways */
+    uint64_t length;   /* the key's full length; with hash and text, written (relaxed) while the
+                          generation is odd, read (relaxed) under an even one */
+    uint64_t text[SLUICE_SAMPLER_KEY_BYTES / 8];
+};
+_Static_assert(sizeof(struct slot) == 128, "a slot is two cache lines");
 
 struct sluice_sampler {
-    uint64_t keys;           /* slots claimed, or being claimed. add_fetch by callers. */
-    uint64_t overflow_calls; /* calls of keys that found no room. add_fetch by callers. */
-    uint32_t max_keys;
-    uint32_t mask;           /* slots - 1 */
+    pthread_mutex_t lock; /* serializes claims */
+    uint64_t clock;       /* ticks once per new key: add_fetch under lock, load_relaxed by calls */
+    uint64_t forgotten;   /* keys evicted to make room: add_relaxed under lock */
+    uint32_t mask;        /* slots - 1 */
     struct slot slots[];
 };
 
-sluice_sampler *sluice_sampler_create(uint32_t max_keys)
+sluice_sampler *sluice_sampler_create(uint32_t keys)
 {
     uint32_t slots = 16;
-    while (slots < 2 * (uint64_t)max_keys && slots < (1u << 30))
+    while (slots < keys && slots < (1u << 24))
         slots *= 2;
     sluice_sampler *sampler = calloc(1, sizeof *sampler + slots * sizeof(struct slot));
     if (sampler == NULL)
         return NULL;
-    sampler->max_keys = max_keys < slots / 2 ? max_keys : slots / 2;
+    pthread_mutex_init(&sampler->lock, NULL);
     sampler->mask = slots - 1;
     return sampler;
 }
 
 void sluice_sampler_destroy(sluice_sampler *sampler)
 {
+    if (sampler == NULL)
+        return;
+    pthread_mutex_destroy(&sampler->lock);
     free(sampler);
 }
 
-uint64_t sluice_sampler_overflow_calls(sluice_sampler *sampler)
+uint64_t sluice_sampler_forgotten(sluice_sampler *sampler)
 {
-    return load_relaxed(&sampler->overflow_calls);
+    return load_relaxed(&sampler->forgotten);
 }
 
 /* Call n (from 1) is emitted when it raises ceil(n * ppm / 1e6). With
@@ -62,41 +88,111 @@ static int emitted(uint64_t n, uint32_t ppm)
     return r == 0 ? ppm > 0 : r + ppm > SLUICE_PPM_ALL;
 }
 
-/* The calls word of key, claiming a slot for it if there is room; NULL if not. */
-static uint64_t *calls_of(sluice_sampler *sampler, uint64_t key)
+/* The key as a slot keeps it: its bytes, zero-padded to whole words. */
+struct key {
+    uint64_t hash, length;
+    uint64_t text[SLUICE_SAMPLER_KEY_BYTES / 8];
+};
+
+static bool holds(const struct slot *slot, const struct key *key)
 {
-    bool claimed_room = false;
-    /* Keys come hashed (the facade's hash mixes every byte into every bit). */
-    for (uint64_t i = key, probes = 0; probes <= sampler->mask; i++, probes++) {
-        struct slot *slot = &sampler->slots[i & sampler->mask];
-        uint64_t found = load_acquire(&slot->key);
-        if (found == 0) {
-            if (!claimed_room) {
-                if (add_fetch(&sampler->keys, 1) > sampler->max_keys) {
-                    (void)add_fetch(&sampler->keys, -1);
-                    return NULL;
-                }
-                claimed_room = true;
-            }
-            found = cas(&slot->key, 0, key);
-            if (found == 0)
-                return &slot->calls;
-        }
-        if (found == key) {
-            if (claimed_room)
-                (void)add_fetch(&sampler->keys, -1); /* another thread claimed it first */
-            return &slot->calls;
-        }
-    }
-    if (claimed_room)
-        (void)add_fetch(&sampler->keys, -1);
-    return NULL;
+    if (load_relaxed(&slot->hash) != key->hash || load_relaxed(&slot->length) != key->length)
+        return false;
+    for (size_t i = 0; i < SLUICE_SAMPLER_KEY_BYTES / 8; i++)
+        if (load_relaxed(&slot->text[i]) != key->text[i])
+            return false;
+    return true;
 }
 
-int sluice_sampler_take(sluice_sampler *sampler, uint64_t key, uint32_t ppm)
+enum { ABSENT, COUNTED, MOVED };
+
+/* Counts a call of key in slot if the slot holds it under generation; *n gets the count. */
+static int count_in(struct slot *slot, uint64_t state, const struct key *key, uint64_t *n)
 {
-    key = key == 0 ? 1 : key; /* 0 marks an empty slot */
-    uint64_t *calls = calls_of(sampler, key);
-    uint64_t n = add_fetch(calls != NULL ? calls : &sampler->overflow_calls, 1);
-    return emitted(n, ppm);
+    uint64_t generation = state >> CALLS_BITS;
+    if (!holds(slot, key))
+        return ABSENT;
+    for (;;) {
+        uint64_t found = cas(&slot->state, state, state + 1);
+        if (found == state) {
+            *n = (state & CALLS_MASK) + 1;
+            return COUNTED;
+        }
+        if (found >> CALLS_BITS != generation)
+            return MOVED; /* evicted since the comparison: look again */
+        state = found;
+    }
+}
+
+/* Looks for key in its window: COUNTED (with *n), ABSENT (an empty slot or the
+ * window's end reached), or MOVED (a slot changed under us: look again). */
+static int find(sluice_sampler *sampler, const struct key *key, uint64_t *n)
+{
+    for (uint32_t i = 0; i < WINDOW; i++) {
+        struct slot *slot = &sampler->slots[(key->hash + i) & sampler->mask];
+        uint64_t state = load_acquire(&slot->state);
+        while ((state >> CALLS_BITS) & 1) /* being written: a claim is a few stores */
+            state = load_acquire(&slot->state);
+        if (state >> CALLS_BITS == 0)
+            return ABSENT; /* keys fill windows from their start and are never removed */
+        int result = count_in(slot, state, key, n);
+        if (result != ABSENT) {
+            if (result == COUNTED && load_relaxed(&slot->last_use) != load_relaxed(&sampler->clock))
+                store_relaxed(&slot->last_use, load_relaxed(&sampler->clock));
+            return result;
+        }
+    }
+    return ABSENT;
+}
+
+/* Puts key in its window (under lock): the first empty slot, else the one
+ * used least recently, whose key is forgotten. Its first call is this one. */
+static bool claim(sluice_sampler *sampler, const struct key *key)
+{
+    struct slot *chosen = NULL;
+    for (uint32_t i = 0; i < WINDOW; i++) {
+        struct slot *slot = &sampler->slots[(key->hash + i) & sampler->mask];
+        if (load_relaxed(&slot->state) >> CALLS_BITS == 0) {
+            chosen = slot;
+            break;
+        }
+        if (chosen == NULL || load_relaxed(&slot->last_use) < load_relaxed(&chosen->last_use))
+            chosen = slot;
+    }
+    bool evicting = load_relaxed(&chosen->state) >> CALLS_BITS != 0;
+    uint64_t state = load_relaxed(&chosen->state), found;
+    uint64_t writing = ((state >> CALLS_BITS) + 1) << CALLS_BITS;
+    while ((found = cas(&chosen->state, state, writing)) != state) { /* callers may be counting */
+        state = found;
+        writing = ((state >> CALLS_BITS) + 1) << CALLS_BITS;
+    }
+    store_relaxed(&chosen->hash, key->hash);
+    store_relaxed(&chosen->length, key->length);
+    for (size_t i = 0; i < SLUICE_SAMPLER_KEY_BYTES / 8; i++)
+        store_relaxed(&chosen->text[i], key->text[i]);
+    store_relaxed(&chosen->last_use, add_fetch(&sampler->clock, 1));
+    store_release(&chosen->state, (writing + ((uint64_t)1 << CALLS_BITS)) | 1); /* after the key */
+    if (evicting)
+        add_relaxed(&sampler->forgotten, 1);
+    return evicting;
+}
+
+int sluice_sampler_take(sluice_sampler *sampler, const void *bytes, size_t stored, uint64_t length, uint64_t hash,
+                        uint32_t ppm)
+{
+    struct key key = {.hash = hash, .length = length};
+    memcpy(key.text, bytes, stored < SLUICE_SAMPLER_KEY_BYTES ? stored : SLUICE_SAMPLER_KEY_BYTES);
+    uint64_t n;
+    int found;
+    while ((found = find(sampler, &key, &n)) == MOVED) {
+    }
+    if (found == COUNTED)
+        return emitted(n, ppm);
+    pthread_mutex_lock(&sampler->lock);
+    /* Another thread may have claimed it since: look again under the lock. */
+    while ((found = find(sampler, &key, &n)) == MOVED) {
+    }
+    int result = found == COUNTED ? emitted(n, ppm) : emitted(1, ppm) | (claim(sampler, &key) ? SLUICE_SAMPLE_FORGOT : 0);
+    pthread_mutex_unlock(&sampler->lock);
+    return result;
 }

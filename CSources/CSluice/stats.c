@@ -299,6 +299,7 @@ int sluice_stats_module(sluice_stats *stats, int module, sluice_module_counters 
     out->accepted = shard_sum(map, (uint32_t)module, SLUICE_COUNT_ACCEPTED);
     out->filtered = shard_sum(map, (uint32_t)module, SLUICE_COUNT_FILTERED);
     out->sampled_out = shard_sum(map, (uint32_t)module, SLUICE_COUNT_SAMPLED_OUT);
+    out->keys_forgotten = shard_sum(map, (uint32_t)module, SLUICE_COUNT_KEYS_FORGOTTEN);
     return SLUICE_OK;
 }
 
@@ -314,7 +315,7 @@ void sluice_stats_counters(sluice_stats *stats, sluice_counters *out)
     uint64_t dropped_full = load_relaxed(&t->dropped_full);
     uint64_t dropped_after_close = load_relaxed(&t->dropped_after_close);
     uint64_t dropped_abandoned = load_relaxed(&t->dropped_abandoned);
-    uint64_t accepted = 0, filtered = 0, sampled_out = 0;
+    uint64_t accepted = 0, filtered = 0, sampled_out = 0, keys_forgotten = 0;
     uint32_t modules = load_acquire(&map->module_count);
     for (int i = 0; i <= STATS_SHARDS; i++) {
         for (uint32_t m = 0; m < modules; m++) {
@@ -322,6 +323,7 @@ void sluice_stats_counters(sluice_stats *stats, sluice_counters *out)
             accepted += load_relaxed(&c->accepted);
             filtered += load_relaxed(&c->filtered);
             sampled_out += load_relaxed(&c->sampled_out);
+            keys_forgotten += load_relaxed(&c->keys_forgotten);
         }
     }
     uint64_t dropped = dropped_full + dropped_after_close + dropped_by_sink + dropped_abandoned;
@@ -334,6 +336,7 @@ void sluice_stats_counters(sluice_stats *stats, sluice_counters *out)
         .dropped_by_sink = dropped_by_sink,
         .dropped_abandoned = dropped_abandoned,
         .sampled_out = sampled_out,
+        .keys_forgotten = keys_forgotten,
         .filtered = filtered,
         .truncated = load_relaxed(&t->truncated),
         .bytes_written = load_relaxed(&t->bytes_written),

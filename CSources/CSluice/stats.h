@@ -87,7 +87,7 @@ struct stats_shard_module {
     uint64_t accepted;
     uint64_t filtered;
     uint64_t sampled_out;
-    uint64_t reserved;
+    uint64_t keys_forgotten;
 };
 
 struct stats_shard {

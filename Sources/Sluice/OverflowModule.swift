@@ -18,7 +18,7 @@ final class OverflowModule: @unchecked Sendable {  // the words are used atomica
         levelWord.initialize(to: level.sluiceLevel)
         rateWord = .allocate(capacity: 1)
         rateWord.initialize(to: rate)
-        sampler = OwnedSampler(maxKeys: 1024)
+        sampler = OwnedSampler(keys: 1024)
     }
 
     func set(level: Logger.Level, rate: UInt32) {

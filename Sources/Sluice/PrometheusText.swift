@@ -25,6 +25,7 @@ extension SluiceStats {
             ("sluice_records_dropped_total", "Records dropped: ring full, core closed, sink failure, or abandoned at close.", \.dropped),
             ("sluice_records_sampled_out_total", "Calls a sampling logger left out.", \.sampledOut),
             ("sluice_records_filtered_total", "Calls below their module's level.", \.filtered),
+            ("sluice_sampling_keys_forgotten_total", "Sampling keys forgotten to make room for new ones.", \.samplingKeysForgotten),
         ]
         for (name, help, field) in perModule {
             family(name, "counter", help)

@@ -5,8 +5,11 @@ import Logging
 ///
 /// For rate r, the first call of a key is emitted, and after n calls of the key
 /// exactly ⌈n·r⌉ have been (10% → calls 1, 11, 21, …), however many threads call.
-/// Warning, error and critical are never sampled. Keys are independent; past
-/// 1,024 keys per sampler, new keys share one overflow counter.
+/// Warning, error and critical are never sampled. Keys are compared by their text
+/// and counted independently. A module keeps about 1,024 keys; when a new key finds
+/// no room, the key used least recently near its place is forgotten (it starts again
+/// if it comes back, its next call emitted), so keys made per request never starve the
+/// module's other keys. Forgotten keys are counted (`samplingKeysForgotten`).
 ///
 /// ```swift
 /// let sampled = Sluice.samplingLogger("resilient_websocket")
@@ -19,47 +22,48 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
     @usableFromInline let sampler: OpaquePointer
     @usableFromInline let rateWord: UnsafePointer<UInt32>?
     @usableFromInline let fixedRate: UInt32
-    private let owned: OwnedSampler?
+    private let owner: AnyObject?  // keeps a sampler that is not the core's alive
 
-    /// A sampling logger at a fixed rate, in [0, 1], with counters of its own: keep it
-    /// rather than making one per call. A rate outside [0, 1] is reported on stderr and 1 used.
+    /// A sampling logger at a fixed rate, in [0, 1], counting keys with the module's own counters,
+    /// so that one made per call is as exact as one kept. A rate outside [0, 1] is reported on
+    /// stderr and 1 used.
     public init(_ logger: SluiceLogger, sampleRate: Double) {
         var rate = sampleRate
         if !(0...1).contains(rate) {
             reportProblem("sluice: sample rate \(sampleRate) for module '\(logger.module)' is not a number from 0 to 1; using 1.0")
             rate = 1
         }
-        let owned = OwnedSampler(maxKeys: 1024)
-        let ppm = partsPerMillion(rate, setting: "module '\(logger.module)'")
-        self.init(logger: logger, sampler: owned.pointer, rateWord: nil, fixedRate: ppm, owned: owned)
+        let (sampler, owner) = Self.moduleSampler(of: logger)
+        self.init(
+            logger: logger, sampler: sampler, rateWord: nil, fixedRate: partsPerMillion(rate, setting: "module '\(logger.module)'"),
+            owner: owner)
     }
 
     /// The module's sampling logger: its rate and counters are the module's.
     init(moduleOf logger: SluiceLogger) {
-        if let overflow = logger.overflow {
-            self.init(
-                logger: logger, sampler: overflow.sampler.pointer, rateWord: UnsafePointer(overflow.rateWord),
-                fixedRate: SLUICE_PPM_ALL, owned: overflow.sampler)
-            return
-        }
-        guard let sampler = sluice_module_sampler(logger.core.pointer, logger.moduleID) else {
-            self.init(logger, sampleRate: 1)  // out of memory: a sampler of its own
-            return
-        }
-        self.init(
-            logger: logger, sampler: sampler, rateWord: sluice_module_sample_word(logger.core.pointer, logger.moduleID),
-            fixedRate: SLUICE_PPM_ALL, owned: nil)
+        let (sampler, owner) = Self.moduleSampler(of: logger)
+        let rateWord = logger.overflow.map { UnsafePointer($0.rateWord) }
+            ?? sluice_module_sample_word(logger.core.pointer, logger.moduleID)
+        self.init(logger: logger, sampler: sampler, rateWord: rateWord, fixedRate: SLUICE_PPM_ALL, owner: owner)
+    }
+
+    /// The counters of the logger's module: the core's, or those of a module past the table
+    /// (or, out of memory, a sampler of its own), with what keeps them alive.
+    private static func moduleSampler(of logger: SluiceLogger) -> (OpaquePointer, AnyObject?) {
+        if let overflow = logger.overflow { return (overflow.sampler.pointer, overflow) }
+        if let sampler = sluice_module_sampler(logger.core.pointer, logger.moduleID) { return (sampler, nil) }
+        let own = OwnedSampler(keys: 1024)
+        return (own.pointer, own)
     }
 
     private init(
-        logger: SluiceLogger, sampler: OpaquePointer, rateWord: UnsafePointer<UInt32>?, fixedRate: UInt32,
-        owned: OwnedSampler?
+        logger: SluiceLogger, sampler: OpaquePointer, rateWord: UnsafePointer<UInt32>?, fixedRate: UInt32, owner: AnyObject?
     ) {
         self.logger = logger
         self.sampler = sampler
         self.rateWord = rateWord
         self.fixedRate = fixedRate
-        self.owned = owned
+        self.owner = owner
     }
 
     /// The rate now, in parts per million.
@@ -81,8 +85,7 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
             sluice_count_filtered(logger.corePointer, logger.coreID, logger.moduleID)
             return
         }
-        if level < Int32(SLUICE_WARNING) && sluice_sampler_take(sampler, key.hash, rate) == 0 {
-            sluice_count_sampled_out(logger.corePointer, logger.coreID, logger.moduleID)
+        if level < Int32(SLUICE_WARNING) && !admits(key) {
             return
         }
         var message = message()
@@ -92,11 +95,22 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
     /// Runs body only on the sampled-in calls of `key`.
     @inlinable
     public func sampled(key: SamplingKey, _ body: (SluiceLogger) throws -> Void) rethrows {
-        if sluice_sampler_take(sampler, key.hash, rate) != 0 {
+        if admits(key) {
             try body(logger)
-        } else {
-            sluice_count_sampled_out(logger.corePointer, logger.coreID, logger.moduleID)
         }
+    }
+
+    /// Takes a number for this call of `key`: whether it is emitted; counted if not, and a key
+    /// forgotten to make room for it counted too.
+    @inlinable
+    func admits(_ key: SamplingKey) -> Bool {
+        let taken = key.take(sampler, rate)
+        if taken & Int32(SLUICE_SAMPLE_FORGOT) != 0 {
+            sluice_count_key_forgotten(logger.corePointer, logger.coreID, logger.moduleID)
+        }
+        if taken & Int32(SLUICE_SAMPLE_EMIT) != 0 { return true }
+        sluice_count_sampled_out(logger.corePointer, logger.coreID, logger.moduleID)
+        return false
     }
 
     @inlinable
@@ -150,20 +164,66 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
 }
 
 /// What a sampling logger counts calls by: a string literal, or any string.
-/// Keys with the same text are the same key.
+/// Keys are compared by their text: two keys share counters only if their text is the same.
 public struct SamplingKey: ExpressibleByStringLiteral, Hashable, Sendable {
-    /// A 64-bit hash of the key's UTF-8 bytes.
+    @usableFromInline let literal: StaticString?
+    @usableFromInline let string: String?
+    /// Where the key's counters sit in a sampler's table (collisions only cost a probe).
     @usableFromInline let hash: UInt64
 
     @inlinable
     public init(stringLiteral key: StaticString) {
+        literal = key
+        string = nil
         hash = key.withUTF8Buffer { Self.hash(UnsafeRawBufferPointer($0)) }
     }
 
     /// A key built at run time, such as one from a request id.
     public init(_ key: String) {
         var key = key
-        hash = key.withUTF8 { Self.hash(UnsafeRawBufferPointer($0)) }
+        key.makeContiguousUTF8()
+        literal = nil
+        string = key
+        hash = key.utf8.withContiguousStorageIfAvailable { Self.hash(UnsafeRawBufferPointer($0)) }!
+    }
+
+    /// The key's UTF-8 bytes.
+    @inlinable
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if let literal { return literal.withUTF8Buffer { body(UnsafeRawBufferPointer($0)) } }
+        return string!.utf8.withContiguousStorageIfAvailable { body(UnsafeRawBufferPointer($0)) }!
+    }
+
+    /// The sampler's verdict on this call of the key (SLUICE_SAMPLE_EMIT, SLUICE_SAMPLE_FORGOT).
+    @inlinable
+    func take(_ sampler: OpaquePointer, _ ppm: UInt32) -> Int32 {
+        withBytes { bytes in
+            if bytes.count > Int(SLUICE_SAMPLER_KEY_BYTES) { return Self.takeLong(sampler, bytes, hash, ppm) }
+            return sluice_sampler_take(sampler, bytes.baseAddress, bytes.count, UInt64(bytes.count), hash, ppm)
+        }
+    }
+
+    /// A key longer than the sampler keeps: its first bytes and a 128-bit digest of the whole from
+    /// Swift's SipHash, seeded per process, so that no two long keys can be made to collide from outside.
+    @usableFromInline
+    static func takeLong(_ sampler: OpaquePointer, _ bytes: UnsafeRawBufferPointer, _ hash: UInt64, _ ppm: UInt32) -> Int32 {
+        let kept = Int(SLUICE_SAMPLER_KEY_BYTES) - 16
+        var stored = [UInt8](bytes[..<kept])
+        for half: UInt8 in [0, 1] {
+            var hasher = Hasher()
+            hasher.combine(half)
+            hasher.combine(bytes: bytes)
+            withUnsafeBytes(of: UInt64(bitPattern: Int64(hasher.finalize())).littleEndian) { stored += $0 }
+        }
+        return sluice_sampler_take(sampler, stored, stored.count, UInt64(bytes.count), hash, ppm)
+    }
+
+    public static func == (a: SamplingKey, b: SamplingKey) -> Bool {
+        a.withBytes { a in b.withBytes { b in a.elementsEqual(b) } }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        withBytes { hasher.combine(bytes: $0) }
     }
 
     /// Eight bytes a step, each step one multiply: a short key costs a few
@@ -195,12 +255,12 @@ public struct SamplingKey: ExpressibleByStringLiteral, Hashable, Sendable {
     }
 }
 
-/// A sampler a fixed-rate logger made, freed when its last copy goes.
+/// A sampler of its own, freed when its last user goes.
 final class OwnedSampler: Sendable {
     nonisolated(unsafe) let pointer: OpaquePointer
 
-    init(maxKeys: UInt32) {
-        guard let sampler = sluice_sampler_create(maxKeys) else {
+    init(keys: UInt32) {
+        guard let sampler = sluice_sampler_create(keys) else {
             fatalError("sluice: out of memory making a sampler")
         }
         pointer = sampler

@@ -98,6 +98,8 @@ public final class SluiceCore: Sendable {
         public var droppedAbandoned: UInt64
         /// Calls a sampling logger left out.
         public var sampledOut: UInt64
+        /// Sampling keys forgotten to make room for new ones (each starts again if it comes back).
+        public var samplingKeysForgotten: UInt64
         /// Calls below their module's level.
         public var filtered: UInt64
         /// Writes that completed a batch.

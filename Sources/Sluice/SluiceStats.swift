@@ -26,6 +26,8 @@ public struct SluiceStats: Sendable, Equatable {
         public var dropped: UInt64
         public var sampledOut: UInt64
         public var filtered: UInt64
+        /// Sampling keys of the module forgotten to make room for new ones.
+        public var samplingKeysForgotten: UInt64
     }
 
     /// A log-linear histogram's summary: percentiles within 1% (buckets 1/64 of a power of two wide).
@@ -61,7 +63,7 @@ public struct SluiceStats: Sendable, Equatable {
             modules[name] = ModuleStats(
                 level: Logger.Level(sluiceLevel: m.level), sampleRate: Double(m.sample_ppm) / 1_000_000,
                 accepted: m.accepted, written: m.written, dropped: m.dropped, sampledOut: m.sampled_out,
-                filtered: m.filtered)
+                filtered: m.filtered, samplingKeysForgotten: m.keys_forgotten)
         }
         histograms = [:]
         for (which, name) in Self.histogramNames.enumerated() {
@@ -81,7 +83,8 @@ extension SluiceCore.Counters {
             accepted: c.accepted, written: c.written, dropped: c.dropped, droppedAfterClose: c.dropped_after_close,
             truncated: c.truncated, bytesWritten: c.bytes_written, writeErrors: c.write_errors,
             depthBytes: c.depth_bytes, highWaterBytes: c.high_water_bytes, droppedFull: c.dropped_full,
-            droppedBySink: c.dropped_by_sink, droppedAbandoned: c.dropped_abandoned, sampledOut: c.sampled_out, filtered: c.filtered, batches: c.batches,
+            droppedBySink: c.dropped_by_sink, droppedAbandoned: c.dropped_abandoned, sampledOut: c.sampled_out,
+            samplingKeysForgotten: c.keys_forgotten, filtered: c.filtered, batches: c.batches,
             flushes: c.flushes, rotations: c.rotations, depthRecords: c.depth_records, ringBytes: c.ring_bytes)
     }
 }

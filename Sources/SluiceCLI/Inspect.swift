@@ -200,6 +200,7 @@ struct ProcessSnapshot {
             total.droppedBySink += c.droppedBySink
             total.droppedAbandoned += c.droppedAbandoned
             total.sampledOut += c.sampledOut
+            total.samplingKeysForgotten += c.samplingKeysForgotten
             total.filtered += c.filtered
             total.batches += c.batches
             total.flushes += c.flushes
@@ -220,6 +221,7 @@ struct ProcessSnapshot {
                     sum.written += m.written
                     sum.dropped += m.dropped
                     sum.sampledOut += m.sampledOut
+                    sum.samplingKeysForgotten += m.samplingKeysForgotten
                     sum.filtered += m.filtered
                     merged[name] = sum
                 } else {
@@ -236,11 +238,11 @@ struct ProcessSnapshot {
         let t = total
         var object: [String: Any] = [
             "pid": pid, "accepted": t.accepted, "written": t.written, "dropped": t.dropped,
-            "sampled_out": t.sampledOut, "filtered": t.filtered, "bytes_written": t.bytesWritten,
+            "sampled_out": t.sampledOut, "sampling_keys_forgotten": t.samplingKeysForgotten, "filtered": t.filtered, "bytes_written": t.bytesWritten,
             "depth_bytes": t.depthBytes, "high_water_bytes": t.highWaterBytes, "write_errors": t.writeErrors,
             "modules": modules.mapValues { m -> [String: Any] in
                 ["accepted": m.accepted, "written": m.written, "dropped": m.dropped, "sampled_out": m.sampledOut,
-                 "filtered": m.filtered, "level": "\(m.level)", "sample_rate": m.sampleRate]
+                 "sampling_keys_forgotten": m.samplingKeysForgotten, "filtered": m.filtered, "level": "\(m.level)", "sample_rate": m.sampleRate]
             },
             "histograms": Self.histogramsJSON(cores[0].stats),
         ]
@@ -269,8 +271,8 @@ struct ProcessSnapshot {
         }
         lines.append("  accepted \(t.accepted)\(rate(t.accepted, \.accepted))   written \(t.written)\(rate(t.written, \.written))"
             + "   dropped \(t.dropped)\(rate(t.dropped, \.dropped))")
-        lines.append("  sampled out \(t.sampledOut)   filtered \(t.filtered)   bytes written \(t.bytesWritten)"
-            + "   write errors \(t.writeErrors)")
+        lines.append("  sampled out \(t.sampledOut)   sampling keys forgotten \(t.samplingKeysForgotten)   filtered \(t.filtered)"
+            + "   bytes written \(t.bytesWritten)   write errors \(t.writeErrors)")
         lines.append("  queue depth \(t.depthBytes) bytes / \(t.depthRecords) records   high water \(t.highWaterBytes) bytes")
         lines.append("")
         lines.append("  " + pad("module", 24) + pad("level", 9) + pad("rate", 8) + pad("accepted", 12) + pad("written", 12)

@@ -8,15 +8,24 @@ struct Sampler: @unchecked Sendable {
     let pointer: OpaquePointer
 }
 
+/// One call of `key` (its bytes; `hash` defaults to a simple one, and is forced in tests of collisions).
+func take(_ sampler: Sampler, _ key: String, hash: UInt64? = nil, ppm: UInt32) -> Int32 {
+    let spread = hash ?? UInt64(truncatingIfNeeded: key.hashValue)
+    var key = key
+    return key.withUTF8 { bytes in
+        sluice_sampler_take(sampler.pointer, bytes.baseAddress, bytes.count, UInt64(bytes.count), spread, ppm)
+    }
+}
+
 final class SamplerTests: XCTestCase {
-    func makeSampler(maxKeys: UInt32 = 64) throws -> Sampler {
-        let sampler = try XCTUnwrap(sluice_sampler_create(maxKeys))
+    func makeSampler(keys: UInt32 = 64) throws -> Sampler {
+        let sampler = try XCTUnwrap(sluice_sampler_create(keys))
         addTeardownBlock { sluice_sampler_destroy(sampler) }
         return Sampler(pointer: sampler)
     }
 
-    func emitted(_ sampler: Sampler, key: UInt64 = 42, ppm: UInt32, calls: Int) -> [Int] {
-        (1...calls).filter { _ in sluice_sampler_take(sampler.pointer, key, ppm) == 1 }
+    func emitted(_ sampler: Sampler, key: String = "k", ppm: UInt32, calls: Int) -> [Int] {
+        (1...calls).filter { _ in take(sampler, key, ppm: ppm) & Int32(SLUICE_SAMPLE_EMIT) != 0 }
     }
 
     func testTenPercentEmitsTheFirstCallAndEveryTenthAfterIt() throws {
@@ -28,7 +37,7 @@ final class SamplerTests: XCTestCase {
             let sampler = try makeSampler()
             var count = 0
             for n in 1...3000 {
-                count += Int(sluice_sampler_take(sampler.pointer, 7, ppm))
+                count += Int(take(sampler, "seven", ppm: ppm))
                 let expected = (n * Int(ppm) + 999_999) / 1_000_000
                 if count != expected {
                     XCTFail("ppm \(ppm): after \(n) calls \(count) emitted, expected \(expected)")
@@ -44,14 +53,15 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(emitted(try makeSampler(), ppm: SLUICE_PPM_ALL, calls: 100).count, 100)
     }
 
-    func testKeysCountIndependently() throws {
+    func testKeysAreComparedByTheirTextNotTheirHash() throws {
         let sampler = try makeSampler()
-        var perKey = [UInt64: Int]()
-        for i in 0..<1000 {
-            let key = UInt64(i % 5) + 1
-            perKey[key, default: 0] += Int(sluice_sampler_take(sampler.pointer, key, 100_000))
+        var perKey = [String: Int]()
+        let keys = ["", "a", "b", "ab", String(repeating: "x", count: 96), String(repeating: "x", count: 95) + "y"]
+        for i in 0..<600 {
+            let key = keys[i % keys.count]
+            perKey[key, default: 0] += Int(take(sampler, key, hash: 42, ppm: 100_000))  // every key the same hash
         }
-        XCTAssertEqual(perKey, [1: 20, 2: 20, 3: 20, 4: 20, 5: 20])
+        XCTAssertEqual(perKey, Dictionary(uniqueKeysWithValues: keys.map { ($0, 10) }), "100 calls each: 10 emitted each")
     }
 
     func testEightThreadsOnOneKeyEmitExactlyTheirShare() throws {
@@ -59,19 +69,47 @@ final class SamplerTests: XCTestCase {
         let counts = Slots(8, 0)
         onThreads(8) { t in
             var mine = 0
-            for _ in 0..<10_000 { mine += Int(sluice_sampler_take(sampler.pointer, 99, 100_000)) }
+            for _ in 0..<10_000 { mine += Int(take(sampler, "shared", ppm: 100_000)) }
             counts[t] = mine
         }
         XCTAssertEqual(counts.all.reduce(0, +), 8_000)
     }
 
-    func testKeysPastTheCapShareOneCountedOverflowCounter() throws {
-        let sampler = try makeSampler(maxKeys: 16)
-        var emittedCount = 0
-        for key in 1...1000 as ClosedRange<UInt64> {
-            emittedCount += Int(sluice_sampler_take(sampler.pointer, key, 100_000))
+    func testKeysMadePerRequestNeverStarveANewKeyAndAKeptKeyStaysExact() throws {
+        let sampler = try makeSampler(keys: 64)
+        var steady = 0, requestFirstCalls = 0
+        for request in 0..<1_100 {
+            steady += Int(take(sampler, "steady", ppm: 100_000) & Int32(SLUICE_SAMPLE_EMIT))
+            requestFirstCalls += Int(take(sampler, "request-\(request)", ppm: 10_000) & Int32(SLUICE_SAMPLE_EMIT))
         }
-        XCTAssertEqual(sluice_sampler_overflow_calls(sampler.pointer), 1000 - 16)
-        XCTAssertEqual(emittedCount, 16 + (984 + 9) / 10, "16 first calls, then the shared counter at 10%")
+        XCTAssertEqual(requestFirstCalls, 1_100, "every new key's first call")
+        XCTAssertEqual(steady, 110, "a key in use is never the one forgotten: exactly 10% of 1,100")
+        XCTAssertEqual(emitted(sampler, key: "late static key", ppm: 10_000, calls: 5), [1])
+        XCTAssertGreaterThanOrEqual(sluice_sampler_forgotten(sampler.pointer), UInt64(1_100 - 64))
+    }
+
+    func testUnderEvictionsFromFourThreadsEveryNewKeyIsEmittedAndNoKeyLosesACall() throws {
+        let sampler = try makeSampler(keys: 256)
+        let perThread = underThreadSanitizer ? 5_000 : 20_000
+        let hot = Slots(4, 0), fresh = Slots(4, 0), forgot = Slots(4, 0)
+        onThreads(4) { t in
+            var hotEmitted = 0, freshEmitted = 0, forgotten = 0
+            for i in 0..<perThread {
+                let hotTaken = take(sampler, "hot-\(t)", ppm: 100_000)
+                hotEmitted += Int(hotTaken & Int32(SLUICE_SAMPLE_EMIT))
+                let taken = take(sampler, "fresh-\(t)-\(i)", ppm: 100_000)
+                freshEmitted += Int(taken & Int32(SLUICE_SAMPLE_EMIT))
+                forgotten += [taken, hotTaken].filter { $0 & Int32(SLUICE_SAMPLE_FORGOT) != 0 }.count
+            }
+            hot[t] = hotEmitted
+            fresh[t] = freshEmitted
+            forgot[t] = forgotten
+        }
+        XCTAssertEqual(fresh.all, [Int](repeating: perThread, count: 4), "each new key's only call is emitted")
+        for t in 0..<4 {
+            // A hot key forgotten and met again starts over: never fewer than its share.
+            XCTAssertGreaterThanOrEqual(hot[t], (perThread + 9) / 10, "hot-\(t)")
+        }
+        XCTAssertEqual(UInt64(forgot.all.reduce(0, +)), sluice_sampler_forgotten(sampler.pointer), "each eviction told once")
     }
 }

@@ -314,7 +314,7 @@ final class ProcessTotalTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(snapshot.cores.count, 2)
         let total = Mirror(reflecting: snapshot.total).children
         let perCore = snapshot.cores.map { Mirror(reflecting: $0.stats.counters).children.map { $0.value as! UInt64 } }
-        XCTAssertEqual(total.count, 19, "every counter of sluice_counters")
+        XCTAssertEqual(total.count, 20, "every counter of sluice_counters")
         for (index, field) in total.enumerated() {
             let values = perCore.map { $0[index] }
             let expected = field.label == "highWaterBytes" ? values.max()! : values.reduce(0, +)

@@ -88,16 +88,39 @@ final class SamplingTests: XCTestCase {
         XCTAssertEqual(try messages(path), ["first 0", "first 1", "first 2", "first 3"], "calls 1, 3, 5, 7 of one shared key")
     }
 
-    func testUnboundedKeysStayBoundedAndShareACountedOverflowCounter() throws {
-        let (core, path) = try openCore(self)
-        let sampled = SamplingLogger(core.logger("requests"), sampleRate: 0.5)
+    func testKeysMadePerRequestNeverStarveANewKeyAndAreCountedWhenForgotten() throws {
+        let (core, path) = try openCore(self, .init(level: .trace, moduleSampleRates: ["requests": 0.01]))
+        let sampled = core.samplingLogger("requests")
         for id in 0..<5000 {
             sampled.debug("request \(id)", key: SamplingKey("request-\(id)"))
         }
+        for call in 0..<5 { sampled.debug("static \(call)", key: "static") }
         core.close()
-        // 1,024 keys get counters of their own, so their first calls are written;
-        // the other 3,976 share one counter at 50%.
-        XCTAssertEqual(try lines(path).count, 1024 + 3976 / 2)
+        let written = try messages(path)
+        XCTAssertEqual(written.count, 5001, "every request key's first call, and the new static key's")
+        XCTAssertEqual(written.last, "static 0")
+        let forgotten = try XCTUnwrap(core.stats.modules["requests"]).samplingKeysForgotten
+        XCTAssertGreaterThanOrEqual(forgotten, 5000 - 1024, "the table holds about 1,024 keys")
+        XCTAssertEqual(core.counters.samplingKeysForgotten, forgotten)
+        XCTAssertTrue(core.stats.prometheusText().contains(
+            "sluice_sampling_keys_forgotten_total{core=\"\(core.stats.coreID)\",module=\"requests\"} \(forgotten)\n"))
+    }
+
+    func testAFixedRateLoggerMadeOnEveryCallIsAsExactAsOneKept() throws {
+        let (core, path) = try openCore(self)
+        let log = core.logger("app")
+        for call in 0..<20_000 {
+            SamplingLogger(log, sampleRate: 0.5).info("call \(call)", key: "per call")
+        }
+        core.close()
+        XCTAssertEqual(try lines(path).count, 10_000)
+    }
+
+    func testKeysAreEqualWhenTheirTextIs() {
+        let runtime = "enqueue"
+        XCTAssertEqual(SamplingKey(runtime), "enqueue")
+        XCTAssertNotEqual(SamplingKey(""), SamplingKey("a"))
+        XCTAssertEqual(Set<SamplingKey>(["a", SamplingKey("a"), "", SamplingKey("")]).count, 2)
     }
 
     func testARateOutsideZeroToOneIsReportedAndOneIsUsed() throws {

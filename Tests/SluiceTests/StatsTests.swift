@@ -20,9 +20,9 @@ final class StatsTests: XCTestCase {
         XCTAssertTrue(core.flush())
         let stats = core.stats
         XCTAssertEqual(stats.modules["app"], .init(level: .info, sampleRate: 1, accepted: 100, written: 100, dropped: 0,
-                                                   sampledOut: 0, filtered: 4050))
+                                                   sampledOut: 0, filtered: 4050, samplingKeysForgotten: 0))
         XCTAssertEqual(stats.modules["noisy"], .init(level: .info, sampleRate: 1, accepted: 20, written: 20, dropped: 0,
-                                                     sampledOut: 180, filtered: 30))
+                                                     sampledOut: 180, filtered: 30, samplingKeysForgotten: 0))
         let c = stats.counters
         XCTAssertEqual([c.accepted, c.written, c.dropped, c.sampledOut, c.filtered], [120, 120, 0, 180, 4080])
         XCTAssertEqual(c.depthRecords, 0)

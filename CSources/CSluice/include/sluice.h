@@ -125,6 +125,7 @@ typedef struct sluice_counters {
                                      reservation never committed within its patience, or that
                                      reservation's own late commit */
     uint64_t sampled_out;         /* calls a sampling logger left out (counted by the caller) */
+    uint64_t keys_forgotten;      /* sampling keys forgotten to make room for new ones (by the caller) */
     uint64_t filtered;            /* calls below their module's level (counted by the caller) */
     uint64_t truncated;           /* records cut to the ring's largest message (and written) */
     uint64_t bytes_written;       /* bytes handed to the sink, drop reports included */
@@ -143,7 +144,7 @@ typedef struct sluice_module_counters {
     char name[SLUICE_MODULE_NAME_MAX + 1];
     int level;
     uint32_t sample_ppm;
-    uint64_t accepted, written, dropped, sampled_out, filtered;
+    uint64_t accepted, written, dropped, sampled_out, filtered, keys_forgotten;
 } sluice_module_counters;
 
 /* Log-linear histograms: values below 64 exactly, then 64 buckets per power of
@@ -247,18 +248,28 @@ static inline void sluice_sample_word_store(uint32_t *sample_word, uint32_t ppm)
 }
 
 /*
- * Exact counter-based sampling. A sampler counts calls per key (a well-mixed
- * 64-bit hash of the key's text: the table is indexed by its low bits) and emits call n of a key at rate ppm exactly when
- * ceil(n * ppm / 1e6) > ceil((n - 1) * ppm / 1e6): the first call, and after n
- * calls exactly ceil(n * ppm / 1e6) of them, under any concurrency. Lock-free.
- * Memory is bounded: past max_keys keys, new keys share one overflow counter,
- * and the calls counted there are reported by sluice_sampler_overflow_calls.
+ * Exact counter-based sampling. A sampler counts calls per key and emits call
+ * n of a key at rate ppm exactly when ceil(n * ppm / 1e6) > ceil((n - 1) * ppm / 1e6):
+ * the first call, and after n calls exactly ceil(n * ppm / 1e6) of them, under
+ * any concurrency; lock-free for every call of a known key. Keys are compared
+ * by their bytes, never by a hash: the caller passes a key of up to
+ * SLUICE_SAMPLER_KEY_BYTES as it is, and a longer one as its first
+ * SLUICE_SAMPLER_KEY_BYTES - 16 bytes and a 128-bit keyed digest of the whole
+ * (the facade uses Swift's seeded SipHash), with length always the key's own.
+ * hash spreads keys over the table (any well-mixed hash of the key).
+ * Memory is bounded: when a new key finds no room, the key used least recently
+ * near its place is forgotten (it starts again, its next call emitted), so old
+ * keys never starve new ones; take then returns SLUICE_SAMPLE_FORGOT too.
  */
+#define SLUICE_SAMPLER_KEY_BYTES 96
+enum { SLUICE_SAMPLE_EMIT = 1, SLUICE_SAMPLE_FORGOT = 2 };
 typedef struct sluice_sampler sluice_sampler;
-sluice_sampler *sluice_sampler_create(uint32_t max_keys); /* NULL when out of memory */
+sluice_sampler *sluice_sampler_create(uint32_t keys); /* room for about keys keys; NULL when out of memory */
 void sluice_sampler_destroy(sluice_sampler *sampler);
-int sluice_sampler_take(sluice_sampler *sampler, uint64_t key, uint32_t ppm); /* 1: emit, 0: sampled out */
-uint64_t sluice_sampler_overflow_calls(sluice_sampler *sampler);
+/* SLUICE_SAMPLE_EMIT if this call is emitted, | SLUICE_SAMPLE_FORGOT if a key was forgotten for it. */
+int sluice_sampler_take(sluice_sampler *sampler, const void *key, size_t stored, uint64_t length, uint64_t hash,
+                        uint32_t ppm);
+uint64_t sluice_sampler_forgotten(sluice_sampler *sampler); /* keys forgotten so far */
 /* The module's own sampler (1024 keys), made on first use; NULL if out of memory.
  * Freed with the core. */
 sluice_sampler *sluice_module_sampler(sluice_core *core, int module);
@@ -402,7 +413,13 @@ typedef struct sluice_shard_slot {
     uint64_t *calls;   /* the shard's log calls, for timing 1 call in N */
     int shared;        /* the shard past the last: counted with atomic adds */
 } sluice_shard_slot;
-enum { SLUICE_SHARD_SLOTS = 8, SLUICE_COUNT_ACCEPTED = 0, SLUICE_COUNT_FILTERED = 1, SLUICE_COUNT_SAMPLED_OUT = 2 };
+enum {
+    SLUICE_SHARD_SLOTS = 8,
+    SLUICE_COUNT_ACCEPTED = 0,
+    SLUICE_COUNT_FILTERED = 1,
+    SLUICE_COUNT_SAMPLED_OUT = 2,
+    SLUICE_COUNT_KEYS_FORGOTTEN = 3
+};
 extern __thread sluice_shard_slot sluice_shard_slots[SLUICE_SHARD_SLOTS];
 uint64_t sluice_core_id(const sluice_core *core);
 /* The slow path of sluice_shard: claims this thread's shard of core and caches it. */
@@ -451,6 +468,11 @@ static inline void sluice_count_filtered(sluice_core *core, uint64_t core_id, in
 static inline void sluice_count_sampled_out(sluice_core *core, uint64_t core_id, int module)
 {
     sluice_shard_count(sluice_shard(core, core_id), module, SLUICE_COUNT_SAMPLED_OUT);
+}
+
+static inline void sluice_count_key_forgotten(sluice_core *core, uint64_t core_id, int module)
+{
+    sluice_shard_count(sluice_shard(core, core_id), module, SLUICE_COUNT_KEYS_FORGOTTEN);
 }
 
 /* True for 1 call in every_mask + 1 (every_mask: call_timing_every - 1, or UINT64_MAX for none). */
