@@ -88,18 +88,42 @@ static int emitted(uint64_t n, uint32_t ppm)
     return r == 0 ? ppm > 0 : r + ppm > SLUICE_PPM_ALL;
 }
 
-/* The key as a slot keeps it: its bytes, zero-padded to whole words. */
+/* A key as the caller gave it: length its own, stored (at most
+ * SLUICE_SAMPLER_KEY_BYTES) the bytes a slot keeps, zero-padded to whole words. */
 struct key {
-    uint64_t hash, length;
-    uint64_t text[SLUICE_SAMPLER_KEY_BYTES / 8];
+    const unsigned char *bytes;
+    size_t stored;
+    uint64_t length, hash;
 };
 
+/* Word i of the key's stored bytes, zero-padded, read in whole loads: bytes
+ * stored one at a time and read back as a word stall the compare that needs it. */
+static uint64_t key_word(const struct key *key, size_t i)
+{
+    const unsigned char *at = key->bytes + 8 * i;
+    size_t left = key->stored - 8 * i;
+    uint64_t word = 0;
+    if (left >= 8) {
+        memcpy(&word, at, 8);
+    } else if (left >= 4) { /* two overlapping halves: the shared bytes agree */
+        uint32_t low, high;
+        memcpy(&low, at, 4);
+        memcpy(&high, at + left - 4, 4);
+        word = low | (uint64_t)high << (8 * (left - 4));
+    } else {
+        for (size_t b = 0; b < left; b++)
+            word |= (uint64_t)at[b] << (8 * b);
+    }
+    return word;
+}
+
+/* Only the words the key's bytes cover: equal lengths mean equal stored sizes. */
 static bool holds(const struct slot *slot, const struct key *key)
 {
     if (load_relaxed(&slot->hash) != key->hash || load_relaxed(&slot->length) != key->length)
         return false;
-    for (size_t i = 0; i < SLUICE_SAMPLER_KEY_BYTES / 8; i++)
-        if (load_relaxed(&slot->text[i]) != key->text[i])
+    for (size_t i = 0; 8 * i < key->stored; i++)
+        if (load_relaxed(&slot->text[i]) != key_word(key, i))
             return false;
     return true;
 }
@@ -126,7 +150,7 @@ static int count_in(struct slot *slot, uint64_t state, const struct key *key, ui
 
 /* Looks for key in its window: COUNTED (with *n), ABSENT (an empty slot or the
  * window's end reached), or MOVED (a slot changed under us: look again). */
-static int find(sluice_sampler *sampler, const struct key *key, uint64_t *n)
+static inline __attribute__((always_inline)) int find(sluice_sampler *sampler, const struct key *key, uint64_t *n)
 {
     for (uint32_t i = 0; i < WINDOW; i++) {
         struct slot *slot = &sampler->slots[(key->hash + i) & sampler->mask];
@@ -169,7 +193,7 @@ static bool claim(sluice_sampler *sampler, const struct key *key)
     store_relaxed(&chosen->hash, key->hash);
     store_relaxed(&chosen->length, key->length);
     for (size_t i = 0; i < SLUICE_SAMPLER_KEY_BYTES / 8; i++)
-        store_relaxed(&chosen->text[i], key->text[i]);
+        store_relaxed(&chosen->text[i], 8 * i < key->stored ? key_word(key, i) : 0);
     store_relaxed(&chosen->last_use, add_fetch(&sampler->clock, 1));
     store_release(&chosen->state, (writing + ((uint64_t)1 << CALLS_BITS)) | 1); /* after the key */
     if (evicting)
@@ -177,22 +201,32 @@ static bool claim(sluice_sampler *sampler, const struct key *key)
     return evicting;
 }
 
-int sluice_sampler_take(sluice_sampler *sampler, const void *bytes, size_t stored, uint64_t length, uint64_t hash,
-                        uint32_t ppm)
+/* A key not found at once: a slot changed under the look, or the key is new. */
+static __attribute__((noinline)) int take_slowly(sluice_sampler *sampler, const struct key *key, uint32_t ppm)
 {
-    struct key key = {.hash = hash, .length = length};
-    memcpy(key.text, bytes, stored < SLUICE_SAMPLER_KEY_BYTES ? stored : SLUICE_SAMPLER_KEY_BYTES);
     uint64_t n;
     int found;
-    while ((found = find(sampler, &key, &n)) == MOVED) {
+    while ((found = find(sampler, key, &n)) == MOVED) {
     }
     if (found == COUNTED)
         return emitted(n, ppm);
     pthread_mutex_lock(&sampler->lock);
     /* Another thread may have claimed it since: look again under the lock. */
-    while ((found = find(sampler, &key, &n)) == MOVED) {
-    }
-    int result = found == COUNTED ? emitted(n, ppm) : emitted(1, ppm) | (claim(sampler, &key) ? SLUICE_SAMPLE_FORGOT : 0);
+    found = find(sampler, key, &n); /* no slot moves under the lock */
+    int result = found == COUNTED ? emitted(n, ppm) : emitted(1, ppm) | (claim(sampler, key) ? SLUICE_SAMPLE_FORGOT : 0);
     pthread_mutex_unlock(&sampler->lock);
     return result;
+}
+
+int sluice_sampler_take(sluice_sampler *sampler, const void *bytes, size_t stored, uint64_t length, uint64_t hash,
+                        uint32_t ppm)
+{
+    struct key key = {.bytes = bytes,
+                      .stored = stored < SLUICE_SAMPLER_KEY_BYTES ? stored : SLUICE_SAMPLER_KEY_BYTES,
+                      .length = length,
+                      .hash = hash};
+    uint64_t n;
+    if (__builtin_expect(find(sampler, &key, &n) == COUNTED, 1))
+        return emitted(n, ppm);
+    return take_slowly(sampler, &key, ppm);
 }
