@@ -208,7 +208,7 @@ int sluice_flush(sluice_core *core, int timeout_ms)
 {
     core_ready(core);
     /* Every record accepted before this call lies below head: its cas came first. */
-    uint64_t target = load_relaxed(&core->ring.head) & ~HEAD_SEALED;
+    uint64_t target = ring_head(&core->ring);
     if (load_acquire(&core->written_position) >= target)
         return SLUICE_OK;
     add_relaxed(&core->map->totals.flushes, 1);
@@ -248,10 +248,7 @@ void sluice_close(sluice_core *core)
         sink_close(&core->sink);
         core->closed = true;
     } else if (!core->closed) {
-        /* Seal head: reservations before this cas get written, later ones drop. */
-        uint64_t head = load_relaxed(&core->ring.head), found;
-        while ((found = cas(&core->ring.head, head, head | HEAD_SEALED)) != head)
-            head = found;
+        ring_seal(&core->ring); /* reservations before it get written, later ones drop */
         store_release(&core->closing, 1);
         event_signal(&core->space); /* blocked producers see the seal and give up */
         doorbell_kick(&core->bell);
@@ -304,9 +301,7 @@ static int reopen(sluice_core *core, struct sink *fresh, char *error, size_t err
             return SLUICE_INVALID;
         }
         /* The writer stands at head (it wrote or abandoned everything before the seal). */
-        uint64_t head = load_relaxed(&core->ring.head), found;
-        while ((found = cas(&core->ring.head, head, head & ~HEAD_SEALED)) != head)
-            head = found;
+        ring_unseal(&core->ring);
     }
     if (core->stats.path == NULL) /* a forked child's, or one whose file could not be made */
         core->stats.path = stats_publish(core->map);
@@ -326,7 +321,7 @@ static int hand_over(sluice_core *core, struct sink *fresh, int timeout_ms)
         return SLUICE_INVALID;
     }
     *next = *fresh;
-    core->sink_switch_at = load_relaxed(&core->ring.head) & ~HEAD_SEALED;
+    core->sink_switch_at = ring_head(&core->ring);
     store_release(&core->next_sink, next);
     if (core->synchronous) {
         /* A caller stuck in a write holds the lock: wait for it no longer than the deadline. */

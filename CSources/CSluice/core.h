@@ -12,106 +12,11 @@
 #include "atomics.h"
 #include "clock.h"
 #include "render.h"
+#include "ring.h"
 #include "sink.h"
 #include "sluice.h"
 #include "stats.h"
 #include "wait.h"
-
-#define CACHE_LINE 64
-
-/*
- * One record in the ring: this header, then the message bytes, padded to a
- * multiple of 8. A truncated record carries the original length as a uint64_t
- * before the message.
- */
-struct record {
-    uint64_t commit;  /* position ^ commit_key once published (see ring.c). Written
-                         by the producer last, with exchange (a full fence; the old
-                         value says whether a closing writer abandoned the record),
-                         or by that writer with cas; read by the writer with
-                         load_acquire, before any other field. */
-    uint64_t ticks;   /* clock_ticks() taken at reserve */
-    uint32_t size;    /* bytes from this header to the next record */
-    uint32_t length;  /* message bytes */
-    uint32_t thread;  /* the producer's kernel thread id */
-    uint16_t module;
-    uint8_t level;
-    uint8_t flags;    /* RECORD_TRUNCATED, RECORD_SEGMENTS */
-};
-_Static_assert(sizeof(struct record) == 32, "the record header is 32 bytes");
-
-enum {
-    RECORD_TRUNCATED = 1, /* a uint64_t original length precedes the message */
-    RECORD_SEGMENTS = 2,  /* the message is segments (sluice.h), not text */
-    RECORD_LABELLED = 4,  /* a uint8_t length and that many bytes of module name precede the
-                             message (after the original length, if truncated) */
-};
-
-/* Records never straddle the end: a producer whose record does not fit before
- * the end reserves the rest of the lap too and marks it with a padding commit
- * word, (position ^ commit_key ^ COMMIT_PADDING). A reservation the closing
- * writer gave up on gets (position ^ commit_key ^ COMMIT_ABANDONED), by cas,
- * so that its late commit, an exchange, learns it and counts its own drop. */
-enum { COMMIT_PADDING = 2, COMMIT_ABANDONED = 4 };
-
-/* Set in head by sluice_close: no reservation succeeds after it. The writer
- * learns of the close from sluice_core.closing instead, to leave head's line
- * to the producers. */
-#define HEAD_SEALED ((uint64_t)1 << 63)
-
-struct ring {
-    /* Producers' line. */
-    _Alignas(CACHE_LINE) uint64_t head; /* the next free position (bytes since open, never wraps),
-                         | HEAD_SEALED once closed. Written by producers with cas (a full fence
-                         on success, none on failure) and by close (cas). Read by producers
-                         (relaxed: the cas validates it), the writer and flush. */
-    uint64_t tail_seen; /* a recent value of tail, never above it: producers check room
-                         against it and read tail itself only when it says full, so the
-                         writer's line is not pulled on every call. store_release by a
-                         producer after its load_acquire of tail; load_acquire by producers,
-                         which keeps the writer's reads before their writes. */
-
-    /* The writer's line. */
-    _Alignas(CACHE_LINE) uint64_t tail; /* the first position the writer has not released.
-                         Written by the writer only, store_release after it has read every
-                         record before it. Read by producers with load_acquire before they
-                         reuse the space. */
-
-    /* Read-only after open. */
-    _Alignas(CACHE_LINE) char *base;
-    uint64_t capacity;    /* a power of two */
-    uint64_t commit_key;  /* random, low bit set: zeroed memory never looks committed, and
-                             stale message bytes match a future commit word with chance 2^-64 */
-    uint32_t max_message; /* the longest message a record carries whole */
-};
-
-/* What the writer found at a position. */
-enum peek { PEEK_NOTHING, PEEK_RECORD, PEEK_PADDING };
-
-int ring_init(struct ring *ring, size_t capacity, char *error, size_t error_size);
-void ring_destroy(struct ring *ring);
-/* A forked child: empties the ring at its head (every record in it is the
- * parent's to write) and returns that position. Only one thread exists. */
-uint64_t ring_restart(struct ring *ring);
-/* A forked child's thread has another kernel thread id. */
-void ring_forget_thread_id(void);
-/* Writer: what is at position (an unreleased position the writer has reached). */
-static inline enum peek ring_peek(const struct ring *ring, uint64_t position, struct record **record)
-{
-    struct record *r = (struct record *)(ring->base + (position & (ring->capacity - 1)));
-    uint64_t commit = load_acquire(&r->commit);
-    *record = r;
-    if (commit == (position ^ ring->commit_key))
-        return PEEK_RECORD;
-    if (commit == (position ^ ring->commit_key ^ COMMIT_PADDING))
-        return PEEK_PADDING;
-    return PEEK_NOTHING;
-}
-/* Writer: bytes of padding from position to the end of the lap. */
-static inline uint64_t ring_padding(const struct ring *ring, uint64_t position)
-{
-    return ring->capacity - (position & (ring->capacity - 1));
-}
 
 /* A module's name as lines show it: escaped like a message, so that no name
  * can end a line or forge another. */

@@ -45,7 +45,7 @@ void fork_reset_core(sluice_core *core)
     w->reported_full = 0;
     w->pending_reports = 0;
 
-    bool closing = core->closed || (core->ring.head & HEAD_SEALED) != 0;
+    bool closing = core->closed || ring_is_sealed(&core->ring);
     uint64_t start = ring_restart(&core->ring);
     w->position = w->released = start;
     core->written_position = start;
@@ -67,7 +67,6 @@ void fork_reset_core(sluice_core *core)
 void fork_reset_thread(void)
 {
     memset(sluice_shard_slots, 0, sizeof sluice_shard_slots);
-    ring_forget_thread_id();
 }
 
 void fork_restart_core(sluice_core *core)
@@ -84,7 +83,7 @@ void fork_restart_core(sluice_core *core)
                     "sluice: cannot start the writer thread of '%s' after fork: %s; its records are dropped and "
                     "counted in this process\n",
                     core->sink.name, strerror(failure));
-            store_release(&core->ring.head, core->ring.head | HEAD_SEALED);
+            ring_seal(&core->ring);
             store_release(&core->writer_done, 1);
             sink_close(&core->sink);
             core->closed = true;

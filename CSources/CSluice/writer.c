@@ -35,10 +35,10 @@ static void release(sluice_core *core)
     /* The ring's depth just before and just after: every byte reserved since
      * the last release is still held, so a full ring shows here as full. */
     struct stats_totals *totals = &core->map->totals;
-    uint64_t head = load_relaxed(&core->ring.head) & ~HEAD_SEALED;
+    uint64_t head = ring_head(&core->ring);
     if (head - w->released > load_relaxed(&totals->high_water))
         store_relaxed(&totals->high_water, head - w->released);
-    store_release(&core->ring.tail, w->position); /* after every read of those records */
+    ring_release(&core->ring, w->position); /* after every read of those records */
     w->released = w->position;
     store_relaxed(&totals->depth_bytes, head - w->position);
     event_signal(&core->space);
@@ -317,7 +317,7 @@ static void abandon_rest(sluice_core *core, uint64_t end)
     struct ring *ring = &core->ring;
     uint64_t position = w->position, records = 0, stragglers = 0;
     while (position < end) {
-        struct record *r = (struct record *)(ring->base + (position & (ring->capacity - 1)));
+        struct record *r = ring_record(ring, position);
         uint64_t commit = load_acquire(&r->commit);
         if (commit == (position ^ ring->commit_key)) {
             add_relaxed(&core->map->modules[r->module].dropped, 1);
@@ -365,7 +365,7 @@ void *writer_main(void *arg)
             continue;
         }
         /* Closing: every reservation made before the seal gets written. */
-        uint64_t end = load_relaxed(&core->ring.head) & ~HEAD_SEALED;
+        uint64_t end = ring_head(&core->ring);
         if (w->position == end) {
             /* The last drain may have run before the close began, when a report
              * was not yet due: everything owed goes out now. */

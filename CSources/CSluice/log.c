@@ -1,0 +1,192 @@
+/*
+ * log.c — the log calls: argument checks, the accounting, and the choice
+ * between the ring (ring.c) and the synchronous path (sync.c).
+ */
+#include <string.h>
+
+#include "core.h"
+
+static inline uint64_t align8(uint64_t n)
+{
+    return (n + 7) & ~(uint64_t)7;
+}
+
+size_t sluice_max_message(const sluice_core *core)
+{
+    return core->ring.max_message;
+}
+
+/*
+ * Log calls of this thread between their claim and their commit. More than
+ * one means nesting: a signal handler that interrupted a log call, or a
+ * thread logging while it holds a reservation of its own. A nested call never
+ * waits — the room or the lock it would wait for may be held by the very call
+ * it interrupted — so it drops and counts instead, whatever the policy.
+ */
+static __thread uint32_t log_depth;
+
+/* Block policy: sleeps until the writer releases enough for a reservation
+ * ending at end, or the core is sealed; the caller then tries again. */
+static void wait_for_room(sluice_core *core, uint64_t end)
+{
+    int32_t seen = event_prepare(&core->space);
+    /* After prepare's fence: either this sees the writer's new tail (or the
+     * seal), or the writer's event_signal sees this waiter. */
+    if (!ring_has_room(&core->ring, end))
+        event_wait(&core->space, seen, -1);
+    event_finish(&core->space);
+}
+
+/* Claims room in the ring, waiting under the block policy unless nested;
+ * counts a drop. */
+static int claim_in_ring(sluice_core *core, uint64_t size, bool nested, uint64_t *position)
+{
+    for (;;) {
+        switch (ring_reserve(&core->ring, size, position)) {
+        case RING_CLAIMED:
+            return SLUICE_OK;
+        case RING_SEALED:
+            add_relaxed(&core->map->totals.dropped_after_close, 1);
+            return SLUICE_DROPPED;
+        case RING_FULL:
+            if (nested || load_relaxed(&core->overflow) != SLUICE_OVERFLOW_BLOCK) {
+                /* A full fence, then: the writer must wake to report the gap. */
+                (void)add_fetch(&core->map->totals.dropped_full, 1);
+                if (doorbell_is_sleeping(&core->bell))
+                    doorbell_ring(&core->bell);
+                return SLUICE_DROPPED;
+            }
+            wait_for_room(core, *position);
+        }
+    }
+}
+
+/* Claims room for a record: in the ring, or (synchronous cores) the one
+ * record buffer, whose lock is then held until commit. */
+static int claim(sluice_core *core, uint64_t size, bool nested, uint64_t *position, struct record **record)
+{
+    if (core->synchronous) {
+        int status = sync_begin(core, nested, record);
+        if (status == SYNC_CLOSED)
+            add_relaxed(&core->map->totals.dropped_after_close, 1);
+        else if (status == SYNC_BUSY)
+            add_relaxed(&core->map->totals.dropped_full, 1);
+        return status == SYNC_READY ? SLUICE_OK : SLUICE_DROPPED;
+    }
+    int status = claim_in_ring(core, size, nested, position);
+    *record = ring_record(&core->ring, *position);
+    return status;
+}
+
+static int reserve_record(sluice_core *core, int level, int module, size_t length, uint8_t flags,
+                          sluice_reservation *r)
+{
+    struct ring *ring = &core->ring;
+    if ((unsigned)level > SLUICE_CRITICAL || module < 0 ||
+        (uint32_t)module >= load_relaxed(&core->map->module_count))
+        return SLUICE_INVALID;
+    sluice_shard_count(sluice_shard(core, core->id), module, SLUICE_COUNT_ACCEPTED);
+
+    size_t capacity = length;
+    size_t prefix = 0;
+    if (__builtin_expect(length > ring->max_message, 0)) {
+        capacity = ring->max_message;
+        flags |= RECORD_TRUNCATED;
+        prefix = sizeof(uint64_t);
+    }
+    uint64_t size = align8(sizeof(struct record) + prefix + capacity);
+    uint64_t position = 0;
+    struct record *record;
+    int status = claim(core, size, log_depth++ != 0, &position, &record);
+    if (status != SLUICE_OK) {
+        log_depth--;
+        add_relaxed(&core->map->modules[module].dropped, 1);
+        return status;
+    }
+    if (__builtin_expect(flags & RECORD_TRUNCATED, 0))
+        add_relaxed(&core->map->totals.truncated, 1); /* cut and in the ring: a dropped record is not */
+
+    record->ticks = clock_ticks();
+    record->size = (uint32_t)size;
+    record->length = (uint32_t)capacity;
+    record->module = (uint16_t)module;
+    record->level = (uint8_t)level;
+    record->flags = flags;
+    char *message = (char *)(record + 1);
+    if (flags & RECORD_TRUNCATED) {
+        uint64_t original = length;
+        memcpy(message, &original, sizeof original);
+        message += sizeof original;
+    }
+    *r = (sluice_reservation){.message = message, .capacity = capacity, .position = position, .record = record};
+    return SLUICE_OK;
+}
+
+int sluice_reserve(sluice_core *core, int level, int module, size_t length, sluice_reservation *r)
+{
+    return reserve_record(core, level, module, length, 0, r);
+}
+
+void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used)
+{
+    struct record *record = r->record;
+    record->length = (uint32_t)(used < r->capacity ? used : r->capacity);
+    if (core->synchronous) {
+        sync_end(core, record);
+    } else {
+        /* Publish, then a full fence before looking at the doorbell: either the
+         * writer's re-check after announcing its sleep sees this record, or
+         * this load sees the announcement (wait.h). The exchange also tells
+         * whether a closing writer gave up on this record: then it is dropped,
+         * and counted. */
+        if (__builtin_expect(!ring_commit(&core->ring, record, r->position), 0)) {
+            add_relaxed(&core->map->totals.dropped_abandoned, 1);
+            add_relaxed(&core->map->modules[record->module].dropped, 1);
+        } else if (doorbell_is_sleeping(&core->bell)) {
+            doorbell_ring(&core->bell);
+        }
+    }
+    log_depth--; /* only now: until it is published, a call nested here must not wait for it */
+}
+
+static int log_bytes(sluice_core *core, int level, int module, const void *bytes, size_t length, uint8_t flags)
+{
+    if (bytes == NULL && length != 0)
+        return SLUICE_INVALID;
+    sluice_reservation r;
+    int status = reserve_record(core, level, module, length, flags, &r);
+    if (status != SLUICE_OK)
+        return status;
+    memcpy(r.message, bytes, r.capacity);
+    sluice_commit(core, &r, r.capacity);
+    return SLUICE_OK;
+}
+
+int sluice_log(sluice_core *core, int level, int module, const char *message, size_t length)
+{
+    return log_bytes(core, level, module, message, length, 0);
+}
+
+int sluice_log_segments(sluice_core *core, int level, int module, const void *segments, size_t length)
+{
+    return log_bytes(core, level, module, segments, length, RECORD_SEGMENTS);
+}
+
+int sluice_log_labelled(sluice_core *core, int level, int module, const char *label, size_t label_length,
+                        const void *message, size_t length, int segments)
+{
+    if ((message == NULL && length != 0) || label == NULL || label_length == 0 ||
+        label_length > SLUICE_MODULE_NAME_MAX)
+        return SLUICE_INVALID;
+    sluice_reservation r;
+    size_t labelled = 1 + label_length;
+    int status = reserve_record(core, level, module, labelled + length,
+                                RECORD_LABELLED | (segments ? RECORD_SEGMENTS : 0), &r);
+    if (status != SLUICE_OK)
+        return status;
+    r.message[0] = (char)label_length;
+    memcpy(r.message + 1, label, label_length);
+    memcpy(r.message + labelled, message, r.capacity - labelled); /* a cut takes from the message only */
+    sluice_commit(core, &r, r.capacity);
+    return SLUICE_OK;
+}
