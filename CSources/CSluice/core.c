@@ -1,4 +1,4 @@
-/* core.c — a core's life: open, flush, counters, close, and the at-exit drain. */
+/* core.c — a core's life: open, flush, counters, close, reconfigure and reopen, and the at-exit drain. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,18 +116,6 @@ static void release_resources(sluice_core *core)
     free(core);
 }
 
-/* Starts the writer with every signal blocked: signals belong to the
- * application's threads, and a closed pipe must give EPIPE, not SIGPIPE. */
-int core_start_writer(sluice_core *core)
-{
-    sigset_t all, previous;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &previous);
-    int error = pthread_create(&core->thread, NULL, writer_main, core);
-    pthread_sigmask(SIG_SETMASK, &previous, NULL);
-    return error;
-}
-
 sluice_core *sluice_open(const sluice_options *options, char *error, size_t error_size)
 {
     sluice_options defaults;
@@ -180,7 +168,7 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
         release_resources(core);
         return NULL;
     }
-    if (sink_open(&core->sink, options->path, options->file_mode, error, error_size) != 0) {
+    if (sink_file_open(&core->sink, options->path, options->file_mode, error, error_size) != 0) {
         release_resources(core);
         return NULL;
     }
@@ -190,7 +178,7 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     core->writer.timestamps.second = INT64_MIN;
     core->writer.timestamps.micro = INT64_MIN;
     pthread_mutex_init(&core->close_lock, NULL);
-    int failure = core->synchronous ? sync_open(core) : core_start_writer(core);
+    int failure = core->synchronous ? sync_open(core) : writer_start(core);
     if (failure != 0) {
         if (error != NULL)
             snprintf(error, error_size, "sluice: cannot start %s: %s",
@@ -244,7 +232,7 @@ void sluice_close(sluice_core *core)
         store_release(&core->restart_pending, 0);
     } else if (!core->closed && core->synchronous) {
         sync_close(core); /* every accepted record is written already */
-        core_adopt_sink(core); /* one handed over but never written to */
+        writer_adopt_sink(core); /* one handed over but never written to */
         sink_close(&core->sink);
         core->closed = true;
     } else if (!core->closed) {
@@ -253,26 +241,11 @@ void sluice_close(sluice_core *core)
         event_signal(&core->space); /* blocked producers see the seal and give up */
         doorbell_kick(&core->bell);
         pthread_join(core->thread, NULL);
-        core_adopt_sink(core);
+        writer_adopt_sink(core);
         sink_close(&core->sink);
         core->closed = true;
     }
     pthread_mutex_unlock(&core->close_lock);
-}
-
-void core_adopt_sink(sluice_core *core)
-{
-    struct sink *next = load_acquire(&core->next_sink);
-    if (next == NULL || (!core->synchronous && core->written_position < core->sink_switch_at))
-        return; /* records logged before the change go to the old sink first */
-    sink_close(&core->sink);
-    core->sink = *next;
-    free(next);
-    core->writer.torn_line = false; /* a half line stays in the old sink */
-    core->writer.failed_writes = 0;
-    core->sync.guard_sigpipe = core->sink.is_pipe || sink_fd_is_pipe(STDERR_FILENO);
-    store_release(&core->next_sink, NULL);
-    event_signal(&core->written); /* reconfigure waits on it */
 }
 
 /* A closed core writes again: to fresh, with a new writer thread (or, synchronous,
@@ -282,7 +255,7 @@ static int reopen(sluice_core *core, struct sink *fresh, char *error, size_t err
     if (core->synchronous) {
         pthread_mutex_lock(&core->sync.lock);
         core->sink = *fresh;
-        core->sync.guard_sigpipe = core->sink.is_pipe || sink_fd_is_pipe(STDERR_FILENO);
+        sync_watch_sigpipe(core);
         core->sync.closed = false;
         pthread_mutex_unlock(&core->sync.lock);
     } else {
@@ -292,7 +265,7 @@ static int reopen(sluice_core *core, struct sink *fresh, char *error, size_t err
         core->closing = 0;
         core->writer_done = 0;
         core->bell.state = DOORBELL_RUNNING;
-        int failure = core_start_writer(core);
+        int failure = writer_start(core);
         if (failure != 0) {
             if (error != NULL)
                 snprintf(error, error_size, "sluice: cannot start the writer thread: %s; the core stays closed",
@@ -332,7 +305,7 @@ static int hand_over(sluice_core *core, struct sink *fresh, int timeout_ms)
         until.tv_sec += at / 1000000000;
         until.tv_nsec = at % 1000000000;
         if (pthread_mutex_timedlock(&core->sync.lock, &until) == 0) {
-            core_adopt_sink(core);
+            writer_adopt_sink(core);
             pthread_mutex_unlock(&core->sync.lock);
         }
     } else {
@@ -365,7 +338,7 @@ int sluice_reconfigure(sluice_core *core, const sluice_options *options, int tim
         return SLUICE_INVALID;
     }
     struct sink fresh;
-    if (sink_open(&fresh, options->path, options->file_mode, error, error_size) != 0)
+    if (sink_file_open(&fresh, options->path, options->file_mode, error, error_size) != 0)
         return SLUICE_INVALID;
     core_ready(core);
     pthread_mutex_lock(&core->close_lock);

@@ -15,6 +15,7 @@
 #include "ring.h"
 #include "sink.h"
 #include "sluice.h"
+#include "sluice_facade.h"
 #include "stats.h"
 #include "wait.h"
 
@@ -91,7 +92,7 @@ struct sluice_core {
     struct sink sink;          /* the writer's (a synchronous core's: under sync.lock) */
     struct sink *next_sink;    /* a sink sluice_reconfigure handed over, or NULL. store_release by
                                   reconfigure (under close_lock, when NULL); the writer (or a synchronous
-                                  caller) takes it between batches (core_adopt_sink): load_acquire, then
+                                  caller) takes it between batches (writer_adopt_sink): load_acquire, then
                                   store_release of NULL after the switch, which reconfigure waits for */
     uint64_t sink_switch_at;   /* ring position from which records may go to next_sink: written by
                                   reconfigure before its store_release of next_sink, read after the
@@ -127,12 +128,14 @@ static inline void core_ready(sluice_core *core)
     if (__builtin_expect(load_acquire(&core->restart_pending), 0))
         fork_restart_core(core);
 }
-int core_start_writer(sluice_core *core);
-/* The writer's side of a sink change: if a new sink was handed over, closes the
- * old one and writes to the new one from now on. Between batches only. */
-void core_adopt_sink(sluice_core *core);
 
+/* writer.c: the writer thread, started with every signal blocked. */
+int writer_start(sluice_core *core);
 void *writer_main(void *core);
+/* The writer's side of a sink change: if a new sink was handed over and every
+ * record before the change is written, closes the old sink and writes to the
+ * new one from now on. Between batches only (or under a synchronous core's lock). */
+void writer_adopt_sink(sluice_core *core);
 /* A synchronous core's writing: renders record and hands it to the sink now. */
 void writer_write_record(sluice_core *core, const struct record *record);
 
@@ -141,6 +144,8 @@ void writer_write_record(sluice_core *core, const struct record *record);
  * sync_end writes the record and unlocks. */
 enum { SYNC_READY, SYNC_CLOSED, SYNC_BUSY };
 int sync_open(sluice_core *core);
+/* Whether callers' writes must guard against SIGPIPE, for the sink now in place. */
+void sync_watch_sigpipe(sluice_core *core);
 int sync_begin(sluice_core *core, bool nested, struct record **record);
 void sync_end(sluice_core *core, const struct record *record);
 void sync_close(sluice_core *core);

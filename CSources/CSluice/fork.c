@@ -76,7 +76,7 @@ void fork_restart_core(sluice_core *core)
         pthread_mutex_lock(&core->modules.lock); /* the module table is copied whole */
         core->stats.path = stats_publish(core->map);
         pthread_mutex_unlock(&core->modules.lock);
-        int failure = core->synchronous ? 0 : core_start_writer(core);
+        int failure = core->synchronous ? 0 : writer_start(core);
         if (failure != 0) {
             /* Nothing can write this core's records in this process: refuse them, counted. */
             dprintf(STDERR_FILENO,

@@ -1,4 +1,4 @@
-/* render.c — record -> text line; see render.h. */
+/* render.c — the line: its head (timestamp, level, module), escaped text, its end; see render.h. */
 #include "render.h"
 
 #include <stdbool.h>
@@ -18,7 +18,7 @@ static const struct {
     {"WARNING ", 8}, {"ERROR ", 6}, {"CRITICAL ", 9},
 };
 
-static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+const char render_digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
                                      "25262728293031323334353637383940414243444546474849"
                                      "50515253545556575859606162636465666768697071727374"
                                      "75767778798081828384858687888990919293949596979899";
@@ -48,22 +48,22 @@ static void put_timestamp(char *at, struct timestamp_cache *cache, int64_t utc_n
         clock_civil(second, &civil); /* not gmtime_r: its lock may be held forever after fork */
         char *p = cache->prefix; /* "YYYY-MM-DDTHH:MM:SS." */
         unsigned year = civil.year < 0 ? 0 : civil.year > 9999 ? 9999 : (unsigned)civil.year;
-        memcpy(p, &digit_pairs[2 * (year / 100)], 2);
-        memcpy(p + 2, &digit_pairs[2 * (year % 100)], 2);
+        memcpy(p, &render_digit_pairs[2 * (year / 100)], 2);
+        memcpy(p + 2, &render_digit_pairs[2 * (year % 100)], 2);
         const unsigned parts[] = {civil.month, civil.day, civil.hour, civil.minute, civil.second};
         const char separators[] = "-T::.";
         p[4] = '-';
         for (int i = 0; i < 5; i++) {
-            memcpy(p + 5 + 3 * i, &digit_pairs[2 * parts[i]], 2);
+            memcpy(p + 5 + 3 * i, &render_digit_pairs[2 * parts[i]], 2);
             p[7 + 3 * i] = separators[i];
         }
         cache->second = second;
     }
     uint32_t micros = (uint32_t)((utc_ns - second * 1000000000) / 1000);
     memcpy(at, cache->prefix, sizeof cache->prefix);
-    memcpy(at + 20, &digit_pairs[2 * (micros / 10000)], 2);
-    memcpy(at + 22, &digit_pairs[2 * (micros / 100 % 100)], 2);
-    memcpy(at + 24, &digit_pairs[2 * (micros % 100)], 2);
+    memcpy(at + 20, &render_digit_pairs[2 * (micros / 10000)], 2);
+    memcpy(at + 22, &render_digit_pairs[2 * (micros / 100 % 100)], 2);
+    memcpy(at + 24, &render_digit_pairs[2 * (micros % 100)], 2);
     at[26] = 'Z';
     at[27] = ' ';
     cache->micro = micro;
@@ -221,9 +221,7 @@ void render_escaped(struct out_buffer *out, const char *message, size_t length)
     out->length = (size_t)(at - out->data);
 }
 
-/* Escapes text, whole characters and escapes only, until the escaped text
- * would pass budget bytes: the bound holds after escaping, not before. */
-static void render_escaped_within(struct out_buffer *out, const char *text, size_t length, size_t budget)
+void render_escaped_within(struct out_buffer *out, const char *text, size_t length, size_t budget)
 {
     const unsigned char *p = (const unsigned char *)text, *end = p + length;
     char *at = out->data + out->length, *limit = at + budget;
@@ -238,171 +236,4 @@ static void render_escaped_within(struct out_buffer *out, const char *text, size
         p = next;
     }
     out->length = (size_t)(at - out->data);
-}
-
-static sluice_double_formatter double_formatter;
-static sluice_float_formatter float_formatter;
-
-void sluice_set_float_formatters(sluice_double_formatter format_double, sluice_float_formatter format_float)
-{
-    store_release(&double_formatter, format_double);
-    store_release(&float_formatter, format_float);
-}
-
-/* Decimal digits of value, written backwards ending at end; returns the start. */
-static char *put_decimal(char *end, uint64_t value)
-{
-    while (value >= 100) {
-        end -= 2;
-        memcpy(end, &digit_pairs[2 * (value % 100)], 2);
-        value /= 100;
-    }
-    if (value >= 10) {
-        end -= 2;
-        memcpy(end, &digit_pairs[2 * value], 2);
-    } else {
-        *--end = (char)('0' + value);
-    }
-    return end;
-}
-
-enum { VALUE_TEXT_MAX = 64 };
-
-static unsigned decimal_length(uint64_t value)
-{
-    static const uint64_t powers[] = {
-        1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u, 10000000000u,
-        100000000000u, 1000000000000u, 10000000000000u, 100000000000000u, 1000000000000000u,
-        10000000000000000u, 100000000000000000u, 1000000000000000000u, 10000000000000000000u,
-    };
-    /* log10 from the bit length (1233/4096 ~ log10 2), then one correction;
-     * value | 1 has the digits of value, and one digit for 0. */
-    value |= 1;
-    unsigned estimate = (unsigned)(((64 - __builtin_clzll(value)) * 1233) >> 12);
-    return estimate + (value >= powers[estimate]);
-}
-
-/* The decimal digits of value at `at`; returns where they end. */
-static char *put_decimal_at(char *at, uint64_t value)
-{
-    char *end = at + decimal_length(value);
-    put_decimal(end, value);
-    return end;
-}
-
-/*
- * A double that equals a decimal of at most 15 significant digits and 6
- * fraction digits, from 1e-4 up, prints as that decimal (".0" for a whole
- * number): exactly what Swift prints, without calling back into Swift. Two
- * different such decimals lie further apart than neighbouring doubles do, so
- * the one that round-trips is the shortest, and the one Swift picks.
- * Writes it at `at` and returns the end, or NULL for every other value,
- * which goes to the formatter.
- */
-static char *put_short_decimal(char *at, double value)
-{
-    static const double powers[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
-    double magnitude = value < 0 ? -value : value;
-    if (!(magnitude >= 1e-4 && magnitude < 1e15)) /* NaN fails too */
-        return NULL;
-    for (int k = 0; k <= 6; k++) {
-        double scaled = magnitude * powers[k];
-        if (scaled >= 1e15)
-            return NULL;
-        if (scaled != (double)(int64_t)scaled || scaled / powers[k] != magnitude)
-            continue;
-        uint64_t digits = (uint64_t)scaled, unit = (uint64_t)powers[k];
-        uint64_t whole = digits / unit, fraction = digits % unit;
-        /* A product that missed being whole at a smaller k (0.07 * 100 is
-         * 7.000000000000001) shows up here with trailing zeros: the same decimal. */
-        while (k > 0 && fraction % 10 == 0) {
-            fraction /= 10;
-            k--;
-        }
-        if (value < 0)
-            *at++ = '-';
-        at = put_decimal_at(at, whole);
-        *at++ = '.';
-        if (k == 0)
-            *at++ = '0';
-        for (int i = k - 1; i >= 0; i--, fraction /= 10)
-            at[i] = (char)('0' + fraction % 10);
-        return at + k;
-    }
-    return NULL;
-}
-
-/* A formatter's text for a DOUBLE or FLOAT segment into text; returns its length. */
-static size_t formatted(int tag, const char *bytes, char text[VALUE_TEXT_MAX])
-{
-    size_t n;
-    if (tag == SLUICE_SEGMENT_DOUBLE) {
-        double v;
-        memcpy(&v, bytes, sizeof v);
-        sluice_double_formatter format = load_acquire(&double_formatter);
-        n = format != NULL ? format(v, text, VALUE_TEXT_MAX) : (size_t)snprintf(text, VALUE_TEXT_MAX, "%.17g", v);
-    } else {
-        float v;
-        memcpy(&v, bytes, sizeof v);
-        sluice_float_formatter format = load_acquire(&float_formatter);
-        n = format != NULL ? format(v, text, VALUE_TEXT_MAX) : (size_t)snprintf(text, VALUE_TEXT_MAX, "%.9g", (double)v);
-    }
-    return n < VALUE_TEXT_MAX ? n : VALUE_TEXT_MAX;
-}
-
-/* Renders one value segment; digits, signs and short decimals need no escaping. */
-static void render_value(struct out_buffer *out, int tag, const char *bytes, size_t size)
-{
-    char *at = out->data + out->length;
-    if (tag == SLUICE_SEGMENT_INT) {
-        int64_t v;
-        memcpy(&v, bytes, sizeof v);
-        if (v < 0)
-            *at++ = '-';
-        at = put_decimal_at(at, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
-    } else if (tag == SLUICE_SEGMENT_UINT) {
-        uint64_t v;
-        memcpy(&v, bytes, sizeof v);
-        at = put_decimal_at(at, v);
-    } else {
-        char *end = NULL;
-        if (tag == SLUICE_SEGMENT_DOUBLE) {
-            double v;
-            memcpy(&v, bytes, sizeof v);
-            end = put_short_decimal(at, v);
-        }
-        if (end == NULL) {
-            /* A formatter's text is escaped like any other, and kept within the
-             * 4 bytes per encoded byte that render_line_bound assumes. */
-            char text[VALUE_TEXT_MAX];
-            size_t n = formatted(tag, bytes, text);
-            render_escaped_within(out, text, n, 4 * (1 + size));
-            return;
-        }
-        at = end;
-    }
-    out->length = (size_t)(at - out->data);
-}
-
-void render_segments(struct out_buffer *out, const char *segments, size_t length)
-{
-    const char *p = segments, *end = segments + length;
-    while (p < end) {
-        int tag = (unsigned char)*p++;
-        size_t size = tag == SLUICE_SEGMENT_TEXT ? 4 : tag == SLUICE_SEGMENT_FLOAT ? 4 : 8;
-        if (tag < SLUICE_SEGMENT_TEXT || tag > SLUICE_SEGMENT_FLOAT || (size_t)(end - p) < size)
-            return;
-        if (tag == SLUICE_SEGMENT_TEXT) {
-            uint32_t n;
-            memcpy(&n, p, sizeof n);
-            p += sizeof n;
-            if (n > (size_t)(end - p))
-                n = (uint32_t)(end - p); /* a cut record: what is there */
-            render_escaped(out, p, n);
-            p += n;
-        } else {
-            render_value(out, tag, p, size);
-            p += size;
-        }
-    }
 }

@@ -28,6 +28,9 @@ struct timestamp_cache {
     char stamp[28];
 };
 
+/* "00" "01" ... "99": two decimal digits at a time. */
+extern const char render_digit_pairs[201];
+
 /* The most bytes render_line can append for a message of this length. */
 size_t render_line_bound(size_t message_length, size_t module_length);
 
@@ -39,7 +42,10 @@ void render_head(struct out_buffer *out, struct timestamp_cache *cache, int64_t 
                  const char *module, size_t module_length);
 /* The message text, escaped as above. */
 void render_escaped(struct out_buffer *out, const char *message, size_t length);
-/* A message of segments (sluice.h, "Deferred formatting"), rendered and escaped. */
+/* Escapes text, whole characters and escapes only, until the escaped text
+ * would pass budget bytes: the bound holds after escaping, not before. */
+void render_escaped_within(struct out_buffer *out, const char *text, size_t length, size_t budget);
+/* A message of segments (sluice.h, "Deferred formatting"), rendered and escaped (segments.c). */
 void render_segments(struct out_buffer *out, const char *segments, size_t length);
 /* The truncation marker if truncated_from (the original length) is not 0, and the newline. */
 void render_end(struct out_buffer *out, size_t kept, uint64_t truncated_from);

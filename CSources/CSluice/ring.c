@@ -1,5 +1,6 @@
 /*
- * ring.c — the bounded MPSC byte ring: reserve, commit.
+ * ring.c — the bounded MPSC byte ring: init, reserve, seal (commit, peek
+ * and release are inline in ring.h).
  *
  * Positions count bytes since the core opened and never wrap (2^63 bytes is
  * centuries of logging); a position's place in memory is position mod

@@ -1,5 +1,8 @@
 /*
- * sink.h — where rendered lines go: a file opened for appending, or stderr.
+ * sink.h — where rendered lines go. The writer calls a sink through this
+ * interface without knowing which one it has; sink_file.c is the file and
+ * standard-stream sink, and every other kind (rotating files, syslog) adds a
+ * file of its own with an opener and a struct sink_ops.
  */
 #ifndef SLUICE_SINK_H
 #define SLUICE_SINK_H
@@ -9,23 +12,43 @@
 #include <signal.h>
 #include <sys/types.h>
 
-struct sink {
-    int fd;
-    bool owns_fd;     /* close fd at sink_close (not for stderr) */
-    bool is_pipe;     /* a pipe or socket: a write whose reader is gone raises SIGPIPE */
-    char *name;       /* the path, or "stderr": for messages */
+struct sink;
+
+struct sink_ops {
+    /* Writes all of data, retrying what can be retried. Returns the bytes
+     * written: length, or fewer with errno set when the sink failed. */
+    size_t (*write)(struct sink *sink, const char *data, size_t length);
+    /* Releases what the sink holds. */
+    void (*close)(struct sink *sink);
 };
 
-/* Opens path for appending (created with mode, or 0640 when mode is 0), or
- * stderr when path is NULL; "/dev/stdout" and "/dev/stderr" are the process's
- * own descriptors. Refuses a symbolic link (never followed), a directory, a
- * FIFO or a socket: the sink is a regular file or a character device.
- * On failure returns -1 and writes a line naming the path and the reason. */
-int sink_open(struct sink *sink, const char *path, unsigned mode, char *error, size_t error_size);
+struct sink {
+    const struct sink_ops *ops; /* NULL once closed */
+    char *name;                 /* the path, "stderr" or "stdout": for messages */
+    bool is_pipe;               /* a pipe or socket: a write whose reader is gone raises SIGPIPE */
+    int fd;                     /* the descriptor written to */
+    bool owns_fd;               /* closed with the sink (not the standard streams) */
+};
 
-/* Writes all of data, retrying EINTR, short writes and EAGAIN. Returns the
- * bytes written: length, or fewer with errno set when the sink failed. */
-size_t sink_write(struct sink *sink, const char *data, size_t length);
+static inline size_t sink_write(struct sink *sink, const char *data, size_t length)
+{
+    return sink->ops->write(sink, data, length);
+}
+
+/* Safe to call twice. */
+static inline void sink_close(struct sink *sink)
+{
+    if (sink->ops != NULL)
+        sink->ops->close(sink);
+    sink->ops = NULL;
+}
+
+/* sink_file.c: opens path for appending (created with mode, or 0640 when mode
+ * is 0), or stderr when path is NULL; "/dev/stdout" and "/dev/stderr" are the
+ * process's own descriptors. Refuses a symbolic link (never followed), a
+ * directory, a FIFO or a socket: the sink is a regular file or a character
+ * device. On failure returns -1 and writes a line naming the path and the reason. */
+int sink_file_open(struct sink *sink, const char *path, unsigned mode, char *error, size_t error_size);
 
 /* True if fd is a pipe or socket, where a write whose reader is gone raises SIGPIPE. */
 bool sink_fd_is_pipe(int fd);
@@ -42,7 +65,5 @@ struct sigpipe_guard {
 };
 void sigpipe_guard_begin(struct sigpipe_guard *guard, bool active);
 void sigpipe_guard_end(struct sigpipe_guard *guard);
-
-void sink_close(struct sink *sink);
 
 #endif /* SLUICE_SINK_H */

@@ -1,4 +1,4 @@
-/* sink_file.c — the file and stderr sink; see sink.h. */
+/* sink_file.c — the file and standard-stream sink, and the SIGPIPE guard; see sink.h. */
 #include "sink.h"
 
 #include <errno.h>
@@ -20,9 +20,14 @@ bool sink_fd_is_pipe(int fd)
     return fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 }
 
+static size_t file_write(struct sink *sink, const char *data, size_t length);
+static void file_close(struct sink *sink);
+static const struct sink_ops file_ops = {.write = file_write, .close = file_close};
+
 static int open_descriptor(struct sink *sink, int fd, const char *name)
 {
-    *sink = (struct sink){.fd = fd, .owns_fd = false, .is_pipe = sink_fd_is_pipe(fd), .name = strdup(name)};
+    *sink = (struct sink){
+        .ops = &file_ops, .fd = fd, .owns_fd = false, .is_pipe = sink_fd_is_pipe(fd), .name = strdup(name)};
     return sink->name == NULL ? -1 : 0;
 }
 
@@ -40,7 +45,7 @@ static const char *unusable_kind(const struct stat *st)
     return "it is neither a regular file nor a character device";
 }
 
-int sink_open(struct sink *sink, const char *path, unsigned mode, char *error, size_t error_size)
+int sink_file_open(struct sink *sink, const char *path, unsigned mode, char *error, size_t error_size)
 {
     if (path == NULL || strcmp(path, "/dev/stderr") == 0)
         return open_descriptor(sink, STDERR_FILENO, "stderr");
@@ -69,7 +74,7 @@ int sink_open(struct sink *sink, const char *path, unsigned mode, char *error, s
             close(fd);
         return -1;
     }
-    *sink = (struct sink){.fd = fd, .owns_fd = true, .is_pipe = false, .name = strdup(path)};
+    *sink = (struct sink){.ops = &file_ops, .fd = fd, .owns_fd = true, .is_pipe = false, .name = strdup(path)};
     if (sink->name == NULL) {
         close(fd);
         if (error != NULL)
@@ -79,7 +84,7 @@ int sink_open(struct sink *sink, const char *path, unsigned mode, char *error, s
     return 0;
 }
 
-size_t sink_write(struct sink *sink, const char *data, size_t length)
+static size_t file_write(struct sink *sink, const char *data, size_t length)
 {
     size_t done = 0;
     while (done < length) {
@@ -133,7 +138,7 @@ void sigpipe_guard_end(struct sigpipe_guard *guard)
     pthread_sigmask(SIG_SETMASK, &guard->previous, NULL);
 }
 
-void sink_close(struct sink *sink)
+static void file_close(struct sink *sink)
 {
     if (sink->owns_fd && sink->fd >= 0)
         close(sink->fd);

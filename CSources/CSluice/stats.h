@@ -31,6 +31,7 @@
 
 #include "atomics.h"
 #include "sluice.h"
+#include "sluice_facade.h"
 
 #define STATS_MAGIC 0x31304543494c5553ull /* "SLUICE01" */
 #define STATS_VERSION 1u
@@ -143,7 +144,12 @@ struct sluice_stats {
     bool owned;             /* made by sluice_stats_open: freed by sluice_stats_close */
 };
 
+/* histogram.c */
 void histogram_record(struct stats_histogram *h, uint64_t value, bool shared);
 void histogram_summarize(const struct stats_histogram *h, sluice_histogram *out);
+
+/* shards.c: one module's count (which: SLUICE_COUNT_*) over every shard, and every module's. */
+uint64_t shards_sum(const struct stats_map *map, uint32_t module, int which);
+struct stats_shard_module shards_total(const struct stats_map *map);
 
 #endif /* SLUICE_STATS_H */

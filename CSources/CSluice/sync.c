@@ -16,9 +16,15 @@ int sync_open(sluice_core *core)
     if (core->sync.record == NULL)
         return ENOMEM;
     pthread_mutex_init(&core->sync.lock, NULL);
-    core->sync.guard_sigpipe = core->sink.is_pipe || sink_fd_is_pipe(STDERR_FILENO);
+    sync_watch_sigpipe(core);
     clock_converter_init(&core->writer.clock, clock_system());
     return 0;
+}
+
+void sync_watch_sigpipe(sluice_core *core)
+{
+    /* stderr too: a failed write is reported there. */
+    core->sync.guard_sigpipe = core->sink.is_pipe || sink_fd_is_pipe(STDERR_FILENO);
 }
 
 int sync_begin(sluice_core *core, bool nested, struct record **record)

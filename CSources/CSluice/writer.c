@@ -7,6 +7,8 @@
  * wake-up syscall; after that it announces a sleep, and the next commit rings.
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -190,7 +192,7 @@ static void write_out(sluice_core *core)
         store_release(&core->written_position, w->position);
         event_signal(&core->written);
     }
-    core_adopt_sink(core); /* between batches: a sink change takes effect here */
+    writer_adopt_sink(core); /* between batches: a sink change takes effect here */
 }
 
 static void render_record(sluice_core *core, const struct record *r)
@@ -385,4 +387,31 @@ void *writer_main(void *arg)
     store_release(&core->writer_done, 1);
     event_signal(&core->written);
     return NULL;
+}
+
+/* Starts the writer with every signal blocked: signals belong to the
+ * application's threads, and a closed pipe must give EPIPE, not SIGPIPE. */
+int writer_start(sluice_core *core)
+{
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    int error = pthread_create(&core->thread, NULL, writer_main, core);
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    return error;
+}
+
+void writer_adopt_sink(sluice_core *core)
+{
+    struct sink *next = load_acquire(&core->next_sink);
+    if (next == NULL || (!core->synchronous && core->written_position < core->sink_switch_at))
+        return; /* records logged before the change go to the old sink first */
+    sink_close(&core->sink);
+    core->sink = *next;
+    free(next);
+    core->writer.torn_line = false; /* a half line stays in the old sink */
+    core->writer.failed_writes = 0;
+    sync_watch_sigpipe(core);
+    store_release(&core->next_sink, NULL);
+    event_signal(&core->written); /* reconfigure waits on it */
 }

@@ -1,0 +1,65 @@
+/* shards.c — per-thread counters: each thread counts in a shard of its own
+ * (the last one shared, by threads past STATS_SHARDS), so that no two
+ * producers write one cache line; readers add the shards up. See stats.h. */
+#include <errno.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core.h"
+
+__thread sluice_shard_slot sluice_shard_slots[SLUICE_SHARD_SLOTS];
+
+static bool thread_is_gone(uint32_t tid)
+{
+    return syscall(SYS_tgkill, getpid(), (pid_t)tid, 0) != 0 && errno == ESRCH;
+}
+
+sluice_shard_slot *sluice_shard_attach(sluice_core *core)
+{
+    core_ready(core); /* a forked child's first count restarts its core first (fork.c) */
+    struct stats_map *map = core->stats.map;
+    uint32_t self = (uint32_t)syscall(SYS_gettid);
+    struct stats_shard *shard = NULL;
+    for (int i = 0; i < STATS_SHARDS && shard == NULL; i++)
+        if (load_relaxed(&map->shards[i].owner) == self)
+            shard = &map->shards[i]; /* ours: the cache slot was taken by another core */
+    for (int i = 0; i < STATS_SHARDS && shard == NULL; i++) {
+        uint32_t owner = load_relaxed(&map->shards[i].owner);
+        /* A free shard, or one a thread that has exited left: its counts stay in
+         * the sums. The exited thread's last stores are visible: its exit and
+         * our tgkill are both kernel entries, each a full barrier. */
+        if ((owner == 0 || thread_is_gone(owner)) && cas(&map->shards[i].owner, owner, self) == owner)
+            shard = &map->shards[i];
+    }
+    bool shared = shard == NULL;
+    if (shared)
+        shard = &map->shards[STATS_SHARDS];
+    sluice_shard_slot *slot = &sluice_shard_slots[core->id % SLUICE_SHARD_SLOTS];
+    *slot = (sluice_shard_slot){
+        .core_id = core->id, .counts = &shard->modules[0].accepted, .calls = &shard->calls, .shared = shared};
+    return slot;
+}
+
+uint64_t shards_sum(const struct stats_map *map, uint32_t module, int which)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i <= STATS_SHARDS; i++)
+        sum += load_relaxed(&(&map->shards[i].modules[module].accepted)[which]);
+    return sum;
+}
+
+struct stats_shard_module shards_total(const struct stats_map *map)
+{
+    struct stats_shard_module sum = {0};
+    uint32_t modules = load_acquire(&map->module_count);
+    for (int i = 0; i <= STATS_SHARDS; i++) {
+        for (uint32_t m = 0; m < modules; m++) {
+            const struct stats_shard_module *c = &map->shards[i].modules[m];
+            sum.accepted += load_relaxed(&c->accepted);
+            sum.filtered += load_relaxed(&c->filtered);
+            sum.sampled_out += load_relaxed(&c->sampled_out);
+            sum.keys_forgotten += load_relaxed(&c->keys_forgotten);
+        }
+    }
+    return sum;
+}
