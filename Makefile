@@ -41,7 +41,7 @@ test-tsan: deps
 # Every peer (Sluice, swift-log, spdlog, Python logging) on the same workloads, interleaved; one table.
 bench: deps
 	@scripts/ensure-spdlog.sh
-	$(SWIFT) build -c release --product sluice
+	cd Benchmarks && $(SWIFT) build -c release --product sluice-bench
 	mkdir -p .build-bench
 	$(CXX) -O2 -std=c++17 -DSPDLOG_FMT_EXTERNAL Benchmarks/peers/spdlog_bench.cpp -o .build-bench/spdlog_bench \
 		-lspdlog -lfmt -lpthread

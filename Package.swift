@@ -7,6 +7,8 @@ let package = Package(
         .library(name: "Sluice", targets: ["Sluice"]),
         .library(name: "CSluice", targets: ["CSluice"]),
         .executable(name: "sluice", targets: ["SluiceCLI"]),
+        // For the tools beside Sluice (sluice-bench in Benchmarks/): not an API.
+        .library(name: "_SluiceToolSupport", targets: ["SluiceToolSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -27,9 +29,10 @@ let package = Package(
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]
         ),
         .target(name: "Sluice", dependencies: ["CSluice", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "SluiceToolSupport"),
         .executableTarget(
             name: "SluiceCLI",
-            dependencies: ["Sluice", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Sluice", "SluiceToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "SluiceTestChild",

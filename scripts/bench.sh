@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: every peer on every workload, taking turns within each repetition,
 # then one table. Peers: Sluice, Sluice behind swift-log's API, swift-log's
-# StreamLogHandler (all in `sluice bench`), spdlog's async logger, and Python's
+# StreamLogHandler (all in Benchmarks' `sluice-bench`), spdlog's async logger, and Python's
 # QueueHandler -> QueueListener -> FileHandler (Benchmarks/peers).
 # REPS (3), RECORDS (2,000,000: W1 and W2), CALLS (10,000,000: W3 and W4) and the
 # Python peer's PYTHON_RECORDS (200,000) and PYTHON_CALLS (1,000,000) can be set.
@@ -20,11 +20,11 @@ mkdir -p "$(dirname "$results")"
 for rep in $(seq "$reps"); do
     for workload in W1 W2 W3 W4; do
         echo "bench: repetition $rep/$reps, $workload" >&2
-        .build/release/sluice bench --json --reps 1 --workload "$workload" --records "$records" --calls "$calls" >> "$results"
+        Benchmarks/.build/release/sluice-bench --json --reps 1 --workload "$workload" --records "$records" --calls "$calls" >> "$results"
         .build-bench/spdlog_bench --reps 1 --workload "$workload" --records "$records" --calls "$calls" >> "$results"
         python3 Benchmarks/peers/python_bench.py --reps 1 --workload "$workload" \
             --records "$python_records" --calls "$python_calls" >> "$results"
     done
 done
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); results in $results"
-.build/release/sluice bench --table "$results"
+Benchmarks/.build/release/sluice-bench --table "$results"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`sluice bench`'s workloads through Python's logging, with the same JSON lines.
+"""`sluice-bench`'s workloads through Python's logging, with the same JSON lines.
 
 Configuration: the pattern Sluice replaces. A QueueHandler on the caller's
 thread puts records on a queue.SimpleQueue; a QueueListener thread hands them

@@ -1,4 +1,4 @@
-// spdlog_bench — `sluice bench`'s workloads through spdlog's async logger, with
+// spdlog_bench — `sluice-bench`'s workloads through spdlog's async logger, with
 // the same JSON lines, so `make bench` can put every peer in one table.
 //
 // Configuration (spdlog's defaults for an async file logger): the global thread

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Sluice
+import SluiceToolSupport
 
 /// A problem `sluice stat/level/sample/list` reports: one line on stderr, exit status 2.
 struct InspectFailure: Error {

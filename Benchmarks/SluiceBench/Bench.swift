@@ -1,9 +1,12 @@
 import ArgumentParser
 import Foundation
+import SluiceToolSupport
 
-/// Every workload through Sluice and through swift-log, in one run on one machine.
-struct Bench: ParsableCommand {
+/// `sluice-bench`: every workload through Sluice and through swift-log, in one run on one machine.
+@main
+struct SluiceBench: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "sluice-bench",
         abstract: "Measure Sluice against swift-log's StreamLogHandler on the same workloads, interleaved.",
         discussion: """
             W1: one producer logs --records records of "request id=<i> op=<op> latency_us=<x>" at INFO.
@@ -160,20 +163,4 @@ func median(_ values: [Double]) -> Double {
 private func medianOptional(_ values: [Double?]) -> Double? {
     let present = values.compactMap { $0 }
     return present.isEmpty ? nil : median(present)
-}
-
-/// Nanoseconds, shortened past 100,000 so the columns hold: 1.2ms, 150us.
-func formatNanoseconds(_ value: Double?) -> String {
-    guard let value else { return "-" }
-    switch value {
-    case 1e6...: return String(format: "%.1fms", value / 1e6)
-    case 1e5...: return String(format: "%.0fus", value / 1e3)
-    case 100...: return String(format: "%.0f", value)
-    default: return String(format: "%.1f", value)
-    }
-}
-
-func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-    let room = max(0, width - text.count)
-    return right ? String(repeating: " ", count: room) + text : text + String(repeating: " ", count: room)
 }
