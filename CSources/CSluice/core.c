@@ -157,7 +157,7 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     static uint64_t last_id;
     core->id = add_fetch(&last_id, 1);
     core->map = stats_create(core->id, options->ring_bytes, every);
-    core->stats = (struct sluice_stats){.map = core->map, .live = core->map, .path = NULL, .owned = false};
+    core->stats = (struct sluice_stats_mapping){.map = core->map, .live = core->map, .path = NULL, .owned = false};
     size_t buffer = writer_buffer_bytes(core->ring.max_message);
     core->writer.out = (struct out_buffer){.data = malloc(buffer), .capacity = buffer};
     core->writer.lines = malloc(writer_buffer_lines(buffer) * sizeof *core->writer.lines);

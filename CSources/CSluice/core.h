@@ -86,7 +86,7 @@ struct sluice_core {
     int32_t overflow;          /* SLUICE_OVERFLOW_*: set at open and by sluice_reconfigure
                                   (store_relaxed); load_relaxed by each claim, which needs no
                                   other word to agree with it */
-    struct sluice_stats stats; /* the shared mapping: counters, module settings, histograms */
+    struct sluice_stats_mapping stats; /* the shared mapping: counters, module settings, histograms */
     struct stats_map *map;     /* stats.map, for short */
     struct modules modules;
     struct sink sink;          /* the writer's (a synchronous core's: under sync.lock) */

@@ -82,38 +82,38 @@ void stats_destroy(struct stats_map *map, char *path)
 
 /* ---- reading ---- */
 
-sluice_stats *sluice_core_stats(sluice_core *core)
+sluice_stats_mapping *sluice_core_stats(sluice_core *core)
 {
     return &core->stats;
 }
 
-const char *sluice_stats_path(sluice_stats *stats)
+const char *sluice_stats_path(sluice_stats_mapping *stats)
 {
     return stats->path;
 }
 
-int sluice_stats_pid(sluice_stats *stats)
+int sluice_stats_pid(sluice_stats_mapping *stats)
 {
     return (int)stats->map->header.pid;
 }
 
-uint64_t sluice_stats_core_id(sluice_stats *stats)
+uint64_t sluice_stats_core_id(sluice_stats_mapping *stats)
 {
     return stats->map->header.core_id;
 }
 
-const char *sluice_stats_command(sluice_stats *stats)
+const char *sluice_stats_command(sluice_stats_mapping *stats)
 {
     return stats->map->header.command;
 }
 
-int sluice_stats_module_count(sluice_stats *stats)
+int sluice_stats_module_count(sluice_stats_mapping *stats)
 {
     return (int)load_acquire(&stats->map->module_count);
 }
 
 /* Sums one count of one module over every shard. */
-int sluice_stats_module(sluice_stats *stats, int module, sluice_module_counters *out)
+int sluice_stats_module(sluice_stats_mapping *stats, int module, sluice_module_counters *out)
 {
     const struct stats_map *map = stats->map;
     if (module < 0 || module >= sluice_stats_module_count(stats))
@@ -132,7 +132,7 @@ int sluice_stats_module(sluice_stats *stats, int module, sluice_module_counters 
     return SLUICE_OK;
 }
 
-void sluice_stats_counters(sluice_stats *stats, sluice_counters *out)
+void sluice_stats_counters(sluice_stats_mapping *stats, sluice_counters *out)
 {
     const struct stats_map *map = stats->map;
     const struct stats_totals *t = &map->totals;
@@ -172,7 +172,7 @@ void sluice_stats_counters(sluice_stats *stats, sluice_counters *out)
     };
 }
 
-void sluice_stats_histogram(sluice_stats *stats, int which, sluice_histogram *out)
+void sluice_stats_histogram(sluice_stats_mapping *stats, int which, sluice_histogram *out)
 {
     if (which < 0 || which >= SLUICE_HISTOGRAMS) {
         memset(out, 0, sizeof *out);
@@ -181,7 +181,7 @@ void sluice_stats_histogram(sluice_stats *stats, int which, sluice_histogram *ou
     histogram_summarize(&stats->map->histograms[which], out);
 }
 
-int sluice_stats_find_module(sluice_stats *stats, const char *name)
+int sluice_stats_find_module(sluice_stats_mapping *stats, const char *name)
 {
     int count = sluice_stats_module_count(stats);
     for (int i = 0; i < count; i++)
@@ -191,7 +191,7 @@ int sluice_stats_find_module(sluice_stats *stats, const char *name)
 }
 
 /* A setting changed in the process: in its live mapping (and in a snapshot, so it shows). */
-static int set_module_word(sluice_stats *stats, int module, size_t offset, uint32_t value)
+static int set_module_word(sluice_stats_mapping *stats, int module, size_t offset, uint32_t value)
 {
     if (stats->live == NULL || module < 0 || module >= sluice_stats_module_count(stats))
         return SLUICE_INVALID;
@@ -201,14 +201,14 @@ static int set_module_word(sluice_stats *stats, int module, size_t offset, uint3
     return SLUICE_OK;
 }
 
-int sluice_stats_set_level(sluice_stats *stats, int module, int level)
+int sluice_stats_set_level(sluice_stats_mapping *stats, int module, int level)
 {
     if (level < SLUICE_TRACE || level > SLUICE_CRITICAL)
         return SLUICE_INVALID;
     return set_module_word(stats, module, offsetof(struct stats_module, level), (uint32_t)level);
 }
 
-int sluice_stats_set_sample_ppm(sluice_stats *stats, int module, uint32_t ppm)
+int sluice_stats_set_sample_ppm(sluice_stats_mapping *stats, int module, uint32_t ppm)
 {
     if (ppm > SLUICE_PPM_ALL)
         return SLUICE_INVALID;

@@ -137,7 +137,7 @@ void stats_destroy(struct stats_map *map, char *path);
 char *stats_publish(struct stats_map *map);
 
 /* A mapping as its reader holds it: a core's own, or one sluice_stats_open made. */
-struct sluice_stats {
+struct sluice_stats_mapping {
     struct stats_map *map;  /* what is read: a core's live mapping, or a snapshot */
     struct stats_map *live; /* where settings are written: the live mapping; NULL if read-only */
     char *path;             /* NULL when the mapping has no file */

@@ -226,7 +226,7 @@ static const char *file_problem(const struct stat *st, const struct stats_header
     return NULL;
 }
 
-sluice_stats *sluice_stats_open(const char *path, int writable, char *error, size_t error_size)
+sluice_stats_mapping *sluice_stats_open(const char *path, int writable, char *error, size_t error_size)
 {
     /* O_NOFOLLOW: no link; O_NONBLOCK: a FIFO of that name cannot hang us. */
     int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -239,7 +239,7 @@ sluice_stats *sluice_stats_open(const char *path, int writable, char *error, siz
     struct stats_map *snapshot = malloc(sizeof *snapshot);
     struct stats_map *live = NULL;
     char *copy = strdup(path);
-    sluice_stats *stats = malloc(sizeof *stats);
+    sluice_stats_mapping *stats = malloc(sizeof *stats);
     const char *problem = NULL;
     char detail[160] = "";
     struct stat st;
@@ -270,11 +270,11 @@ sluice_stats *sluice_stats_open(const char *path, int writable, char *error, siz
         free(stats);
         return NULL;
     }
-    *stats = (sluice_stats){.map = snapshot, .live = live, .path = copy, .owned = true};
+    *stats = (sluice_stats_mapping){.map = snapshot, .live = live, .path = copy, .owned = true};
     return stats;
 }
 
-void sluice_stats_close(sluice_stats *stats)
+void sluice_stats_close(sluice_stats_mapping *stats)
 {
     if (stats == NULL || !stats->owned)
         return;

@@ -52,16 +52,12 @@ extension SluiceStats {
                 text += "\(name){core=\"\(stats.coreID)\"} \(stats.counters[keyPath: field])\n"
             }
         }
-        let histogramFamilies: [(String, String, String, Double)] = [
-            ("call_latency", "sluice_call_duration_seconds", "Time inside a timed log call.", 1e-9),
-            ("end_to_end_latency", "sluice_end_to_end_seconds", "A record's timestamp to its batch being written.", 1e-9),
-            ("write_duration", "sluice_write_duration_seconds", "Time of each write to the sink.", 1e-9),
-            ("batch_records", "sluice_batch_records", "Records per write.", 1),
-        ]
-        for (key, name, help, scale) in histogramFamilies {
-            family(name, "histogram", help)
+        for histogram in SluiceHistogram.allCases {
+            let name = histogram.prometheusName
+            let scale = histogram.isDuration ? 1e-9 : 1
+            family(name, "histogram", histogram.help)
             for stats in cores {
-                guard let h = stats.histograms[key] else { continue }
+                guard let h = stats.histograms[histogram.name] else { continue }
                 let core = "core=\"\(stats.coreID)\""
                 for (power, count) in h.below.enumerated() {
                     let most = Double((UInt64(1) << power) - 1) * scale  // below 2^i: at most 2^i - 1

@@ -113,6 +113,8 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         return false
     }
 
+    /// Logs `message` at trace, with `metadata` after it in logfmt, if this call of `key` is sampled in
+    /// and the module's level lets it through.
     @inlinable
     public func trace(
         _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
@@ -120,6 +122,8 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         log(level: .trace, message(), metadata: metadata(), key: key)
     }
 
+    /// Logs `message` at debug, with `metadata` after it in logfmt, if this call of `key` is sampled in
+    /// and the module's level lets it through.
     @inlinable
     public func debug(
         _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
@@ -127,6 +131,8 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         log(level: .debug, message(), metadata: metadata(), key: key)
     }
 
+    /// Logs `message` at info, with `metadata` after it in logfmt, if this call of `key` is sampled in
+    /// and the module's level lets it through.
     @inlinable
     public func info(
         _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
@@ -134,6 +140,8 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         log(level: .info, message(), metadata: metadata(), key: key)
     }
 
+    /// Logs `message` at notice, with `metadata` after it in logfmt, if this call of `key` is sampled in
+    /// and the module's level lets it through.
     @inlinable
     public func notice(
         _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
@@ -141,6 +149,8 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         log(level: .notice, message(), metadata: metadata(), key: key)
     }
 
+    /// Logs `message` at warning, with `metadata` after it in logfmt, never sampled
+    /// and the module's level lets it through.
     @inlinable
     public func warning(
         _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
@@ -148,6 +158,8 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         log(level: .warning, message(), metadata: metadata(), key: key)
     }
 
+    /// Logs `message` at error, with `metadata` after it in logfmt, never sampled
+    /// and the module's level lets it through.
     @inlinable
     public func error(
         _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
@@ -155,6 +167,8 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         log(level: .error, message(), metadata: metadata(), key: key)
     }
 
+    /// Logs `message` at critical, with `metadata` after it in logfmt, never sampled
+    /// and the module's level lets it through.
     @inlinable
     public func critical(
         _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey

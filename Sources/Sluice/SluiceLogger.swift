@@ -64,36 +64,50 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
         sluice_record_call(corePointer, sluice_monotonic_ns() &- start)
     }
 
+    /// Logs `message` at trace, with `metadata` after it in logfmt; below the module's level,
+    /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func trace(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
         log(level: .trace, message(), metadata: metadata())
     }
 
+    /// Logs `message` at debug, with `metadata` after it in logfmt; below the module's level,
+    /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func debug(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
         log(level: .debug, message(), metadata: metadata())
     }
 
+    /// Logs `message` at info, with `metadata` after it in logfmt; below the module's level,
+    /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func info(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
         log(level: .info, message(), metadata: metadata())
     }
 
+    /// Logs `message` at notice, with `metadata` after it in logfmt; below the module's level,
+    /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func notice(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
         log(level: .notice, message(), metadata: metadata())
     }
 
+    /// Logs `message` at warning, with `metadata` after it in logfmt; below the module's level,
+    /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func warning(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
         log(level: .warning, message(), metadata: metadata())
     }
 
+    /// Logs `message` at error, with `metadata` after it in logfmt; below the module's level,
+    /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func error(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
         log(level: .error, message(), metadata: metadata())
     }
 
+    /// Logs `message` at critical, with `metadata` after it in logfmt; below the module's level,
+    /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func critical(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
         log(level: .critical, message(), metadata: metadata())

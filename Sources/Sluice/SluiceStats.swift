@@ -13,8 +13,8 @@ public struct SluiceStats: Sendable, Equatable {
     public var counters: SluiceCore.Counters
     /// By module name.
     public var modules: [String: ModuleStats]
-    /// By name: `call_latency`, `end_to_end_latency` and `write_duration` in ns,
-    /// `batch_records` in records.
+    /// By ``SluiceHistogram/name``: `call_latency`, `end_to_end_latency` and `write_duration`
+    /// in ns, `batch_records` in records.
     public var histograms: [String: HistogramSummary]
 
     /// One module's counters and its settings now.
@@ -28,6 +28,18 @@ public struct SluiceStats: Sendable, Equatable {
         public var filtered: UInt64
         /// Sampling keys of the module forgotten to make room for new ones.
         public var samplingKeysForgotten: UInt64
+
+        /// Two cores' counts of one module added up; the settings are the left one's.
+        public static func + (a: ModuleStats, b: ModuleStats) -> ModuleStats {
+            var sum = a
+            sum.accepted += b.accepted
+            sum.written += b.written
+            sum.dropped += b.dropped
+            sum.sampledOut += b.sampledOut
+            sum.filtered += b.filtered
+            sum.samplingKeysForgotten += b.samplingKeysForgotten
+            return sum
+        }
     }
 
     /// A log-linear histogram's summary: percentiles within 1% (buckets 1/64 of a power of two wide).
@@ -44,9 +56,6 @@ public struct SluiceStats: Sendable, Equatable {
         /// `below[i]`: how many values were under 2^i.
         public var below: [UInt64]
     }
-
-    /// The histograms' names, in the core's order.
-    static let histogramNames = ["call_latency", "end_to_end_latency", "batch_records", "write_duration"]
 
     /// Reads a mapping (a core's own, or one opened from outside).
     init(reading stats: OpaquePointer) {
@@ -66,25 +75,13 @@ public struct SluiceStats: Sendable, Equatable {
                 filtered: m.filtered, samplingKeysForgotten: m.keys_forgotten)
         }
         histograms = [:]
-        for (which, name) in Self.histogramNames.enumerated() {
+        for histogram in SluiceHistogram.allCases {
             var h = sluice_histogram()
-            sluice_stats_histogram(stats, Int32(which), &h)
+            sluice_stats_histogram(stats, histogram.coreIndex, &h)
             let below = withUnsafeBytes(of: &h.below) { Array($0.bindMemory(to: UInt64.self)) }
-            histograms[name] = HistogramSummary(
+            histograms[histogram.name] = HistogramSummary(
                 count: h.count, sum: h.sum, min: h.min, max: h.max, mean: h.mean, p50: h.p50, p90: h.p90,
                 p99: h.p99, p999: h.p999, below: below)
         }
-    }
-}
-
-extension SluiceCore.Counters {
-    init(_ c: sluice_counters) {
-        self.init(
-            accepted: c.accepted, written: c.written, dropped: c.dropped, droppedAfterClose: c.dropped_after_close,
-            truncated: c.truncated, bytesWritten: c.bytes_written, writeErrors: c.write_errors,
-            depthBytes: c.depth_bytes, highWaterBytes: c.high_water_bytes, droppedFull: c.dropped_full,
-            droppedBySink: c.dropped_by_sink, droppedAbandoned: c.dropped_abandoned, sampledOut: c.sampled_out,
-            samplingKeysForgotten: c.keys_forgotten, filtered: c.filtered, batches: c.batches,
-            flushes: c.flushes, rotations: c.rotations, depthRecords: c.depth_records, ringBytes: c.ring_bytes)
     }
 }

@@ -185,31 +185,7 @@ struct ProcessSnapshot {
 
     /// Every counter added up over the cores; the high-water mark is the deepest any ring was.
     var total: SluiceCore.Counters {
-        var total = cores[0].stats.counters
-        for core in cores.dropFirst() {
-            let c = core.stats.counters
-            total.accepted += c.accepted
-            total.written += c.written
-            total.dropped += c.dropped
-            total.droppedAfterClose += c.droppedAfterClose
-            total.truncated += c.truncated
-            total.bytesWritten += c.bytesWritten
-            total.writeErrors += c.writeErrors
-            total.depthBytes += c.depthBytes
-            total.highWaterBytes = max(total.highWaterBytes, c.highWaterBytes)
-            total.droppedFull += c.droppedFull
-            total.droppedBySink += c.droppedBySink
-            total.droppedAbandoned += c.droppedAbandoned
-            total.sampledOut += c.sampledOut
-            total.samplingKeysForgotten += c.samplingKeysForgotten
-            total.filtered += c.filtered
-            total.batches += c.batches
-            total.flushes += c.flushes
-            total.rotations += c.rotations
-            total.depthRecords += c.depthRecords
-            total.ringBytes += c.ringBytes
-        }
-        return total
+        cores.dropFirst().reduce(cores[0].stats.counters) { $0 + $1.stats.counters }
     }
 
     /// Modules added up over the cores.
@@ -217,17 +193,7 @@ struct ProcessSnapshot {
         var merged: [String: SluiceStats.ModuleStats] = [:]
         for core in cores {
             for (name, m) in core.stats.modules {
-                if var sum = merged[name] {
-                    sum.accepted += m.accepted
-                    sum.written += m.written
-                    sum.dropped += m.dropped
-                    sum.sampledOut += m.sampledOut
-                    sum.samplingKeysForgotten += m.samplingKeysForgotten
-                    sum.filtered += m.filtered
-                    merged[name] = sum
-                } else {
-                    merged[name] = m
-                }
+                merged[name] = merged[name].map { $0 + m } ?? m
             }
         }
         return merged
@@ -286,10 +252,12 @@ struct ProcessSnapshot {
         lines.append("")
         lines.append("  " + pad("histogram", 22) + pad("count", 12) + pad("p50", 10) + pad("p99", 10) + pad("p99.9", 10) + "max")
         for core in cores {
-            for name in ["call_latency", "end_to_end_latency", "write_duration", "batch_records"] {
+            for histogram in SluiceHistogram.allCases {
+                let name = histogram.name
                 guard let h = core.stats.histograms[name] else { continue }
-                let records = name == "batch_records"
-                let show = { (value: Double) in records ? String(format: "%.0f", value) : formatNanoseconds(value) + (value < 1e5 ? "ns" : "") }
+                let show = { (value: Double) in
+                    histogram.isDuration ? formatNanoseconds(value) + (value < 1e5 ? "ns" : "") : String(format: "%.0f", value)
+                }
                 let label = cores.count > 1 ? "\(name)@\(core.id)" : name
                 lines.append("  " + pad(label, 22) + pad("\(h.count)", 12) + pad(show(h.p50), 10) + pad(show(h.p99), 10)
                     + pad(show(h.p999), 10) + show(Double(h.max)))

@@ -363,26 +363,26 @@ void sluice_counters_read(sluice_core *core, sluice_counters *out);
  * _sample_ppm change the process's modules, seen on their next call.
  * sluice_core_stats gives a core's own, live and not to be closed.
  */
-typedef struct sluice_stats sluice_stats;
+typedef struct sluice_stats_mapping sluice_stats_mapping;
 const char *sluice_stats_directory(void);
-sluice_stats *sluice_stats_open(const char *path, int writable, char *error, size_t error_size);
-void sluice_stats_close(sluice_stats *stats);
+sluice_stats_mapping *sluice_stats_open(const char *path, int writable, char *error, size_t error_size);
+void sluice_stats_close(sluice_stats_mapping *stats);
 /* 1 if path is a Sluice mapping left by a process that is gone (or whose pid a
  * process started since has taken); *owned (if not NULL) then says whether the
  * caller's user owns it, and so may remove it. 0 for anything else. */
 int sluice_stats_stale(const char *path, int *owned);
-sluice_stats *sluice_core_stats(sluice_core *core);
-const char *sluice_stats_path(sluice_stats *stats);  /* NULL for a core without a file */
-int sluice_stats_pid(sluice_stats *stats);
-uint64_t sluice_stats_core_id(sluice_stats *stats);
-const char *sluice_stats_command(sluice_stats *stats);
-void sluice_stats_counters(sluice_stats *stats, sluice_counters *out);
-int sluice_stats_module_count(sluice_stats *stats);
-int sluice_stats_module(sluice_stats *stats, int module, sluice_module_counters *out); /* SLUICE_INVALID: no such */
-void sluice_stats_histogram(sluice_stats *stats, int which, sluice_histogram *out);
-int sluice_stats_find_module(sluice_stats *stats, const char *name); /* id, or SLUICE_INVALID */
-int sluice_stats_set_level(sluice_stats *stats, int module, int level);          /* SLUICE_OK or _INVALID */
-int sluice_stats_set_sample_ppm(sluice_stats *stats, int module, uint32_t ppm);  /* SLUICE_OK or _INVALID */
+sluice_stats_mapping *sluice_core_stats(sluice_core *core);
+const char *sluice_stats_path(sluice_stats_mapping *stats);  /* NULL for a core without a file */
+int sluice_stats_pid(sluice_stats_mapping *stats);
+uint64_t sluice_stats_core_id(sluice_stats_mapping *stats);
+const char *sluice_stats_command(sluice_stats_mapping *stats);
+void sluice_stats_counters(sluice_stats_mapping *stats, sluice_counters *out);
+int sluice_stats_module_count(sluice_stats_mapping *stats);
+int sluice_stats_module(sluice_stats_mapping *stats, int module, sluice_module_counters *out); /* SLUICE_INVALID: no such */
+void sluice_stats_histogram(sluice_stats_mapping *stats, int which, sluice_histogram *out);
+int sluice_stats_find_module(sluice_stats_mapping *stats, const char *name); /* id, or SLUICE_INVALID */
+int sluice_stats_set_level(sluice_stats_mapping *stats, int module, int level);          /* SLUICE_OK or _INVALID */
+int sluice_stats_set_sample_ppm(sluice_stats_mapping *stats, int module, uint32_t ppm);  /* SLUICE_OK or _INVALID */
 
 /*
  * Stops accepting records (later calls return SLUICE_DROPPED and count as
