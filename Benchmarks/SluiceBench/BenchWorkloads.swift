@@ -102,8 +102,8 @@ func makeRunner(peer: Peer, workload: Workload, path: String) throws -> Runner {
     switch peer {
     case .sluice, .sluiceSwiftLog, .sluiceUntimed:
         let level: Logger.Level = workload == .w4 ? .debug : .info
-        let callTimingEvery = peer == .sluiceUntimed ? 0 : SluiceCore.Options().callTimingEvery
-        let core = try SluiceCore(.init(overflow: .block, path: path, level: level, callTimingEvery: callTimingEvery))
+        let untimed = peer == .sluiceUntimed
+        let core = try SluiceCore(.init(level: level, destination: .file(path), overflow: .block, callTimingEvery: untimed ? 0 : nil))
         let finish = { () -> UInt64 in
             core.close()
             return core.counters.dropped

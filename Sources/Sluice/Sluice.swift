@@ -37,9 +37,9 @@ public enum Sluice {
     ) throws(SluiceError) {
         try defaultCore.withLock { (current) throws(SluiceError) in
             if let core = current {
-                try apply(configuration, environment) { options throws(SluiceError) in try core.reconfigure(options) }
+                try apply(configuration, environment) { options throws(SluiceError) in try core.reconfigure(options: options) }
             } else {
-                current = try apply(configuration, environment) { options throws(SluiceError) in try SluiceCore(options) }
+                current = try apply(configuration, environment) { options throws(SluiceError) in try SluiceCore(options: options) }
             }
         }
     }
@@ -121,7 +121,7 @@ public enum Sluice {
         _ configuration: SluiceConfiguration, _ environment: [String: String],
         _ body: (SluiceCore.Options) throws(SluiceError) -> Result
     ) throws(SluiceError) -> Result {
-        var options = configuration.resolve(environment: environment, report: reportProblem)
+        var options = configuration.options(environment: environment, report: reportProblem)
         do {
             return try body(options)
         } catch {
@@ -136,13 +136,13 @@ public enum Sluice {
     private static func openFromEnvironment() -> SluiceCore {
         do {
             return try apply(SluiceConfiguration(), ProcessInfo.processInfo.environment) { options throws(SluiceError) in
-                try SluiceCore(options)
+                try SluiceCore(options: options)
             }
         } catch {
             reportProblem("\(error.message); logging synchronously to stderr")
         }
         do {
-            return try SluiceCore(.init(ringBytes: Int(SLUICE_RING_MIN), synchronous: true))
+            return try SluiceCore(options: .init(ringBytes: Int(SLUICE_RING_MIN), synchronous: true))
         } catch {
             fatalError("sluice: cannot open even a synchronous core on stderr: \(error.message)")
         }

@@ -1,7 +1,9 @@
 import Logging
 
-/// The settings of the default core. Each one left `nil` comes from the
-/// environment, and failing that from its default:
+/// The settings of a core, in the words of the environment variables. For the default
+/// core (``Sluice/bootstrap(configuration:environment:)``) each one left `nil` comes from the
+/// environment, and failing that from its default; a core opened directly
+/// (``SluiceCore/init(_:)``) reads no environment:
 ///
 /// | setting | variable | default |
 /// |---|---|---|
@@ -13,6 +15,8 @@ import Logging
 /// | ``destination`` | `LOG_FILE` | stderr |
 /// | ``queueBytes`` | `LOG_QUEUE_BYTES` | 4194304 |
 /// | ``overflow`` | `LOG_OVERFLOW` (`drop`, `block`) | drop |
+/// | ``callTimingEvery`` | — | 64 |
+/// | ``fileMode`` | — | 0o640 |
 ///
 /// `<MODULE>` is the module name upper-cased, every other character but ASCII
 /// letters and digits turned into `_` (``Sluice/environmentName(of:)``). A bad
@@ -41,13 +45,19 @@ public struct SluiceConfiguration: Sendable {
     /// `false` writes each record on the caller's thread: the instant rollback.
     public var asynchronous: Bool?
     public var destination: Destination?
+    /// The ring's size in bytes: a power of two from 4 KiB to 1 GiB.
     public var queueBytes: Int?
     public var overflow: SluiceCore.Overflow?
+    /// Time 1 log call in this many for the call-latency histogram: a power of two up to
+    /// 1,048,576, or 0 for none (no variable; default 64).
+    public var callTimingEvery: Int?
+    /// The permissions of a log file the core creates, less the umask (no variable; default 0o640).
+    public var fileMode: UInt32?
 
     public init(
         level: Logger.Level? = nil, moduleLevels: [String: Logger.Level] = [:], sampleRate: Double? = nil,
         moduleSampleRates: [String: Double] = [:], asynchronous: Bool? = nil, destination: Destination? = nil,
-        queueBytes: Int? = nil, overflow: SluiceCore.Overflow? = nil
+        queueBytes: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil
     ) {
         self.level = level
         self.moduleLevels = moduleLevels
@@ -57,11 +67,19 @@ public struct SluiceConfiguration: Sendable {
         self.destination = destination
         self.queueBytes = queueBytes
         self.overflow = overflow
+        self.callTimingEvery = callTimingEvery
+        self.fileMode = fileMode
     }
 
-    /// The options of a core: these settings, then the environment's, then the
-    /// defaults. Each value that cannot be used is passed to `report` as one line.
-    public func resolve(environment: [String: String], report: (String) -> Void) -> SluiceCore.Options {
+    /// Every setting decided: these settings, then the environment's, then the defaults.
+    /// Each value that cannot be used is passed to `report` as one line, and the next
+    /// setting in the precedence used instead.
+    public func resolve(environment: [String: String], report: (String) -> Void) -> SluiceConfiguration {
+        SluiceConfiguration(options(environment: environment, report: report))
+    }
+
+    /// As ``resolve(environment:report:)``, in the form a core is opened with.
+    func options(environment: [String: String], report: (String) -> Void) -> SluiceCore.Options {
         withoutActuallyEscaping(report) { report in resolve(EnvironmentParser(environment: environment, report: report)) }
     }
 
@@ -101,6 +119,8 @@ public struct SluiceConfiguration: Sendable {
             parser.queueBytes("LOG_QUEUE_BYTES", default: 4 << 20)
         }
         options.overflow = overflow ?? parser.overflow("LOG_OVERFLOW", default: .drop)
+        options.callTimingEvery = checked(callTimingEvery, "callTimingEvery", callTimingSetting, report) { 64 }
+        options.fileMode = fileMode ?? options.fileMode
         return options
     }
 }
@@ -124,6 +144,9 @@ struct Setting<Value>: Sendable {
 let rateSetting = Setting<Double>(expected: "a number from 0 to 1") { (0...1).contains($0) }
 let queueBytesSetting = Setting<Int>(expected: "a power of two from 4096 to 1073741824") {
     $0 >= 4096 && $0 <= 1 << 30 && $0 & ($0 - 1) == 0
+}
+let callTimingSetting = Setting<Int>(expected: "0 or a power of two up to 1048576") {
+    $0 >= 0 && $0 <= 1 << 20 && $0 & ($0 - 1) == 0
 }
 
 /// A programmatic value if it is valid; if it is not, one line and the next setting in the

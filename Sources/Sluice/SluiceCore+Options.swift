@@ -2,30 +2,31 @@ import CSluice
 import Logging
 
 extension SluiceCore {
-    public struct Options: Sendable {
+    /// A configuration with every setting decided: what a core is opened with.
+    struct Options: Sendable {
         /// Ring capacity in bytes: a power of two from 4 KiB to 1 GiB.
-        public var ringBytes: Int
-        public var overflow: Overflow
+        var ringBytes: Int
+        var overflow: Overflow
         /// The log file, appended to and created if missing; `nil` writes to stderr. A symbolic link,
         /// a directory, a FIFO or a socket is refused: the file must be a regular file or a character device.
-        public var path: String?
+        var path: String?
         /// No writer thread: each record is written on the caller's thread before the call returns.
-        public var synchronous: Bool
+        var synchronous: Bool
         /// The level of modules without one of their own.
-        public var level: Logger.Level
+        var level: Logger.Level
         /// Levels by module name: the exact name first, then names with the same
         /// ``Sluice/environmentName(of:)`` (one in that form wins, then the first in sorted order).
-        public var moduleLevels: [String: Logger.Level]
+        var moduleLevels: [String: Logger.Level]
         /// The sample rate, in [0, 1], of sampling loggers of modules without one of their own.
-        public var sampleRate: Double
+        var sampleRate: Double
         /// Sample rates by module name, matched as ``moduleLevels`` are.
-        public var moduleSampleRates: [String: Double]
+        var moduleSampleRates: [String: Double]
         /// Time 1 log call in this many for the call-latency histogram: a power of two, or 0 for none.
-        public var callTimingEvery: Int
+        var callTimingEvery: Int
         /// The permissions of a log file the core creates (less the umask).
-        public var fileMode: UInt32
+        var fileMode: UInt32
 
-        public init(
+        init(
             ringBytes: Int = 4 << 20, overflow: Overflow = .drop, path: String? = nil, synchronous: Bool = false,
             level: Logger.Level = .info, moduleLevels: [String: Logger.Level] = [:],
             sampleRate: Double = 1, moduleSampleRates: [String: Double] = [:], callTimingEvery: Int = 64,
@@ -58,5 +59,32 @@ extension SluiceCore.Options {
         c.call_timing_every = UInt32(clamping: callTimingEvery)
         c.file_mode = fileMode
         return c
+    }
+}
+
+extension SluiceCore.Options {
+    /// `configuration` as it is, its unset settings at their defaults, no environment read:
+    /// a value out of range stays, for the core to refuse.
+    init(_ configuration: SluiceConfiguration) {
+        let defaults = SluiceCore.Options()
+        self.init(
+            ringBytes: configuration.queueBytes ?? defaults.ringBytes, overflow: configuration.overflow ?? defaults.overflow,
+            path: configuration.destination.flatMap { if case .file(let path) = $0 { path } else { nil } },
+            synchronous: configuration.asynchronous.map { !$0 } ?? defaults.synchronous,
+            level: configuration.level ?? defaults.level, moduleLevels: configuration.moduleLevels,
+            sampleRate: configuration.sampleRate ?? defaults.sampleRate, moduleSampleRates: configuration.moduleSampleRates,
+            callTimingEvery: configuration.callTimingEvery ?? defaults.callTimingEvery,
+            fileMode: configuration.fileMode ?? defaults.fileMode)
+    }
+}
+
+extension SluiceConfiguration {
+    /// Every setting of `options`, none left to the environment.
+    init(_ options: SluiceCore.Options) {
+        self.init(
+            level: options.level, moduleLevels: options.moduleLevels, sampleRate: options.sampleRate,
+            moduleSampleRates: options.moduleSampleRates, asynchronous: !options.synchronous,
+            destination: options.path.map(Destination.file) ?? .standardError, queueBytes: options.ringBytes,
+            overflow: options.overflow, callTimingEvery: options.callTimingEvery, fileMode: options.fileMode)
     }
 }

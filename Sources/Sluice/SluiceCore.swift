@@ -39,9 +39,16 @@ public final class SluiceCore: Sendable {
     private let callTimingEvery: Int
     private let warnedFull = Atomic<Bool>(false)
 
-    /// Opens a core. Throws ``SluiceError`` naming the problem: a file that cannot be
-    /// opened, a ring size that is not a power of two, a sample rate outside [0, 1].
-    public init(_ options: Options = Options()) throws(SluiceError) {
+    /// Opens a core with `configuration`, its unset settings at their defaults (no environment
+    /// is read: ``Sluice`` configures the default core from it). Throws ``SluiceError`` naming the
+    /// problem, opening nothing: a file that cannot be opened, a queue size that is not a power
+    /// of two from 4 KiB to 1 GiB, a sample rate outside [0, 1], a call-timing rate that is not
+    /// 0 or a power of two.
+    public convenience init(_ configuration: SluiceConfiguration = SluiceConfiguration()) throws(SluiceError) {
+        try self.init(options: Options(configuration))
+    }
+
+    init(options: Options) throws(SluiceError) {
         try Self.check(options, else: "nothing was opened")
         installFloatFormatters()
         var c = options.cOptions
@@ -70,7 +77,7 @@ public final class SluiceCore: Sendable {
         }
     }
 
-    /// Applies `options` to this core in place, for every logger it has, whenever made: the
+    /// Applies `configuration` (unset settings at their defaults, as ``init(_:)`` takes it) to this core in place, for every logger it has, whenever made: the
     /// level and sample rate of every module (each one as `options` gives it, run-time changes
     /// replaced), the overflow policy, and the sink. Records logged before the call go to the old
     /// sink; the writer switches between batches, waiting for the old sink at most `timeout`:
@@ -80,7 +87,11 @@ public final class SluiceCore: Sendable {
     /// a different value is reported on stderr and the open one kept.
     ///
     /// Throws, changing nothing, when the new file cannot be opened or a value is out of range.
-    public func reconfigure(_ options: Options, timeout: Duration = .seconds(1)) throws(SluiceError) {
+    public func reconfigure(_ configuration: SluiceConfiguration, timeout: Duration = .seconds(1)) throws(SluiceError) {
+        try reconfigure(options: Options(configuration), timeout: timeout)
+    }
+
+    func reconfigure(options: Options, timeout: Duration = .seconds(1)) throws(SluiceError) {
         try Self.check(options, else: "nothing was changed")
         var c = options.cOptions
         var error = [CChar](repeating: 0, count: 512)

@@ -29,7 +29,7 @@ struct Demo: ParsableCommand {
         if (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular {
             try FileManager.default.removeItem(atPath: path)
         }
-        let core = try SluiceCore(.init(overflow: drop ? .drop : .block, path: path))
+        let core = try SluiceCore(.init(destination: .file(path), overflow: drop ? .drop : .block))
         let perThread = records / threads
         let start = ContinuousClock.now
         let done = DispatchGroup()

@@ -6,7 +6,7 @@ import XCTest
 
 final class ConfigurationTests: XCTestCase {
     func resolve(_ environment: [String: String], _ configuration: SluiceConfiguration = .init())
-        -> (SluiceCore.Options, [String])
+        -> (SluiceConfiguration, [String])
     {
         var reports: [String] = []
         let options = configuration.resolve(environment: environment) { reports.append($0) }
@@ -16,12 +16,12 @@ final class ConfigurationTests: XCTestCase {
     func testNothingSetGivesTheDefaults() {
         let (options, reports) = resolve([:])
         XCTAssertEqual(reports, [])
-        XCTAssertEqual(options.level, .info)
+        XCTAssertEqual(options.level, Logger.Level.info)
         XCTAssertEqual(options.sampleRate, 1)
-        XCTAssertFalse(options.synchronous)
-        XCTAssertNil(options.path)
-        XCTAssertEqual(options.ringBytes, 4 << 20)
-        XCTAssertEqual(options.overflow, .drop)
+        XCTAssertEqual(options.asynchronous, true)
+        XCTAssertEqual(options.destination, SluiceConfiguration.Destination.standardError)
+        XCTAssertEqual(options.queueBytes, 4 << 20)
+        XCTAssertEqual(options.overflow, SluiceCore.Overflow.drop)
     }
 
     func testEveryVariableIsRead() {
@@ -31,14 +31,14 @@ final class ConfigurationTests: XCTestCase {
             "LOG_QUEUE_BYTES": "65536", "LOG_OVERFLOW": "BLOCK",
         ])
         XCTAssertEqual(reports, [])
-        XCTAssertEqual(options.level, .warning)
+        XCTAssertEqual(options.level, Logger.Level.warning)
         XCTAssertEqual(options.moduleLevels, ["RESILIENT_WEBSOCKET": .debug])
         XCTAssertEqual(options.sampleRate, 0.5)
         XCTAssertEqual(options.moduleSampleRates, ["DB": 0.01])
-        XCTAssertTrue(options.synchronous)
-        XCTAssertEqual(options.path, "/tmp/x.log")
-        XCTAssertEqual(options.ringBytes, 65536)
-        XCTAssertEqual(options.overflow, .block)
+        XCTAssertEqual(options.asynchronous, false)
+        XCTAssertEqual(options.destination, SluiceConfiguration.Destination.file("/tmp/x.log"))
+        XCTAssertEqual(options.queueBytes, 65536)
+        XCTAssertEqual(options.overflow, SluiceCore.Overflow.block)
     }
 
     func testLevelsParseInAnyCaseWithShortForms() {
@@ -50,10 +50,10 @@ final class ConfigurationTests: XCTestCase {
             XCTAssertEqual(resolve(["LOG_LEVEL": text]).0.level, level, text)
         }
         for text in ["1", "true", "yes", "ON", "TRUE"] {
-            XCTAssertFalse(resolve(["ASYNC_LOGGING_ENABLED": text]).0.synchronous, text)
+            XCTAssertEqual(resolve(["ASYNC_LOGGING_ENABLED": text]).0.asynchronous, true, text)
         }
         for text in ["0", "false", "no", "off", "OFF"] {
-            XCTAssertTrue(resolve(["ASYNC_LOGGING_ENABLED": text]).0.synchronous, text)
+            XCTAssertEqual(resolve(["ASYNC_LOGGING_ENABLED": text]).0.asynchronous, false, text)
         }
     }
 
@@ -83,9 +83,9 @@ final class ConfigurationTests: XCTestCase {
             let (defaults, _) = resolve([:])
             XCTAssertEqual(options.level, defaults.level)
             XCTAssertEqual(options.sampleRate, defaults.sampleRate)
-            XCTAssertEqual(options.ringBytes, defaults.ringBytes)
+            XCTAssertEqual(options.queueBytes, defaults.queueBytes)
             XCTAssertEqual(options.overflow, defaults.overflow)
-            XCTAssertEqual(options.synchronous, defaults.synchronous)
+            XCTAssertEqual(options.asynchronous, defaults.asynchronous)
             XCTAssertEqual(options.moduleSampleRates.values.first ?? 1, 1)
         }
     }
@@ -110,21 +110,21 @@ final class ConfigurationTests: XCTestCase {
             "LOG_QUEUE_BYTES": "65536", "LOG_OVERFLOW": "block",
         ], configuration)
         XCTAssertEqual(reports, [])
-        XCTAssertEqual(options.level, .critical)
+        XCTAssertEqual(options.level, Logger.Level.critical)
         XCTAssertEqual(options.moduleLevels, ["resilient_websocket": .trace], "the variable of the same name is gone")
         XCTAssertEqual(options.sampleRate, 0.5)
         XCTAssertEqual(options.moduleSampleRates, ["db": 0.1])
-        XCTAssertFalse(options.synchronous)
-        XCTAssertNil(options.path)
-        XCTAssertEqual(options.ringBytes, 8192)
-        XCTAssertEqual(options.overflow, .drop)
+        XCTAssertEqual(options.asynchronous, true)
+        XCTAssertEqual(options.destination, SluiceConfiguration.Destination.standardError)
+        XCTAssertEqual(options.queueBytes, 8192)
+        XCTAssertEqual(options.overflow, SluiceCore.Overflow.drop)
     }
 
     func testBadProgrammaticValuesAreReportedAndReplacedByTheirDefault() {
         let (options, reports) = resolve([:], SluiceConfiguration(sampleRate: 1.5, moduleSampleRates: ["db": -2], queueBytes: 12))
         XCTAssertEqual(options.sampleRate, 1)
         XCTAssertEqual(options.moduleSampleRates["db"], 1)
-        XCTAssertEqual(options.ringBytes, 4 << 20)
+        XCTAssertEqual(options.queueBytes, 4 << 20)
         XCTAssertEqual(reports, [
             "sluice: configuration sampleRate 1.5 is not a number from 0 to 1; using 1.0",
             #"sluice: configuration moduleSampleRates["db"] -2.0 is not a number from 0 to 1; using 1.0"#,
@@ -139,7 +139,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(options.sampleRate, 0.5, "LOG_SAMPLE_RATE, not the default")
         XCTAssertEqual(options.moduleSampleRates["noisy"], 0.25, "LOG_SAMPLE_RATE_NOISY, not the global rate")
         XCTAssertEqual(options.moduleSampleRates["quiet"], 0.5, "no variable of its own: the global rate")
-        XCTAssertEqual(options.ringBytes, 65536)
+        XCTAssertEqual(options.queueBytes, 65536)
         XCTAssertEqual(reports, [
             "sluice: configuration sampleRate 7.0 is not a number from 0 to 1; using 0.5",
             #"sluice: configuration moduleSampleRates["noisy"] 2.0 is not a number from 0 to 1; using 0.25"#,

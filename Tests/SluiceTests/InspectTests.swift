@@ -303,8 +303,8 @@ extension InspectTests {
 /// `sluice stat` adds every counter of a process's cores.
 final class ProcessTotalTests: XCTestCase {
     func testTheProcessTotalAddsEveryCounterOfEveryCore() throws {
-        let (first, _) = try openCore(self, .init(ringBytes: 4096, level: .trace), name: "first")
-        let (second, _) = try openCore(self, .init(ringBytes: 8192, level: .trace), name: "second")
+        let (first, _) = try openCore(self, .init(level: .trace, queueBytes: 4096), name: "first")
+        let (second, _) = try openCore(self, .init(level: .trace, queueBytes: 8192), name: "second")
         first.logger("a").info("one")
         first.logger("a").info("\(String(repeating: "x", count: 5000))")  // truncated
         second.logger("b").info("two")

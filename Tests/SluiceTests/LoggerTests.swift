@@ -53,7 +53,7 @@ final class LoggerTests: XCTestCase {
 
     func testTheSynchronousCoreWritesOnTheCallersThreadWithoutAWriterThread() throws {
         let threadsBefore = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count
-        let (core, path) = try openCore(self, .init(synchronous: true, level: .trace))
+        let (core, path) = try openCore(self, .init(level: .trace, asynchronous: false))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count, threadsBefore,
                        "no writer thread")
         let log = core.logger("rollback")

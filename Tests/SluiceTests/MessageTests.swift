@@ -49,7 +49,7 @@ final class MessageTests: XCTestCase {
         doubles += (0..<2000).map { _ in Double(bitPattern: generator.next()) }
         doubles += (0..<2000).map { _ in Double.random(in: -1e6...1e6) }
         let floats: [Float] = [0, -0.0, .nan, .infinity, -.infinity, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 0.1, .pi, 1e16, 3.4028235e38]
-        let (core, path) = try openCore(self, .init(ringBytes: 1 << 20, overflow: .block, level: .trace))
+        let (core, path) = try openCore(self, .init(level: .trace, queueBytes: 1 << 20, overflow: .block))
         let log = core.logger("floats")
         for d in doubles { log.info("d=\(d) x") }
         for f in floats { log.info("f=\(f)") }
@@ -73,7 +73,7 @@ final class MessageTests: XCTestCase {
         }
         doubles += [1e-4, -1e-4, 9.99e-5, 0.00012, 999_999_999_999_999, 1e15, 1e15 - 0.5, 123_456_789_012_345.6,
                     0.1 + 0.2, 1.0 / 3, 4.35, 0.07, 100, -0.0]
-        let (core, path) = try openCore(self, .init(ringBytes: 1 << 22, overflow: .block, level: .trace))
+        let (core, path) = try openCore(self, .init(level: .trace, queueBytes: 1 << 22, overflow: .block))
         let log = core.logger("decimals")
         for d in doubles { log.info("\(d)") }
         core.close()

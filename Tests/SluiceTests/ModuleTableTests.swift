@@ -23,7 +23,7 @@ final class ModuleTableTests: XCTestCase {
             XCTAssertEqual(other.level, .info)
             let sampled = core.samplingLogger("late-debug")
             for i in 0..<4 { sampled.debug("sampled \(i)", key: "k") }
-            try core.reconfigure(.init(path: path, level: .trace))
+            try core.reconfigure(.init(level: .trace, destination: .file(path)))
             XCTAssertEqual(other.level, .trace, "a reconfiguration reaches it")
             other.trace("after the reconfiguration")
             XCTAssertEqual(core.logger("late-info").level, .trace, "a new logger of the name shares its settings")

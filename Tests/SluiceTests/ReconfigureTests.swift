@@ -16,7 +16,7 @@ final class ReconfigureTests: XCTestCase {
     }
 
     func everyRecordLandsInExactlyOneSink(synchronous: Bool, name: String = #function) throws {
-        let (core, first) = try openCore(self, .init(overflow: .block, synchronous: synchronous, level: .info), name: name)
+        let (core, first) = try openCore(self, .init(level: .info, asynchronous: !synchronous, overflow: .block), name: name)
         let second = temporaryLogPath(self, "second")
         let producers = 4, perProducer = underThreadSanitizer ? 5_000 : 40_000
         let stop = Atomic<Bool>(false)
@@ -24,7 +24,7 @@ final class ReconfigureTests: XCTestCase {
             guard index < producers else {
                 // The sink moves back and forth while the producers log and make loggers.
                 for round in 0..<20 {
-                    try! core.reconfigure(.init(overflow: .block, path: round % 2 == 0 ? second : first, synchronous: synchronous, level: .info))
+                    try! core.reconfigure(.init(level: .info, asynchronous: !synchronous, destination: .file(round % 2 == 0 ? second : first), overflow: .block))
                 }
                 stop.store(true, ordering: .relaxed)
                 return
@@ -58,7 +58,7 @@ final class ReconfigureTests: XCTestCase {
         let (core, path) = try openCore(self, .init(level: .info, moduleLevels: ["db": .error]))
         let db = core.logger("db"), web = core.logger("web")
         core.setLevel(.critical, module: "web")
-        try core.reconfigure(.init(path: path, level: .warning, moduleLevels: ["db": .debug], moduleSampleRates: ["web": 0.5]))
+        try core.reconfigure(.init(level: .warning, moduleLevels: ["db": .debug], moduleSampleRates: ["web": 0.5], destination: .file(path)))
         XCTAssertEqual(db.level, .debug)
         XCTAssertEqual(web.level, .warning, "a run-time change gives way to the new options")
         XCTAssertEqual(core.stats.modules["web"]?.sampleRate, 0.5)
@@ -68,7 +68,7 @@ final class ReconfigureTests: XCTestCase {
     func testAFileThatCannotBeOpenedChangesNothing() throws {
         let (core, path) = try openCore(self, .init(level: .info))
         let log = core.logger("app")
-        XCTAssertThrowsError(try core.reconfigure(.init(path: "/nonexistent-sluice/app.log", level: .trace))) { error in
+        XCTAssertThrowsError(try core.reconfigure(.init(level: .trace, destination: .file("/nonexistent-sluice/app.log")))) { error in
             XCTAssertEqual("\(error)", "sluice: cannot open log file '/nonexistent-sluice/app.log': No such file or directory")
         }
         log.debug("still filtered")
@@ -84,7 +84,7 @@ final class ReconfigureTests: XCTestCase {
         core.close()
         log.info("lost")
         let second = temporaryLogPath(self, "second")
-        try core.reconfigure(.init(path: second, level: .info))
+        try core.reconfigure(.init(level: .info, destination: .file(second)))
         log.info("two")
         core.close()
         XCTAssertEqual(try lines(first), ["INFO app: one"])

@@ -28,7 +28,7 @@ final class SamplingTests: XCTestCase {
     }
 
     func testEightThreadsOnOneKeyAtTenPercentWriteExactlyEightThousand() throws {
-        let (core, path) = try openCore(self, .init(ringBytes: 1 << 20, overflow: .block, level: .trace))
+        let (core, path) = try openCore(self, .init(level: .trace, queueBytes: 1 << 20, overflow: .block))
         let sampled = SamplingLogger(core.logger("threads"), sampleRate: 0.1)
         onThreads(8) { _ in
             for _ in 0..<10_000 { sampled.debug("hit", key: "shared") }

@@ -7,7 +7,7 @@ import XCTest
 final class SluiceCoreTests: XCTestCase {
     func testALoggerPerModuleWritesTheSevenLevelsInOrder() throws {
         let path = temporaryLogPath(self)
-        let core = try SluiceCore(.init(path: path, level: .trace))
+        let core = try SluiceCore(.init(level: .trace, destination: .file(path)))
         let log = core.logger("resilient_websocket")
         log.trace("t")
         log.debug("d")
@@ -30,7 +30,7 @@ final class SluiceCoreTests: XCTestCase {
 
     func testTheTimestampIsUTCWithMicrosecondsAndCloseToNow() throws {
         let path = temporaryLogPath(self)
-        let core = try SluiceCore(.init(path: path))
+        let core = try SluiceCore(.init(destination: .file(path)))
         let before = Date()
         core.logger("clock").info("now")
         core.close()
@@ -44,7 +44,7 @@ final class SluiceCoreTests: XCTestCase {
     }
 
     func testACallAfterCloseIsCountedAsDroppedAfterClose() throws {
-        let core = try SluiceCore(.init(path: temporaryLogPath(self)))
+        let core = try SluiceCore(.init(destination: .file(temporaryLogPath(self))))
         let log = core.logger("lazy")
         log.info("before")
         core.close()
@@ -55,10 +55,10 @@ final class SluiceCoreTests: XCTestCase {
     }
 
     func testOpeningAFileInAMissingFolderThrowsAClearError() {
-        XCTAssertThrowsError(try SluiceCore(.init(path: "/nonexistent-sluice/x.log"))) { error in
+        XCTAssertThrowsError(try SluiceCore(.init(destination: .file("/nonexistent-sluice/x.log")))) { error in
             XCTAssertEqual("\(error)", "sluice: cannot open log file '/nonexistent-sluice/x.log': No such file or directory")
         }
-        XCTAssertThrowsError(try SluiceCore(.init(ringBytes: 1000))) { error in
+        XCTAssertThrowsError(try SluiceCore(.init(queueBytes: 1000))) { error in
             XCTAssertTrue("\(error)".contains("ring_bytes 1000 is not a power of two"), "\(error)")
         }
     }

@@ -7,7 +7,7 @@ import XCTest
 
 final class StatsTests: XCTestCase {
     func testCountersAreExactAfterAKnownWorkload() throws {
-        let (core, _) = try openCore(self, .init(ringBytes: 1 << 20, overflow: .block, level: .info))
+        let (core, _) = try openCore(self, .init(level: .info, queueBytes: 1 << 20, overflow: .block))
         let app = core.logger("app")
         let noisy = SamplingLogger(core.logger("noisy"), sampleRate: 0.1)
         for i in 0..<100 { app.info("work \(i)") }
@@ -33,7 +33,7 @@ final class StatsTests: XCTestCase {
     }
 
     func testDropsAreCountedPerModule() throws {
-        let (core, _) = try openCore(self, .init(ringBytes: 4096, overflow: .drop, level: .trace))
+        let (core, _) = try openCore(self, .init(level: .trace, queueBytes: 4096, overflow: .drop))
         let a = core.logger("a"), b = core.logger("b")
         let line = String(repeating: "x", count: 900)
         for _ in 0..<500 {

@@ -4,14 +4,14 @@ import Sluice
 import SluiceTestSupport
 import XCTest
 
-/// A core writing to a fresh file, every module at trace unless options say otherwise.
-func openCore(_ test: XCTestCase, _ options: SluiceCore.Options = .init(level: .trace), name: String = #function) throws
-    -> (SluiceCore, String)
+/// A core writing to a fresh file, every module at trace unless the configuration says otherwise.
+func openCore(_ test: XCTestCase, _ configuration: SluiceConfiguration = .init(level: .trace), name: String = #function)
+    throws -> (SluiceCore, String)
 {
-    var options = options
+    var configuration = configuration
     let path = temporaryLogPath(test, name)
-    options.path = path
-    return (try SluiceCore(options), path)
+    configuration.destination = .file(path)
+    return (try SluiceCore(configuration), path)
 }
 
 /// The file's lines after the timestamp: "LEVEL module: message".

@@ -9,7 +9,7 @@ let operations = ["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "LIST", "SCAN
 
 func openCore(level: Logger.Level = .info) -> SluiceCore {
     do {
-        return try SluiceCore(.init(ringBytes: 64 << 20, overflow: .block, path: "/dev/null", level: level))
+        return try SluiceCore(.init(level: level, destination: .file("/dev/null"), queueBytes: 64 << 20, overflow: .block))
     } catch {
         fatalError("\(error)")
     }
