@@ -116,6 +116,20 @@ static void release_resources(sluice_core *core)
     free(core);
 }
 
+/* Clears error, then checks options->overflow; a line naming it and outcome if bad. */
+static bool overflow_is_valid(const sluice_options *options, const char *outcome, char *error, size_t error_size)
+{
+    if (error != NULL && error_size > 0)
+        error[0] = '\0';
+    if (options->overflow == SLUICE_OVERFLOW_DROP || options->overflow == SLUICE_OVERFLOW_BLOCK)
+        return true;
+    if (error != NULL)
+        snprintf(error, error_size,
+                 "sluice: overflow %d is neither SLUICE_OVERFLOW_DROP (0) nor SLUICE_OVERFLOW_BLOCK (1); %s",
+                 options->overflow, outcome);
+    return false;
+}
+
 sluice_core *sluice_open(const sluice_options *options, char *error, size_t error_size)
 {
     sluice_options defaults;
@@ -123,16 +137,8 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
         sluice_options_init(&defaults);
         options = &defaults;
     }
-    if (error != NULL && error_size > 0)
-        error[0] = '\0';
-    if (options->overflow != SLUICE_OVERFLOW_DROP && options->overflow != SLUICE_OVERFLOW_BLOCK) {
-        if (error != NULL)
-            snprintf(error, error_size,
-                     "sluice: overflow %d is neither SLUICE_OVERFLOW_DROP (0) nor SLUICE_OVERFLOW_BLOCK (1); "
-                     "nothing was opened",
-                     options->overflow);
+    if (!overflow_is_valid(options, "nothing was opened", error, error_size))
         return NULL;
-    }
     unsigned every = options->call_timing_every;
     if (every > (1u << 20) || (every & (every - 1)) != 0) {
         if (error != NULL)
@@ -327,16 +333,8 @@ static int hand_over(sluice_core *core, struct sink *fresh, int timeout_ms)
 int sluice_reconfigure(sluice_core *core, const sluice_options *options, int timeout_ms, char *error,
                        size_t error_size)
 {
-    if (error != NULL && error_size > 0)
-        error[0] = '\0';
-    if (options->overflow != SLUICE_OVERFLOW_DROP && options->overflow != SLUICE_OVERFLOW_BLOCK) {
-        if (error != NULL)
-            snprintf(error, error_size,
-                     "sluice: overflow %d is neither SLUICE_OVERFLOW_DROP (0) nor SLUICE_OVERFLOW_BLOCK (1); "
-                     "nothing was changed",
-                     options->overflow);
+    if (!overflow_is_valid(options, "nothing was changed", error, error_size))
         return SLUICE_INVALID;
-    }
     struct sink fresh;
     if (sink_file_open(&fresh, options->path, options->file_mode, error, error_size) != 0)
         return SLUICE_INVALID;
