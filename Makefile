@@ -10,7 +10,7 @@ CORE_BENCH := .build-bench/core_bench
 ASAN_CHILD := .build-asan-child/SluiceTestChild
 CORE_SOURCES := $(wildcard CSources/CSluice/*.c CSources/CSluice/*.h CSources/CSluice/include/*.h)
 
-.PHONY: deps build demo test test-tsan bench bench-micro bench-core clean
+.PHONY: deps build demo test test-demo test-tsan bench bench-micro bench-core clean
 
 deps:
 	@scripts/ensure-liburcu.sh
@@ -18,14 +18,26 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# The WebSocket service of Examples/WebSocketDemo under each logging configuration, one table
+# (DEMO_REQUESTS requests per row, default 2,000; logs in ./demo-logs/). `sluice demo` alone
+# shows raw throughput.
 demo: deps
-	$(SWIFT) run -c release sluice demo
+	$(SWIFT) build -c release --product sluice
+	cd Examples/WebSocketDemo && $(SWIFT) build -c release
+	Examples/WebSocketDemo/.build/release/WebSocketDemo --logs demo-logs --sluice .build/release/sluice
 
 test: deps $(ASAN_CHILD)
 	@scripts/ensure-promtool.sh
 	$(SWIFT) build --build-tests
 	SLUICE_TEST_CHILD=$(ASAN_CHILD) $(SWIFT) test --skip-build
+	$(MAKE) test-demo
 	$(MAKE) test-tsan
+
+# The demo's workload, small, in debug: every row must keep every warning and error it logs.
+test-demo: deps
+	$(SWIFT) build --product sluice
+	cd Examples/WebSocketDemo && $(SWIFT) build
+	Examples/WebSocketDemo/.build/debug/WebSocketDemo --requests 300 --logs .build/demo-check --sluice .build/debug/sluice --check
 
 $(ASAN_CHILD): $(wildcard Tests/SluiceTestChild/*.c Tests/SluiceTestChild/*.h) $(CORE_SOURCES)
 	mkdir -p $(@D)

@@ -19,6 +19,9 @@ struct Demo: ParsableCommand {
     @Flag(help: "Drop records when the ring is full instead of waiting for room.")
     var drop = false
 
+    @Option(help: "The ring's size in bytes, a power of two from 4096 to 1073741824.")
+    var queueBytes = 4 << 20
+
     func validate() throws {
         guard threads > 0 else { throw ValidationError("--threads must be at least 1, not \(threads)") }
         guard records >= threads else { throw ValidationError("--records must be at least --threads (\(threads)), not \(records)") }
@@ -29,7 +32,7 @@ struct Demo: ParsableCommand {
         if (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular {
             try FileManager.default.removeItem(atPath: path)
         }
-        let core = try SluiceCore(.init(destination: .file(path), overflow: drop ? .drop : .block))
+        let core = try SluiceCore(.init(destination: .file(path), queueBytes: queueBytes, overflow: drop ? .drop : .block))
         let perThread = records / threads
         let start = ContinuousClock.now
         let done = DispatchGroup()

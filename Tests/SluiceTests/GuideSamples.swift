@@ -1,0 +1,104 @@
+// The code samples of README.md and docs/*.md, compiled with the tests (never run: they
+// bootstrap the process's logging). GuideSampleTests checks that every ```swift block of
+// the guides appears here, line for line, so that no sample in a guide can stop compiling.
+import Foundation
+import Logging
+import Sluice
+
+private struct Response { var body = "" }
+struct GuideJob { let id: Int; let attempt: Int }
+
+func readmeQuickStart() throws {
+    let id = 42, peer = "10.0.0.1", op = 2
+    try Sluice.bootstrap()                                   // the default core, configured from the environment
+    let log = Sluice.logger("resilient_websocket")           // a cheap value: make one per module
+    log.info("connected id=\(id) peer=\(peer)")              // no String, no allocation, no I/O on this thread
+    log.debug("frame", metadata: ["opcode": "\(op)"])        // below the level: nothing is evaluated
+    let sampled = Sluice.samplingLogger("resilient_websocket")   // LOG_SAMPLE_RATE_RESILIENT_WEBSOCKET
+    sampled.debug("enqueue id=\(id)", key: "enqueue")            // exactly 1 in 10 at rate 0.1
+    LoggingSystem.bootstrap { label in SluiceLogHandler(label: label) }  // every swift-log Logger too
+    Sluice.flush()
+}
+
+func developerGuideLoggers() {
+    let bytes = 512, elapsed = 0.25
+    let log = Sluice.logger("billing")
+    log.info("charged bytes=\(bytes) seconds=\(elapsed)")
+    log.warning("retrying", metadata: ["attempt": "2", "gateway": "eu-1"])
+    if log.level <= .debug {
+        log.debug("cart \(String(describing: [1, 2, 3]))")
+    }
+}
+
+func developerGuideSampling(requestID: String, queued: Int) {
+    let sampled = Sluice.samplingLogger("resilient_websocket")
+    sampled.debug("enqueue queued=\(queued)", key: "enqueue")             // a literal key: costs nothing to make
+    sampled.debug("request \(requestID) parsed", key: SamplingKey(requestID))  // a key built at run time
+    sampled.error("send failed", key: "enqueue")                              // warning and above: never sampled
+    sampled.sampled(key: "flush") { log in
+        log.debug("flushed queued=\(queued)")  // the closure runs only on sampled-in calls
+    }
+    let everyTenth = SamplingLogger(Sluice.logger("resilient_websocket"), sampleRate: 0.1)
+    everyTenth.info("heartbeat", key: "heartbeat")
+}
+
+func developerGuideSwiftLog() {
+    LoggingSystem.bootstrap { label in SluiceLogHandler(label: label) }
+    var logger = Logger(label: "com.example.payments")  // the label is the module
+    logger[metadataKey: "tenant"] = "acme"
+    logger.info("paid", metadata: ["amount": "12.50"])
+    logger.error("declined", error: CocoaError(.featureUnsupported))  // error.message and error.type
+}
+
+func developerGuideShutdown() {
+    if !Sluice.flush(timeout: .seconds(2)) {
+        print("some records were still being written")
+    }
+    Sluice.shutdown()  // writes everything, then later calls count as dropped after close
+}
+
+func developerGuideOwnCore() throws {
+    let audit = try SluiceCore(SluiceConfiguration(destination: .file("/var/log/app/audit.log"), overflow: .block))
+    audit.logger("audit").notice("user=ada action=export")
+    audit.close()
+}
+
+func developerGuideRunTime() {
+    let changed = Sluice.setLevel(.debug, module: "resilient_websocket")  // false only past the module table
+    Sluice.setSampleRate(0.01, module: "resilient_websocket")
+    print(changed)
+}
+
+func developerGuideStats() {
+    var response = Response()
+    let stats = Sluice.stats()                       // counters, modules, histograms with p50/p90/p99/p99.9
+    print(stats.counters.dropped, stats.histograms["call_latency"]?.p99 ?? 0)
+    response.body = stats.prometheusText()           // for an existing /metrics endpoint
+    print(response.body.count)
+}
+
+func configurationGuideBootstrap() throws {
+    try Sluice.bootstrap(configuration: SluiceConfiguration(
+        level: .info,
+        moduleLevels: ["resilient_websocket": .debug],
+        moduleSampleRates: ["resilient_websocket": 0.1],
+        destination: .file("/var/log/app/app.log"),
+        queueBytes: 16 << 20,
+        overflow: .drop))
+}
+
+func migrationFromStreamLogHandler() throws {
+    // Before: LoggingSystem.bootstrap(StreamLogHandler.standardError)
+    try Sluice.bootstrap()
+    LoggingSystem.bootstrap { label in SluiceLogHandler(label: label) }
+}
+
+func migrationFromPython(job: GuideJob) {
+    let log = Sluice.logger("resilient_websocket")
+    let sampled = Sluice.samplingLogger("resilient_websocket")
+    sampled.debug("enqueue id=\(job.id)", key: "enqueue")
+    log.warning("duplicate message id=\(job.id)")
+    sampled.sampled(key: "retry_requeue") { log in
+        log.debug("requeued id=\(job.id) attempt=\(job.attempt)")
+    }
+}
