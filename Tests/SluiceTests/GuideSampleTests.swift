@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTestSupport
 import XCTest
 
 /// Every ```swift block of the guides is compiled: it appears in GuideSamples.swift, line for line.
@@ -31,5 +32,30 @@ final class GuideSampleTests: XCTestCase {
             }
         }
         XCTAssertGreaterThanOrEqual(blocks, 8, "the guides' samples were found")
+    }
+
+    /// Every ```c block compiles against sluice.h, its statements wrapped in a main.
+    func testEveryCBlockInTheGuidesCompiles() throws {
+        let docs = ["README.md"] + (try FileManager.default.contentsOfDirectory(
+            atPath: root.appendingPathComponent("docs").path).filter { $0.hasSuffix(".md") }.map { "docs/" + $0 })
+        var blocks = 0
+        for doc in docs {
+            let text = try String(contentsOf: root.appendingPathComponent(doc), encoding: .utf8)
+            for block in text.components(separatedBy: "```c\n").dropFirst() {
+                let lines = block.components(separatedBy: "```")[0].split(separator: "\n", omittingEmptySubsequences: false)
+                let includes = lines.filter { $0.hasPrefix("#include") }.joined(separator: "\n")
+                let body = lines.filter { !$0.hasPrefix("#include") }.joined(separator: "\n")
+                let source = "#include <stdio.h>\n\(includes)\nint main(void)\n{\n\(body)\nreturn 0;\n}\n"
+                let path = temporaryLogPath(self, "sample") + ".c"
+                try source.write(toFile: path, atomically: true, encoding: .utf8)
+                let result = try runExecutable(
+                    "cc", at: "/usr/bin/cc",
+                    ["-fsyntax-only", "-Wall", "-Werror", "-I", root.appendingPathComponent("CSources/CSluice/include").path, path])
+                XCTAssertEqual(result.status, 0, "\(doc): a c block does not compile:\n\(result.err)")
+                try? FileManager.default.removeItem(atPath: path)
+                blocks += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(blocks, 1)
     }
 }
