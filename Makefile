@@ -28,6 +28,7 @@ demo: deps
 
 test: deps $(ASAN_CHILD)
 	@scripts/ensure-promtool.sh
+	@scripts/ensure-logrotate.sh
 	$(SWIFT) build --build-tests
 	SLUICE_TEST_CHILD=$(ASAN_CHILD) $(SWIFT) test --skip-build
 	$(MAKE) test-demo

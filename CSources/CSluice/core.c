@@ -1,4 +1,5 @@
 /* core.c — a core's life: open, flush, counters, close, reconfigure and reopen, and the at-exit drain. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +102,7 @@ void sluice_options_init(sluice_options *options)
 {
     *options = (sluice_options){
         .ring_bytes = SLUICE_RING_DEFAULT, .overflow = SLUICE_OVERFLOW_DROP, .path = NULL, .call_timing_every = 64,
-        .file_mode = 0640};
+        .file_mode = 0640, .file_max_bytes = 0, .file_keep = 5};
 }
 
 static void release_resources(sluice_core *core)
@@ -178,6 +179,8 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
         release_resources(core);
         return NULL;
     }
+    sink_file_rotate_at(&core->sink, options->file_max_bytes, options->file_keep);
+    core->writer.reopens_seen = load_relaxed(&sluice_sighup_reopens);
     core->stats.path = stats_publish(core->map);
     core->overflow = options->overflow;
     core->synchronous = options->synchronous != 0;
@@ -338,6 +341,7 @@ int sluice_reconfigure(sluice_core *core, const sluice_options *options, int tim
     struct sink fresh;
     if (sink_file_open(&fresh, options->path, options->file_mode, error, error_size) != 0)
         return SLUICE_INVALID;
+    sink_file_rotate_at(&fresh, options->file_max_bytes, options->file_keep);
     core_ready(core);
     pthread_mutex_lock(&core->close_lock);
     store_relaxed(&core->overflow, options->overflow);
@@ -360,6 +364,28 @@ int sluice_reconfigure(sluice_core *core, const sluice_options *options, int tim
     }
     pthread_mutex_unlock(&core->close_lock);
     return result;
+}
+
+uint64_t sluice_sighup_reopens;
+
+void sluice_reopen(sluice_core *core)
+{
+    core_ready(core);
+    (void)add_fetch(&core->map->reopen_requests, 1);
+    doorbell_kick(&core->bell); /* a synchronous core's next write sees it */
+}
+
+static void reopen_on_sighup(int signal)
+{
+    (void)signal;
+    (void)add_fetch(&sluice_sighup_reopens, 1); /* lock-free: safe in a handler */
+}
+
+int sluice_reopen_on_sighup(void)
+{
+    struct sigaction action = {.sa_handler = reopen_on_sighup, .sa_flags = SA_RESTART};
+    sigemptyset(&action.sa_mask);
+    return sigaction(SIGHUP, &action, NULL) == 0 ? 0 : errno;
 }
 
 void sluice_free(sluice_core *core)

@@ -64,7 +64,14 @@ struct writer {
     int64_t last_report_ns;    /* CLOCK_MONOTONIC of the last drop report */
     uint64_t flushes_seen;     /* totals.flushes when the writer last looked: a new flush reports at once */
     uint64_t failed_writes;    /* since the sink last worked */
+    uint64_t reopens_seen;     /* reopen requests (mapping's and SIGHUP's) already carried out */
+    uint64_t rotations_seen;   /* the sink's rotations and failures already counted */
+    uint64_t rotation_failures_seen;
 };
+
+/* SIGHUP's reopen requests, for every core (sluice_reopen_on_sighup): add_fetch by the
+ * handler, load_relaxed by each writer before each write. */
+extern uint64_t sluice_sighup_reopens;
 
 struct sluice_core {
     struct ring ring;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <signal.h>
 #include <sys/types.h>
 
@@ -20,6 +21,10 @@ struct sink_ops {
     size_t (*write)(struct sink *sink, const char *data, size_t length);
     /* Releases what the sink holds. */
     void (*close)(struct sink *sink);
+    /* Closes and opens again what it writes to by name (a file logrotate renamed); NULL
+     * for sinks with nothing to reopen. 0, or -1 after a line on stderr: writing goes on
+     * where it was. */
+    int (*reopen)(struct sink *sink);
 };
 
 struct sink {
@@ -28,6 +33,13 @@ struct sink {
     bool is_pipe;               /* a pipe or socket: a write whose reader is gone raises SIGPIPE */
     int fd;                     /* the descriptor written to */
     bool owns_fd;               /* closed with the sink (not the standard streams) */
+    /* A file sink's rotation: the path is name. Only the thread that writes touches these. */
+    unsigned mode;              /* for the files it creates */
+    uint64_t max_bytes;         /* rotate before a write would pass it; 0: never */
+    unsigned keep;              /* rotated files kept */
+    uint64_t size;              /* bytes in the file now, as far as this sink knows */
+    uint64_t rotations;         /* done, and failed: the writer adds them to the counters */
+    uint64_t rotation_failures;
 };
 
 static inline size_t sink_write(struct sink *sink, const char *data, size_t length)
@@ -49,6 +61,14 @@ static inline void sink_close(struct sink *sink)
  * directory, a FIFO or a socket: the sink is a regular file or a character
  * device. On failure returns -1 and writes a line naming the path and the reason. */
 int sink_file_open(struct sink *sink, const char *path, unsigned mode, char *error, size_t error_size);
+/* Sets a file sink's size-based rotation (max_bytes 0: none). */
+void sink_file_rotate_at(struct sink *sink, uint64_t max_bytes, unsigned keep);
+
+/* Asks the sink to reopen by name; 0 when there is nothing to reopen. */
+static inline int sink_reopen(struct sink *sink)
+{
+    return sink->ops != NULL && sink->ops->reopen != NULL ? sink->ops->reopen(sink) : 0;
+}
 
 /* True if fd is a pipe or socket, where a write whose reader is gone raises SIGPIPE. */
 bool sink_fd_is_pipe(int fd);

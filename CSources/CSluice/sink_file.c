@@ -21,8 +21,10 @@ bool sink_fd_is_pipe(int fd)
 }
 
 static size_t file_write(struct sink *sink, const char *data, size_t length);
+static size_t write_all(struct sink *sink, const char *data, size_t length);
 static void file_close(struct sink *sink);
-static const struct sink_ops file_ops = {.write = file_write, .close = file_close};
+static int file_reopen(struct sink *sink);
+static const struct sink_ops file_ops = {.write = file_write, .close = file_close, .reopen = file_reopen};
 
 static int open_descriptor(struct sink *sink, int fd, const char *name)
 {
@@ -45,12 +47,9 @@ static const char *unusable_kind(const struct stat *st)
     return "it is neither a regular file nor a character device";
 }
 
-int sink_file_open(struct sink *sink, const char *path, unsigned mode, char *error, size_t error_size)
+/* Opens path for appending as a log file; its size in *size. -1 after a line in error. */
+static int open_file(const char *path, unsigned mode, uint64_t *size, char *error, size_t error_size)
 {
-    if (path == NULL || strcmp(path, "/dev/stderr") == 0)
-        return open_descriptor(sink, STDERR_FILENO, "stderr");
-    if (strcmp(path, "/dev/stdout") == 0)
-        return open_descriptor(sink, STDOUT_FILENO, "stdout");
     /* O_NOFOLLOW: a link planted where the log goes cannot redirect it.
      * O_NONBLOCK: opening a FIFO must not wait for a reader. */
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
@@ -66,15 +65,28 @@ int sink_file_open(struct sink *sink, const char *path, unsigned mode, char *err
         problem = strerror(errno);
     } else if ((problem = unusable_kind(&st)) == NULL) {
         (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        *size = (uint64_t)st.st_size;
+        return fd;
     }
-    if (problem != NULL) {
-        if (error != NULL)
-            snprintf(error, error_size, "sluice: cannot open log file '%s': %s", path, problem);
-        if (fd >= 0)
-            close(fd);
+    if (error != NULL)
+        snprintf(error, error_size, "sluice: cannot open log file '%s': %s", path, problem);
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+int sink_file_open(struct sink *sink, const char *path, unsigned mode, char *error, size_t error_size)
+{
+    if (path == NULL || strcmp(path, "/dev/stderr") == 0)
+        return open_descriptor(sink, STDERR_FILENO, "stderr");
+    if (strcmp(path, "/dev/stdout") == 0)
+        return open_descriptor(sink, STDOUT_FILENO, "stdout");
+    uint64_t size = 0;
+    int fd = open_file(path, mode, &size, error, error_size);
+    if (fd < 0)
         return -1;
-    }
-    *sink = (struct sink){.ops = &file_ops, .fd = fd, .owns_fd = true, .is_pipe = false, .name = strdup(path)};
+    *sink = (struct sink){
+        .ops = &file_ops, .fd = fd, .owns_fd = true, .is_pipe = false, .name = strdup(path), .mode = mode, .size = size};
     if (sink->name == NULL) {
         close(fd);
         if (error != NULL)
@@ -84,7 +96,76 @@ int sink_file_open(struct sink *sink, const char *path, unsigned mode, char *err
     return 0;
 }
 
+void sink_file_rotate_at(struct sink *sink, uint64_t max_bytes, unsigned keep)
+{
+    sink->max_bytes = sink->owns_fd ? max_bytes : 0; /* the standard streams never rotate */
+    sink->keep = keep;
+}
+
+/* Opens the file by name again; the old descriptor is closed only once the new one is open. */
+static int file_reopen(struct sink *sink)
+{
+    if (!sink->owns_fd)
+        return 0;
+    char error[512];
+    uint64_t size = 0;
+    int fd = open_file(sink->name, sink->mode, &size, error, sizeof error);
+    if (fd < 0) {
+        dprintf(STDERR_FILENO, "%s; writing goes on to the file it had\n", error);
+        return -1;
+    }
+    close(sink->fd);
+    sink->fd = fd;
+    sink->size = size;
+    return 0;
+}
+
+/* path.<n>, into buffer. */
+static const char *numbered(char *buffer, size_t size, const char *path, unsigned n)
+{
+    snprintf(buffer, size, "%s.%u", path, n);
+    return buffer;
+}
+
+/* path -> path.1 -> ... -> path.keep (the oldest removed), then a new path. A rename that
+ * fails leaves writing in the file it had: nothing is lost, the failure is counted. */
+static void rotate(struct sink *sink)
+{
+    char from[4096], to[4096];
+    if (sink->keep == 0) {
+        (void)unlink(sink->name);
+    } else {
+        (void)unlink(numbered(to, sizeof to, sink->name, sink->keep));
+        for (unsigned n = sink->keep - 1; n >= 1; n--)
+            (void)rename(numbered(from, sizeof from, sink->name, n), numbered(to, sizeof to, sink->name, n + 1));
+        if (rename(sink->name, numbered(to, sizeof to, sink->name, 1)) != 0) {
+            if (sink->rotation_failures++ == 0)
+                dprintf(STDERR_FILENO,
+                        "sluice: cannot rotate '%s' to '%s': %s; writing goes on in '%s' (counted as "
+                        "rotation_failures)\n",
+                        sink->name, to, strerror(errno), sink->name);
+            sink->size = 0; /* try again after another max_bytes */
+            return;
+        }
+    }
+    if (file_reopen(sink) != 0) {
+        sink->rotation_failures++;
+        sink->size = 0;
+        return;
+    }
+    sink->rotations++;
+}
+
 static size_t file_write(struct sink *sink, const char *data, size_t length)
+{
+    if (sink->max_bytes != 0 && sink->size > 0 && sink->size + length > sink->max_bytes)
+        rotate(sink); /* before the batch: a batch, and so a line, is never split */
+    size_t written = write_all(sink, data, length);
+    sink->size += written;
+    return written;
+}
+
+static size_t write_all(struct sink *sink, const char *data, size_t length)
 {
     size_t done = 0;
     while (done < length) {

@@ -59,6 +59,7 @@ void stats_fork_private(struct stats_map *map)
         return; /* out of memory: the child keeps counting into the shared map */
     uint32_t modules = map->module_count;
     copy->module_count = modules;
+    copy->reopen_requests = map->reopen_requests; /* the writer's count of them carries over too */
     for (uint32_t i = 0; i < modules; i++) {
         const struct stats_module *from = &map->modules[i];
         struct stats_module *to = &copy->modules[i];
@@ -165,6 +166,8 @@ void sluice_stats_counters(sluice_stats_mapping *stats, sluice_counters *out)
         .batches = load_relaxed(&t->batches),
         .flushes = load_relaxed(&t->flushes),
         .rotations = load_relaxed(&t->rotations),
+        .rotation_failures = load_relaxed(&t->rotation_failures),
+        .reopens = load_relaxed(&t->reopens),
         .depth_bytes = load_relaxed(&t->depth_bytes),
         .depth_records = accepted > written + dropped ? accepted - written - dropped : 0,
         .high_water_bytes = load_relaxed(&t->high_water),
@@ -198,6 +201,14 @@ static int set_module_word(sluice_stats_mapping *stats, int module, size_t offse
     store_relaxed((uint32_t *)((char *)&stats->live->modules[module] + offset), value);
     if (stats->map != stats->live)
         *(uint32_t *)((char *)&stats->map->modules[module] + offset) = value;
+    return SLUICE_OK;
+}
+
+int sluice_stats_reopen(sluice_stats_mapping *stats)
+{
+    if (stats->live == NULL)
+        return SLUICE_INVALID;
+    (void)add_fetch(&stats->live->reopen_requests, 1);
     return SLUICE_OK;
 }
 

@@ -34,7 +34,7 @@
 #include "sluice_facade.h"
 
 #define STATS_MAGIC 0x31304543494c5553ull /* "SLUICE01" */
-#define STATS_VERSION 1u
+#define STATS_VERSION 2u
 
 enum {
     STATS_SHARDS = 64,       /* threads with a shard of their own, per core */
@@ -71,7 +71,9 @@ struct stats_totals {
     uint64_t batches;
     uint64_t high_water;
     uint64_t depth_bytes;    /* as the writer last saw it */
-    uint64_t rotations;      /* file rotations (none yet: the file sink does not rotate) */
+    uint64_t rotations;      /* log file rotations */
+    _Alignas(64) uint64_t rotation_failures;
+    uint64_t reopens;
 };
 
 struct stats_module {
@@ -109,6 +111,8 @@ struct stats_histogram {
 struct stats_map {
     struct stats_header header;
     _Alignas(64) uint32_t module_count;
+    uint64_t reopen_requests; /* add_fetch by sluice_reopen and by `sluice reopen` through a writable
+                                 mapping; load_relaxed by the writer before each write */
     struct stats_totals totals;
     struct stats_module modules[SLUICE_MODULES_MAX];
     struct stats_histogram histograms[SLUICE_HISTOGRAMS];

@@ -163,10 +163,33 @@ static void account_written(sluice_core *core, size_t done, uint64_t write_ns)
 }
 
 /* Hands the buffer to the sink and publishes what is now written. */
+/* A reopen asked for since the last write: the file by name again, before this batch. */
+static void reopen_if_asked(sluice_core *core)
+{
+    struct writer *w = &core->writer;
+    uint64_t asked = load_relaxed(&core->map->reopen_requests) + load_relaxed(&sluice_sighup_reopens);
+    if (asked == w->reopens_seen)
+        return;
+    w->reopens_seen = asked;
+    bump(&core->map->totals.reopens, 1);
+    (void)sink_reopen(&core->sink);
+}
+
+/* The sink's rotations and failed rotations since the last look, into the counters. */
+static void count_rotations(sluice_core *core)
+{
+    struct writer *w = &core->writer;
+    bump(&core->map->totals.rotations, core->sink.rotations - w->rotations_seen);
+    bump(&core->map->totals.rotation_failures, core->sink.rotation_failures - w->rotation_failures_seen);
+    w->rotations_seen = core->sink.rotations;
+    w->rotation_failures_seen = core->sink.rotation_failures;
+}
+
 static void write_out(sluice_core *core)
 {
     struct writer *w = &core->writer;
     struct out_buffer *out = &w->out;
+    reopen_if_asked(core);
     if (out->length > 0) {
         /* After a write that stopped mid-line, start the next one on a line of its own. */
         if (w->torn_line && sink_write(&core->sink, "\n", 1) == 1)
@@ -184,6 +207,7 @@ static void write_out(sluice_core *core)
             bump(&core->map->totals.batches, 1);
         }
         account_written(core, done, write_ns);
+        count_rotations(core);
         out->length = 0;
         w->line_count = 0;
         w->batch_reported = false;
@@ -411,6 +435,8 @@ void writer_adopt_sink(sluice_core *core)
     free(next);
     core->writer.torn_line = false; /* a half line stays in the old sink */
     core->writer.failed_writes = 0;
+    core->writer.rotations_seen = 0; /* the new sink counts from zero */
+    core->writer.rotation_failures_seen = 0;
     sync_watch_sigpipe(core);
     store_release(&core->next_sink, NULL);
     event_signal(&core->written); /* reconfigure waits on it */

@@ -91,6 +91,12 @@ public enum Sluice {
         defaultCore.withLock { $0 }?.flush(timeout: timeout) ?? true
     }
 
+    /// Closes and reopens the default core's log file by name before its next write (see
+    /// ``SluiceCore/reopen()``): what logrotate's `create` mode needs after it renamed the file.
+    public static func reopen() {
+        defaultCore.withLock { $0 }?.reopen()
+    }
+
     /// Writes every accepted record and closes the default core: later calls are counted as
     /// dropped after close (``stats()`` shows them), until a later ``bootstrap(configuration:environment:)``
     /// opens it again for every logger.

@@ -17,6 +17,9 @@ import Logging
 /// | ``overflow`` | `LOG_OVERFLOW` (`drop`, `block`) | drop |
 /// | ``callTimingEvery`` | — | 64 |
 /// | ``fileMode`` | — | 0o640 |
+/// | ``fileMaxBytes`` | `LOG_FILE_MAX_BYTES` | 0 (never rotate) |
+/// | ``fileKeep`` | `LOG_FILE_KEEP` | 5 |
+/// | ``reopenOnSIGHUP`` | `LOG_REOPEN_ON_SIGHUP` | false |
 ///
 /// `<MODULE>` is the module name upper-cased, every other character but ASCII
 /// letters and digits turned into `_` (``Sluice/environmentName(of:)``). A bad
@@ -53,11 +56,19 @@ public struct SluiceConfiguration: Sendable {
     public var callTimingEvery: Int?
     /// The permissions of a log file the core creates, less the umask (no variable; default 0o640).
     public var fileMode: UInt32?
+    /// Rotate the log file before a write would take it past this many bytes: `app.log` →
+    /// `app.log.1` … `app.log.<fileKeep>`. `nil` or 0: never (logrotate can drive it instead).
+    public var fileMaxBytes: Int?
+    /// Rotated files kept (default 5).
+    public var fileKeep: Int?
+    /// Reopen the log file on SIGHUP (default false: the application may use SIGHUP itself).
+    public var reopenOnSIGHUP: Bool?
 
     public init(
         level: Logger.Level? = nil, moduleLevels: [String: Logger.Level] = [:], sampleRate: Double? = nil,
         moduleSampleRates: [String: Double] = [:], asynchronous: Bool? = nil, destination: Destination? = nil,
-        queueBytes: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil
+        queueBytes: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil,
+        fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil
     ) {
         self.level = level
         self.moduleLevels = moduleLevels
@@ -69,6 +80,9 @@ public struct SluiceConfiguration: Sendable {
         self.overflow = overflow
         self.callTimingEvery = callTimingEvery
         self.fileMode = fileMode
+        self.fileMaxBytes = fileMaxBytes
+        self.fileKeep = fileKeep
+        self.reopenOnSIGHUP = reopenOnSIGHUP
     }
 
     /// Every setting decided: these settings, then the environment's, then the defaults.
@@ -121,6 +135,11 @@ public struct SluiceConfiguration: Sendable {
         options.overflow = overflow ?? parser.overflow("LOG_OVERFLOW", default: .drop)
         options.callTimingEvery = checked(callTimingEvery, "callTimingEvery", callTimingSetting, report) { 64 }
         options.fileMode = fileMode ?? options.fileMode
+        options.fileMaxBytes = checked(fileMaxBytes, "fileMaxBytes", countSetting, report) {
+            parser.count("LOG_FILE_MAX_BYTES", default: 0)
+        }
+        options.fileKeep = checked(fileKeep, "fileKeep", keepSetting, report) { parser.count("LOG_FILE_KEEP", default: 5, keepSetting) }
+        options.reopenOnSIGHUP = reopenOnSIGHUP ?? parser.switchValue("LOG_REOPEN_ON_SIGHUP", default: false)
         return options
     }
 }
@@ -145,6 +164,8 @@ let rateSetting = Setting<Double>(expected: "a number from 0 to 1") { (0...1).co
 let queueBytesSetting = Setting<Int>(expected: "a power of two from 4096 to 1073741824") {
     $0 >= 4096 && $0 <= 1 << 30 && $0 & ($0 - 1) == 0
 }
+let countSetting = Setting<Int>(expected: "a whole number, 0 or more") { $0 >= 0 }
+let keepSetting = Setting<Int>(expected: "a whole number from 0 to 1000") { (0...1000).contains($0) }
 let callTimingSetting = Setting<Int>(expected: "0 or a power of two up to 1048576") {
     $0 >= 0 && $0 <= 1 << 20 && $0 & ($0 - 1) == 0
 }
@@ -227,6 +248,10 @@ struct EnvironmentParser {
         value(variable, default: fallback, expected: queueBytesSetting.expected) { text in
             Int(text).flatMap { queueBytesSetting.isValid($0) ? $0 : nil }
         }
+    }
+
+    func count(_ variable: String, default fallback: Int, _ setting: Setting<Int> = countSetting) -> Int {
+        value(variable, default: fallback, expected: setting.expected) { text in Int(text).flatMap { setting.isValid($0) ? $0 : nil } }
     }
 
     func overflow(_ variable: String, default fallback: SluiceCore.Overflow) -> SluiceCore.Overflow {

@@ -36,8 +36,12 @@ extension SluiceCore {
         public var batches: UInt64
         /// Flushes that had to wait for the writer.
         public var flushes: UInt64
-        /// Sink file rotations.
+        /// Log file rotations.
         public var rotations: UInt64
+        /// Rotations that could not rename or reopen the file: writing went on in the file it had.
+        public var rotationFailures: UInt64
+        /// Log file reopens asked for (``SluiceCore/reopen()``, `sluice reopen`, SIGHUP).
+        public var reopens: UInt64
         /// Records accepted and neither written nor dropped yet.
         public var depthRecords: UInt64
         public var ringBytes: UInt64
@@ -52,7 +56,8 @@ extension SluiceCore.Counters {
             depthBytes: c.depth_bytes, highWaterBytes: c.high_water_bytes, droppedFull: c.dropped_full,
             droppedBySink: c.dropped_by_sink, droppedAbandoned: c.dropped_abandoned, sampledOut: c.sampled_out,
             samplingKeysForgotten: c.keys_forgotten, filtered: c.filtered, batches: c.batches,
-            flushes: c.flushes, rotations: c.rotations, depthRecords: c.depth_records, ringBytes: c.ring_bytes)
+            flushes: c.flushes, rotations: c.rotations, rotationFailures: c.rotation_failures, reopens: c.reopens,
+            depthRecords: c.depth_records, ringBytes: c.ring_bytes)
     }
 }
 
@@ -69,6 +74,7 @@ extension SluiceCore.Counters {
             droppedAbandoned: a.droppedAbandoned + b.droppedAbandoned, sampledOut: a.sampledOut + b.sampledOut,
             samplingKeysForgotten: a.samplingKeysForgotten + b.samplingKeysForgotten, filtered: a.filtered + b.filtered,
             batches: a.batches + b.batches, flushes: a.flushes + b.flushes, rotations: a.rotations + b.rotations,
+            rotationFailures: a.rotationFailures + b.rotationFailures, reopens: a.reopens + b.reopens,
             depthRecords: a.depthRecords + b.depthRecords, ringBytes: a.ringBytes + b.ringBytes)
     }
 }

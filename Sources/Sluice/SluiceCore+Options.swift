@@ -25,12 +25,18 @@ extension SluiceCore {
         var callTimingEvery: Int
         /// The permissions of a log file the core creates (less the umask).
         var fileMode: UInt32
+        /// Rotate the log file before a write would take it past this many bytes; 0: never.
+        var fileMaxBytes: Int
+        /// Rotated files kept.
+        var fileKeep: Int
+        /// SIGHUP reopens the log file of every core.
+        var reopenOnSIGHUP = false
 
         init(
             ringBytes: Int = 4 << 20, overflow: Overflow = .drop, path: String? = nil, synchronous: Bool = false,
             level: Logger.Level = .info, moduleLevels: [String: Logger.Level] = [:],
             sampleRate: Double = 1, moduleSampleRates: [String: Double] = [:], callTimingEvery: Int = 64,
-            fileMode: UInt32 = 0o640
+            fileMode: UInt32 = 0o640, fileMaxBytes: Int = 0, fileKeep: Int = 5
         ) {
             self.ringBytes = ringBytes
             self.overflow = overflow
@@ -42,6 +48,8 @@ extension SluiceCore {
             self.moduleSampleRates = moduleSampleRates
             self.callTimingEvery = callTimingEvery
             self.fileMode = fileMode
+            self.fileMaxBytes = fileMaxBytes
+            self.fileKeep = fileKeep
         }
     }
 
@@ -58,6 +66,8 @@ extension SluiceCore.Options {
         c.synchronous = synchronous ? 1 : 0
         c.call_timing_every = UInt32(clamping: callTimingEvery)
         c.file_mode = fileMode
+        c.file_max_bytes = UInt64(clamping: fileMaxBytes)
+        c.file_keep = UInt32(clamping: fileKeep)
         return c
     }
 }
@@ -74,7 +84,10 @@ extension SluiceCore.Options {
             level: configuration.level ?? defaults.level, moduleLevels: configuration.moduleLevels,
             sampleRate: configuration.sampleRate ?? defaults.sampleRate, moduleSampleRates: configuration.moduleSampleRates,
             callTimingEvery: configuration.callTimingEvery ?? defaults.callTimingEvery,
-            fileMode: configuration.fileMode ?? defaults.fileMode)
+            fileMode: configuration.fileMode ?? defaults.fileMode,
+            fileMaxBytes: configuration.fileMaxBytes ?? defaults.fileMaxBytes,
+            fileKeep: configuration.fileKeep ?? defaults.fileKeep)
+        reopenOnSIGHUP = configuration.reopenOnSIGHUP ?? false
     }
 }
 
@@ -85,6 +98,7 @@ extension SluiceConfiguration {
             level: options.level, moduleLevels: options.moduleLevels, sampleRate: options.sampleRate,
             moduleSampleRates: options.moduleSampleRates, asynchronous: !options.synchronous,
             destination: options.path.map(Destination.file) ?? .standardError, queueBytes: options.ringBytes,
-            overflow: options.overflow, callTimingEvery: options.callTimingEvery, fileMode: options.fileMode)
+            overflow: options.overflow, callTimingEvery: options.callTimingEvery, fileMode: options.fileMode,
+            fileMaxBytes: options.fileMaxBytes, fileKeep: options.fileKeep, reopenOnSIGHUP: options.reopenOnSIGHUP)
     }
 }

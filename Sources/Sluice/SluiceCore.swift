@@ -65,6 +65,7 @@ public final class SluiceCore: Sendable {
         ringBytes = options.ringBytes
         synchronous = options.synchronous
         callTimingEvery = options.callTimingEvery
+        if options.reopenOnSIGHUP { Self.reopenOnSIGHUP() }
     }
 
     private static func check(_ options: Options, else outcome: String) throws(SluiceError) {
@@ -91,6 +92,21 @@ public final class SluiceCore: Sendable {
         try reconfigure(options: Options(configuration), timeout: timeout)
     }
 
+    /// Closes and reopens the log file by name before the next write, for logrotate's `create`
+    /// mode (it renames the file, then asks for this, or runs `sluice reopen <pid>`): records
+    /// logged after the call go to the new file. Nothing to do for stderr and stdout.
+    public func reopen() {
+        sluice_reopen(pointer)
+    }
+
+    /// SIGHUP reopens every core's log file from now on; a failure is reported on stderr.
+    static func reopenOnSIGHUP() {
+        let failure = sluice_reopen_on_sighup()
+        if failure != 0 {
+            reportProblem("sluice: cannot catch SIGHUP to reopen log files: \(String(cString: strerror(failure))); use sluice reopen")
+        }
+    }
+
     func reconfigure(options: Options, timeout: Duration = .seconds(1)) throws(SluiceError) {
         try Self.check(options, else: "nothing was changed")
         var c = options.cOptions
@@ -99,6 +115,7 @@ public final class SluiceCore: Sendable {
             c.path = path
             return sluice_reconfigure(pointer, &c, Self.flushMilliseconds(timeout), &error, error.count)
         }
+        if options.reopenOnSIGHUP { Self.reopenOnSIGHUP() }
         if result == SLUICE_INVALID {
             throw SluiceError(message: String(cBuffer: error))
         }

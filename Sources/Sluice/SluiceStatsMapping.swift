@@ -49,6 +49,13 @@ public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is o
         _ = sluice_stats_set_level(view, try moduleID(module), level.sluiceLevel)
     }
 
+    /// Asks the process to reopen its log file before its next write (`sluice reopen`).
+    public func reopen() throws(SluiceError) {
+        guard sluice_stats_reopen(view) == SLUICE_OK else {
+            throw SluiceError(message: "sluice: the mapping of process \(pid) was opened read-only; nothing was asked")
+        }
+    }
+
     /// Sets a module's sample rate, in [0, 1], in the process.
     public func setSampleRate(_ rate: Double, module: String) throws(SluiceError) {
         guard (0...1).contains(rate) else {

@@ -119,6 +119,23 @@ struct Sample: ParsableCommand {
     }
 }
 
+struct Reopen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ask a running process to reopen its log files before their next write (logrotate's postrotate).")
+
+    @Argument var pid: Int32
+
+    func run() throws {
+        try inspecting {
+            let mappings = try SluiceStatsMapping.open(pid: pid, writable: true, skipping: reportSkipped)
+            for mapping in mappings {
+                try mapping.reopen()
+                print("process \(pid) core \(mapping.coreID): reopen asked")
+            }
+        }
+    }
+}
+
 /// Applies a change to every core of the process that has the module.
 private func change(pid: Int32, module: String, _ apply: (SluiceStatsMapping) throws -> String) throws {
     let mappings = try SluiceStatsMapping.open(pid: pid, writable: true, skipping: reportSkipped)

@@ -169,7 +169,7 @@ final class InspectTests: XCTestCase {
         let future = "\(directory)/sluice-\(getpid())-77"
         let refused = "sluice: process \(getpid()) has no usable Sluice mapping: every file was refused"
         _ = FileManager.default.createFile(atPath: future, contents: header, attributes: [.posixPermissions: 0o600])
-        try check(["stat", "\(getpid())"], "sluice: skipping \(future): layout version 99, and this sluice reads version 1\n" + refused)
+        try check(["stat", "\(getpid())"], "sluice: skipping \(future): layout version 99, and this sluice reads version 2\n" + refused)
         try FileManager.default.removeItem(atPath: future)
         _ = FileManager.default.createFile(atPath: future, contents: Data(count: size), attributes: [.posixPermissions: 0o600])
         try check(["stat", "\(getpid())"], "sluice: skipping \(future): not a Sluice statistics mapping\n" + refused)
@@ -314,7 +314,7 @@ final class ProcessTotalTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(snapshot.cores.count, 2)
         let total = Mirror(reflecting: snapshot.total).children
         let perCore = snapshot.cores.map { Mirror(reflecting: $0.stats.counters).children.map { $0.value as! UInt64 } }
-        XCTAssertEqual(total.count, 20, "every counter of sluice_counters")
+        XCTAssertEqual(total.count, 22, "every counter of sluice_counters")
         for (index, field) in total.enumerated() {
             let values = perCore.map { $0[index] }
             let expected = field.label == "highWaterBytes" ? values.max()! : values.reduce(0, +)

@@ -112,6 +112,10 @@ typedef struct sluice_options {
     unsigned call_timing_every; /* time 1 log call in this many (a power of two; default 64) for the
                            call-latency histogram; 0 times none. The facade does the timing. */
     unsigned file_mode; /* permissions of a log file sluice_open creates (less the umask); default 0640 */
+    uint64_t file_max_bytes; /* rotate the log file before a write would take it past this size:
+                           path -> path.1 -> ... -> path.<file_keep>, the oldest removed; a batch
+                           is never split, so a file may pass it by one batch. 0 (default): never */
+    unsigned file_keep; /* rotated files kept; default 5 */
 } sluice_options;
 
 typedef struct sluice_counters {
@@ -132,7 +136,10 @@ typedef struct sluice_counters {
     uint64_t write_errors;        /* failed writes (each failed batch counts once) */
     uint64_t batches;             /* write calls that completed a batch */
     uint64_t flushes;             /* sluice_flush calls that had to wait for the writer */
-    uint64_t rotations;           /* sink file rotations */
+    uint64_t rotations;           /* log file rotations */
+    uint64_t rotation_failures;   /* rotations that could not rename or reopen: writing went on in the
+                                     file it had, nothing lost (each reported on stderr) */
+    uint64_t reopens;             /* log file reopens asked for (sluice_reopen, `sluice reopen`, SIGHUP) */
     uint64_t depth_bytes;         /* ring bytes reserved and not yet released by the writer */
     uint64_t depth_records;       /* records accepted and neither written nor dropped yet */
     uint64_t high_water_bytes;    /* the deepest the ring was, in bytes, at the writer's releases */
@@ -383,6 +390,7 @@ void sluice_stats_histogram(sluice_stats_mapping *stats, int which, sluice_histo
 int sluice_stats_find_module(sluice_stats_mapping *stats, const char *name); /* id, or SLUICE_INVALID */
 int sluice_stats_set_level(sluice_stats_mapping *stats, int module, int level);          /* SLUICE_OK or _INVALID */
 int sluice_stats_set_sample_ppm(sluice_stats_mapping *stats, int module, uint32_t ppm);  /* SLUICE_OK or _INVALID */
+int sluice_stats_reopen(sluice_stats_mapping *stats);  /* asks the process to reopen its log file; SLUICE_OK or _INVALID */
 
 /*
  * Stops accepting records (later calls return SLUICE_DROPPED and count as
@@ -410,6 +418,17 @@ void sluice_close(sluice_core *core);
  */
 int sluice_reconfigure(sluice_core *core, const sluice_options *options, int timeout_ms, char *error,
                        size_t error_size);
+
+/*
+ * Asks the writer to close and reopen its log file by name before its next
+ * write, for logrotate's create mode (it renames the file, then runs
+ * `sluice reopen <pid>` or this): records logged after the call go to the new
+ * file. Safe from any thread; a no-op for stderr and stdout.
+ */
+void sluice_reopen(sluice_core *core);
+/* From now on, SIGHUP asks every core of the process to reopen its log file.
+ * Opt-in: the application may use SIGHUP for something else. 0, or an errno. */
+int sluice_reopen_on_sighup(void);
 
 /* Closes the core if needed and releases its memory. No thread may use core afterwards. */
 void sluice_free(sluice_core *core);
