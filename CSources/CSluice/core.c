@@ -179,7 +179,7 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
         release_resources(core);
         return NULL;
     }
-    sink_file_rotate_at(&core->sink, options->file_max_bytes, options->file_keep);
+    sink_file_configure(&core->sink, options->file_max_bytes, options->file_keep, options->stream_priority_prefix != 0);
     core->writer.reopens_seen = load_relaxed(&sluice_sighup_reopens);
     core->stats.path = stats_publish(core->map);
     core->overflow = options->overflow;
@@ -341,7 +341,7 @@ int sluice_reconfigure(sluice_core *core, const sluice_options *options, int tim
     struct sink fresh;
     if (sink_file_open(&fresh, options->path, options->file_mode, error, error_size) != 0)
         return SLUICE_INVALID;
-    sink_file_rotate_at(&fresh, options->file_max_bytes, options->file_keep);
+    sink_file_configure(&fresh, options->file_max_bytes, options->file_keep, options->stream_priority_prefix != 0);
     core_ready(core);
     pthread_mutex_lock(&core->close_lock);
     store_relaxed(&core->overflow, options->overflow);

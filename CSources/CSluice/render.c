@@ -31,7 +31,7 @@ enum { TRUNCATION_MARKER_MAX = sizeof truncation_format + 2 * 20 };
 size_t render_line_bound(size_t message_length, size_t module_length)
 {
     /* + 8: render_escaped may store a whole word past a short tail. */
-    return TIMESTAMP_LENGTH + sizeof level_names[0].text + module_length + 2 + 4 * message_length +
+    return 3 /* a priority prefix */ + TIMESTAMP_LENGTH + sizeof level_names[0].text + module_length + 2 + 4 * message_length +
            TRUNCATION_MARKER_MAX + 1 + 8;
 }
 
@@ -68,6 +68,16 @@ static void put_timestamp(char *at, struct timestamp_cache *cache, int64_t utc_n
     at[27] = ' ';
     cache->micro = micro;
     memcpy(cache->stamp, at, TIMESTAMP_LENGTH);
+}
+
+void render_priority(struct out_buffer *out, int level)
+{
+    static const char severity[] = {'7', '7', '6', '5', '4', '3', '2'}; /* by SLUICE_TRACE ... SLUICE_CRITICAL */
+    char *at = out->data + out->length;
+    at[0] = '<';
+    at[1] = severity[level];
+    at[2] = '>';
+    out->length += 3;
 }
 
 void render_head(struct out_buffer *out, struct timestamp_cache *cache, int64_t utc_ns, int level,

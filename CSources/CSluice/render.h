@@ -37,6 +37,9 @@ size_t render_line_bound(size_t message_length, size_t module_length);
 /* A line is its head, a message, and its end; the caller has checked
  * render_line_bound against the room left. */
 
+/* "<N>": the syslog severity of level (trace and debug 7, info 6, notice 5, warning 4,
+ * error 3, critical 2), which journald reads off the start of a line on stderr. */
+void render_priority(struct out_buffer *out, int level);
 /* "2026-11-29T04:08:43.123456Z LEVEL module: " */
 void render_head(struct out_buffer *out, struct timestamp_cache *cache, int64_t utc_ns, int level,
                  const char *module, size_t module_length);

@@ -100,6 +100,8 @@ static void report_drops(sluice_core *core, bool force)
     uint64_t full = load_relaxed(&core->map->totals.dropped_full);
     uint64_t count = full - w->reported_full + w->pending_reports;
     int length = snprintf(text, sizeof text, "dropped %llu records", (unsigned long long)count);
+    if (core->sink.priority_prefix)
+        render_priority(&w->out, SLUICE_WARNING);
     render_head(&w->out, &w->timestamps, clock_to_ns(&w->clock, clock_ticks()), SLUICE_WARNING, own->text,
                 own->length);
     render_escaped(&w->out, text, (size_t)length);
@@ -241,6 +243,8 @@ static void render_record(sluice_core *core, const struct record *r)
         truncated_from -= truncated_from != 0 ? 1 + label_length : 0;
     }
     int64_t utc_ns = clock_to_ns(&w->clock, r->ticks);
+    if (core->sink.priority_prefix)
+        render_priority(&w->out, r->level);
     render_head(&w->out, &w->timestamps, utc_ns, r->level, module.text, module.length);
     if (r->flags & RECORD_SEGMENTS)
         render_segments(&w->out, message, length);

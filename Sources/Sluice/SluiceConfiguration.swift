@@ -20,6 +20,7 @@ import Logging
 /// | ``fileMaxBytes`` | `LOG_FILE_MAX_BYTES` | 0 (never rotate) |
 /// | ``fileKeep`` | `LOG_FILE_KEEP` | 5 |
 /// | ``reopenOnSIGHUP`` | `LOG_REOPEN_ON_SIGHUP` | false |
+/// | ``priorityPrefix`` | `LOG_STDERR_PRIORITY_PREFIX` | false |
 ///
 /// `<MODULE>` is the module name upper-cased, every other character but ASCII
 /// letters and digits turned into `_` (``Sluice/environmentName(of:)``). A bad
@@ -63,12 +64,15 @@ public struct SluiceConfiguration: Sendable {
     public var fileKeep: Int?
     /// Reopen the log file on SIGHUP (default false: the application may use SIGHUP itself).
     public var reopenOnSIGHUP: Bool?
+    /// With stderr or stdout as the destination, start each line with its syslog severity
+    /// (`<6>` for info), which journald records as the line's priority (default false).
+    public var priorityPrefix: Bool?
 
     public init(
         level: Logger.Level? = nil, moduleLevels: [String: Logger.Level] = [:], sampleRate: Double? = nil,
         moduleSampleRates: [String: Double] = [:], asynchronous: Bool? = nil, destination: Destination? = nil,
         queueBytes: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil,
-        fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil
+        fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil
     ) {
         self.level = level
         self.moduleLevels = moduleLevels
@@ -83,6 +87,7 @@ public struct SluiceConfiguration: Sendable {
         self.fileMaxBytes = fileMaxBytes
         self.fileKeep = fileKeep
         self.reopenOnSIGHUP = reopenOnSIGHUP
+        self.priorityPrefix = priorityPrefix
     }
 
     /// Every setting decided: these settings, then the environment's, then the defaults.
@@ -140,6 +145,7 @@ public struct SluiceConfiguration: Sendable {
         }
         options.fileKeep = checked(fileKeep, "fileKeep", keepSetting, report) { parser.count("LOG_FILE_KEEP", default: 5, keepSetting) }
         options.reopenOnSIGHUP = reopenOnSIGHUP ?? parser.switchValue("LOG_REOPEN_ON_SIGHUP", default: false)
+        options.priorityPrefix = priorityPrefix ?? parser.switchValue("LOG_STDERR_PRIORITY_PREFIX", default: false)
         return options
     }
 }

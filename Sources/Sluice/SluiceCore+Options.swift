@@ -31,6 +31,8 @@ extension SluiceCore {
         var fileKeep: Int
         /// SIGHUP reopens the log file of every core.
         var reopenOnSIGHUP = false
+        /// Lines on stderr or stdout start with their syslog severity (`<6>`), for journald.
+        var priorityPrefix = false
 
         init(
             ringBytes: Int = 4 << 20, overflow: Overflow = .drop, path: String? = nil, synchronous: Bool = false,
@@ -68,6 +70,7 @@ extension SluiceCore.Options {
         c.file_mode = fileMode
         c.file_max_bytes = UInt64(clamping: fileMaxBytes)
         c.file_keep = UInt32(clamping: fileKeep)
+        c.stream_priority_prefix = priorityPrefix ? 1 : 0
         return c
     }
 }
@@ -88,6 +91,7 @@ extension SluiceCore.Options {
             fileMaxBytes: configuration.fileMaxBytes ?? defaults.fileMaxBytes,
             fileKeep: configuration.fileKeep ?? defaults.fileKeep)
         reopenOnSIGHUP = configuration.reopenOnSIGHUP ?? false
+        priorityPrefix = configuration.priorityPrefix ?? false
     }
 }
 
@@ -99,6 +103,7 @@ extension SluiceConfiguration {
             moduleSampleRates: options.moduleSampleRates, asynchronous: !options.synchronous,
             destination: options.path.map(Destination.file) ?? .standardError, queueBytes: options.ringBytes,
             overflow: options.overflow, callTimingEvery: options.callTimingEvery, fileMode: options.fileMode,
-            fileMaxBytes: options.fileMaxBytes, fileKeep: options.fileKeep, reopenOnSIGHUP: options.reopenOnSIGHUP)
+            fileMaxBytes: options.fileMaxBytes, fileKeep: options.fileKeep, reopenOnSIGHUP: options.reopenOnSIGHUP,
+            priorityPrefix: options.priorityPrefix)
     }
 }

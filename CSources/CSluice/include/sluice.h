@@ -116,6 +116,9 @@ typedef struct sluice_options {
                            path -> path.1 -> ... -> path.<file_keep>, the oldest removed; a batch
                            is never split, so a file may pass it by one batch. 0 (default): never */
     unsigned file_keep; /* rotated files kept; default 5 */
+    int stream_priority_prefix; /* non-zero, with stderr or stdout as the sink: each line starts with
+                           its syslog severity, "<6>" for info, which journald records as the
+                           line's priority (a file never gets it); default 0 */
 } sluice_options;
 
 typedef struct sluice_counters {
