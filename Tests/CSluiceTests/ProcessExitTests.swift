@@ -25,6 +25,17 @@ final class ProcessExitTests: XCTestCase {
         XCTAssertEqual(result.out, "accepted 5 written 0 dropped 5 write_errors 5\n")
     }
 
+    func testTheWriterOnAStdoutPipeWhoseReaderIsGoneCountsInsteadOfDyingOfSIGPIPE() throws {
+        let result = try runChild(["pipe-gone", "1000"])  // `app | head -1`, with head gone
+        XCTAssertEqual(result.reason, .exit, "not killed by a signal")
+        XCTAssertEqual(result.status, 0)
+        let lines = result.err.split(separator: "\n")
+        XCTAssertEqual(lines.first, "sluice: cannot write to 'stdout': Broken pipe; records are dropped and counted until it works again")
+        let counters = try XCTUnwrap(lines.last).split(separator: " ")
+        XCTAssertEqual(counters[0...5], ["accepted", "1000", "written", "0", "dropped", "1000"], result.err)
+        XCTAssertGreaterThanOrEqual(Int(counters[7]) ?? 0, 1, "write errors")
+    }
+
     /// Built with AddressSanitizer by `make test` (SLUICE_TEST_CHILD), a use after free is a report and exit 1.
     func testFreeingACoreOnAnotherThreadWhileExitDrainsItIsSafe() throws {
         for run in 0..<(underThreadSanitizer ? 10 : 100) {  // each ThreadSanitizer child takes a second to start

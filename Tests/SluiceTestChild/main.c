@@ -40,13 +40,13 @@ static void log_records(sluice_core *core, int module, const char *prefix, long 
     }
 }
 
-static void print_counters(sluice_core *core)
+static void print_counters(sluice_core *core, FILE *to)
 {
     sluice_counters c;
     sluice_counters_read(core, &c);
-    printf("accepted %llu written %llu dropped %llu write_errors %llu\n", (unsigned long long)c.accepted,
-           (unsigned long long)c.written, (unsigned long long)c.dropped, (unsigned long long)c.write_errors);
-    fflush(stdout);
+    fprintf(to, "accepted %llu written %llu dropped %llu write_errors %llu\n", (unsigned long long)c.accepted,
+            (unsigned long long)c.written, (unsigned long long)c.dropped, (unsigned long long)c.write_errors);
+    fflush(to);
 }
 
 /* exit-drain <path> <count>: logs and returns from main without closing. */
@@ -67,7 +67,24 @@ static int sync_sigpipe(char **argv)
     close(ends[1]);
     sluice_core *core = open_or_exit(NULL, 1, SLUICE_OVERFLOW_DROP);
     log_records(core, sluice_module(core, "child"), "record", strtol(argv[0], NULL, 10));
-    print_counters(core);
+    print_counters(core, stdout);
+    sluice_free(core);
+    return 0;
+}
+
+/* pipe-gone <count>: the writer thread logs to stdout, a pipe whose reader is gone
+ * (`app | head -1`); the counters go to stderr. */
+static int pipe_gone(char **argv)
+{
+    int ends[2];
+    if (pipe(ends) != 0 || dup2(ends[1], STDOUT_FILENO) < 0)
+        return 1;
+    close(ends[0]);
+    close(ends[1]);
+    sluice_core *core = open_or_exit("/dev/stdout", 0, SLUICE_OVERFLOW_DROP);
+    log_records(core, sluice_module(core, "child"), "record", strtol(argv[0], NULL, 10));
+    sluice_flush(core, -1);
+    print_counters(core, stderr);
     sluice_free(core);
     return 0;
 }
@@ -238,6 +255,7 @@ static const struct {
 } scenarios[] = {
     {"exit-drain", 2, exit_drain},
     {"sync-sigpipe", 1, sync_sigpipe},
+    {"pipe-gone", 1, pipe_gone},
     {"exit-free", 2, exit_free},
     {"signal-count", 2, signal_count},
     {"fork", 3, fork_children},
