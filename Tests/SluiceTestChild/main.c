@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sluice.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,36 +58,39 @@ static int exit_drain(char **argv)
     return 0;
 }
 
+/* Makes fd a pipe whose reader is gone: a write to it raises SIGPIPE, or fails with EPIPE. */
+static bool break_pipe_on(int fd)
+{
+    int ends[2];
+    if (pipe(ends) != 0 || dup2(ends[1], fd) < 0)
+        return false;
+    close(ends[0]);
+    close(ends[1]);
+    return true;
+}
+
+/* Logs count records into a core whose sink is a broken pipe, then prints its counters to report. */
+static int log_into_broken_pipe(const char *path, int synchronous, const char *count, FILE *report)
+{
+    sluice_core *core = open_or_exit(path, synchronous, SLUICE_OVERFLOW_DROP);
+    log_records(core, sluice_module(core, "child"), "record", strtol(count, NULL, 10));
+    sluice_flush(core, -1);
+    print_counters(core, report);
+    sluice_free(core);
+    return 0;
+}
+
 /* sync-sigpipe <count>: a synchronous core on stderr, a pipe whose reader is gone. */
 static int sync_sigpipe(char **argv)
 {
-    int ends[2];
-    if (pipe(ends) != 0 || dup2(ends[1], STDERR_FILENO) < 0)
-        return 1;
-    close(ends[0]);
-    close(ends[1]);
-    sluice_core *core = open_or_exit(NULL, 1, SLUICE_OVERFLOW_DROP);
-    log_records(core, sluice_module(core, "child"), "record", strtol(argv[0], NULL, 10));
-    print_counters(core, stdout);
-    sluice_free(core);
-    return 0;
+    return break_pipe_on(STDERR_FILENO) ? log_into_broken_pipe(NULL, 1, argv[0], stdout) : 1;
 }
 
 /* pipe-gone <count>: the writer thread logs to stdout, a pipe whose reader is gone
  * (`app | head -1`); the counters go to stderr. */
 static int pipe_gone(char **argv)
 {
-    int ends[2];
-    if (pipe(ends) != 0 || dup2(ends[1], STDOUT_FILENO) < 0)
-        return 1;
-    close(ends[0]);
-    close(ends[1]);
-    sluice_core *core = open_or_exit("/dev/stdout", 0, SLUICE_OVERFLOW_DROP);
-    log_records(core, sluice_module(core, "child"), "record", strtol(argv[0], NULL, 10));
-    sluice_flush(core, -1);
-    print_counters(core, stderr);
-    sluice_free(core);
-    return 0;
+    return break_pipe_on(STDOUT_FILENO) ? log_into_broken_pipe("/dev/stdout", 0, argv[0], stderr) : 1;
 }
 
 /* exit-free <path> <count>: a second thread frees the core while main calls exit(). */
