@@ -65,8 +65,7 @@ void ring_destroy(struct ring *ring)
     ring->base = NULL;
 }
 
-/* Reads tail itself; true if a reservation ending at end fits. */
-static bool refresh_tail(struct ring *ring, uint64_t end)
+bool ring_refresh_tail(struct ring *ring, uint64_t end)
 {
     uint64_t tail = load_acquire(&ring->tail);
     if ((int64_t)(end - tail) > (int64_t)ring->capacity)
@@ -79,38 +78,6 @@ bool ring_has_room(struct ring *ring, uint64_t end)
 {
     return (int64_t)(end - load_acquire(&ring->tail)) <= (int64_t)ring->capacity ||
            (load_relaxed(&ring->head) & HEAD_SEALED) != 0;
-}
-
-enum ring_claim ring_reserve(struct ring *ring, uint64_t size, uint64_t *position)
-{
-    uint64_t head = load_relaxed(&ring->head);
-    for (;;) {
-        if (head & HEAD_SEALED)
-            return RING_SEALED;
-        uint64_t offset = head & (ring->capacity - 1);
-        uint64_t padding = offset + size > ring->capacity ? ring->capacity - offset : 0;
-        uint64_t end = head + padding + size;
-        /* Signed: a head read before the writer released past it looks like a
-         * negative fill; the cas below then fails and refreshes it. */
-        if ((int64_t)(end - load_acquire(&ring->tail_seen)) > (int64_t)ring->capacity &&
-            !refresh_tail(ring, end)) {
-            *position = end;
-            return RING_FULL;
-        }
-        /* Success is a full fence: the record's bytes, written next, cannot be
-         * seen before this claim, nor move before the tail load above. Failure
-         * orders nothing; the loop re-reads tail. */
-        uint64_t found = cas(&ring->head, head, end);
-        if (found == head) {
-            if (padding != 0) {
-                struct record *pad = (struct record *)(ring->base + offset);
-                store_release(&pad->commit, head ^ ring->commit_key ^ COMMIT_PADDING);
-            }
-            *position = head + padding;
-            return RING_CLAIMED;
-        }
-        head = found;
-    }
 }
 
 void ring_seal(struct ring *ring)

@@ -95,7 +95,42 @@ enum ring_claim { RING_CLAIMED, RING_FULL, RING_SEALED };
  * before it): RING_CLAIMED with the record's *position; RING_FULL with the
  * *position the reservation would end at, for a caller that waits for room
  * (ring_has_room); or RING_SEALED. Never waits, counts nothing. */
-enum ring_claim ring_reserve(struct ring *ring, uint64_t size, uint64_t *position);
+/* The slow path of ring_reserve, when tail_seen says full: reads tail itself; true if
+ * a reservation ending at end fits. */
+bool ring_refresh_tail(struct ring *ring, uint64_t end);
+/* Inline: it is every log call's claim. */
+static inline enum ring_claim ring_reserve(struct ring *ring, uint64_t size, uint64_t *position)
+{
+    uint64_t head = load_relaxed(&ring->head);
+    for (;;) {
+        if (head & HEAD_SEALED)
+            return RING_SEALED;
+        uint64_t offset = head & (ring->capacity - 1);
+        uint64_t padding = offset + size > ring->capacity ? ring->capacity - offset : 0;
+        uint64_t end = head + padding + size;
+        /* Signed: a head read before the writer released past it looks like a
+         * negative fill; the cas below then fails and refreshes it. */
+        if ((int64_t)(end - load_acquire(&ring->tail_seen)) > (int64_t)ring->capacity &&
+            !ring_refresh_tail(ring, end)) {
+            *position = end;
+            return RING_FULL;
+        }
+        /* Success is a full fence: the record's bytes, written next, cannot be
+         * seen before this claim, nor move before the tail load above. Failure
+         * orders nothing; the loop re-reads tail. */
+        uint64_t found = cas(&ring->head, head, end);
+        if (found == head) {
+            if (padding != 0) {
+                struct record *pad = (struct record *)(ring->base + offset);
+                store_release(&pad->commit, head ^ ring->commit_key ^ COMMIT_PADDING);
+            }
+            *position = head + padding;
+            return RING_CLAIMED;
+        }
+        head = found;
+    }
+}
+
 /* True if a reservation ending at end fits now, or the ring is sealed: what a
  * producer waiting for room checks after preparing its wait. */
 bool ring_has_room(struct ring *ring, uint64_t end);
