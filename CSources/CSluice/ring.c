@@ -1,6 +1,6 @@
 /*
- * ring.c — the bounded MPSC byte ring: init, reserve, seal (commit, peek
- * and release are inline in ring.h).
+ * ring.c — the bounded MPSC byte ring: init, the tail refresh, seal (reserve,
+ * commit, peek and release are inline in ring.h, on every log call's path).
  *
  * Positions count bytes since the core opened and never wrap (2^63 bytes is
  * centuries of logging); a position's place in memory is position mod
