@@ -105,6 +105,23 @@ void sluice_options_init(sluice_options *options)
         .file_mode = 0640, .file_max_bytes = 0, .file_keep = 5};
 }
 
+/* The sink options describe, in their format; -1 after a line in error. */
+static int open_sink(struct sink *sink, const sluice_options *options, char *error, size_t error_size)
+{
+    if (options->format < SLUICE_FORMAT_TEXT || options->format > SLUICE_FORMAT_JSON) {
+        if (error != NULL)
+            snprintf(error, error_size,
+                     "sluice: format %d is none of SLUICE_FORMAT_TEXT (0), _LOGFMT (1), _JSON (2); nothing was changed",
+                     options->format);
+        return -1;
+    }
+    if (sink_file_open(sink, options->path, options->file_mode, error, error_size) != 0)
+        return -1;
+    sink_file_configure(sink, options->file_max_bytes, options->file_keep, options->stream_priority_prefix != 0);
+    sink->format = options->format;
+    return 0;
+}
+
 static void release_resources(sluice_core *core)
 {
     ring_destroy(&core->ring);
@@ -175,11 +192,10 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
         release_resources(core);
         return NULL;
     }
-    if (sink_file_open(&core->sink, options->path, options->file_mode, error, error_size) != 0) {
+    if (open_sink(&core->sink, options, error, error_size) != 0) {
         release_resources(core);
         return NULL;
     }
-    sink_file_configure(&core->sink, options->file_max_bytes, options->file_keep, options->stream_priority_prefix != 0);
     core->writer.reopens_seen = load_relaxed(&sluice_sighup_reopens);
     core->stats.path = stats_publish(core->map);
     core->overflow = options->overflow;
@@ -339,9 +355,8 @@ int sluice_reconfigure(sluice_core *core, const sluice_options *options, int tim
     if (!overflow_is_valid(options, "nothing was changed", error, error_size))
         return SLUICE_INVALID;
     struct sink fresh;
-    if (sink_file_open(&fresh, options->path, options->file_mode, error, error_size) != 0)
+    if (open_sink(&fresh, options, error, error_size) != 0)
         return SLUICE_INVALID;
-    sink_file_configure(&fresh, options->file_max_bytes, options->file_keep, options->stream_priority_prefix != 0);
     core_ready(core);
     pthread_mutex_lock(&core->close_lock);
     store_relaxed(&core->overflow, options->overflow);

@@ -85,7 +85,8 @@ static int reserve_record(sluice_core *core, int level, int module, size_t lengt
     if ((unsigned)level > SLUICE_CRITICAL || module < 0 ||
         (uint32_t)module >= load_relaxed(&core->map->module_count))
         return SLUICE_INVALID;
-    sluice_shard_count(sluice_shard(core, core->id), module, SLUICE_COUNT_ACCEPTED);
+    sluice_shard_slot *slot = sluice_shard(core, core->id);
+    sluice_shard_count(slot, module, SLUICE_COUNT_ACCEPTED);
 
     size_t capacity = length;
     size_t prefix = 0;
@@ -107,6 +108,7 @@ static int reserve_record(sluice_core *core, int level, int module, size_t lengt
         add_relaxed(&core->map->totals.truncated, 1); /* cut and in the ring: a dropped record is not */
 
     record->ticks = clock_ticks();
+    record->thread = slot->thread;
     record->size = (uint32_t)size;
     record->length = (uint32_t)capacity;
     record->module = (uint16_t)module;

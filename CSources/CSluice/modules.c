@@ -36,7 +36,7 @@ static bool make_label(struct module_label *label, const char *name, size_t leng
     struct out_buffer out = {.data = malloc(4 * length + 8), .length = 0, .capacity = 4 * length + 8};
     if (out.data == NULL)
         return false;
-    render_escaped(&out, name, length);
+    render_escaped(&out, name, length, ESCAPE_TEXT);
     *label = (struct module_label){.text = out.data, .length = (uint32_t)out.length};
     return true;
 }

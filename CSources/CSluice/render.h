@@ -1,15 +1,23 @@
 /*
- * render.h — one record to one line of text:
+ * render.h — one record to one line, in one of three formats (sluice.h,
+ * SLUICE_FORMAT_*):
  *
- *     2026-11-29T04:08:43.123456Z INFO resilient_websocket: message text\n
+ *     text    2026-11-29T04:08:43.123456Z INFO resilient_websocket: message text key=value
+ *     logfmt  ts=2026-11-29T04:08:43.123456Z level=info module=resilient_websocket msg="message text" key=value
+ *     json    {"ts":"2026-11-29T04:08:43.123456Z","level":"info","module":"resilient_websocket",
+ *              "msg":"message text","thread":4711,"key":"value"}
  *
- * The message is escaped so that a record is always exactly one line and the
- * output is valid UTF-8: \n \r \t for those controls, \xHH for every other
- * C0/C1 control, DEL, and each byte of invalid UTF-8.
+ * Whatever a record holds, its line is one line of valid UTF-8 with no control
+ * byte: text and logfmt write \n \r \t for those controls and \xHH for every
+ * other C0/C1 control, DEL and each byte of invalid UTF-8; JSON writes \u00XX
+ * for the controls and \ufffd for invalid bytes; all three write \u2028 and
+ * \u2029 for the two line separators, and escape backslashes (and, in logfmt
+ * and JSON, quotes).
  */
 #ifndef SLUICE_RENDER_H
 #define SLUICE_RENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,29 +36,64 @@ struct timestamp_cache {
     char stamp[28];
 };
 
+/* How text is escaped: a text line's message, a logfmt value or key, a JSON string. */
+enum escape_style { ESCAPE_TEXT, ESCAPE_LOGFMT, ESCAPE_JSON };
+
+/* The most bytes escaping writes for one byte of input (JSON's \ufffd for an invalid byte). */
+enum { RENDER_ESCAPE_FACTOR = 6 };
+
+/* What a line shows: a record, or a drop report (dropped > 0). */
+struct line_source {
+    int64_t utc_ns;
+    int level;
+    uint32_t thread;          /* the logging thread's id; 0 for a drop report */
+    const char *module;       /* the module's name as registered (or a record's own label) */
+    size_t module_length;
+    const char *label;        /* the name escaped for text (modules.c), or NULL: escaped here */
+    size_t label_length;
+    const char *message;      /* text, or segments (sluice.h, "Deferred formatting") */
+    size_t length;
+    bool segments;
+    uint64_t truncated_from;  /* the original length of a cut message, or 0 */
+    uint64_t dropped;         /* a drop report's count */
+};
+
+/* "2026-11-29T04:08:43.123456Z": RFC 3339, UTC, microseconds. */
+enum { RENDER_TIMESTAMP_LENGTH = 27 };
+void render_timestamp(char *at, struct timestamp_cache *cache, int64_t utc_ns);
+
 /* "00" "01" ... "99": two decimal digits at a time. */
 extern const char render_digit_pairs[201];
 
-/* The most bytes render_line can append for a message of this length. */
+/* The most bytes render_line can append for a message of this length, in any format. */
 size_t render_line_bound(size_t message_length, size_t module_length);
 
-/* A line is its head, a message, and its end; the caller has checked
- * render_line_bound against the room left. */
+/* Appends the line of source in format, "<N>"-prefixed when priority_prefix; the
+ * caller has checked render_line_bound against the room left. */
+void render_line(struct out_buffer *out, struct timestamp_cache *cache, int format, bool priority_prefix,
+                 const struct line_source *source);
 
-/* "<N>": the syslog severity of level (trace and debug 7, info 6, notice 5, warning 4,
- * error 3, critical 2), which journald reads off the start of a line on stderr. */
-void render_priority(struct out_buffer *out, int level);
-/* "2026-11-29T04:08:43.123456Z LEVEL module: " */
-void render_head(struct out_buffer *out, struct timestamp_cache *cache, int64_t utc_ns, int level,
-                 const char *module, size_t module_length);
-/* The message text, escaped as above. */
-void render_escaped(struct out_buffer *out, const char *message, size_t length);
+/* text, escaped in style. */
+void render_escaped(struct out_buffer *out, const char *text, size_t length, enum escape_style style);
 /* Escapes text, whole characters and escapes only, until the escaped text
  * would pass budget bytes: the bound holds after escaping, not before. */
-void render_escaped_within(struct out_buffer *out, const char *text, size_t length, size_t budget);
-/* A message of segments (sluice.h, "Deferred formatting"), rendered and escaped (segments.c). */
-void render_segments(struct out_buffer *out, const char *segments, size_t length);
-/* The truncation marker if truncated_from (the original length) is not 0, and the newline. */
-void render_end(struct out_buffer *out, size_t kept, uint64_t truncated_from);
+void render_escaped_within(struct out_buffer *out, const char *text, size_t length, size_t budget,
+                           enum escape_style style);
+/* A logfmt value: as it is when it is a plain token, else quoted and escaped. */
+void render_logfmt_value(struct out_buffer *out, const char *text, size_t length);
+/* A logfmt key: one token always, a space, '=' or '"' in it written as '_'. */
+void render_logfmt_key(struct out_buffer *out, const char *key, size_t length);
+
+/* segments.c: the message part of segments, rendered and escaped in style; returns
+ * the offset of its fields (the SLUICE_SEGMENT_FIELDS tag), or length if none. */
+size_t render_segments(struct out_buffer *out, const char *segments, size_t length, enum escape_style style);
+/* A value segment: an integer, a floating-point number (in JSON a string when not
+ * finite), a boolean. */
+void render_value(struct out_buffer *out, int tag, const char *bytes, size_t size, int format);
+/* The bytes after a value segment's tag (a TEXT segment's: its length), or 0 for other tags. */
+size_t render_value_size(int tag);
+
+/* fields.c: a record's fields, from just after SLUICE_SEGMENT_FIELDS, in format. */
+void render_fields(struct out_buffer *out, const char *fields, size_t length, int format);
 
 #endif /* SLUICE_RENDER_H */

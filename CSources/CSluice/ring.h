@@ -28,7 +28,7 @@ struct record {
     uint64_t ticks;   /* clock_ticks() taken at reserve */
     uint32_t size;    /* bytes from this header to the next record */
     uint32_t length;  /* message bytes */
-    uint32_t unused;  /* keeps the header at 32 bytes */
+    uint32_t thread;  /* the logging thread's id (gettid) */
     uint16_t module;
     uint8_t level;
     uint8_t flags;    /* RECORD_TRUNCATED, RECORD_SEGMENTS */

@@ -1,9 +1,10 @@
 /*
  * segments.c — a message of segments (sluice.h, "Deferred formatting")
- * rendered as text: integers and short decimals here, other floating-point
- * values through the facade's formatters, text escaped within its bound.
- * The C twin of the facade's SegmentBuffer.swift.
+ * rendered: integers and short decimals here, other floating-point values
+ * through the facade's formatters, text escaped within its bound. The C twin
+ * of the facade's SegmentBuffer.swift; fields.c renders what follows the message.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -121,8 +122,7 @@ static size_t formatted(int tag, const char *bytes, char text[VALUE_TEXT_MAX])
     return n < VALUE_TEXT_MAX ? n : VALUE_TEXT_MAX;
 }
 
-/* Renders one value segment; digits, signs and short decimals need no escaping. */
-static void render_value(struct out_buffer *out, int tag, const char *bytes, size_t size)
+void render_value(struct out_buffer *out, int tag, const char *bytes, size_t size, int format)
 {
     char *at = out->data + out->length;
     if (tag == SLUICE_SEGMENT_INT) {
@@ -135,19 +135,34 @@ static void render_value(struct out_buffer *out, int tag, const char *bytes, siz
         uint64_t v;
         memcpy(&v, bytes, sizeof v);
         at = put_decimal_at(at, v);
+    } else if (tag == SLUICE_SEGMENT_BOOL) {
+        bool v = bytes[0] != 0;
+        memcpy(at, v ? "true" : "false", 5);
+        at += v ? 4 : 5;
     } else {
         char *end = NULL;
+        double v;
         if (tag == SLUICE_SEGMENT_DOUBLE) {
-            double v;
             memcpy(&v, bytes, sizeof v);
             end = put_short_decimal(at, v);
+        } else {
+            float f;
+            memcpy(&f, bytes, sizeof f);
+            v = f;
         }
         if (end == NULL) {
             /* A formatter's text is escaped like any other, and kept within the
-             * 4 bytes per encoded byte that render_line_bound assumes. */
+             * escaping factor per encoded byte that render_line_bound assumes;
+             * in JSON a value that is no number (nan, inf) is a string. */
             char text[VALUE_TEXT_MAX];
             size_t n = formatted(tag, bytes, text);
-            render_escaped_within(out, text, n, 4 * (1 + size));
+            bool quoted = format == SLUICE_FORMAT_JSON && !isfinite(v);
+            if (quoted)
+                out->data[out->length++] = '"';
+            render_escaped_within(out, text, n, RENDER_ESCAPE_FACTOR * (1 + size) - 2,
+                                  format == SLUICE_FORMAT_JSON ? ESCAPE_JSON : ESCAPE_TEXT);
+            if (quoted)
+                out->data[out->length++] = '"';
             return;
         }
         at = end;
@@ -155,25 +170,43 @@ static void render_value(struct out_buffer *out, int tag, const char *bytes, siz
     out->length = (size_t)(at - out->data);
 }
 
-void render_segments(struct out_buffer *out, const char *segments, size_t length)
+size_t render_segments(struct out_buffer *out, const char *segments, size_t length, enum escape_style style)
 {
     const char *p = segments, *end = segments + length;
     while (p < end) {
         int tag = (unsigned char)*p++;
-        size_t size = tag == SLUICE_SEGMENT_TEXT ? 4 : tag == SLUICE_SEGMENT_FLOAT ? 4 : 8;
-        if (tag < SLUICE_SEGMENT_TEXT || tag > SLUICE_SEGMENT_FLOAT || (size_t)(end - p) < size)
-            return;
+        if (tag == SLUICE_SEGMENT_FIELDS)
+            return (size_t)(p - 1 - segments);
+        size_t size = render_value_size(tag);
+        if (size == 0 || (size_t)(end - p) < size)
+            return length;
         if (tag == SLUICE_SEGMENT_TEXT) {
             uint32_t n;
             memcpy(&n, p, sizeof n);
             p += sizeof n;
             if (n > (size_t)(end - p))
                 n = (uint32_t)(end - p); /* a cut record: what is there */
-            render_escaped(out, p, n);
+            render_escaped(out, p, n, style);
             p += n;
         } else {
-            render_value(out, tag, p, size);
+            /* A number in a message is text in every format: digits, signs and
+             * letters (nan, inf), nothing any style escapes. */
+            render_value(out, tag, p, size, SLUICE_FORMAT_TEXT);
             p += size;
         }
+    }
+    return length;
+}
+
+size_t render_value_size(int tag)
+{
+    switch (tag) {
+    case SLUICE_SEGMENT_TEXT: return 4; /* its length; the text follows */
+    case SLUICE_SEGMENT_INT:
+    case SLUICE_SEGMENT_UINT:
+    case SLUICE_SEGMENT_DOUBLE: return 8;
+    case SLUICE_SEGMENT_FLOAT: return 4;
+    case SLUICE_SEGMENT_BOOL: return 1;
+    default: return 0;
     }
 }

@@ -36,7 +36,7 @@ sluice_shard_slot *sluice_shard_attach(sluice_core *core)
         shard = &map->shards[STATS_SHARDS];
     sluice_shard_slot *slot = &sluice_shard_slots[core->id % SLUICE_SHARD_SLOTS];
     *slot = (sluice_shard_slot){
-        .core_id = core->id, .counts = &shard->modules[0].accepted, .calls = &shard->calls, .shared = shared};
+        .core_id = core->id, .counts = &shard->modules[0].accepted, .calls = &shard->calls, .shared = shared, .thread = self};
     return slot;
 }
 

@@ -41,6 +41,7 @@ struct sink {
     uint64_t rotations;         /* done, and failed: the writer adds them to the counters */
     uint64_t rotation_failures;
     bool priority_prefix;       /* a standard stream journald reads: each line starts with <N> */
+    int format;                 /* SLUICE_FORMAT_*: how its lines are rendered */
 };
 
 static inline size_t sink_write(struct sink *sink, const char *data, size_t length)

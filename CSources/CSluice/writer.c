@@ -25,7 +25,7 @@ enum {
 
 size_t writer_buffer_bytes(uint32_t max_message)
 {
-    return BATCH_BYTES + render_line_bound(max_message, 4 * SLUICE_MODULE_NAME_MAX); /* a label escapes its name */
+    return BATCH_BYTES + render_line_bound(max_message, SLUICE_MODULE_NAME_MAX);
 }
 
 /* Lets producers reuse everything before the writer's position. */
@@ -95,17 +95,15 @@ static void report_drops(sluice_core *core, bool force)
     if (!reports_owed(core) || !(force || report_due(core)))
         return;
     char text[64];
-    const struct module_label *own = &core->modules.labels[0];
+    const struct stats_module *own = &core->map->modules[0];
     ensure_room(core, render_line_bound(sizeof text, own->length)); /* may itself owe more */
     uint64_t full = load_relaxed(&core->map->totals.dropped_full);
     uint64_t count = full - w->reported_full + w->pending_reports;
     int length = snprintf(text, sizeof text, "dropped %llu records", (unsigned long long)count);
-    if (core->sink.priority_prefix)
-        render_priority(&w->out, SLUICE_WARNING);
-    render_head(&w->out, &w->timestamps, clock_to_ns(&w->clock, clock_ticks()), SLUICE_WARNING, own->text,
-                own->length);
-    render_escaped(&w->out, text, (size_t)length);
-    render_end(&w->out, (size_t)length, 0);
+    struct line_source report = {
+        .utc_ns = clock_to_ns(&w->clock, clock_ticks()), .level = SLUICE_WARNING, .module = own->name,
+        .module_length = own->length, .message = text, .length = (size_t)length, .dropped = count};
+    render_line(&w->out, &w->timestamps, core->sink.format, core->sink.priority_prefix, &report);
     add_line(w, count, 0, 0);
     w->reported_full = full;
     w->pending_reports = 0;
@@ -224,41 +222,36 @@ static void write_out(sluice_core *core)
 static void render_record(sluice_core *core, const struct record *r)
 {
     struct writer *w = &core->writer;
-    struct module_label module = core->modules.labels[r->module];
+    const struct stats_module *registered = &core->map->modules[r->module];
+    const struct module_label *label = &core->modules.labels[r->module];
     const char *message = (const char *)(r + 1);
-    uint32_t length = r->length;
-    uint64_t truncated_from = 0;
+    struct line_source line = {
+        .utc_ns = clock_to_ns(&w->clock, r->ticks), .level = r->level, .thread = r->thread,
+        .module = registered->name, .module_length = registered->length, .label = label->text,
+        .label_length = label->length, .length = r->length, .segments = (r->flags & RECORD_SEGMENTS) != 0};
     if (r->flags & RECORD_TRUNCATED) {
-        memcpy(&truncated_from, message, sizeof truncated_from);
-        message += sizeof truncated_from;
+        memcpy(&line.truncated_from, message, sizeof line.truncated_from);
+        message += sizeof line.truncated_from;
     }
-    char own_label[4 * SLUICE_MODULE_NAME_MAX + 8];
-    if (r->flags & RECORD_LABELLED) { /* its own name, escaped as registered names are */
+    if (r->flags & RECORD_LABELLED) { /* its own name, escaped where it is written */
         uint8_t label_length = (uint8_t)message[0];
-        struct out_buffer label = {.data = own_label, .length = 0, .capacity = sizeof own_label};
-        render_escaped(&label, message + 1, label_length);
-        module = (struct module_label){.text = own_label, .length = (uint32_t)label.length};
+        line.module = message + 1;
+        line.module_length = label_length;
+        line.label = NULL;
         message += 1 + label_length;
-        length -= 1 + label_length;
-        truncated_from -= truncated_from != 0 ? 1 + label_length : 0;
+        line.length -= 1 + label_length;
+        line.truncated_from -= line.truncated_from != 0 ? 1 + label_length : 0;
     }
-    int64_t utc_ns = clock_to_ns(&w->clock, r->ticks);
-    if (core->sink.priority_prefix)
-        render_priority(&w->out, r->level);
-    render_head(&w->out, &w->timestamps, utc_ns, r->level, module.text, module.length);
-    if (r->flags & RECORD_SEGMENTS)
-        render_segments(&w->out, message, length);
-    else
-        render_escaped(&w->out, message, length);
-    render_end(&w->out, length, truncated_from);
-    add_line(w, 0, r->module, utc_ns);
+    line.message = message;
+    render_line(&w->out, &w->timestamps, core->sink.format, core->sink.priority_prefix, &line);
+    add_line(w, 0, r->module, line.utc_ns);
 }
 
 void writer_write_record(sluice_core *core, const struct record *record)
 {
     clock_converter_refresh(&core->writer.clock);
     report_drops(core, false); /* a nested call's drop (sluice.h) */
-    ensure_room(core, render_line_bound(record->length, core->modules.labels[record->module].length));
+    ensure_room(core, render_line_bound(record->length, SLUICE_MODULE_NAME_MAX));
     render_record(core, record);
     write_out(core);
 }
@@ -288,7 +281,7 @@ static uint64_t drain(sluice_core *core)
             release(core);
             write_out(core); /* the records before a sink change go to the old sink, the rest to the new */
         }
-        ensure_room(core, render_line_bound(r->length, core->modules.labels[r->module].length));
+        ensure_room(core, render_line_bound(r->length, SLUICE_MODULE_NAME_MAX));
         render_record(core, r);
         w->position += r->size;
         records++;

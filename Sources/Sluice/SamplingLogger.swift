@@ -113,7 +113,7 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         return false
     }
 
-    /// Logs `message` at trace, with `metadata` after it in logfmt, if this call of `key` is sampled in
+    /// Logs `message` at trace, with `metadata` as its fields, if this call of `key` is sampled in
     /// and the module's level lets it through.
     @inlinable
     public func trace(
@@ -122,7 +122,7 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         log(level: .trace, message(), metadata: metadata(), key: key)
     }
 
-    /// Logs `message` at debug, with `metadata` after it in logfmt, if this call of `key` is sampled in
+    /// Logs `message` at debug, with `metadata` as its fields, if this call of `key` is sampled in
     /// and the module's level lets it through.
     @inlinable
     public func debug(
@@ -131,7 +131,7 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         log(level: .debug, message(), metadata: metadata(), key: key)
     }
 
-    /// Logs `message` at info, with `metadata` after it in logfmt, if this call of `key` is sampled in
+    /// Logs `message` at info, with `metadata` as its fields, if this call of `key` is sampled in
     /// and the module's level lets it through.
     @inlinable
     public func info(
@@ -140,7 +140,7 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         log(level: .info, message(), metadata: metadata(), key: key)
     }
 
-    /// Logs `message` at notice, with `metadata` after it in logfmt, if this call of `key` is sampled in
+    /// Logs `message` at notice, with `metadata` as its fields, if this call of `key` is sampled in
     /// and the module's level lets it through.
     @inlinable
     public func notice(
@@ -149,7 +149,7 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         log(level: .notice, message(), metadata: metadata(), key: key)
     }
 
-    /// Logs `message` at warning, with `metadata` after it in logfmt, never sampled
+    /// Logs `message` at warning, with `metadata` as its fields, never sampled
     /// and the module's level lets it through.
     @inlinable
     public func warning(
@@ -158,7 +158,7 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         log(level: .warning, message(), metadata: metadata(), key: key)
     }
 
-    /// Logs `message` at error, with `metadata` after it in logfmt, never sampled
+    /// Logs `message` at error, with `metadata` as its fields, never sampled
     /// and the module's level lets it through.
     @inlinable
     public func error(
@@ -167,7 +167,7 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         log(level: .error, message(), metadata: metadata(), key: key)
     }
 
-    /// Logs `message` at critical, with `metadata` after it in logfmt, never sampled
+    /// Logs `message` at critical, with `metadata` as its fields, never sampled
     /// and the module's level lets it through.
     @inlinable
     public func critical(

@@ -21,6 +21,8 @@ import Logging
 /// | ``fileKeep`` | `LOG_FILE_KEEP` | 5 |
 /// | ``reopenOnSIGHUP`` | `LOG_REOPEN_ON_SIGHUP` | false |
 /// | ``priorityPrefix`` | `LOG_STDERR_PRIORITY_PREFIX` | false |
+/// | ``format`` | `LOG_FORMAT` (`text`, `logfmt`, `json`) | text |
+/// | ``sourceLocation`` | `LOG_SOURCE_LOCATION` | false |
 ///
 /// `<MODULE>` is the module name upper-cased, every other character but ASCII
 /// letters and digits turned into `_` (``Sluice/environmentName(of:)``). A bad
@@ -38,6 +40,16 @@ public struct SluiceConfiguration: Sendable {
     public enum Destination: Sendable, Equatable {
         case standardError
         case file(String)
+    }
+
+    /// How each record is written: one line, in every format (docs/shipping-logs.md).
+    public enum Format: String, Sendable, CaseIterable {
+        /// `2026-11-29T04:08:43.123456Z INFO module: message key=value`
+        case text
+        /// `ts=2026-11-29T04:08:43.123456Z level=info module=module msg="message" key=value`
+        case logfmt
+        /// `{"ts":"2026-11-29T04:08:43.123456Z","level":"info","module":"module","msg":"message","thread":4711,"key":"value"}`
+        case json
     }
 
     public var level: Logger.Level?
@@ -67,12 +79,18 @@ public struct SluiceConfiguration: Sendable {
     /// With stderr or stdout as the destination, start each line with its syslog severity
     /// (`<6>` for info), which journald records as the line's priority (default false).
     public var priorityPrefix: Bool?
+    /// The line format (default text): metadata becomes fields of a JSON object, nested
+    /// dictionaries and arrays included, or `key=value` pairs after the message.
+    public var format: Format?
+    /// Records from swift-log carry the `file`, `line` and `function` of their call (default false).
+    public var sourceLocation: Bool?
 
     public init(
         level: Logger.Level? = nil, moduleLevels: [String: Logger.Level] = [:], sampleRate: Double? = nil,
         moduleSampleRates: [String: Double] = [:], asynchronous: Bool? = nil, destination: Destination? = nil,
         queueBytes: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil,
-        fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil
+        fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
+        format: Format? = nil, sourceLocation: Bool? = nil
     ) {
         self.level = level
         self.moduleLevels = moduleLevels
@@ -88,6 +106,8 @@ public struct SluiceConfiguration: Sendable {
         self.fileKeep = fileKeep
         self.reopenOnSIGHUP = reopenOnSIGHUP
         self.priorityPrefix = priorityPrefix
+        self.format = format
+        self.sourceLocation = sourceLocation
     }
 
     /// Every setting decided: these settings, then the environment's, then the defaults.
@@ -146,6 +166,8 @@ public struct SluiceConfiguration: Sendable {
         options.fileKeep = checked(fileKeep, "fileKeep", keepSetting, report) { parser.count("LOG_FILE_KEEP", default: 5, keepSetting) }
         options.reopenOnSIGHUP = reopenOnSIGHUP ?? parser.switchValue("LOG_REOPEN_ON_SIGHUP", default: false)
         options.priorityPrefix = priorityPrefix ?? parser.switchValue("LOG_STDERR_PRIORITY_PREFIX", default: false)
+        options.format = format ?? parser.format("LOG_FORMAT", default: .text)
+        options.sourceLocation = sourceLocation ?? parser.switchValue("LOG_SOURCE_LOCATION", default: false)
         return options
     }
 }
@@ -258,6 +280,10 @@ struct EnvironmentParser {
 
     func count(_ variable: String, default fallback: Int, _ setting: Setting<Int> = countSetting) -> Int {
         value(variable, default: fallback, expected: setting.expected) { text in Int(text).flatMap { setting.isValid($0) ? $0 : nil } }
+    }
+
+    func format(_ variable: String, default fallback: SluiceConfiguration.Format) -> SluiceConfiguration.Format {
+        value(variable, default: fallback, expected: "text, logfmt or json") { SluiceConfiguration.Format(rawValue: $0.lowercased()) }
     }
 
     func overflow(_ variable: String, default fallback: SluiceCore.Overflow) -> SluiceCore.Overflow {

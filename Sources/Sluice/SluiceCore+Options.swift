@@ -33,6 +33,9 @@ extension SluiceCore {
         var reopenOnSIGHUP = false
         /// Lines on stderr or stdout start with their syslog severity (`<6>`), for journald.
         var priorityPrefix = false
+        var format = SluiceConfiguration.Format.text
+        /// swift-log records carry their call's file, line and function.
+        var sourceLocation = false
 
         init(
             ringBytes: Int = 4 << 20, overflow: Overflow = .drop, path: String? = nil, synchronous: Bool = false,
@@ -71,6 +74,7 @@ extension SluiceCore.Options {
         c.file_max_bytes = UInt64(clamping: fileMaxBytes)
         c.file_keep = UInt32(clamping: fileKeep)
         c.stream_priority_prefix = priorityPrefix ? 1 : 0
+        c.format = format.sluiceFormat
         return c
     }
 }
@@ -92,6 +96,8 @@ extension SluiceCore.Options {
             fileKeep: configuration.fileKeep ?? defaults.fileKeep)
         reopenOnSIGHUP = configuration.reopenOnSIGHUP ?? false
         priorityPrefix = configuration.priorityPrefix ?? false
+        format = configuration.format ?? .text
+        sourceLocation = configuration.sourceLocation ?? false
     }
 }
 
@@ -104,6 +110,17 @@ extension SluiceConfiguration {
             destination: options.path.map(Destination.file) ?? .standardError, queueBytes: options.ringBytes,
             overflow: options.overflow, callTimingEvery: options.callTimingEvery, fileMode: options.fileMode,
             fileMaxBytes: options.fileMaxBytes, fileKeep: options.fileKeep, reopenOnSIGHUP: options.reopenOnSIGHUP,
-            priorityPrefix: options.priorityPrefix)
+            priorityPrefix: options.priorityPrefix, format: options.format, sourceLocation: options.sourceLocation)
+    }
+}
+
+extension SluiceConfiguration.Format {
+    /// The C core's number for this format.
+    var sluiceFormat: Int32 {
+        switch self {
+        case .text: Int32(SLUICE_FORMAT_TEXT)
+        case .logfmt: Int32(SLUICE_FORMAT_LOGFMT)
+        case .json: Int32(SLUICE_FORMAT_JSON)
+        }
     }
 }

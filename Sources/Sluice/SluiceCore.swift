@@ -38,6 +38,9 @@ public final class SluiceCore: Sendable {
     private let synchronous: Bool
     private let callTimingEvery: Int
     private let warnedFull = Atomic<Bool>(false)
+    /// swift-log records carry their call's file, line and function: set at open and by
+    /// ``reconfigure(_:timeout:)``, read relaxed by each swift-log call (no other word depends on it).
+    let sourceLocation = Atomic<Bool>(false)
 
     /// Opens a core with `configuration`, its unset settings at their defaults (no environment
     /// is read: ``Sluice`` configures the default core from it). Throws ``SluiceError`` naming the
@@ -65,6 +68,7 @@ public final class SluiceCore: Sendable {
         ringBytes = options.ringBytes
         synchronous = options.synchronous
         callTimingEvery = options.callTimingEvery
+        sourceLocation.store(options.sourceLocation, ordering: .relaxed)
         if options.reopenOnSIGHUP { Self.reopenOnSIGHUP() }
     }
 
@@ -122,6 +126,7 @@ public final class SluiceCore: Sendable {
         if result == SLUICE_TIMEOUT {
             reportProblem(String(cBuffer: error))
         }
+        sourceLocation.store(options.sourceLocation, ordering: .relaxed)
         let fixed: [(String, String, String)] = [
             ("ring size", "\(options.ringBytes) bytes", "\(ringBytes) bytes"),
             ("synchronous setting", "\(options.synchronous)", "\(synchronous)"),

@@ -13,6 +13,8 @@ import Logging
 /// level, including changes made at run time with ``Sluice/setLevel(_:module:)``.
 /// Never blocks under the default drop policy and never traps.
 ///
+/// Each record carries swift-log's `source` (json and logfmt write it), and with
+/// ``SluiceConfiguration/sourceLocation`` its call's `file`, `line` and `function`.
 /// An `error:` passed to swift-log becomes the metadata `error.message` and
 /// `error.type` (swift-log's own keys), beside any `error` key of the caller's.
 /// Calls that swift-log's own level check filters (below `logLevel`) never reach
@@ -55,24 +57,27 @@ public struct SluiceLogHandler: LogHandler {
     }
 
     private func write(_ event: LogEvent) {
-        let provided = metadataProvider?.get()
-        guard !metadata.isEmpty || event.metadata?.isEmpty == false || event.error != nil || provided?.isEmpty == false
-        else {
-            logger.write(level: event.level.sluiceLevel, text: event.message.description)
-            return
-        }
-        var merged = metadata
-        if let provided {
-            merged.merge(provided) { _, new in new }
-        }
-        if let extra = event.metadata {
-            merged.merge(extra) { _, new in new }
-        }
-        if let error = event.error {  // swift-log's keys: beside an `error` key of the caller's, never over it
-            merged["error.message"] = "\(error)"
-            merged["error.type"] = "\(String(reflecting: type(of: error)))"
-        }
         var message = SluiceMessage(event.message.description)
-        logger.write(level: event.level.sluiceLevel, &message, metadata: merged)
+        message.buffer.beginFields()
+        message.buffer.appendSource(event.source)
+        if logger.core.sourceLocation.load(ordering: .relaxed) {
+            message.buffer.appendLocation(file: event.file, line: event.line, function: event.function)
+        }
+        let provided = metadataProvider?.get()
+        if !metadata.isEmpty || event.metadata?.isEmpty == false || event.error != nil || provided?.isEmpty == false {
+            var merged = metadata
+            if let provided {
+                merged.merge(provided) { _, new in new }
+            }
+            if let extra = event.metadata {
+                merged.merge(extra) { _, new in new }
+            }
+            if let error = event.error {  // swift-log's keys: beside an `error` key of the caller's, never over it
+                merged["error.message"] = "\(error)"
+                merged["error.type"] = "\(String(reflecting: type(of: error)))"
+            }
+            message.buffer.appendMetadata(merged)
+        }
+        logger.write(level: event.level.sluiceLevel, &message, metadata: nil)
     }
 }

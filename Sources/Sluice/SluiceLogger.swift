@@ -37,7 +37,7 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
         Logger.Level(sluiceLevel: sluice_level_word_load(levelWord))
     }
 
-    /// Logs `message` at `level`, with `metadata` after it in logfmt. Returns without waiting for I/O.
+    /// Logs `message` at `level`, with `metadata` as its fields. Returns without waiting for I/O.
     @inlinable
     public func log(
         level: Logger.Level, _ message: @autoclosure () -> SluiceMessage,
@@ -64,49 +64,49 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
         sluice_record_call(corePointer, sluice_monotonic_ns() &- start)
     }
 
-    /// Logs `message` at trace, with `metadata` after it in logfmt; below the module's level,
+    /// Logs `message` at trace, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func trace(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
         log(level: .trace, message(), metadata: metadata())
     }
 
-    /// Logs `message` at debug, with `metadata` after it in logfmt; below the module's level,
+    /// Logs `message` at debug, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func debug(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
         log(level: .debug, message(), metadata: metadata())
     }
 
-    /// Logs `message` at info, with `metadata` after it in logfmt; below the module's level,
+    /// Logs `message` at info, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func info(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
         log(level: .info, message(), metadata: metadata())
     }
 
-    /// Logs `message` at notice, with `metadata` after it in logfmt; below the module's level,
+    /// Logs `message` at notice, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func notice(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
         log(level: .notice, message(), metadata: metadata())
     }
 
-    /// Logs `message` at warning, with `metadata` after it in logfmt; below the module's level,
+    /// Logs `message` at warning, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func warning(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
         log(level: .warning, message(), metadata: metadata())
     }
 
-    /// Logs `message` at error, with `metadata` after it in logfmt; below the module's level,
+    /// Logs `message` at error, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func error(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
         log(level: .error, message(), metadata: metadata())
     }
 
-    /// Logs `message` at critical, with `metadata` after it in logfmt; below the module's level,
+    /// Logs `message` at critical, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func critical(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
@@ -140,21 +140,6 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
                     corePointer, level, moduleID, label.baseAddress, label.count, bytes.baseAddress, bytes.count,
                     segments ? 1 : 0)
             }
-        }
-    }
-}
-
-extension SluiceLogger {
-    /// Hands text that passed the level to the core as it is (swift-log's messages arrive as `String`).
-    func write(level: Int32, text: String) {
-        var text = text
-        let core = corePointer, module = moduleID
-        text.withUTF8 { utf8 in
-            if let overflow {
-                logLabelled(overflow, level, UnsafeRawBufferPointer(utf8), segments: false)
-                return
-            }
-            _ = utf8.withMemoryRebound(to: CChar.self) { sluice_log(core, level, module, $0.baseAddress, $0.count) }
         }
     }
 }

@@ -106,9 +106,10 @@ public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStri
         buffer.appendText(String(describing: value))
     }
 
-    /// Appends ` key=value` pairs in logfmt.
+    /// Appends metadata as the record's fields, which the writer renders in the sink's format.
     @usableFromInline
     mutating func append(metadata: Logger.Metadata) {
-        buffer.appendText(Logfmt.render(metadata))
+        buffer.beginFields()
+        buffer.appendMetadata(metadata)
     }
 }

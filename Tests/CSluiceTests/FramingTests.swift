@@ -118,8 +118,8 @@ extension FramingTests {
         segments.bytes.withUnsafeBytes { _ = sluice_log_segments(core.pointer, Int32(SLUICE_INFO), module, $0.baseAddress, $0.count) }
         sluice_free(core.pointer)
         let message = try XCTUnwrap(readLines(path).first?.message)
-        XCTAssertEqual(String(decoding: message, as: UTF8.self), String(repeating: #"\x01"#, count: 9),
-                       "4 bytes per encoded byte (a tag and 8 bytes): 36 bytes, whole escapes only")
+        XCTAssertEqual(String(decoding: message, as: UTF8.self), String(repeating: #"\x01"#, count: 13),
+                       "6 bytes per encoded byte (a tag and 8 bytes) less two quotes: 52 bytes, whole escapes only")
     }
 }
 

@@ -11,7 +11,17 @@ struct Segments {
     mutating func uint(_ v: UInt64) { bytes.append(UInt8(SLUICE_SEGMENT_UINT)); append(v) }
     mutating func double(_ v: Double) { bytes.append(UInt8(SLUICE_SEGMENT_DOUBLE)); append(v.bitPattern) }
     mutating func float(_ v: Float) { bytes.append(UInt8(SLUICE_SEGMENT_FLOAT)); append(v.bitPattern) }
-    private mutating func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+    mutating func bool(_ v: Bool) { bytes += [UInt8(SLUICE_SEGMENT_BOOL), v ? 1 : 0] }
+    mutating func tag(_ tag: Int) { bytes.append(UInt8(tag)) }
+    mutating func key(_ s: String) { tagged(SLUICE_SEGMENT_KEY, Array(s.utf8)) }
+    mutating func tagged(_ tag: Int, _ text: [UInt8]) { bytes.append(UInt8(tag)); append(UInt32(text.count)); bytes += text }
+    mutating func location(file: String, line: UInt32, function: String) {
+        tagged(SLUICE_SEGMENT_LOCATION, Array(file.utf8))
+        append(line)
+        append(UInt32(function.utf8.count))
+        bytes += function.utf8
+    }
+    mutating func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
 }
 
 final class SegmentTests: XCTestCase {

@@ -14,11 +14,15 @@ struct OpenFailure: Error, CustomStringConvertible {
 }
 
 /// Opens a core, or throws the core's message (a thrown error fails the test).
-func openCore(path: String?, ringBytes: Int = 65536, overflow: Int32 = Int32(SLUICE_OVERFLOW_DROP)) throws(OpenFailure) -> Core {
+func openCore(
+    path: String?, ringBytes: Int = 65536, overflow: Int32 = Int32(SLUICE_OVERFLOW_DROP),
+    format: Int32 = Int32(SLUICE_FORMAT_TEXT)
+) throws(OpenFailure) -> Core {
     var options = sluice_options()
     sluice_options_init(&options)
     options.ring_bytes = ringBytes
     options.overflow = overflow
+    options.format = format
     var error = [CChar](repeating: 0, count: 512)
     let pointer: OpaquePointer? = path.map { path -> OpaquePointer? in
         path.withCString { options.path = $0; return sluice_open(&options, &error, error.count) }

@@ -96,8 +96,8 @@ final class MessageTests: XCTestCase {
         core.close()
         XCTAssertEqual(try messages(path), [
             "frame opcode=2 peer=10.0.0.1",
-            // The logfmt text is a message like any other: its backslashes are doubled on the line.
-            #"quoted n=1 empty="" eq="a=b" quote="say \\"hi\\"" slash="c:\\\\d" space="a b""#,
+            // Quoted per logfmt, each backslash and quote escaped once.
+            #"quoted n=1 empty="" eq="a=b" quote="say \"hi\"" slash="c:\\d" space="a b""#,
             "no metadata",
         ])
     }

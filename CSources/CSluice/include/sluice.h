@@ -119,7 +119,16 @@ typedef struct sluice_options {
     int stream_priority_prefix; /* non-zero, with stderr or stdout as the sink: each line starts with
                            its syslog severity, "<6>" for info, which journald records as the
                            line's priority (a file never gets it); default 0 */
+    int format;         /* SLUICE_FORMAT_TEXT (default), SLUICE_FORMAT_LOGFMT or SLUICE_FORMAT_JSON */
 } sluice_options;
+
+/* Line formats (examples in docs/shipping-logs.md):
+ *   text    2026-11-29T04:08:43.123456Z INFO module: message key=value
+ *   logfmt  ts=2026-11-29T04:08:43.123456Z level=info module=module msg="message" key=value
+ *   json    {"ts":"2026-11-29T04:08:43.123456Z","level":"info","module":"module","msg":"message",
+ *            "thread":4711,"key":"value"}
+ * Each record is one line of valid UTF-8 without control bytes in every format. */
+enum { SLUICE_FORMAT_TEXT = 0, SLUICE_FORMAT_LOGFMT = 1, SLUICE_FORMAT_JSON = 2 };
 
 typedef struct sluice_counters {
     uint64_t accepted;            /* records handed to sluice_log / sluice_reserve */
@@ -288,8 +297,26 @@ int sluice_log(sluice_core *core, int level, int module, const char *message, si
  *   SLUICE_SEGMENT_UINT    uint64_t, rendered in decimal
  *   SLUICE_SEGMENT_DOUBLE  double, rendered by the double formatter
  *   SLUICE_SEGMENT_FLOAT   float, rendered by the float formatter
+ *   SLUICE_SEGMENT_BOOL    uint8_t, rendered true (non-zero) or false
  * Rendered text is escaped like any message. A malformed or cut sequence
  * renders up to the first segment that does not fit.
+ *
+ * Fields: SLUICE_SEGMENT_FIELDS ends the message; what follows are the record's
+ * fields, which each format writes its own way (JSON as members of the line's
+ * object, text and logfmt as key=value after the message):
+ *   SLUICE_SEGMENT_SOURCE   uint32_t length, bytes: the record's source (swift-log's;
+ *                           json and logfmt write it as "source", text leaves it out)
+ *   SLUICE_SEGMENT_LOCATION uint32_t length, file bytes, uint32_t line, uint32_t length,
+ *                           function bytes: written as "file", "line", "function"
+ *   SLUICE_SEGMENT_KEY      uint32_t length, bytes: a key, followed by its value
+ * A value is a TEXT (a string), INT, UINT, DOUBLE, FLOAT or BOOL segment, or
+ *   SLUICE_SEGMENT_OBJECT   (nothing more) opens an object: KEY and value pairs up to
+ *   SLUICE_SEGMENT_END      which closes the innermost object or array
+ *   SLUICE_SEGMENT_ARRAY    (nothing more) opens an array: values up to its END.
+ * At most 16 levels deep. A key that names one of the line's own fields (ts, level,
+ * module, msg, thread, source, file, line, function, dropped) is written as
+ * "fields.<key>". Fields are written in the order given: give each key once. A
+ * malformed or cut sequence ends the fields there, every object and array closed.
  */
 enum {
     SLUICE_SEGMENT_TEXT = 1,
@@ -297,6 +324,14 @@ enum {
     SLUICE_SEGMENT_UINT = 3,
     SLUICE_SEGMENT_DOUBLE = 4,
     SLUICE_SEGMENT_FLOAT = 5,
+    SLUICE_SEGMENT_BOOL = 6,
+    SLUICE_SEGMENT_FIELDS = 7,
+    SLUICE_SEGMENT_KEY = 8,
+    SLUICE_SEGMENT_OBJECT = 9,
+    SLUICE_SEGMENT_ARRAY = 10,
+    SLUICE_SEGMENT_END = 11,
+    SLUICE_SEGMENT_SOURCE = 12,
+    SLUICE_SEGMENT_LOCATION = 13,
 };
 int sluice_log_segments(sluice_core *core, int level, int module, const void *segments, size_t length);
 

@@ -1,0 +1,254 @@
+/*
+ * fields.c — what follows a record's message (sluice.h, "Fields"): where it
+ * comes from and its metadata, nested objects and arrays included, in each
+ * format. JSON writes them as members of the line's object; text and logfmt
+ * as ` key=value` pairs, a nested value as one quoted value in swift-log's own
+ * description (`["id": 42, "tags": [a, b]]`).
+ *
+ * The bytes come from any caller of the C API, so nothing is trusted: a
+ * malformed or cut sequence ends the fields where it goes wrong, and every
+ * object, array and quote opened is closed, so the line stays valid.
+ */
+#include <string.h>
+
+#include "render.h"
+#include "sluice.h"
+
+enum { FIELD_DEPTH_MAX = 16 };
+
+/* Keys the line itself writes: a metadata key that repeats one is written as
+ * "fields.<key>", so that no key appears twice and none hides the line's own. */
+static const char *const own_keys[] = {"ts", "level", "module", "msg", "thread", "source", "file", "line", "function",
+                                       "dropped"};
+
+static bool is_own_key(const char *key, size_t length)
+{
+    for (size_t i = 0; i < sizeof own_keys / sizeof own_keys[0]; i++)
+        if (strlen(own_keys[i]) == length && memcmp(own_keys[i], key, length) == 0)
+            return true;
+    return false;
+}
+
+struct walk {
+    const char *p, *end;
+    struct out_buffer *out;
+    int format;
+    int depth;                     /* open objects and arrays */
+    bool object[FIELD_DEPTH_MAX];  /* each open one's kind */
+    bool first[FIELD_DEPTH_MAX];   /* nothing written in it yet */
+};
+
+static void put(struct out_buffer *out, const char *text, size_t length)
+{
+    memcpy(out->data + out->length, text, length);
+    out->length += length;
+}
+
+#define PUT_LITERAL(out, literal) put(out, literal, sizeof literal - 1)
+
+static bool read_u32(struct walk *w, uint32_t *value)
+{
+    if ((size_t)(w->end - w->p) < sizeof *value)
+        return false;
+    memcpy(value, w->p, sizeof *value);
+    w->p += sizeof *value;
+    return true;
+}
+
+/* A uint32_t length and that many bytes; a cut record gives what is there. */
+static bool read_text(struct walk *w, const char **text, size_t *length)
+{
+    uint32_t n;
+    if (!read_u32(w, &n))
+        return false;
+    if (n > (size_t)(w->end - w->p))
+        n = (uint32_t)(w->end - w->p);
+    *text = w->p;
+    *length = n;
+    w->p += n;
+    return true;
+}
+
+/* A top-level key: ` key=` or `,"key":`, prefixed with "fields." when renamed. */
+static void put_key(struct walk *w, const char *key, size_t length, bool renamed)
+{
+    struct out_buffer *out = w->out;
+    if (w->format == SLUICE_FORMAT_JSON) {
+        PUT_LITERAL(out, ",\"");
+        if (renamed)
+            PUT_LITERAL(out, "fields.");
+        render_escaped(out, key, length, ESCAPE_JSON);
+        PUT_LITERAL(out, "\":");
+    } else {
+        out->data[out->length++] = ' ';
+        if (renamed)
+            PUT_LITERAL(out, "fields.");
+        render_logfmt_key(out, key, length);
+        out->data[out->length++] = '=';
+    }
+}
+
+/* A string value where it stands: a JSON string, a logfmt value, or (nested in
+ * text and logfmt) escaped inside the description's quotes. */
+static void put_string(struct walk *w, const char *text, size_t length)
+{
+    struct out_buffer *out = w->out;
+    if (w->format == SLUICE_FORMAT_JSON) {
+        out->data[out->length++] = '"';
+        render_escaped(out, text, length, ESCAPE_JSON);
+        out->data[out->length++] = '"';
+    } else if (w->depth == 0) {
+        render_logfmt_value(out, text, length);
+    } else {
+        render_escaped(out, text, length, ESCAPE_LOGFMT);
+    }
+}
+
+/* Before an element of the innermost open object or array: its separator. */
+static void put_separator(struct walk *w)
+{
+    int top = w->depth - 1;
+    if (!w->first[top])
+        w->format == SLUICE_FORMAT_JSON ? PUT_LITERAL(w->out, ",") : PUT_LITERAL(w->out, ", ");
+    w->first[top] = false;
+}
+
+/* A key inside a nested object: "key": in JSON, \"key\":  in a description. */
+static void put_nested_key(struct walk *w, const char *key, size_t length)
+{
+    put_separator(w);
+    if (w->format == SLUICE_FORMAT_JSON) {
+        put_string(w, key, length);
+        w->out->data[w->out->length++] = ':';
+    } else {
+        PUT_LITERAL(w->out, "\\\"");
+        render_escaped(w->out, key, length, ESCAPE_LOGFMT);
+        PUT_LITERAL(w->out, "\\\": ");
+    }
+}
+
+static void open_container(struct walk *w, bool object)
+{
+    if (w->format != SLUICE_FORMAT_JSON && w->depth == 0)
+        w->out->data[w->out->length++] = '"';
+    w->out->data[w->out->length++] = w->format == SLUICE_FORMAT_JSON && object ? '{' : '[';
+    w->object[w->depth] = object;
+    w->first[w->depth] = true;
+    w->depth++;
+}
+
+static void close_container(struct walk *w)
+{
+    w->depth--;
+    struct out_buffer *out = w->out;
+    if (w->format == SLUICE_FORMAT_JSON) {
+        out->data[out->length++] = w->object[w->depth] ? '}' : ']';
+        return;
+    }
+    if (w->object[w->depth] && w->first[w->depth])
+        out->data[out->length++] = ':'; /* [:], an empty dictionary */
+    out->data[out->length++] = ']';
+    if (w->depth == 0)
+        out->data[out->length++] = '"';
+}
+
+/* One value: a string, a number, a boolean, or the opening of an object or array.
+ * False if the bytes hold no value here. */
+static bool put_value(struct walk *w)
+{
+    if (w->p >= w->end)
+        return false;
+    int tag = (unsigned char)*w->p++;
+    if (tag == SLUICE_SEGMENT_OBJECT || tag == SLUICE_SEGMENT_ARRAY) {
+        if (w->depth == FIELD_DEPTH_MAX)
+            return false;
+        open_container(w, tag == SLUICE_SEGMENT_OBJECT);
+        return true;
+    }
+    if (tag == SLUICE_SEGMENT_TEXT) {
+        const char *text;
+        size_t length;
+        if (!read_text(w, &text, &length))
+            return false;
+        put_string(w, text, length);
+        return true;
+    }
+    size_t size = render_value_size(tag);
+    if (size == 0 || (size_t)(w->end - w->p) < size)
+        return false;
+    render_value(w->out, tag, w->p, size, w->format);
+    w->p += size;
+    return true;
+}
+
+/* SLUICE_SEGMENT_LOCATION: file, line and function, as three fields. */
+static bool put_location(struct walk *w)
+{
+    const char *file, *function;
+    size_t file_length, function_length;
+    uint32_t line;
+    if (!read_text(w, &file, &file_length) || !read_u32(w, &line) || !read_text(w, &function, &function_length))
+        return false;
+    uint64_t line_value = line;
+    put_key(w, "file", 4, false);
+    put_string(w, file, file_length);
+    put_key(w, "line", 4, false);
+    render_value(w->out, SLUICE_SEGMENT_UINT, (const char *)&line_value, sizeof line_value, w->format);
+    put_key(w, "function", 8, false);
+    put_string(w, function, function_length);
+    return true;
+}
+
+/* The next item at the top level, or inside the innermost open object or array;
+ * false where the bytes go wrong or end. */
+static bool put_item(struct walk *w)
+{
+    int tag = (unsigned char)*w->p;
+    if (tag == SLUICE_SEGMENT_END) {
+        if (w->depth == 0)
+            return false;
+        w->p++;
+        close_container(w);
+        return true;
+    }
+    bool in_object = w->depth == 0 || w->object[w->depth - 1];
+    if (!in_object) {
+        put_separator(w);
+        return put_value(w);
+    }
+    const char *text;
+    size_t length;
+    w->p++;
+    if (tag == SLUICE_SEGMENT_SOURCE && w->depth == 0) {
+        if (!read_text(w, &text, &length))
+            return false;
+        if (w->format != SLUICE_FORMAT_TEXT) { /* a text line names its module already */
+            put_key(w, "source", 6, false);
+            put_string(w, text, length);
+        }
+        return true;
+    }
+    if (tag == SLUICE_SEGMENT_LOCATION && w->depth == 0)
+        return put_location(w);
+    if (tag != SLUICE_SEGMENT_KEY || !read_text(w, &text, &length))
+        return false;
+    if (w->depth == 0)
+        put_key(w, text, length, is_own_key(text, length));
+    else
+        put_nested_key(w, text, length);
+    if (put_value(w))
+        return true;
+    /* A key without its value. */
+    if (w->format == SLUICE_FORMAT_JSON)
+        PUT_LITERAL(w->out, "null");
+    return false;
+}
+
+void render_fields(struct out_buffer *out, const char *fields, size_t length, int format)
+{
+    struct walk w = {.p = fields, .end = fields + length, .out = out, .format = format};
+    while (w.p < w.end && put_item(&w))
+        ;
+    while (w.depth > 0)
+        close_container(&w);
+}

@@ -1,0 +1,139 @@
+/* line.c — a whole line in each format: its head, the message, the fields, its end (render.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "render.h"
+#include "sluice.h"
+
+static const struct {
+    char upper[10]; /* text: "INFO " */
+    char lower[10]; /* logfmt and JSON: "info" */
+    size_t length;  /* of the name alone */
+} level_names[] = {
+    {"TRACE ", "trace", 5},     {"DEBUG ", "debug", 5}, {"INFO ", "info", 4},         {"NOTICE ", "notice", 6},
+    {"WARNING ", "warning", 7}, {"ERROR ", "error", 5}, {"CRITICAL ", "critical", 8},
+};
+
+static const char truncation_format[] = " [sluice: truncated to %zu of %llu bytes]";
+enum { TRUNCATION_MARKER_MAX = sizeof truncation_format + 2 * 20 };
+
+/* The longest head, thread, drop count and end of a JSON line, with room for
+ * every bracket fields.c may close and 8 bytes escaping may store past the end. */
+enum { LINE_FIXED_MAX = 256 };
+
+size_t render_line_bound(size_t message_length, size_t module_length)
+{
+    return LINE_FIXED_MAX + TRUNCATION_MARKER_MAX + RENDER_ESCAPE_FACTOR * (module_length + message_length);
+}
+
+static void put(struct out_buffer *out, const char *text, size_t length)
+{
+    memcpy(out->data + out->length, text, length);
+    out->length += length;
+}
+
+#define PUT_LITERAL(out, literal) put(out, literal, sizeof literal - 1)
+
+static void put_decimal(struct out_buffer *out, uint64_t value)
+{
+    out->length += (size_t)snprintf(out->data + out->length, 21, "%llu", (unsigned long long)value);
+}
+
+static void put_priority(struct out_buffer *out, int level)
+{
+    static const char severity[] = {'7', '7', '6', '5', '4', '3', '2'}; /* by SLUICE_TRACE ... SLUICE_CRITICAL */
+    char *at = out->data + out->length;
+    at[0] = '<';
+    at[1] = severity[level];
+    at[2] = '>';
+    out->length += 3;
+}
+
+/* The message, escaped in style, then the truncation marker; returns the offset of its fields. */
+static size_t put_message(struct out_buffer *out, const struct line_source *s, enum escape_style style)
+{
+    size_t fields = s->length;
+    if (s->segments)
+        fields = render_segments(out, s->message, s->length, style);
+    else
+        render_escaped(out, s->message, s->length, style);
+    if (s->truncated_from != 0)
+        out->length += (size_t)snprintf(out->data + out->length, TRUNCATION_MARKER_MAX, truncation_format,
+                                        s->length, (unsigned long long)s->truncated_from);
+    return fields;
+}
+
+static void put_text(struct out_buffer *out, struct timestamp_cache *cache, const struct line_source *s)
+{
+    render_timestamp(out->data + out->length, cache, s->utc_ns);
+    out->length += RENDER_TIMESTAMP_LENGTH;
+    out->data[out->length++] = ' ';
+    put(out, level_names[s->level].upper, level_names[s->level].length + 1);
+    if (s->label != NULL)
+        put(out, s->label, s->label_length);
+    else
+        render_escaped(out, s->module, s->module_length, ESCAPE_TEXT);
+    PUT_LITERAL(out, ": ");
+    size_t fields = put_message(out, s, ESCAPE_TEXT);
+    if (fields < s->length)
+        render_fields(out, s->message + fields + 1, s->length - fields - 1, SLUICE_FORMAT_TEXT);
+}
+
+static void put_logfmt(struct out_buffer *out, struct timestamp_cache *cache, const struct line_source *s)
+{
+    PUT_LITERAL(out, "ts=");
+    render_timestamp(out->data + out->length, cache, s->utc_ns);
+    out->length += RENDER_TIMESTAMP_LENGTH;
+    PUT_LITERAL(out, " level=");
+    put(out, level_names[s->level].lower, level_names[s->level].length);
+    PUT_LITERAL(out, " module=");
+    render_logfmt_value(out, s->module, s->module_length);
+    PUT_LITERAL(out, " msg=\"");
+    size_t fields = put_message(out, s, ESCAPE_LOGFMT);
+    out->data[out->length++] = '"';
+    if (s->dropped != 0) {
+        PUT_LITERAL(out, " dropped=");
+        put_decimal(out, s->dropped);
+    }
+    if (fields < s->length)
+        render_fields(out, s->message + fields + 1, s->length - fields - 1, SLUICE_FORMAT_LOGFMT);
+}
+
+static void put_json(struct out_buffer *out, struct timestamp_cache *cache, const struct line_source *s)
+{
+    PUT_LITERAL(out, "{\"ts\":\"");
+    render_timestamp(out->data + out->length, cache, s->utc_ns);
+    out->length += RENDER_TIMESTAMP_LENGTH;
+    PUT_LITERAL(out, "\",\"level\":\"");
+    put(out, level_names[s->level].lower, level_names[s->level].length);
+    PUT_LITERAL(out, "\",\"module\":\"");
+    render_escaped(out, s->module, s->module_length, ESCAPE_JSON);
+    PUT_LITERAL(out, "\",\"msg\":\"");
+    size_t fields = put_message(out, s, ESCAPE_JSON);
+    out->data[out->length++] = '"';
+    if (s->thread != 0) {
+        PUT_LITERAL(out, ",\"thread\":");
+        put_decimal(out, s->thread);
+    }
+    if (s->dropped != 0) {
+        PUT_LITERAL(out, ",\"dropped\":");
+        put_decimal(out, s->dropped);
+    }
+    if (fields < s->length)
+        render_fields(out, s->message + fields + 1, s->length - fields - 1, SLUICE_FORMAT_JSON);
+    out->data[out->length++] = '}';
+}
+
+void render_line(struct out_buffer *out, struct timestamp_cache *cache, int format, bool priority_prefix,
+                 const struct line_source *source)
+{
+    if (priority_prefix)
+        put_priority(out, source->level);
+    if (format == SLUICE_FORMAT_JSON)
+        put_json(out, cache, source);
+    else if (format == SLUICE_FORMAT_LOGFMT)
+        put_logfmt(out, cache, source);
+    else
+        put_text(out, cache, source);
+    out->data[out->length++] = '\n';
+}

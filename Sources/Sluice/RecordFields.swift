@@ -1,0 +1,117 @@
+import CSluice
+import Logging
+
+/// What follows a message in its record (sluice.h, "Fields"): where the record comes
+/// from and its metadata, nested dictionaries and arrays kept as such. The writer
+/// renders them in the sink's format — members of the JSON object, ` key=value` in
+/// text and logfmt — so a call copies values and never formats metadata itself.
+extension SegmentBuffer {
+    /// The deepest nesting the core renders; deeper values travel as their description.
+    static var deepestNesting: Int { 16 }
+
+    /// Ends the message: what follows are fields.
+    mutating func beginFields() {
+        appendTag(SLUICE_SEGMENT_FIELDS)
+    }
+
+    /// swift-log's `source` of the record (json and logfmt write it; text names the module already).
+    mutating func appendSource(_ source: String) {
+        appendTagged(SLUICE_SEGMENT_SOURCE, source)
+    }
+
+    /// Where the call was made: written as `file`, `line` and `function`.
+    mutating func appendLocation(file: String, line: UInt, function: String) {
+        appendTagged(SLUICE_SEGMENT_LOCATION, file)
+        appendRaw(UInt32(clamping: line).littleEndian)
+        appendTaggedText(function)
+    }
+
+    /// Each entry as a field, keys sorted so that lines are the same from run to run.
+    mutating func appendMetadata(_ metadata: Logger.Metadata) {
+        for key in metadata.keys.sorted() {
+            appendTagged(SLUICE_SEGMENT_KEY, key)
+            append(metadata[key]!, depth: 0)
+        }
+    }
+
+    mutating func append(_ value: Logger.MetadataValue, depth: Int) {
+        switch value {
+        case .string(let text):
+            appendTagged(SLUICE_SEGMENT_TEXT, text)
+        case .stringConvertible(let convertible):
+            appendScalar(convertible)
+        case .dictionary(let dictionary) where depth < Self.deepestNesting:
+            appendTag(SLUICE_SEGMENT_OBJECT)
+            for key in dictionary.keys.sorted() {
+                appendTagged(SLUICE_SEGMENT_KEY, key)
+                append(dictionary[key]!, depth: depth + 1)
+            }
+            appendTag(SLUICE_SEGMENT_END)
+        case .array(let array) where depth < Self.deepestNesting:
+            appendTag(SLUICE_SEGMENT_ARRAY)
+            for element in array {
+                append(element, depth: depth + 1)
+            }
+            appendTag(SLUICE_SEGMENT_END)
+        case .dictionary, .array:
+            appendTagged(SLUICE_SEGMENT_TEXT, value.description)
+        }
+    }
+
+    /// Numbers and booleans as values a JSON line writes bare; anything else as its description.
+    mutating func appendScalar(_ value: any CustomStringConvertible & Sendable) {
+        switch value {
+        case let value as Int: appendTaggedValue(SLUICE_SEGMENT_INT, Int64(value).littleEndian)
+        case let value as Int64: appendTaggedValue(SLUICE_SEGMENT_INT, value.littleEndian)
+        case let value as Int32: appendTaggedValue(SLUICE_SEGMENT_INT, Int64(value).littleEndian)
+        case let value as UInt: appendTaggedValue(SLUICE_SEGMENT_UINT, UInt64(value).littleEndian)
+        case let value as UInt64: appendTaggedValue(SLUICE_SEGMENT_UINT, value.littleEndian)
+        case let value as UInt32: appendTaggedValue(SLUICE_SEGMENT_UINT, UInt64(value).littleEndian)
+        case let value as Double: appendTaggedValue(SLUICE_SEGMENT_DOUBLE, value.bitPattern.littleEndian)
+        case let value as Float: appendTaggedValue(SLUICE_SEGMENT_FLOAT, value.bitPattern.littleEndian)
+        case let value as Bool: appendTaggedValue(SLUICE_SEGMENT_BOOL, UInt8(value ? 1 : 0))
+        default: appendTagged(SLUICE_SEGMENT_TEXT, value.description)
+        }
+    }
+
+    /// A tag alone.
+    mutating func appendTag(_ tag: Int) {
+        appendTaggedValue(tag, Optional<UInt8>.none)
+    }
+
+    /// A tag, then a uint32 length and the text, as a segment of its own (never merged).
+    mutating func appendTagged(_ tag: Int, _ text: String) {
+        appendTag(tag)
+        appendTaggedText(text)
+    }
+
+    mutating func appendTaggedValue<Bits: FixedWidthInteger>(_ tag: Int, _ littleEndianBits: Bits?) {
+        closeText()
+        appendRaw(UInt8(truncatingIfNeeded: tag))
+        if let littleEndianBits { appendRaw(littleEndianBits) }
+        hasValues = true
+    }
+
+    /// A uint32 length and the text's bytes, cut where a message must end.
+    mutating func appendTaggedText(_ text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            let length = min(utf8.count, max(0, Self.largestMessage - count - 4))
+            appendRaw(UInt32(length).littleEndian)
+            reserve(length)
+            let at = count
+            withStorage { base in
+                if length > 0 { (base + at).copyMemory(from: utf8.baseAddress!, byteCount: length) }
+            }
+            count = at + length
+        }
+    }
+
+    /// The bits of value at the end, as they are.
+    mutating func appendRaw<Bits: FixedWidthInteger>(_ value: Bits) {
+        reserve(MemoryLayout<Bits>.size)
+        let at = count
+        withStorage { $0.storeBytes(of: value, toByteOffset: at, as: Bits.self) }
+        count = at + MemoryLayout<Bits>.size
+    }
+}
