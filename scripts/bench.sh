@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: every peer on every workload, taking turns within each repetition,
 # then one table. Peers: Sluice, Sluice behind swift-log's API, swift-log's
-# StreamLogHandler (all in Benchmarks' `sluice-bench`), spdlog's async logger, and Python's
+# StreamLogHandler (all in Benchmarks' `sluice-bench`; in W1 also Sluice writing logfmt and
+# JSON lines), spdlog's async logger, and Python's
 # QueueHandler -> QueueListener -> FileHandler (Benchmarks/peers).
 # REPS (3), RECORDS (2,000,000: W1 and W2), CALLS (10,000,000: W3 and W4) and the
 # Python peer's PYTHON_RECORDS (200,000) and PYTHON_CALLS (1,000,000) can be set.
@@ -21,6 +22,10 @@ for rep in $(seq "$reps"); do
     for workload in W1 W2 W3 W4; do
         echo "bench: repetition $rep/$reps, $workload" >&2
         Benchmarks/.build/release/sluice-bench --json --reps 1 --workload "$workload" --records "$records" --calls "$calls" >> "$results"
+        if [ "$workload" = W1 ]; then # the line formats, priced against text in the same repetition
+            Benchmarks/.build/release/sluice-bench --json --reps 1 --workload W1 --records "$records" \
+                --peer sluice-logfmt --peer sluice-json >> "$results"
+        fi
         .build-bench/spdlog_bench --reps 1 --workload "$workload" --records "$records" --calls "$calls" >> "$results"
         python3 Benchmarks/peers/python_bench.py --reps 1 --workload "$workload" \
             --records "$python_records" --calls "$python_calls" >> "$results"

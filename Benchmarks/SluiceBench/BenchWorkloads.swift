@@ -14,12 +14,15 @@ enum Workload: String, CaseIterable, Sendable {
 }
 
 /// Who logs: Sluice, Sluice behind swift-log's API, or swift-log's stock stream handler;
-/// on request only, Sluice with call timing off, to price the call-latency histogram.
+/// on request only, Sluice with call timing off, to price the call-latency histogram, and
+/// Sluice writing logfmt or JSON lines, to price each format against text.
 enum Peer: String, CaseIterable, Sendable {
     case sluice = "sluice"
     case sluiceSwiftLog = "sluice-swiftlog"
     case swiftLogStream = "swiftlog-stream"
     case sluiceUntimed = "sluice-untimed"
+    case sluiceLogfmt = "sluice-logfmt"
+    case sluiceJSON = "sluice-json"
 
     /// The peers of a run that names none.
     static let standard: [Peer] = [.sluice, .sluiceSwiftLog, .swiftLogStream]
@@ -100,10 +103,12 @@ struct Runner: @unchecked Sendable {  // each closure is safe to call from any t
 
 func makeRunner(peer: Peer, workload: Workload, path: String) throws -> Runner {
     switch peer {
-    case .sluice, .sluiceSwiftLog, .sluiceUntimed:
+    case .sluice, .sluiceSwiftLog, .sluiceUntimed, .sluiceLogfmt, .sluiceJSON:
         let level: Logger.Level = workload == .w4 ? .debug : .info
         let untimed = peer == .sluiceUntimed
-        let core = try SluiceCore(.init(level: level, destination: .file(path), overflow: .block, callTimingEvery: untimed ? 0 : nil))
+        let format: SluiceConfiguration.Format = peer == .sluiceJSON ? .json : peer == .sluiceLogfmt ? .logfmt : .text
+        let core = try SluiceCore(.init(
+            level: level, destination: .file(path), overflow: .block, callTimingEvery: untimed ? 0 : nil, format: format))
         let finish = { () -> UInt64 in
             core.close()
             return core.counters.dropped

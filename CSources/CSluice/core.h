@@ -20,10 +20,13 @@
 #include "wait.h"
 
 /* A module's name as lines show it: escaped like a message, so that no name
- * can end a line or forge another. */
+ * can end a line or forge another; one for each format. */
 struct module_label {
     char *text;
     uint32_t length;
+};
+struct module_labels {
+    struct module_label of[RENDER_FORMATS];
 };
 
 struct modules {
@@ -32,7 +35,7 @@ struct modules {
                                    shared mapping (stats.h says who writes what) */
     sluice_sampler **samplers;  /* each module's sampler, made on first use under lock;
                                    store_release, then load_acquire */
-    struct module_label *labels; /* each module's, written once at registration, before
+    struct module_labels *labels; /* each module's, written once at registration, before
                                    module_count covers it; read by the writer */
 };
 

@@ -34,9 +34,28 @@ static void put(struct out_buffer *out, const char *text, size_t length)
 
 #define PUT_LITERAL(out, literal) put(out, literal, sizeof literal - 1)
 
-static void put_decimal(struct out_buffer *out, uint64_t value)
+/* A level's name: a fixed-size copy (no call), then the length it has. */
+static void put_level(struct out_buffer *out, const char name[10], size_t length)
 {
-    out->length += (size_t)snprintf(out->data + out->length, 21, "%llu", (unsigned long long)value);
+    memcpy(out->data + out->length, name, 10);
+    out->length += length;
+}
+
+void render_module(struct out_buffer *out, const char *name, size_t length, int format)
+{
+    if (format == SLUICE_FORMAT_LOGFMT)
+        render_logfmt_value(out, name, length);
+    else
+        render_escaped(out, name, length, format == SLUICE_FORMAT_JSON ? ESCAPE_JSON : ESCAPE_TEXT);
+}
+
+/* The module's label, or its name written here. */
+static void put_module(struct out_buffer *out, const struct line_source *s, int format)
+{
+    if (s->label != NULL)
+        put(out, s->label, s->label_length);
+    else
+        render_module(out, s->module, s->module_length, format);
 }
 
 static void put_priority(struct out_buffer *out, int level)
@@ -68,11 +87,8 @@ static void put_text(struct out_buffer *out, struct timestamp_cache *cache, cons
     render_timestamp(out->data + out->length, cache, s->utc_ns);
     out->length += RENDER_TIMESTAMP_LENGTH;
     out->data[out->length++] = ' ';
-    put(out, level_names[s->level].upper, level_names[s->level].length + 1);
-    if (s->label != NULL)
-        put(out, s->label, s->label_length);
-    else
-        render_escaped(out, s->module, s->module_length, ESCAPE_TEXT);
+    put_level(out, level_names[s->level].upper, level_names[s->level].length + 1);
+    put_module(out, s, SLUICE_FORMAT_TEXT);
     PUT_LITERAL(out, ": ");
     size_t fields = put_message(out, s, ESCAPE_TEXT);
     if (fields < s->length)
@@ -85,15 +101,15 @@ static void put_logfmt(struct out_buffer *out, struct timestamp_cache *cache, co
     render_timestamp(out->data + out->length, cache, s->utc_ns);
     out->length += RENDER_TIMESTAMP_LENGTH;
     PUT_LITERAL(out, " level=");
-    put(out, level_names[s->level].lower, level_names[s->level].length);
+    put_level(out, level_names[s->level].lower, level_names[s->level].length);
     PUT_LITERAL(out, " module=");
-    render_logfmt_value(out, s->module, s->module_length);
+    put_module(out, s, SLUICE_FORMAT_LOGFMT);
     PUT_LITERAL(out, " msg=\"");
     size_t fields = put_message(out, s, ESCAPE_LOGFMT);
     out->data[out->length++] = '"';
     if (s->dropped != 0) {
         PUT_LITERAL(out, " dropped=");
-        put_decimal(out, s->dropped);
+        render_unsigned(out, s->dropped);
     }
     if (fields < s->length)
         render_fields(out, s->message + fields + 1, s->length - fields - 1, SLUICE_FORMAT_LOGFMT);
@@ -105,19 +121,19 @@ static void put_json(struct out_buffer *out, struct timestamp_cache *cache, cons
     render_timestamp(out->data + out->length, cache, s->utc_ns);
     out->length += RENDER_TIMESTAMP_LENGTH;
     PUT_LITERAL(out, "\",\"level\":\"");
-    put(out, level_names[s->level].lower, level_names[s->level].length);
+    put_level(out, level_names[s->level].lower, level_names[s->level].length);
     PUT_LITERAL(out, "\",\"module\":\"");
-    render_escaped(out, s->module, s->module_length, ESCAPE_JSON);
+    put_module(out, s, SLUICE_FORMAT_JSON);
     PUT_LITERAL(out, "\",\"msg\":\"");
     size_t fields = put_message(out, s, ESCAPE_JSON);
     out->data[out->length++] = '"';
     if (s->thread != 0) {
         PUT_LITERAL(out, ",\"thread\":");
-        put_decimal(out, s->thread);
+        render_unsigned(out, s->thread);
     }
     if (s->dropped != 0) {
         PUT_LITERAL(out, ",\"dropped\":");
-        put_decimal(out, s->dropped);
+        render_unsigned(out, s->dropped);
     }
     if (fields < s->length)
         render_fields(out, s->message + fields + 1, s->length - fields - 1, SLUICE_FORMAT_JSON);

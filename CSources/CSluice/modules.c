@@ -26,18 +26,22 @@ void modules_destroy(struct modules *modules)
     free(modules->samplers);
     if (modules->labels != NULL)
         for (uint32_t i = 0; i < SLUICE_MODULES_MAX; i++)
-            free(modules->labels[i].text);
+            for (int format = 0; format < RENDER_FORMATS; format++)
+                free(modules->labels[i].of[format].text);
     free(modules->labels);
 }
 
-/* The name escaped as render_escaped escapes a message; false when out of memory. */
-static bool make_label(struct module_label *label, const char *name, size_t length)
+/* The name as each format writes it; false when out of memory. */
+static bool make_labels(struct module_labels *labels, const char *name, size_t length)
 {
-    struct out_buffer out = {.data = malloc(4 * length + 8), .length = 0, .capacity = 4 * length + 8};
-    if (out.data == NULL)
-        return false;
-    render_escaped(&out, name, length, ESCAPE_TEXT);
-    *label = (struct module_label){.text = out.data, .length = (uint32_t)out.length};
+    for (int format = 0; format < RENDER_FORMATS; format++) {
+        size_t capacity = RENDER_ESCAPE_FACTOR * length + 8 + 2;
+        struct out_buffer out = {.data = malloc(capacity), .length = 0, .capacity = capacity};
+        if (out.data == NULL)
+            return false;
+        render_module(&out, name, length, format);
+        labels->of[format] = (struct module_label){.text = out.data, .length = (uint32_t)out.length};
+    }
     return true;
 }
 
@@ -58,7 +62,7 @@ static int register_within(struct modules *modules, const char *name, int level,
             break;
         }
     }
-    if (id == SLUICE_INVALID && count < limit && make_label(&modules->labels[count], name, length)) {
+    if (id == SLUICE_INVALID && count < limit && make_labels(&modules->labels[count], name, length)) {
         struct stats_module *entry = &map->modules[count];
         memcpy(entry->name, name, length + 1);
         entry->length = (uint32_t)length;

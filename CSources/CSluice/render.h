@@ -36,6 +36,9 @@ struct timestamp_cache {
     char stamp[28];
 };
 
+/* SLUICE_FORMAT_TEXT, _LOGFMT, _JSON. */
+enum { RENDER_FORMATS = 3 };
+
 /* How text is escaped: a text line's message, a logfmt value or key, a JSON string. */
 enum escape_style { ESCAPE_TEXT, ESCAPE_LOGFMT, ESCAPE_JSON };
 
@@ -49,7 +52,8 @@ struct line_source {
     uint32_t thread;          /* the logging thread's id; 0 for a drop report */
     const char *module;       /* the module's name as registered (or a record's own label) */
     size_t module_length;
-    const char *label;        /* the name escaped for text (modules.c), or NULL: escaped here */
+    const char *label;        /* the name as format writes it (render_module, done once per module
+                                 by modules.c), or NULL: written from module here */
     size_t label_length;
     const char *message;      /* text, or segments (sluice.h, "Deferred formatting") */
     size_t length;
@@ -79,6 +83,8 @@ void render_escaped(struct out_buffer *out, const char *text, size_t length, enu
  * would pass budget bytes: the bound holds after escaping, not before. */
 void render_escaped_within(struct out_buffer *out, const char *text, size_t length, size_t budget,
                            enum escape_style style);
+/* A module's name as format writes it: escaped (text), a logfmt value, or a JSON string's inside. */
+void render_module(struct out_buffer *out, const char *name, size_t length, int format);
 /* A logfmt value: as it is when it is a plain token, else quoted and escaped. */
 void render_logfmt_value(struct out_buffer *out, const char *text, size_t length);
 /* A logfmt key: one token always, a space, '=' or '"' in it written as '_'. */
@@ -90,6 +96,8 @@ size_t render_segments(struct out_buffer *out, const char *segments, size_t leng
 /* A value segment: an integer, a floating-point number (in JSON a string when not
  * finite), a boolean. */
 void render_value(struct out_buffer *out, int tag, const char *bytes, size_t size, int format);
+/* value in decimal. */
+void render_unsigned(struct out_buffer *out, uint64_t value);
 /* The bytes after a value segment's tag (a TEXT segment's: its length), or 0 for other tags. */
 size_t render_value_size(int tag);
 

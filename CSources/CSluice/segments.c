@@ -62,6 +62,11 @@ static char *put_decimal_at(char *at, uint64_t value)
     return end;
 }
 
+void render_unsigned(struct out_buffer *out, uint64_t value)
+{
+    out->length = (size_t)(put_decimal_at(out->data + out->length, value) - out->data);
+}
+
 /*
  * A double that equals a decimal of at most 15 significant digits and 6
  * fraction digits, from 1e-4 up, prints as that decimal (".0" for a whole

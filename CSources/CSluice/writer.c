@@ -96,13 +96,15 @@ static void report_drops(sluice_core *core, bool force)
         return;
     char text[64];
     const struct stats_module *own = &core->map->modules[0];
+    const struct module_label *label = &core->modules.labels[0].of[core->sink.format];
     ensure_room(core, render_line_bound(sizeof text, own->length)); /* may itself owe more */
     uint64_t full = load_relaxed(&core->map->totals.dropped_full);
     uint64_t count = full - w->reported_full + w->pending_reports;
     int length = snprintf(text, sizeof text, "dropped %llu records", (unsigned long long)count);
     struct line_source report = {
         .utc_ns = clock_to_ns(&w->clock, clock_ticks()), .level = SLUICE_WARNING, .module = own->name,
-        .module_length = own->length, .message = text, .length = (size_t)length, .dropped = count};
+        .module_length = own->length, .label = label->text, .label_length = label->length, .message = text,
+        .length = (size_t)length, .dropped = count};
     render_line(&w->out, &w->timestamps, core->sink.format, core->sink.priority_prefix, &report);
     add_line(w, count, 0, 0);
     w->reported_full = full;
@@ -223,7 +225,7 @@ static void render_record(sluice_core *core, const struct record *r)
 {
     struct writer *w = &core->writer;
     const struct stats_module *registered = &core->map->modules[r->module];
-    const struct module_label *label = &core->modules.labels[r->module];
+    const struct module_label *label = &core->modules.labels[r->module].of[core->sink.format];
     const char *message = (const char *)(r + 1);
     struct line_source line = {
         .utc_ns = clock_to_ns(&w->clock, r->ticks), .level = r->level, .thread = r->thread,
