@@ -2,7 +2,7 @@
 # make bench: every peer on every workload, taking turns within each repetition,
 # then one table. Peers: Sluice, Sluice behind swift-log's API, swift-log's
 # StreamLogHandler (all in Benchmarks' `sluice-bench`; in W1 also Sluice writing logfmt and
-# JSON lines), spdlog's async logger, and Python's
+# JSON lines, and a second sink), spdlog's async logger, and Python's
 # QueueHandler -> QueueListener -> FileHandler (Benchmarks/peers).
 # REPS (3), RECORDS (2,000,000: W1 and W2), CALLS (10,000,000: W3 and W4) and the
 # Python peer's PYTHON_RECORDS (200,000) and PYTHON_CALLS (1,000,000) can be set.
@@ -24,7 +24,7 @@ for rep in $(seq "$reps"); do
         Benchmarks/.build/release/sluice-bench --json --reps 1 --workload "$workload" --records "$records" --calls "$calls" >> "$results"
         if [ "$workload" = W1 ]; then # the line formats, priced against text in the same repetition
             Benchmarks/.build/release/sluice-bench --json --reps 1 --workload W1 --records "$records" \
-                --peer sluice-logfmt --peer sluice-json >> "$results"
+                --peer sluice-logfmt --peer sluice-json --peer sluice-2sinks >> "$results"
         fi
         .build-bench/spdlog_bench --reps 1 --workload "$workload" --records "$records" --calls "$calls" >> "$results"
         python3 Benchmarks/peers/python_bench.py --reps 1 --workload "$workload" \

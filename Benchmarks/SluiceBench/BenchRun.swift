@@ -128,8 +128,13 @@ func measure(peer: Peer, workload: Workload, records: Int, directory: String, ta
     let threads = workload.threads
     let perThread = records / threads
     let path = "\(directory)/sluice-bench-\(getpid())-\(tag)-\(peer.rawValue)-\(workload.rawValue).log"
+    let second = path + ".second"  // the second sink's file (sluice-2sinks)
     unlink(path)
-    defer { unlink(path) }
+    unlink(second)
+    defer {
+        unlink(path)
+        unlink(second)
+    }
 
     let runner = try makeRunner(peer: peer, workload: workload, path: path)
     let callTime = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: threads)

@@ -105,23 +105,6 @@ void sluice_options_init(sluice_options *options)
         .file_mode = 0640, .file_max_bytes = 0, .file_keep = 5};
 }
 
-/* The sink options describe, in their format; -1 after a line in error. */
-static int open_sink(struct sink *sink, const sluice_options *options, char *error, size_t error_size)
-{
-    if (options->format < SLUICE_FORMAT_TEXT || options->format > SLUICE_FORMAT_JSON) {
-        if (error != NULL)
-            snprintf(error, error_size,
-                     "sluice: format %d is none of SLUICE_FORMAT_TEXT (0), _LOGFMT (1), _JSON (2); nothing was changed",
-                     options->format);
-        return -1;
-    }
-    if (sink_file_open(sink, options->path, options->file_mode, error, error_size) != 0)
-        return -1;
-    sink_file_configure(sink, options->file_max_bytes, options->file_keep, options->stream_priority_prefix != 0);
-    sink->format = options->format;
-    return 0;
-}
-
 static void release_resources(sluice_core *core)
 {
     ring_destroy(&core->ring);
@@ -192,10 +175,12 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
         release_resources(core);
         return NULL;
     }
-    if (open_sink(&core->sink, options, error, error_size) != 0) {
+    struct sink_set sinks;
+    if (sink_set_open(&sinks, options, core->ring.max_message, "nothing was opened", error, error_size) != 0) {
         release_resources(core);
         return NULL;
     }
+    core_take_sinks(core, &sinks);
     core->writer.reopens_seen = load_relaxed(&sluice_sighup_reopens);
     core->stats.path = stats_publish(core->map);
     core->overflow = options->overflow;
@@ -208,7 +193,7 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
         if (error != NULL)
             snprintf(error, error_size, "sluice: cannot start %s: %s",
                      core->synchronous ? "a synchronous core" : "the writer thread", strerror(failure));
-        sink_close(&core->sink);
+        core_close_sinks(core);
         pthread_mutex_destroy(&core->close_lock);
         release_resources(core);
         return NULL;
@@ -252,13 +237,13 @@ void sluice_close(sluice_core *core)
     pthread_mutex_lock(&core->close_lock);
     if (!core->closed && core->restart_pending) {
         /* A forked child that never used it: nothing reserved, no writer, no file. */
-        sink_close(&core->sink);
+        core_close_sinks(core);
         core->closed = true;
         store_release(&core->restart_pending, 0);
     } else if (!core->closed && core->synchronous) {
         sync_close(core); /* every accepted record is written already */
         writer_adopt_sink(core); /* one handed over but never written to */
-        sink_close(&core->sink);
+        core_close_sinks(core);
         core->closed = true;
     } else if (!core->closed) {
         ring_seal(&core->ring); /* reservations before it get written, later ones drop */
@@ -267,7 +252,7 @@ void sluice_close(sluice_core *core)
         doorbell_kick(&core->bell);
         pthread_join(core->thread, NULL);
         writer_adopt_sink(core);
-        sink_close(&core->sink);
+        core_close_sinks(core);
         core->closed = true;
     }
     pthread_mutex_unlock(&core->close_lock);
@@ -275,16 +260,16 @@ void sluice_close(sluice_core *core)
 
 /* A closed core writes again: to fresh, with a new writer thread (or, synchronous,
  * on its callers' threads again); its modules, settings and counts stay. Under close_lock. */
-static int reopen(sluice_core *core, struct sink *fresh, char *error, size_t error_size)
+static int reopen(sluice_core *core, struct sink_set *fresh, char *error, size_t error_size)
 {
     if (core->synchronous) {
         pthread_mutex_lock(&core->sync.lock);
-        core->sink = *fresh;
+        core_take_sinks(core, fresh);
         sync_watch_sigpipe(core);
         core->sync.closed = false;
         pthread_mutex_unlock(&core->sync.lock);
     } else {
-        core->sink = *fresh;
+        core_take_sinks(core, fresh);
         core->writer.torn_line = false;
         core->writer.failed_writes = 0;
         core->closing = 0;
@@ -295,7 +280,7 @@ static int reopen(sluice_core *core, struct sink *fresh, char *error, size_t err
             if (error != NULL)
                 snprintf(error, error_size, "sluice: cannot start the writer thread: %s; the core stays closed",
                          strerror(failure));
-            sink_close(&core->sink);
+            core_close_sinks(core);
             return SLUICE_INVALID;
         }
         /* The writer stands at head (it wrote or abandoned everything before the seal). */
@@ -309,13 +294,13 @@ static int reopen(sluice_core *core, struct sink *fresh, char *error, size_t err
 
 /* An open core's new sink: records logged before go to the old one (flushed
  * first), and the writer switches between batches. Under close_lock. */
-static int hand_over(sluice_core *core, struct sink *fresh, int timeout_ms)
+static int hand_over(sluice_core *core, struct sink_set *fresh, int timeout_ms)
 {
     int64_t deadline = clock_monotonic_ns() + (int64_t)timeout_ms * 1000000;
     int flushed = sluice_flush(core, timeout_ms);
-    struct sink *next = malloc(sizeof *next);
+    struct sink_set *next = malloc(sizeof *next);
     if (next == NULL) {
-        sink_close(fresh);
+        sink_set_close(fresh);
         return SLUICE_INVALID;
     }
     *next = *fresh;
@@ -354,8 +339,8 @@ int sluice_reconfigure(sluice_core *core, const sluice_options *options, int tim
 {
     if (!overflow_is_valid(options, "nothing was changed", error, error_size))
         return SLUICE_INVALID;
-    struct sink fresh;
-    if (open_sink(&fresh, options, error, error_size) != 0)
+    struct sink_set fresh;
+    if (sink_set_open(&fresh, options, core->ring.max_message, "nothing was changed", error, error_size) != 0)
         return SLUICE_INVALID;
     core_ready(core);
     pthread_mutex_lock(&core->close_lock);
@@ -364,7 +349,7 @@ int sluice_reconfigure(sluice_core *core, const sluice_options *options, int tim
     if (core->closed) {
         result = reopen(core, &fresh, error, error_size);
     } else if (load_acquire(&core->next_sink) != NULL) {
-        sink_close(&fresh); /* the last change is still waiting for a stuck write */
+        sink_set_close(&fresh); /* the last change is still waiting for a stuck write */
         if (error != NULL)
             snprintf(error, error_size,
                      "sluice: '%s' has not finished a write since the last sink change; the sink stays as it was",

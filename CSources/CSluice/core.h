@@ -51,6 +51,38 @@ struct line {
     int64_t utc_ns;   /* a record's timestamp, for the end-to-end histogram */
 };
 
+/* A sink beside the first, with the lowest level it takes and a buffer of its own:
+ * the writer renders each record it takes into it too, and writes it with the first's. */
+struct extra_sink {
+    struct sink sink;
+    int level;
+    struct out_buffer out;
+    struct line *lines;     /* each line in out, so a failed write knows what it lost */
+    uint32_t line_count;
+    bool torn_line;         /* a failed write may have left half a line */
+    uint64_t failed_writes; /* since it last worked */
+};
+
+/* Every sink of a core, opened: what sluice_reconfigure hands the writer. */
+struct sink_set {
+    struct sink first;
+    uint32_t extra_count;
+    struct extra_sink extra[SLUICE_SINKS_MAX - 1];
+};
+
+/* sinks.c: opens the sinks options name; -1 after a line in error ending with outcome,
+ * nothing left open. */
+int sink_set_open(struct sink_set *set, const sluice_options *options, uint32_t max_message, const char *outcome,
+                  char *error, size_t error_size);
+/* Closes every sink of the set and frees the buffers. */
+void sink_set_close(struct sink_set *set);
+/* The core writes to set's sinks from now on (the writer, or whoever holds the core
+ * with no writer running); their names, levels and formats go into the mapping,
+ * their counts from zero. */
+void core_take_sinks(sluice_core *core, struct sink_set *set);
+/* Closes every sink of the core. Safe to call twice. */
+void core_close_sinks(sluice_core *core);
+
 /* Writer-private state. */
 struct writer {
     uint64_t position;         /* the next record to render */
@@ -99,8 +131,10 @@ struct sluice_core {
     struct sluice_stats_mapping stats; /* the shared mapping: counters, module settings, histograms */
     struct stats_map *map;     /* stats.map, for short */
     struct modules modules;
-    struct sink sink;          /* the writer's (a synchronous core's: under sync.lock) */
-    struct sink *next_sink;    /* a sink sluice_reconfigure handed over, or NULL. store_release by
+    struct sink sink;          /* the writer's first sink (a synchronous core's: under sync.lock) */
+    uint32_t extra_count;      /* and the others, as sink is */
+    struct extra_sink extra[SLUICE_SINKS_MAX - 1];
+    struct sink_set *next_sink; /* sinks sluice_reconfigure handed over, or NULL. store_release by
                                   reconfigure (under close_lock, when NULL); the writer (or a synchronous
                                   caller) takes it between batches (writer_adopt_sink): load_acquire, then
                                   store_release of NULL after the switch, which reconfigure waits for */

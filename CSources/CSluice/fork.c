@@ -44,6 +44,13 @@ void fork_reset_core(sluice_core *core)
     w->failed_writes = 0;
     w->reported_full = 0;
     w->pending_reports = 0;
+    for (uint32_t i = 0; i < core->extra_count; i++) {
+        struct extra_sink *x = &core->extra[i];
+        x->out.length = 0;
+        x->line_count = 0;
+        x->torn_line = false;
+        x->failed_writes = 0;
+    }
 
     bool closing = core->closed || ring_is_sealed(&core->ring);
     uint64_t start = ring_restart(&core->ring);
@@ -56,7 +63,7 @@ void fork_reset_core(sluice_core *core)
     core->closing = 0;
     if (closing) { /* the parent was closing it: so is the child */
         if (!core->closed)
-            sink_close(&core->sink);
+            core_close_sinks(core);
         core->closed = true;
         core->sync.closed = true;
         return;
@@ -85,7 +92,7 @@ void fork_restart_core(sluice_core *core)
                     core->sink.name, strerror(failure));
             ring_seal(&core->ring);
             store_release(&core->writer_done, 1);
-            sink_close(&core->sink);
+            core_close_sinks(core);
             core->closed = true;
         }
         store_release(&core->restart_pending, 0);

@@ -40,7 +40,8 @@ struct sink {
     uint64_t size;              /* bytes in the file now, as far as this sink knows */
     uint64_t rotations;         /* done, and failed: the writer adds them to the counters */
     uint64_t rotation_failures;
-    bool priority_prefix;       /* a standard stream journald reads: each line starts with <N> */
+    bool priority_prefix;       /* a standard stream journald reads: each line starts with <N>
+                                   (never a file: set only where owns_fd is false) */
     int format;                 /* SLUICE_FORMAT_*: how its lines are rendered */
 };
 
@@ -63,9 +64,8 @@ static inline void sink_close(struct sink *sink)
  * directory, a FIFO or a socket: the sink is a regular file or a character
  * device. On failure returns -1 and writes a line naming the path and the reason. */
 int sink_file_open(struct sink *sink, const char *path, unsigned mode, char *error, size_t error_size);
-/* Sets a file sink's size-based rotation (max_bytes 0: none; files only), and the
- * priority prefix of its lines (standard streams only). */
-void sink_file_configure(struct sink *sink, uint64_t max_bytes, unsigned keep, bool priority_prefix);
+/* Sets a file sink's size-based rotation (max_bytes 0: none; files only). */
+void sink_file_configure(struct sink *sink, uint64_t max_bytes, unsigned keep);
 
 /* Asks the sink to reopen by name; 0 when there is nothing to reopen. */
 static inline int sink_reopen(struct sink *sink)

@@ -96,11 +96,10 @@ int sink_file_open(struct sink *sink, const char *path, unsigned mode, char *err
     return 0;
 }
 
-void sink_file_configure(struct sink *sink, uint64_t max_bytes, unsigned keep, bool priority_prefix)
+void sink_file_configure(struct sink *sink, uint64_t max_bytes, unsigned keep)
 {
     sink->max_bytes = sink->owns_fd ? max_bytes : 0; /* the standard streams never rotate */
     sink->keep = keep;
-    sink->priority_prefix = priority_prefix && !sink->owns_fd; /* nor does a file want the prefix */
 }
 
 /* Opens the file by name again; the old descriptor is closed only once the new one is open. */

@@ -68,6 +68,12 @@ void stats_fork_private(struct stats_map *map)
         to->level = from->level;
         to->sample_ppm = from->sample_ppm;
     }
+    for (uint32_t i = 0; i < SLUICE_SINKS_MAX; i++) { /* names, levels and formats; no counts */
+        memcpy(copy->sinks[i].name, map->sinks[i].name, sizeof copy->sinks[i].name);
+        copy->sinks[i].level = map->sinks[i].level;
+        copy->sinks[i].format = map->sinks[i].format;
+    }
+    copy->sink_count = map->sink_count;
     /* Over the parent's pages, in this process only: every pointer into map stays valid. */
     if (mremap(copy, sizeof *copy, sizeof *copy, MREMAP_MAYMOVE | MREMAP_FIXED, map) == MAP_FAILED)
         munmap(copy, sizeof *copy);
@@ -130,6 +136,28 @@ int sluice_stats_module(sluice_stats_mapping *stats, int module, sluice_module_c
     out->filtered = shards_sum(map, (uint32_t)module, SLUICE_COUNT_FILTERED);
     out->sampled_out = shards_sum(map, (uint32_t)module, SLUICE_COUNT_SAMPLED_OUT);
     out->keys_forgotten = shards_sum(map, (uint32_t)module, SLUICE_COUNT_KEYS_FORGOTTEN);
+    return SLUICE_OK;
+}
+
+int sluice_stats_sink_count(sluice_stats_mapping *stats)
+{
+    uint32_t count = load_acquire(&stats->map->sink_count);
+    return count <= SLUICE_SINKS_MAX ? (int)count : 0; /* a file from outside is not trusted */
+}
+
+int sluice_stats_sink(sluice_stats_mapping *stats, int sink, sluice_sink_counters *out)
+{
+    if (sink < 0 || sink >= sluice_stats_sink_count(stats))
+        return SLUICE_INVALID;
+    const struct stats_sink *s = &stats->map->sinks[sink];
+    memcpy(out->name, s->name, sizeof out->name);
+    out->name[SLUICE_SINK_NAME_MAX] = '\0';
+    out->level = load_relaxed(&s->level);
+    out->format = load_relaxed(&s->format);
+    out->written = load_relaxed(&s->written);
+    out->bytes = load_relaxed(&s->bytes);
+    out->write_errors = load_relaxed(&s->write_errors);
+    out->dropped = load_relaxed(&s->dropped);
     return SLUICE_OK;
 }
 

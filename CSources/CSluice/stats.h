@@ -2,7 +2,7 @@
  * stats.h — a core's counters, module settings and histograms, in one
  * file-backed shared mapping (/dev/shm/sluice-<pid>-<core id>, or under
  * $SLUICE_STATS_DIR), so that they can be read, and module settings changed,
- * from outside the process (`sluice stat`, `sluice level`). Layout version 1;
+ * from outside the process (`sluice stat`, `sluice level`). Layout version 3;
  * every field is naturally aligned and little-endian. Readers outside the
  * process trust nothing in the file: they read a snapshot and check it.
  *
@@ -20,6 +20,9 @@
  *                          instruction and no shared cache line; a thread claims
  *                          a shard by cas on its owner word. Past the last
  *                          shard, threads share one whose counts are add_relaxed.
+ *   sinks                  names, levels and formats by whoever installs a set of sinks (open,
+ *                          or the writer adopting a new set) before sink_count covers them
+ *                          (store_release); counts by the writer alone
  *   histograms             producers add_relaxed (call latency, 1 call in N);
  *                          the writer alone for the others
  */
@@ -34,7 +37,7 @@
 #include "sluice_facade.h"
 
 #define STATS_MAGIC 0x31304543494c5553ull /* "SLUICE01" */
-#define STATS_VERSION 2u
+#define STATS_VERSION 3u
 
 enum {
     STATS_SHARDS = 64,       /* threads with a shard of their own, per core */
@@ -93,6 +96,16 @@ struct stats_shard_module {
     uint64_t keys_forgotten;
 };
 
+struct stats_sink {
+    char name[SLUICE_SINK_NAME_MAX + 1];
+    int32_t level;
+    int32_t format;
+    uint64_t written;
+    uint64_t bytes;
+    uint64_t write_errors;
+    uint64_t dropped;
+};
+
 struct stats_shard {
     _Alignas(64) uint32_t owner; /* kernel thread id; 0 while free */
     uint32_t reserved;
@@ -114,6 +127,8 @@ struct stats_map {
     uint64_t reopen_requests; /* add_fetch by sluice_reopen and by `sluice reopen` through a writable
                                  mapping; load_relaxed by the writer before each write */
     struct stats_totals totals;
+    _Alignas(64) uint32_t sink_count;
+    struct stats_sink sinks[SLUICE_SINKS_MAX];
     struct stats_module modules[SLUICE_MODULES_MAX];
     struct stats_histogram histograms[SLUICE_HISTOGRAMS];
     struct stats_shard shards[STATS_SHARDS + 1]; /* the last one is shared */

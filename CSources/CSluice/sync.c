@@ -24,7 +24,10 @@ int sync_open(sluice_core *core)
 void sync_watch_sigpipe(sluice_core *core)
 {
     /* stderr too: a failed write is reported there. */
-    core->sync.guard_sigpipe = core->sink.is_pipe || sink_fd_is_pipe(STDERR_FILENO);
+    bool pipe = core->sink.is_pipe || sink_fd_is_pipe(STDERR_FILENO);
+    for (uint32_t i = 0; i < core->extra_count; i++)
+        pipe = pipe || core->extra[i].sink.is_pipe;
+    core->sync.guard_sigpipe = pipe;
 }
 
 int sync_begin(sluice_core *core, bool nested, struct record **record)

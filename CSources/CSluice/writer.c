@@ -48,20 +48,46 @@ static void release(sluice_core *core)
 
 static void write_out(sluice_core *core);
 
-/* Writes the buffer out first if it holds a batch already or lacks bound bytes. */
+static bool lacks_room(const struct out_buffer *out, size_t bound)
+{
+    return out->length >= BATCH_BYTES || out->capacity - out->length < bound;
+}
+
+/* Writes the buffers out first if one holds a batch already or lacks bound bytes. */
 static void ensure_room(sluice_core *core, size_t bound)
 {
-    struct out_buffer *out = &core->writer.out;
-    if (out->length >= BATCH_BYTES || out->capacity - out->length < bound) {
+    bool full = lacks_room(&core->writer.out, bound);
+    for (uint32_t i = 0; i < core->extra_count && !full; i++)
+        full = lacks_room(&core->extra[i].out, bound);
+    if (full) {
         release(core);
         write_out(core);
     }
 }
 
-static void add_line(struct writer *w, uint64_t reports, uint16_t module, int64_t utc_ns)
+/* Renders line into every sink that takes its level (the first takes all), each in its
+ * format, with the module's label for it (labels NULL: the line's own name). */
+static void render_to_sinks(sluice_core *core, struct line_source *line, const struct module_labels *labels,
+                            uint16_t module, uint64_t reports)
 {
-    w->lines[w->line_count++] =
-        (struct line){.end = (uint32_t)w->out.length, .module = module, .reports = reports, .utc_ns = utc_ns};
+    struct writer *w = &core->writer;
+    for (uint32_t i = 0; i <= core->extra_count; i++) {
+        struct extra_sink *x = i == 0 ? NULL : &core->extra[i - 1];
+        if (x != NULL && line->level < x->level)
+            continue;
+        const struct sink *sink = x == NULL ? &core->sink : &x->sink;
+        struct out_buffer *out = x == NULL ? &w->out : &x->out;
+        if (labels != NULL) {
+            line->label = labels->of[sink->format].text;
+            line->label_length = labels->of[sink->format].length;
+        }
+        render_line(out, &w->timestamps, sink->format, sink->priority_prefix, line);
+        struct line entry = {.end = (uint32_t)out->length, .module = module, .reports = reports, .utc_ns = line->utc_ns};
+        if (x == NULL)
+            w->lines[w->line_count++] = entry;
+        else
+            x->lines[x->line_count++] = entry;
+    }
 }
 
 /* Adds to a writer-owned word of the mapping (only the writer writes it). */
@@ -96,22 +122,37 @@ static void report_drops(sluice_core *core, bool force)
         return;
     char text[64];
     const struct stats_module *own = &core->map->modules[0];
-    const struct module_label *label = &core->modules.labels[0].of[core->sink.format];
     ensure_room(core, render_line_bound(sizeof text, own->length)); /* may itself owe more */
     uint64_t full = load_relaxed(&core->map->totals.dropped_full);
     uint64_t count = full - w->reported_full + w->pending_reports;
     int length = snprintf(text, sizeof text, "dropped %llu records", (unsigned long long)count);
     struct line_source report = {
         .utc_ns = clock_to_ns(&w->clock, clock_ticks()), .level = SLUICE_WARNING, .module = own->name,
-        .module_length = own->length, .label = label->text, .label_length = label->length, .message = text,
-        .length = (size_t)length, .dropped = count};
-    render_line(&w->out, &w->timestamps, core->sink.format, core->sink.priority_prefix, &report);
-    add_line(w, count, 0, 0);
+        .module_length = own->length, .message = text, .length = (size_t)length, .dropped = count};
+    render_to_sinks(core, &report, &core->modules.labels[0], 0, count);
     w->reported_full = full;
     w->pending_reports = 0;
     w->batch_reported = true;
     w->last_report_ns = clock_monotonic_ns();
     w->flushes_seen = load_relaxed(&core->map->totals.flushes);
+}
+
+/* The first failed write of a sink since it last worked, on stderr. */
+static void report_failure(const struct sink *sink, uint64_t *failed_writes, int error)
+{
+    if ((*failed_writes)++ == 0)
+        dprintf(STDERR_FILENO,
+                "sluice: cannot write to '%s': %s; records are dropped and counted until it works again\n",
+                sink->name, strerror(error));
+}
+
+/* A write that worked after failed ones, on stderr. */
+static void report_recovery(const struct sink *sink, uint64_t *failed_writes)
+{
+    if (*failed_writes > 0)
+        dprintf(STDERR_FILENO, "sluice: writing to '%s' works again after %llu failed writes\n", sink->name,
+                (unsigned long long)*failed_writes);
+    *failed_writes = 0;
 }
 
 /* A write stopped after done bytes: the records past it are dropped, and the
@@ -132,12 +173,11 @@ static void account_failed_write(sluice_core *core, size_t done, int error)
     w->pending_reports += lost;
     bump(&core->map->totals.write_errors, 1);
     bump(&core->map->totals.dropped_by_sink, lost);
+    bump(&core->map->sinks[0].write_errors, 1);
+    bump(&core->map->sinks[0].dropped, lost);
     if (done > 0)
         w->torn_line = w->out.data[done - 1] != '\n';
-    if (w->failed_writes++ == 0)
-        dprintf(STDERR_FILENO,
-                "sluice: cannot write to '%s': %s; records are dropped and counted until it works again\n",
-                core->sink.name, strerror(error));
+    report_failure(&core->sink, &w->failed_writes, error);
 }
 
 /* Counts the records of the lines before done as written, per module too, and
@@ -159,6 +199,8 @@ static void account_written(sluice_core *core, size_t done, uint64_t write_ns)
     }
     bump(&map->totals.written, records);
     bump(&map->totals.bytes_written, done);
+    bump(&map->sinks[0].written, records);
+    bump(&map->sinks[0].bytes, done);
     if (records > 0)
         histogram_record(&map->histograms[SLUICE_HISTOGRAM_BATCH_RECORDS], records, false);
     histogram_record(&map->histograms[SLUICE_HISTOGRAM_WRITE], write_ns, false);
@@ -175,6 +217,8 @@ static void reopen_if_asked(sluice_core *core)
     w->reopens_seen = asked;
     bump(&core->map->totals.reopens, 1);
     (void)sink_reopen(&core->sink);
+    for (uint32_t i = 0; i < core->extra_count; i++)
+        (void)sink_reopen(&core->extra[i].sink);
 }
 
 /* The sink's rotations and failed rotations since the last look, into the counters. */
@@ -185,6 +229,36 @@ static void count_rotations(sluice_core *core)
     bump(&core->map->totals.rotation_failures, core->sink.rotation_failures - w->rotation_failures_seen);
     w->rotations_seen = core->sink.rotations;
     w->rotation_failures_seen = core->sink.rotation_failures;
+}
+
+/* A sink beside the first: its buffer in one write, its records counted as its own. A
+ * failure costs this sink its records and nothing else; drop reports lost with them
+ * are not owed again (the first sink's stream keeps the reckoning). */
+static void write_extra(struct extra_sink *x, struct stats_sink *counts)
+{
+    if (x->out.length == 0)
+        return;
+    if (x->torn_line && sink_write(&x->sink, "\n", 1) == 1)
+        x->torn_line = false;
+    size_t done = x->torn_line ? 0 : sink_write(&x->sink, x->out.data, x->out.length);
+    int error = errno;
+    uint64_t written = 0, lost = 0;
+    for (uint32_t i = 0; i < x->line_count; i++)
+        if (x->lines[i].reports == 0)
+            *(x->lines[i].end <= done ? &written : &lost) += 1;
+    bump(&counts->written, written);
+    bump(&counts->bytes, done);
+    if (done < x->out.length) {
+        bump(&counts->write_errors, 1);
+        bump(&counts->dropped, lost);
+        if (done > 0)
+            x->torn_line = x->out.data[done - 1] != '\n';
+        report_failure(&x->sink, &x->failed_writes, error);
+    } else {
+        report_recovery(&x->sink, &x->failed_writes);
+    }
+    x->out.length = 0;
+    x->line_count = 0;
 }
 
 static void write_out(sluice_core *core)
@@ -202,10 +276,7 @@ static void write_out(sluice_core *core)
         if (done < out->length) {
             account_failed_write(core, done, errno);
         } else {
-            if (w->failed_writes > 0)
-                dprintf(STDERR_FILENO, "sluice: writing to '%s' works again after %llu failed writes\n",
-                        core->sink.name, (unsigned long long)w->failed_writes);
-            w->failed_writes = 0;
+            report_recovery(&core->sink, &w->failed_writes);
             bump(&core->map->totals.batches, 1);
         }
         account_written(core, done, write_ns);
@@ -214,6 +285,8 @@ static void write_out(sluice_core *core)
         w->line_count = 0;
         w->batch_reported = false;
     }
+    for (uint32_t i = 0; i < core->extra_count; i++)
+        write_extra(&core->extra[i], &core->map->sinks[1 + i]);
     if (load_relaxed(&core->written_position) != w->position) {
         store_release(&core->written_position, w->position);
         event_signal(&core->written);
@@ -225,12 +298,12 @@ static void render_record(sluice_core *core, const struct record *r)
 {
     struct writer *w = &core->writer;
     const struct stats_module *registered = &core->map->modules[r->module];
-    const struct module_label *label = &core->modules.labels[r->module].of[core->sink.format];
+    const struct module_labels *labels = &core->modules.labels[r->module];
     const char *message = (const char *)(r + 1);
     struct line_source line = {
         .utc_ns = clock_to_ns(&w->clock, r->ticks), .level = r->level, .thread = r->thread,
-        .module = registered->name, .module_length = registered->length, .label = label->text,
-        .label_length = label->length, .length = r->length, .segments = (r->flags & RECORD_SEGMENTS) != 0};
+        .module = registered->name, .module_length = registered->length, .length = r->length,
+        .segments = (r->flags & RECORD_SEGMENTS) != 0};
     if (r->flags & RECORD_TRUNCATED) {
         memcpy(&line.truncated_from, message, sizeof line.truncated_from);
         message += sizeof line.truncated_from;
@@ -239,14 +312,13 @@ static void render_record(sluice_core *core, const struct record *r)
         uint8_t label_length = (uint8_t)message[0];
         line.module = message + 1;
         line.module_length = label_length;
-        line.label = NULL;
+        labels = NULL;
         message += 1 + label_length;
         line.length -= 1 + label_length;
         line.truncated_from -= line.truncated_from != 0 ? 1 + label_length : 0;
     }
     line.message = message;
-    render_line(&w->out, &w->timestamps, core->sink.format, core->sink.priority_prefix, &line);
-    add_line(w, 0, r->module, line.utc_ns);
+    render_to_sinks(core, &line, labels, r->module, 0);
 }
 
 void writer_write_record(sluice_core *core, const struct record *record)
@@ -426,11 +498,11 @@ int writer_start(sluice_core *core)
 
 void writer_adopt_sink(sluice_core *core)
 {
-    struct sink *next = load_acquire(&core->next_sink);
+    struct sink_set *next = load_acquire(&core->next_sink);
     if (next == NULL || (!core->synchronous && core->written_position < core->sink_switch_at))
-        return; /* records logged before the change go to the old sink first */
-    sink_close(&core->sink);
-    core->sink = *next;
+        return; /* records logged before the change go to the old sinks first */
+    core_close_sinks(core);
+    core_take_sinks(core, next);
     free(next);
     core->writer.torn_line = false; /* a half line stays in the old sink */
     core->writer.failed_writes = 0;

@@ -4,12 +4,3 @@ extension String {
         self.init(decoding: cBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
-
-extension Optional where Wrapped == String {
-    func withOptionalCString<R>(_ body: (UnsafePointer<CChar>?) -> R) -> R {
-        switch self {
-        case .some(let string): string.withCString { body($0) }
-        case .none: body(nil)
-        }
-    }
-}

@@ -54,6 +54,20 @@ extension SluiceStats {
                 text += "\(name){core=\"\(stats.coreID)\"} \(stats.counters[keyPath: field])\n"
             }
         }
+        let perSink: [(String, String, KeyPath<SinkStats, UInt64>)] = [
+            ("sluice_sink_records_written_total", "Records written to each sink.", \.written),
+            ("sluice_sink_bytes_written_total", "Bytes written to each sink.", \.bytes),
+            ("sluice_sink_write_errors_total", "Failed writes of each sink.", \.writeErrors),
+            ("sluice_sink_records_dropped_total", "Records each sink took and could not write.", \.dropped),
+        ]
+        for (name, help, field) in perSink {
+            family(name, "counter", help)
+            for stats in cores {
+                for (index, sink) in stats.sinks.enumerated() {
+                    text += "\(name){core=\"\(stats.coreID)\",sink=\"\(index)\",name=\"\(escapedLabel(sink.name))\"} \(sink[keyPath: field])\n"
+                }
+            }
+        }
         for histogram in SluiceHistogram.allCases {
             let name = histogram.prometheusName
             let scale = histogram.isDuration ? 1e-9 : 1

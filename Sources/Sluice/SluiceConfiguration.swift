@@ -23,6 +23,7 @@ import Logging
 /// | ``priorityPrefix`` | `LOG_STDERR_PRIORITY_PREFIX` | false |
 /// | ``format`` | `LOG_FORMAT` (`text`, `logfmt`, `json`) | text |
 /// | ``sourceLocation`` | `LOG_SOURCE_LOCATION` | false |
+/// | ``moreSinks`` | `LOG_STDERR_LEVEL`, `LOG_STDERR_FORMAT` (with `LOG_FILE`) | none |
 ///
 /// `<MODULE>` is the module name upper-cased, every other character but ASCII
 /// letters and digits turned into `_` (``Sluice/environmentName(of:)``). A bad
@@ -40,6 +41,24 @@ public struct SluiceConfiguration: Sendable {
     public enum Destination: Sendable, Equatable {
         case standardError
         case file(String)
+    }
+
+    /// A sink beside the destination, with the lowest level it takes and a format of its own:
+    /// `Sink(.standardError, level: .warning)` beside a JSON file puts warnings on stderr as text.
+    public struct Sink: Sendable, Equatable {
+        public var destination: Destination
+        /// The lowest level it takes; `.trace` takes every record the modules' levels let through.
+        public var level: Logger.Level
+        public var format: Format
+        /// On stderr or stdout, each line starts with its syslog severity (`<6>`), for journald.
+        public var priorityPrefix: Bool
+
+        public init(_ destination: Destination, level: Logger.Level = .trace, format: Format = .text, priorityPrefix: Bool = false) {
+            self.destination = destination
+            self.level = level
+            self.format = format
+            self.priorityPrefix = priorityPrefix
+        }
     }
 
     /// How each record is written: one line, in every format (docs/shipping-logs.md).
@@ -84,13 +103,17 @@ public struct SluiceConfiguration: Sendable {
     public var format: Format?
     /// Records from swift-log carry the `file`, `line` and `function` of their call (default false).
     public var sourceLocation: Bool?
+    /// Up to three sinks beside ``destination``, each with its own level and format. The
+    /// destination takes every record and the core's counters are its; each sink counts its
+    /// own (``SluiceStats/sinks``), and one that fails never stops the others.
+    public var moreSinks: [Sink]
 
     public init(
         level: Logger.Level? = nil, moduleLevels: [String: Logger.Level] = [:], sampleRate: Double? = nil,
         moduleSampleRates: [String: Double] = [:], asynchronous: Bool? = nil, destination: Destination? = nil,
         queueBytes: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil,
         fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
-        format: Format? = nil, sourceLocation: Bool? = nil
+        format: Format? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = []
     ) {
         self.level = level
         self.moduleLevels = moduleLevels
@@ -108,6 +131,7 @@ public struct SluiceConfiguration: Sendable {
         self.priorityPrefix = priorityPrefix
         self.format = format
         self.sourceLocation = sourceLocation
+        self.moreSinks = moreSinks
     }
 
     /// Every setting decided: these settings, then the environment's, then the defaults.
@@ -150,10 +174,7 @@ public struct SluiceConfiguration: Sendable {
         options.moduleLevels = Self.merge(moduleLevels, over: environmentLevels)
         options.moduleSampleRates = Self.merge(rates, over: environmentRates)
         options.synchronous = !(asynchronous ?? parser.switchValue("ASYNC_LOGGING_ENABLED", default: true))
-        switch destination ?? parser.destination("LOG_FILE") {
-        case .standardError: options.path = nil
-        case .file(let path): options.path = path
-        }
+        options.path = (destination ?? parser.destination("LOG_FILE")).path
         options.ringBytes = checked(queueBytes, "queueBytes", queueBytesSetting, report) {
             parser.queueBytes("LOG_QUEUE_BYTES", default: 4 << 20)
         }
@@ -168,6 +189,7 @@ public struct SluiceConfiguration: Sendable {
         options.priorityPrefix = priorityPrefix ?? parser.switchValue("LOG_STDERR_PRIORITY_PREFIX", default: false)
         options.format = format ?? parser.format("LOG_FORMAT", default: .text)
         options.sourceLocation = sourceLocation ?? parser.switchValue("LOG_SOURCE_LOCATION", default: false)
+        options.moreSinks = moreSinks.isEmpty ? parser.standardErrorSink(besides: options) : moreSinks
         return options
     }
 }
@@ -284,6 +306,19 @@ struct EnvironmentParser {
 
     func format(_ variable: String, default fallback: SluiceConfiguration.Format) -> SluiceConfiguration.Format {
         value(variable, default: fallback, expected: "text, logfmt or json") { SluiceConfiguration.Format(rawValue: $0.lowercased()) }
+    }
+
+    /// `LOG_STDERR_LEVEL` (and `LOG_STDERR_FORMAT`, default text) beside a log file: stderr as a
+    /// second sink. Without a file stderr is the only sink and takes everything: the variable is reported.
+    func standardErrorSink(besides options: SluiceCore.Options) -> [SluiceConfiguration.Sink] {
+        guard environment["LOG_STDERR_LEVEL"] != nil || environment["LOG_STDERR_FORMAT"] != nil else { return [] }
+        guard options.path != nil else {
+            report("sluice: LOG_STDERR_LEVEL and LOG_STDERR_FORMAT need LOG_FILE: stderr is the only sink and takes every record; using LOG_LEVEL and LOG_FORMAT")
+            return []
+        }
+        return [SluiceConfiguration.Sink(
+            .standardError, level: level("LOG_STDERR_LEVEL", default: .trace), format: format("LOG_STDERR_FORMAT", default: .text),
+            priorityPrefix: options.priorityPrefix)]
     }
 
     func overflow(_ variable: String, default fallback: SluiceCore.Overflow) -> SluiceCore.Overflow {

@@ -1,6 +1,12 @@
 import CSluice
 import Logging
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 extension SluiceCore {
     /// A configuration with every setting decided: what a core is opened with.
     struct Options: Sendable {
@@ -36,6 +42,7 @@ extension SluiceCore {
         var format = SluiceConfiguration.Format.text
         /// swift-log records carry their call's file, line and function.
         var sourceLocation = false
+        var moreSinks: [SluiceConfiguration.Sink] = []
 
         init(
             ringBytes: Int = 4 << 20, overflow: Overflow = .drop, path: String? = nil, synchronous: Bool = false,
@@ -62,8 +69,26 @@ extension SluiceCore {
 }
 
 extension SluiceCore.Options {
-    /// These options for the C core, but for the path, which must outlive the call it is passed to.
-    var cOptions: sluice_options {
+    /// Calls body with these options for the C core, every path alive until it returns.
+    func withCOptions<R>(_ body: (UnsafePointer<sluice_options>) -> R) -> R {
+        var c = cOptions
+        let paths = ([path] + moreSinks.map(\.destination.path)).map { $0.map { strdup($0)! } }
+        defer { paths.forEach { free($0) } }
+        c.path = UnsafePointer(paths[0])
+        let more = moreSinks.enumerated().map { index, sink in
+            sluice_sink_options(
+                path: UnsafePointer(paths[index + 1]), level: sink.level.sluiceLevel, format: sink.format.sluiceFormat,
+                stream_priority_prefix: sink.priorityPrefix ? 1 : 0)
+        }
+        return more.withUnsafeBufferPointer { more in
+            c.more_sinks = more.baseAddress
+            c.more_sink_count = more.count
+            return body(&c)
+        }
+    }
+
+    /// These options for the C core, but for the paths, which must outlive the call they are passed to.
+    private var cOptions: sluice_options {
         var c = sluice_options()
         sluice_options_init(&c)
         c.ring_bytes = max(ringBytes, 0)
@@ -86,7 +111,7 @@ extension SluiceCore.Options {
         let defaults = SluiceCore.Options()
         self.init(
             ringBytes: configuration.queueBytes ?? defaults.ringBytes, overflow: configuration.overflow ?? defaults.overflow,
-            path: configuration.destination.flatMap { if case .file(let path) = $0 { path } else { nil } },
+            path: configuration.destination?.path,
             synchronous: configuration.asynchronous.map { !$0 } ?? defaults.synchronous,
             level: configuration.level ?? defaults.level, moduleLevels: configuration.moduleLevels,
             sampleRate: configuration.sampleRate ?? defaults.sampleRate, moduleSampleRates: configuration.moduleSampleRates,
@@ -98,6 +123,7 @@ extension SluiceCore.Options {
         priorityPrefix = configuration.priorityPrefix ?? false
         format = configuration.format ?? .text
         sourceLocation = configuration.sourceLocation ?? false
+        moreSinks = configuration.moreSinks
     }
 }
 
@@ -110,11 +136,17 @@ extension SluiceConfiguration {
             destination: options.path.map(Destination.file) ?? .standardError, queueBytes: options.ringBytes,
             overflow: options.overflow, callTimingEvery: options.callTimingEvery, fileMode: options.fileMode,
             fileMaxBytes: options.fileMaxBytes, fileKeep: options.fileKeep, reopenOnSIGHUP: options.reopenOnSIGHUP,
-            priorityPrefix: options.priorityPrefix, format: options.format, sourceLocation: options.sourceLocation)
+            priorityPrefix: options.priorityPrefix, format: options.format, sourceLocation: options.sourceLocation,
+            moreSinks: options.moreSinks)
     }
 }
 
 extension SluiceConfiguration.Format {
+    /// The format of the C core's number; text for one it does not know.
+    init(sluiceFormat: Int32) {
+        self = Self.allCases.first { $0.sluiceFormat == sluiceFormat } ?? .text
+    }
+
     /// The C core's number for this format.
     var sluiceFormat: Int32 {
         switch self {
@@ -122,5 +154,12 @@ extension SluiceConfiguration.Format {
         case .logfmt: Int32(SLUICE_FORMAT_LOGFMT)
         case .json: Int32(SLUICE_FORMAT_JSON)
         }
+    }
+}
+
+extension SluiceConfiguration.Destination {
+    /// The file's path; `nil` for stderr.
+    var path: String? {
+        if case .file(let path) = self { path } else { nil }
     }
 }

@@ -54,12 +54,8 @@ public final class SluiceCore: Sendable {
     init(options: Options) throws(SluiceError) {
         try Self.check(options, else: "nothing was opened")
         installFloatFormatters()
-        var c = options.cOptions
         var error = [CChar](repeating: 0, count: 512)
-        let opened = options.path.withOptionalCString { path -> OpaquePointer? in
-            c.path = path
-            return sluice_open(&c, &error, error.count)
-        }
+        let opened = options.withCOptions { sluice_open($0, &error, error.count) }
         guard let opened else {
             throw SluiceError(message: String(cBuffer: error))
         }
@@ -113,12 +109,8 @@ public final class SluiceCore: Sendable {
 
     func reconfigure(options: Options, timeout: Duration = .seconds(1)) throws(SluiceError) {
         try Self.check(options, else: "nothing was changed")
-        var c = options.cOptions
         var error = [CChar](repeating: 0, count: 512)
-        let result = options.path.withOptionalCString { path -> Int32 in
-            c.path = path
-            return sluice_reconfigure(pointer, &c, Self.flushMilliseconds(timeout), &error, error.count)
-        }
+        let result = options.withCOptions { sluice_reconfigure(pointer, $0, Self.flushMilliseconds(timeout), &error, error.count) }
         if options.reopenOnSIGHUP { Self.reopenOnSIGHUP() }
         if result == SLUICE_INVALID {
             throw SluiceError(message: String(cBuffer: error))

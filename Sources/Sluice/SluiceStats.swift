@@ -16,6 +16,23 @@ public struct SluiceStats: Sendable, Equatable {
     /// By ``SluiceHistogram/name``: `call_latency`, `end_to_end_latency` and `write_duration`
     /// in ns, `batch_records` in records.
     public var histograms: [String: HistogramSummary]
+    /// Each sink, the first (whose counts are the core's `written` and `droppedBySink`) first.
+    public var sinks: [SinkStats]
+
+    /// One sink: what it is, what it takes, and what became of what it took.
+    public struct SinkStats: Sendable, Equatable {
+        /// Its path, `stderr` or `stdout`.
+        public var name: String
+        /// The lowest level it takes.
+        public var level: Logger.Level
+        public var format: SluiceConfiguration.Format
+        public var written: UInt64
+        /// Bytes written to it, drop reports included.
+        public var bytes: UInt64
+        public var writeErrors: UInt64
+        /// Records it took and could not write.
+        public var dropped: UInt64
+    }
 
     /// One module's counters and its settings now.
     public struct ModuleStats: Sendable, Equatable {
@@ -73,6 +90,14 @@ public struct SluiceStats: Sendable, Equatable {
                 level: Logger.Level(sluiceLevel: m.level), sampleRate: Double(m.sample_ppm) / 1_000_000,
                 accepted: m.accepted, written: m.written, dropped: m.dropped, sampledOut: m.sampled_out,
                 filtered: m.filtered, samplingKeysForgotten: m.keys_forgotten)
+        }
+        sinks = (0..<sluice_stats_sink_count(stats)).compactMap { index in
+            var c = sluice_sink_counters()
+            guard sluice_stats_sink(stats, index, &c) == SLUICE_OK else { return nil }
+            let name = withUnsafeBytes(of: &c.name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            return SinkStats(
+                name: name, level: Logger.Level(sluiceLevel: c.level), format: SluiceConfiguration.Format(sluiceFormat: c.format),
+                written: c.written, bytes: c.bytes, writeErrors: c.write_errors, dropped: c.dropped)
         }
         histograms = [:]
         for histogram in SluiceHistogram.allCases {

@@ -230,6 +230,12 @@ struct ProcessSnapshot {
             },
             "histograms": Self.histogramsJSON(cores[0].stats),
         ]
+        object["sinks"] = cores.flatMap { core in
+            core.stats.sinks.map { sink -> [String: Any] in
+                ["core": core.id, "name": sink.name, "level": "\(sink.level)", "format": sink.format.rawValue,
+                 "written": sink.written, "bytes": sink.bytes, "write_errors": sink.writeErrors, "dropped": sink.dropped]
+            }
+        }
         if cores.count > 1 {
             object["cores"] = cores.map { ["core": $0.id, "accepted": $0.stats.counters.accepted,
                                            "histograms": Self.histogramsJSON($0.stats)] as [String: Any] }
@@ -265,6 +271,15 @@ struct ProcessSnapshot {
             lines.append("  " + pad(name, 24) + pad("\(m.level)", 9) + pad(String(format: "%g", m.sampleRate), 8)
                 + pad("\(m.accepted)", 12) + pad("\(m.written)", 12) + pad("\(m.dropped)", 10)
                 + pad("\(m.sampledOut)", 13) + "\(m.filtered)")
+        }
+        lines.append("")
+        lines.append("  " + pad("sink", 32) + pad("takes", 9) + pad("format", 8) + pad("written", 12) + pad("bytes", 14)
+            + pad("errors", 8) + "dropped")
+        for core in cores {
+            for sink in core.stats.sinks {
+                lines.append("  " + pad(sink.name, 32) + pad("\(sink.level)+", 9) + pad(sink.format.rawValue, 8)
+                    + pad("\(sink.written)", 12) + pad("\(sink.bytes)", 14) + pad("\(sink.writeErrors)", 8) + "\(sink.dropped)")
+            }
         }
         lines.append("")
         lines.append("  " + pad("histogram", 22) + pad("count", 12) + pad("p50", 10) + pad("p99", 10) + pad("p99.9", 10) + "max")

@@ -303,3 +303,22 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+extension FormatTests {
+    func testAnUnknownFormatOrSinkLevelOpensNothingAndSaysWhy() {
+        XCTAssertThrowsError(try openCore(path: temporaryLogPath(self), format: 7)) { error in
+            XCTAssertEqual("\(error)", "sluice: format 7 is none of SLUICE_FORMAT_TEXT (0), _LOGFMT (1), _JSON (2); nothing was opened")
+        }
+        var options = sluice_options()
+        sluice_options_init(&options)
+        var more = sluice_sink_options(path: nil, level: 9, format: Int32(SLUICE_FORMAT_TEXT), stream_priority_prefix: 0)
+        var error = [CChar](repeating: 0, count: 256)
+        let core = withUnsafePointer(to: &more) { more -> OpaquePointer? in
+            options.more_sinks = more
+            options.more_sink_count = 1
+            return sluice_open(&options, &error, error.count)
+        }
+        XCTAssertNil(core)
+        XCTAssertEqual(cString(error), "sluice: sink 1 has level 9, not one of SLUICE_TRACE to _CRITICAL; nothing was opened")
+    }
+}

@@ -102,3 +102,10 @@ func migrationFromPython(job: GuideJob) {
         log.debug("requeued id=\(job.id) attempt=\(job.attempt)")
     }
 }
+
+func shippingLogsSeveralSinks() throws {
+    try Sluice.bootstrap(configuration: SluiceConfiguration(
+        destination: .file("/var/log/app/app.log"),
+        format: .json,
+        moreSinks: [.init(.standardError, level: .warning, format: .text)]))
+}

@@ -94,7 +94,17 @@ enum {
     SLUICE_RING_DEFAULT = 4 << 20,       /* 4 MiB */
     SLUICE_MODULE_NAME_MAX = 127,        /* longest module name, in bytes */
     SLUICE_MODULES_MAX = 1024,           /* modules per core, "sluice" (id 0) included */
+    SLUICE_SINKS_MAX = 4,                /* sinks per core: the first, and up to three more */
+    SLUICE_SINK_NAME_MAX = 255,          /* longest sink name kept in the statistics */
 };
+
+/* A sink beside the first (sluice_options.path), with a level and format of its own. */
+typedef struct sluice_sink_options {
+    const char *path;   /* as sluice_options.path: a file, or NULL, "/dev/stderr", "/dev/stdout" */
+    int level;          /* the lowest level it takes: SLUICE_TRACE takes every record */
+    int format;         /* SLUICE_FORMAT_* */
+    int stream_priority_prefix; /* as sluice_options.stream_priority_prefix */
+} sluice_sink_options;
 #define SLUICE_RING_MAX ((size_t)1 << 30) /* largest ring_bytes: 1 GiB */
 
 typedef struct sluice_options {
@@ -120,6 +130,12 @@ typedef struct sluice_options {
                            its syslog severity, "<6>" for info, which journald records as the
                            line's priority (a file never gets it); default 0 */
     int format;         /* SLUICE_FORMAT_TEXT (default), SLUICE_FORMAT_LOGFMT or SLUICE_FORMAT_JSON */
+    const sluice_sink_options *more_sinks; /* sinks beside the first, each with its own level and
+                           format: everything as JSON to a file and warnings as text to stderr. The
+                           first sink takes every record and the core's counters are its; each sink
+                           has counters of its own (sluice_stats_sink). One that fails never stops
+                           the others. Rotation (file_max_bytes) is the first sink's only. */
+    size_t more_sink_count; /* at most SLUICE_SINKS_MAX - 1 */
 } sluice_options;
 
 /* Line formats (examples in docs/shipping-logs.md):
@@ -165,6 +181,18 @@ typedef struct sluice_module_counters {
     uint32_t sample_ppm;
     uint64_t accepted, written, dropped, sampled_out, filtered, keys_forgotten;
 } sluice_module_counters;
+
+/* One sink's counters: sink 0 is the first (its records are the core's written and
+ * dropped_by_sink), then the more_sinks in order. */
+typedef struct sluice_sink_counters {
+    char name[SLUICE_SINK_NAME_MAX + 1]; /* its path, "stderr" or "stdout" */
+    int level;                /* the lowest level it takes */
+    int format;               /* SLUICE_FORMAT_* */
+    uint64_t written;         /* records written to it */
+    uint64_t bytes;           /* bytes written to it, drop reports included */
+    uint64_t write_errors;    /* failed writes */
+    uint64_t dropped;         /* records it took and could not write */
+} sluice_sink_counters;
 
 /* Log-linear histograms: values below 64 exactly, then 64 buckets per power of
  * two (at most 1.6% relative error) below 2^38; larger values land in the last. */
@@ -428,7 +456,9 @@ void sluice_stats_histogram(sluice_stats_mapping *stats, int which, sluice_histo
 int sluice_stats_find_module(sluice_stats_mapping *stats, const char *name); /* id, or SLUICE_INVALID */
 int sluice_stats_set_level(sluice_stats_mapping *stats, int module, int level);          /* SLUICE_OK or _INVALID */
 int sluice_stats_set_sample_ppm(sluice_stats_mapping *stats, int module, uint32_t ppm);  /* SLUICE_OK or _INVALID */
-int sluice_stats_reopen(sluice_stats_mapping *stats);  /* asks the process to reopen its log file; SLUICE_OK or _INVALID */
+int sluice_stats_reopen(sluice_stats_mapping *stats);  /* asks the process to reopen its log files; SLUICE_OK or _INVALID */
+int sluice_stats_sink_count(sluice_stats_mapping *stats);
+int sluice_stats_sink(sluice_stats_mapping *stats, int sink, sluice_sink_counters *out); /* SLUICE_INVALID: no such */
 
 /*
  * Stops accepting records (later calls return SLUICE_DROPPED and count as
