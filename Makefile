@@ -29,6 +29,7 @@ demo: deps
 test: deps $(ASAN_CHILD)
 	@scripts/ensure-promtool.sh
 	@scripts/ensure-logrotate.sh
+	@scripts/ensure-rsyslog.sh
 	$(SWIFT) build --build-tests
 	SLUICE_TEST_CHILD=$(ASAN_CHILD) $(SWIFT) test --skip-build
 	$(MAKE) test-demo

@@ -51,7 +51,8 @@ let package = Package(
             name: "SluiceTests",
             dependencies: [
                 "Sluice", "SluiceFacadeChild", "SluiceCLI", "SluiceTestSupport", .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["rsyslog"]  // the configurations the syslog tests start rsyslog with
         ),
     ]
 )

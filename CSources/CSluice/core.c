@@ -102,7 +102,7 @@ void sluice_options_init(sluice_options *options)
 {
     *options = (sluice_options){
         .ring_bytes = SLUICE_RING_DEFAULT, .overflow = SLUICE_OVERFLOW_DROP, .path = NULL, .call_timing_every = 64,
-        .file_mode = 0640, .file_max_bytes = 0, .file_keep = 5};
+        .file_mode = 0640, .file_max_bytes = 0, .file_keep = 5, .syslog_facility = 1 /* user */};
 }
 
 static void release_resources(sluice_core *core)

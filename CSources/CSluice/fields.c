@@ -3,7 +3,9 @@
  * comes from and its metadata, nested objects and arrays included, in each
  * format. JSON writes them as members of the line's object; text and logfmt
  * as ` key=value` pairs, a nested value as one quoted value in swift-log's own
- * description (`["id": 42, "tags": [a, b]]`).
+ * description (`["id": 42, "tags": [a, b]]`); syslog as RFC 5424 structured
+ * data, where the record comes from in [sluice@32473 …] (which the caller has
+ * opened) and the metadata in [fields@32473 key="value" …].
  *
  * The bytes come from any caller of the C API, so nothing is trusted: a
  * malformed or cut sequence ends the fields where it goes wrong, and every
@@ -14,7 +16,7 @@
 #include "render.h"
 #include "sluice.h"
 
-enum { FIELD_DEPTH_MAX = 16 };
+enum { FIELD_DEPTH_MAX = 16, SD_NAME_MAX = 32 };
 
 /* Keys the line itself writes: a metadata key that repeats one is written as
  * "fields.<key>", so that no key appears twice and none hides the line's own. */
@@ -34,6 +36,7 @@ struct walk {
     struct out_buffer *out;
     int format;
     int depth;                     /* open objects and arrays */
+    bool in_fields_element;        /* syslog: [fields@32473 is open (else [sluice@32473 is) */
     bool object[FIELD_DEPTH_MAX];  /* each open one's kind */
     bool first[FIELD_DEPTH_MAX];   /* nothing written in it yet */
 };
@@ -69,11 +72,40 @@ static bool read_text(struct walk *w, const char **text, size_t *length)
     return true;
 }
 
-/* A top-level key: ` key=` or `,"key":`, prefixed with "fields." when renamed. */
-static void put_key(struct walk *w, const char *key, size_t length, bool renamed)
+/* An RFC 5424 SD-NAME: at most 32 printable ASCII bytes but '=', ' ', ']' and '"';
+ * every other byte written as '_'. */
+static void put_sd_name(struct out_buffer *out, const char *key, size_t length, bool renamed)
+{
+    static const char prefix[] = "fields.";
+    size_t room = SD_NAME_MAX;
+    if (renamed) {
+        memcpy(out->data + out->length, prefix, sizeof prefix - 1);
+        out->length += sizeof prefix - 1;
+        room -= sizeof prefix - 1;
+    }
+    if (length == 0)
+        out->data[out->length++] = '_';
+    for (size_t i = 0; i < length && i < room; i++) {
+        unsigned char c = (unsigned char)key[i];
+        bool fits = c > ' ' && c < 0x7f && c != '=' && c != ']' && c != '"';
+        out->data[out->length++] = fits ? (char)c : '_';
+    }
+}
+
+/* A top-level key: ` key=` or `,"key":`, prefixed with "fields." when renamed. Metadata
+ * (not origin) in syslog goes in [fields@32473, opened before its first key. */
+static void put_key(struct walk *w, const char *key, size_t length, bool renamed, bool origin)
 {
     struct out_buffer *out = w->out;
-    if (w->format == SLUICE_FORMAT_JSON) {
+    if (w->format == RENDER_FORMAT_SYSLOG) {
+        if (!origin && !w->in_fields_element) {
+            PUT_LITERAL(out, "][fields@32473");
+            w->in_fields_element = true;
+        }
+        out->data[out->length++] = ' ';
+        put_sd_name(out, key, length, renamed);
+        out->data[out->length++] = '=';
+    } else if (w->format == SLUICE_FORMAT_JSON) {
         PUT_LITERAL(out, ",\"");
         if (renamed)
             PUT_LITERAL(out, "fields.");
@@ -97,11 +129,28 @@ static void put_string(struct walk *w, const char *text, size_t length)
         out->data[out->length++] = '"';
         render_escaped(out, text, length, ESCAPE_JSON);
         out->data[out->length++] = '"';
+    } else if (w->format == RENDER_FORMAT_SYSLOG) {
+        if (w->depth == 0)
+            out->data[out->length++] = '"';
+        render_escaped(out, text, length, ESCAPE_SYSLOG);
+        if (w->depth == 0)
+            out->data[out->length++] = '"';
     } else if (w->depth == 0) {
         render_logfmt_value(out, text, length);
     } else {
         render_escaped(out, text, length, ESCAPE_LOGFMT);
     }
+}
+
+/* A number or boolean where it stands: a syslog value is always quoted. */
+static void put_scalar(struct walk *w, int tag, const char *bytes, size_t size)
+{
+    bool quoted = w->format == RENDER_FORMAT_SYSLOG && w->depth == 0;
+    if (quoted)
+        w->out->data[w->out->length++] = '"';
+    render_value(w->out, tag, bytes, size, w->format);
+    if (quoted)
+        w->out->data[w->out->length++] = '"';
 }
 
 /* Before an element of the innermost open object or array: its separator. */
@@ -122,7 +171,7 @@ static void put_nested_key(struct walk *w, const char *key, size_t length)
         w->out->data[w->out->length++] = ':';
     } else {
         PUT_LITERAL(w->out, "\\\"");
-        render_escaped(w->out, key, length, ESCAPE_LOGFMT);
+        render_escaped(w->out, key, length, w->format == RENDER_FORMAT_SYSLOG ? ESCAPE_SYSLOG : ESCAPE_LOGFMT);
         PUT_LITERAL(w->out, "\\\": ");
     }
 }
@@ -176,7 +225,7 @@ static bool put_value(struct walk *w)
     size_t size = render_value_size(tag);
     if (size == 0 || (size_t)(w->end - w->p) < size)
         return false;
-    render_value(w->out, tag, w->p, size, w->format);
+    put_scalar(w, tag, w->p, size);
     w->p += size;
     return true;
 }
@@ -190,11 +239,11 @@ static bool put_location(struct walk *w)
     if (!read_text(w, &file, &file_length) || !read_u32(w, &line) || !read_text(w, &function, &function_length))
         return false;
     uint64_t line_value = line;
-    put_key(w, "file", 4, false);
+    put_key(w, "file", 4, false, true);
     put_string(w, file, file_length);
-    put_key(w, "line", 4, false);
-    render_value(w->out, SLUICE_SEGMENT_UINT, (const char *)&line_value, sizeof line_value, w->format);
-    put_key(w, "function", 8, false);
+    put_key(w, "line", 4, false, true);
+    put_scalar(w, SLUICE_SEGMENT_UINT, (const char *)&line_value, sizeof line_value);
+    put_key(w, "function", 8, false, true);
     put_string(w, function, function_length);
     return true;
 }
@@ -223,7 +272,7 @@ static bool put_item(struct walk *w)
         if (!read_text(w, &text, &length))
             return false;
         if (w->format != SLUICE_FORMAT_TEXT) { /* a text line names its module already */
-            put_key(w, "source", 6, false);
+            put_key(w, "source", 6, false, true);
             put_string(w, text, length);
         }
         return true;
@@ -233,7 +282,7 @@ static bool put_item(struct walk *w)
     if (tag != SLUICE_SEGMENT_KEY || !read_text(w, &text, &length))
         return false;
     if (w->depth == 0)
-        put_key(w, text, length, is_own_key(text, length));
+        put_key(w, text, length, is_own_key(text, length), false);
     else
         put_nested_key(w, text, length);
     if (put_value(w))
@@ -241,6 +290,8 @@ static bool put_item(struct walk *w)
     /* A key without its value. */
     if (w->format == SLUICE_FORMAT_JSON)
         PUT_LITERAL(w->out, "null");
+    else if (w->format == RENDER_FORMAT_SYSLOG && w->depth == 0)
+        PUT_LITERAL(w->out, "\"\""); /* a PARAM-VALUE is always quoted */
     return false;
 }
 
@@ -251,4 +302,6 @@ void render_fields(struct out_buffer *out, const char *fields, size_t length, in
         ;
     while (w.depth > 0)
         close_container(&w);
+    if (format == RENDER_FORMAT_SYSLOG)
+        out->data[out->length++] = ']'; /* whichever element is open */
 }

@@ -44,8 +44,10 @@ void fork_reset_core(sluice_core *core)
     w->failed_writes = 0;
     w->reported_full = 0;
     w->pending_reports = 0;
+    sink_syslog_after_fork(&core->sink);
     for (uint32_t i = 0; i < core->extra_count; i++) {
         struct extra_sink *x = &core->extra[i];
+        sink_syslog_after_fork(&x->sink);
         x->out.length = 0;
         x->line_count = 0;
         x->torn_line = false;

@@ -17,9 +17,10 @@ static const struct {
 static const char truncation_format[] = " [sluice: truncated to %zu of %llu bytes]";
 enum { TRUNCATION_MARKER_MAX = sizeof truncation_format + 2 * 20 };
 
-/* The longest head, thread, drop count and end of a JSON line, with room for
- * every bracket fields.c may close and 8 bytes escaping may store past the end. */
-enum { LINE_FIXED_MAX = 256 };
+/* The longest head, thread, drop count and end of a line (a syslog line's head
+ * holds a 255-byte host name), with room for every bracket fields.c may close and
+ * 8 bytes escaping may store past the end. */
+enum { LINE_FIXED_MAX = 640 };
 
 size_t render_line_bound(size_t message_length, size_t module_length)
 {
@@ -43,10 +44,11 @@ static void put_level(struct out_buffer *out, const char name[10], size_t length
 
 void render_module(struct out_buffer *out, const char *name, size_t length, int format)
 {
+    static const enum escape_style styles[] = {ESCAPE_TEXT, ESCAPE_LOGFMT, ESCAPE_JSON, ESCAPE_SYSLOG};
     if (format == SLUICE_FORMAT_LOGFMT)
         render_logfmt_value(out, name, length);
     else
-        render_escaped(out, name, length, format == SLUICE_FORMAT_JSON ? ESCAPE_JSON : ESCAPE_TEXT);
+        render_escaped(out, name, length, styles[format]);
 }
 
 /* The module's label, or its name written here. */
@@ -58,14 +60,14 @@ static void put_module(struct out_buffer *out, const struct line_source *s, int 
         render_module(out, s->module, s->module_length, format);
 }
 
-static void put_priority(struct out_buffer *out, int level)
+/* "<N>": facility * 8 + the level's syslog severity (trace and debug 7, info 6, notice 5,
+ * warning 4, error 3, critical 2). */
+static void put_priority(struct out_buffer *out, int facility, int level)
 {
-    static const char severity[] = {'7', '7', '6', '5', '4', '3', '2'}; /* by SLUICE_TRACE ... SLUICE_CRITICAL */
-    char *at = out->data + out->length;
-    at[0] = '<';
-    at[1] = severity[level];
-    at[2] = '>';
-    out->length += 3;
+    static const uint8_t severity[] = {7, 7, 6, 5, 4, 3, 2}; /* by SLUICE_TRACE ... SLUICE_CRITICAL */
+    out->data[out->length++] = '<';
+    render_unsigned(out, (uint64_t)facility * 8 + severity[level]);
+    out->data[out->length++] = '>';
 }
 
 /* The message, escaped in style, then the truncation marker; returns the offset of its fields. */
@@ -140,16 +142,51 @@ static void put_json(struct out_buffer *out, struct timestamp_cache *cache, cons
     out->data[out->length++] = '}';
 }
 
-void render_line(struct out_buffer *out, struct timestamp_cache *cache, int format, bool priority_prefix,
+/* RFC 5424: the head, the structured data (the line's own fields, then the metadata), the message. */
+static void put_syslog(struct out_buffer *out, struct timestamp_cache *cache, const struct line_style *style,
+                       const struct line_source *s)
+{
+    put_priority(out, style->facility, s->level);
+    PUT_LITERAL(out, "1 ");
+    render_timestamp(out->data + out->length, cache, s->utc_ns);
+    out->length += RENDER_TIMESTAMP_LENGTH;
+    put(out, style->syslog_head, style->syslog_head_length);
+    PUT_LITERAL(out, "[sluice@32473 module=\"");
+    put_module(out, s, RENDER_FORMAT_SYSLOG);
+    out->data[out->length++] = '"';
+    if (s->thread != 0) {
+        PUT_LITERAL(out, " thread=\"");
+        render_unsigned(out, s->thread);
+        out->data[out->length++] = '"';
+    }
+    if (s->dropped != 0) {
+        PUT_LITERAL(out, " dropped=\"");
+        render_unsigned(out, s->dropped);
+        out->data[out->length++] = '"';
+    }
+    size_t fields = s->segments ? render_fields_offset(s->message, s->length) : s->length;
+    if (fields < s->length)
+        render_fields(out, s->message + fields + 1, s->length - fields - 1, RENDER_FORMAT_SYSLOG); /* closes it */
+    else
+        out->data[out->length++] = ']';
+    out->data[out->length++] = ' ';
+    put_message(out, s, ESCAPE_TEXT);
+}
+
+void render_line(struct out_buffer *out, struct timestamp_cache *cache, const struct line_style *style,
                  const struct line_source *source)
 {
-    if (priority_prefix)
-        put_priority(out, source->level);
-    if (format == SLUICE_FORMAT_JSON)
-        put_json(out, cache, source);
-    else if (format == SLUICE_FORMAT_LOGFMT)
-        put_logfmt(out, cache, source);
-    else
-        put_text(out, cache, source);
+    if (style->format == RENDER_FORMAT_SYSLOG) {
+        put_syslog(out, cache, style, source);
+    } else {
+        if (style->priority_prefix)
+            put_priority(out, 0, source->level);
+        if (style->format == SLUICE_FORMAT_JSON)
+            put_json(out, cache, source);
+        else if (style->format == SLUICE_FORMAT_LOGFMT)
+            put_logfmt(out, cache, source);
+        else
+            put_text(out, cache, source);
+    }
     out->data[out->length++] = '\n';
 }

@@ -44,20 +44,28 @@ void render_timestamp(char *at, struct timestamp_cache *cache, int64_t utc_ns)
     memcpy(cache->stamp, at, RENDER_TIMESTAMP_LENGTH);
 }
 
+/* The high bit of each byte of word that equals c (the "has zero" test on word ^ c). */
+static inline uint64_t bytes_equal(uint64_t word, unsigned char c)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    uint64_t x = word ^ (ones * c);
+    return (x - ones) & ~x;
+}
+
 /* True if any of the 8 bytes is below space (a C0 control), above '~' (DEL,
- * or not ASCII), a backslash, or (quotes) a double quote: the classic "has
- * less", "has more" and "has zero" word tests, exact as booleans. */
-static inline bool needs_care(uint64_t word, bool quotes)
+ * or not ASCII), a backslash, or a byte the style also escapes (a quote; in
+ * syslog a ']'): the classic "has less", "has more" and "has zero" word tests,
+ * exact as booleans. */
+static inline bool needs_care(uint64_t word, enum escape_style style)
 {
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
     uint64_t below_space = (word - ones * 0x20) & ~word;
     uint64_t above_tilde = (word + ones) | word;
-    uint64_t backslashes = word ^ (ones * '\\');
-    uint64_t found = below_space | above_tilde | ((backslashes - ones) & ~backslashes);
-    if (quotes) {
-        uint64_t quote_marks = word ^ (ones * '"');
-        found |= (quote_marks - ones) & ~quote_marks;
-    }
+    uint64_t found = below_space | above_tilde | bytes_equal(word, '\\');
+    if (style != ESCAPE_TEXT)
+        found |= bytes_equal(word, '"');
+    if (style == ESCAPE_SYSLOG)
+        found |= bytes_equal(word, ']');
     return (found & highs) != 0;
 }
 
@@ -117,7 +125,8 @@ static const unsigned char *render_careful(char **at, const unsigned char *p, co
                                            enum escape_style style)
 {
     unsigned char c = *p;
-    if (c == '\\' || (c == '"' && style != ESCAPE_TEXT)) { /* escaped, so that every escape reads one way */
+    if (c == '\\' || (c == '"' && style != ESCAPE_TEXT) || (c == ']' && style == ESCAPE_SYSLOG)) {
+        /* escaped, so that every escape reads one way */
         (*at)[0] = '\\';
         (*at)[1] = (char)c;
         *at += 2;
@@ -166,7 +175,6 @@ static inline void escape(struct out_buffer *out, const char *text, size_t lengt
 {
     const unsigned char *p = (const unsigned char *)text, *end = p + length;
     char *at = out->data + out->length;
-    bool quotes = style != ESCAPE_TEXT;
     while (p < end) {
         /* Plain printable ASCII, eight bytes at a time; a short tail is checked
          * padded with spaces, which need no care. */
@@ -182,7 +190,7 @@ static inline void escape(struct out_buffer *out, const char *text, size_t lengt
             for (size_t i = 0; i < left; i++) /* fixed-size copies only: no call */
                 word = (word & ~((uint64_t)0xff << (8 * i))) | ((uint64_t)p[i] << (8 * i));
         }
-        if (!needs_care(word, quotes)) {
+        if (!needs_care(word, style)) {
             memcpy(at, &word, 8); /* the room bound covers 8 bytes past a short tail */
             size_t n = left < 8 ? left : 8;
             at += n;
@@ -201,6 +209,7 @@ void render_escaped(struct out_buffer *out, const char *text, size_t length, enu
     case ESCAPE_TEXT: escape(out, text, length, ESCAPE_TEXT); break;
     case ESCAPE_LOGFMT: escape(out, text, length, ESCAPE_LOGFMT); break;
     case ESCAPE_JSON: escape(out, text, length, ESCAPE_JSON); break;
+    case ESCAPE_SYSLOG: escape(out, text, length, ESCAPE_SYSLOG); break;
     }
 }
 

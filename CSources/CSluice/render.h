@@ -36,11 +36,23 @@ struct timestamp_cache {
     char stamp[28];
 };
 
-/* SLUICE_FORMAT_TEXT, _LOGFMT, _JSON. */
-enum { RENDER_FORMATS = 3 };
+/* SLUICE_FORMAT_TEXT, _LOGFMT, _JSON, and RFC 5424 syslog, which only the syslog sink
+ * writes (sink_syslog.c): <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID - [sluice@32473
+ * module="…" thread="…"][fields@32473 key="value"] message */
+enum { RENDER_FORMAT_SYSLOG = 3, RENDER_FORMATS = 4 };
 
-/* How text is escaped: a text line's message, a logfmt value or key, a JSON string. */
-enum escape_style { ESCAPE_TEXT, ESCAPE_LOGFMT, ESCAPE_JSON };
+/* How text is escaped: a text line's message, a logfmt value or key, a JSON string, a
+ * syslog structured-data value (logfmt's, and ']' too). */
+enum escape_style { ESCAPE_TEXT, ESCAPE_LOGFMT, ESCAPE_JSON, ESCAPE_SYSLOG };
+
+/* How a sink wants its lines. */
+struct line_style {
+    int format;             /* SLUICE_FORMAT_* or RENDER_FORMAT_SYSLOG */
+    bool priority_prefix;   /* "<N>" first, for journald (standard streams only) */
+    int facility;           /* syslog: PRI is facility * 8 + severity */
+    char syslog_head[320];  /* syslog: " HOSTNAME APP-NAME PROCID - " after the timestamp */
+    size_t syslog_head_length;
+};
 
 /* The most bytes escaping writes for one byte of input (JSON's \ufffd for an invalid byte). */
 enum { RENDER_ESCAPE_FACTOR = 6 };
@@ -72,9 +84,9 @@ extern const char render_digit_pairs[201];
 /* The most bytes render_line can append for a message of this length, in any format. */
 size_t render_line_bound(size_t message_length, size_t module_length);
 
-/* Appends the line of source in format, "<N>"-prefixed when priority_prefix; the
- * caller has checked render_line_bound against the room left. */
-void render_line(struct out_buffer *out, struct timestamp_cache *cache, int format, bool priority_prefix,
+/* Appends the line of source as style says; the caller has checked render_line_bound
+ * against the room left. */
+void render_line(struct out_buffer *out, struct timestamp_cache *cache, const struct line_style *style,
                  const struct line_source *source);
 
 /* text, escaped in style. */
@@ -93,6 +105,8 @@ void render_logfmt_key(struct out_buffer *out, const char *key, size_t length);
 /* segments.c: the message part of segments, rendered and escaped in style; returns
  * the offset of its fields (the SLUICE_SEGMENT_FIELDS tag), or length if none. */
 size_t render_segments(struct out_buffer *out, const char *segments, size_t length, enum escape_style style);
+/* That offset, rendering nothing. */
+size_t render_fields_offset(const char *segments, size_t length);
 /* A value segment: an integer, a floating-point number (in JSON a string when not
  * finite), a boolean. */
 void render_value(struct out_buffer *out, int tag, const char *bytes, size_t size, int format);

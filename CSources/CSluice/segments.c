@@ -175,7 +175,8 @@ void render_value(struct out_buffer *out, int tag, const char *bytes, size_t siz
     out->length = (size_t)(at - out->data);
 }
 
-size_t render_segments(struct out_buffer *out, const char *segments, size_t length, enum escape_style style)
+/* Walks the message part of segments, rendering it into out unless out is NULL. */
+static size_t walk_message(struct out_buffer *out, const char *segments, size_t length, enum escape_style style)
 {
     const char *p = segments, *end = segments + length;
     while (p < end) {
@@ -191,8 +192,11 @@ size_t render_segments(struct out_buffer *out, const char *segments, size_t leng
             p += sizeof n;
             if (n > (size_t)(end - p))
                 n = (uint32_t)(end - p); /* a cut record: what is there */
-            render_escaped(out, p, n, style);
+            if (out != NULL)
+                render_escaped(out, p, n, style);
             p += n;
+        } else if (out == NULL) {
+            p += size;
         } else {
             /* A number in a message is text in every format: digits, signs and
              * letters (nan, inf), nothing any style escapes. */
@@ -201,6 +205,16 @@ size_t render_segments(struct out_buffer *out, const char *segments, size_t leng
         }
     }
     return length;
+}
+
+size_t render_segments(struct out_buffer *out, const char *segments, size_t length, enum escape_style style)
+{
+    return walk_message(out, segments, length, style);
+}
+
+size_t render_fields_offset(const char *segments, size_t length)
+{
+    return walk_message(NULL, segments, length, ESCAPE_TEXT);
 }
 
 size_t render_value_size(int tag)

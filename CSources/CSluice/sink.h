@@ -13,7 +13,10 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include "render.h"
+
 struct sink;
+struct sink_syslog;
 
 struct sink_ops {
     /* Writes all of data, retrying what can be retried. Returns the bytes
@@ -40,9 +43,10 @@ struct sink {
     uint64_t size;              /* bytes in the file now, as far as this sink knows */
     uint64_t rotations;         /* done, and failed: the writer adds them to the counters */
     uint64_t rotation_failures;
-    bool priority_prefix;       /* a standard stream journald reads: each line starts with <N>
-                                   (never a file: set only where owns_fd is false) */
-    int format;                 /* SLUICE_FORMAT_*: how its lines are rendered */
+    struct sink_syslog *syslog; /* a syslog sink's connection state (sink_syslog.c); NULL otherwise */
+    size_t syslog_pid_at;       /* where PROCID starts in style.syslog_head */
+    struct line_style style;    /* how its lines are rendered: the format, and the priority prefix
+                                   of a standard stream journald reads (never a file's) */
 };
 
 static inline size_t sink_write(struct sink *sink, const char *data, size_t length)
@@ -66,6 +70,18 @@ static inline void sink_close(struct sink *sink)
 int sink_file_open(struct sink *sink, const char *path, unsigned mode, char *error, size_t error_size);
 /* Sets a file sink's size-based rotation (max_bytes 0: none; files only). */
 void sink_file_configure(struct sink *sink, uint64_t max_bytes, unsigned keep);
+
+/* sink_syslog.c: true for udp://host:port, tcp://host:port and unix:///path. */
+bool sink_is_syslog_address(const char *path);
+/* An RFC 5424 syslog sink to url, its lines with facility (0 to 23) and app_name (NULL:
+ * the program's name). A receiver that cannot be reached yet is no error (one line on
+ * stderr; records are dropped and counted until it can); -1 after a line in error for an
+ * address that is malformed or cannot be resolved. */
+int sink_syslog_open(struct sink *sink, const char *url, int facility, const char *app_name, char *error,
+                     size_t error_size);
+/* In a forked child: its own connection (made at the next write) and its own PROCID.
+ * Does nothing for other sinks. */
+void sink_syslog_after_fork(struct sink *sink);
 
 /* Asks the sink to reopen by name; 0 when there is nothing to reopen. */
 static inline int sink_reopen(struct sink *sink)

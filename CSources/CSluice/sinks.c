@@ -10,8 +10,8 @@
 #include "core.h"
 
 /* One sink as options describe it; -1 after a line in error. */
-static int open_one(struct sink *sink, const char *path, int format, int priority_prefix, unsigned mode,
-                    const char *outcome, char *error, size_t error_size)
+static int open_one(struct sink *sink, const char *path, int format, int priority_prefix,
+                    const sluice_options *options, const char *outcome, char *error, size_t error_size)
 {
     if (format < SLUICE_FORMAT_TEXT || format > SLUICE_FORMAT_JSON) {
         if (error != NULL)
@@ -20,10 +20,12 @@ static int open_one(struct sink *sink, const char *path, int format, int priorit
                      outcome);
         return -1;
     }
-    if (sink_file_open(sink, path, mode, error, error_size) != 0)
+    if (sink_is_syslog_address(path)) /* its lines are RFC 5424, whatever the format */
+        return sink_syslog_open(sink, path, options->syslog_facility, options->syslog_app_name, error, error_size);
+    if (sink_file_open(sink, path, options->file_mode, error, error_size) != 0)
         return -1;
-    sink->format = format;
-    sink->priority_prefix = priority_prefix != 0 && !sink->owns_fd; /* a standard stream, never a file */
+    sink->style.format = format;
+    sink->style.priority_prefix = priority_prefix != 0 && !sink->owns_fd; /* a standard stream, never a file */
     return 0;
 }
 
@@ -47,16 +49,16 @@ int sink_set_open(struct sink_set *set, const sluice_options *options, uint32_t 
             return -1;
         }
     }
-    if (open_one(&set->first, options->path, options->format, options->stream_priority_prefix, options->file_mode,
-                 outcome, error, error_size) != 0)
+    if (open_one(&set->first, options->path, options->format, options->stream_priority_prefix, options, outcome, error,
+                 error_size) != 0)
         return -1;
     sink_file_configure(&set->first, options->file_max_bytes, options->file_keep);
     size_t bytes = writer_buffer_bytes(max_message);
     for (size_t i = 0; i < more; i++) {
         const sluice_sink_options *o = &options->more_sinks[i];
         struct extra_sink *x = &set->extra[i];
-        if (open_one(&x->sink, o->path, o->format, o->stream_priority_prefix, options->file_mode, outcome, error,
-                     error_size) != 0) {
+        if (open_one(&x->sink, o->path, o->format, o->stream_priority_prefix, options, outcome, error, error_size) !=
+            0) {
             sink_set_close(set);
             return -1;
         }
@@ -87,7 +89,7 @@ void sink_set_close(struct sink_set *set)
 
 static void publish(struct stats_sink *entry, const struct sink *sink, int level)
 {
-    *entry = (struct stats_sink){.level = level, .format = sink->format};
+    *entry = (struct stats_sink){.level = level, .format = sink->style.format};
     snprintf(entry->name, sizeof entry->name, "%s", sink->name);
 }
 

@@ -78,10 +78,10 @@ static void render_to_sinks(sluice_core *core, struct line_source *line, const s
         const struct sink *sink = x == NULL ? &core->sink : &x->sink;
         struct out_buffer *out = x == NULL ? &w->out : &x->out;
         if (labels != NULL) {
-            line->label = labels->of[sink->format].text;
-            line->label_length = labels->of[sink->format].length;
+            line->label = labels->of[sink->style.format].text;
+            line->label_length = labels->of[sink->style.format].length;
         }
-        render_line(out, &w->timestamps, sink->format, sink->priority_prefix, line);
+        render_line(out, &w->timestamps, &sink->style, line);
         struct line entry = {.end = (uint32_t)out->length, .module = module, .reports = reports, .utc_ns = line->utc_ns};
         if (x == NULL)
             w->lines[w->line_count++] = entry;

@@ -23,7 +23,10 @@ import Logging
 /// | ``priorityPrefix`` | `LOG_STDERR_PRIORITY_PREFIX` | false |
 /// | ``format`` | `LOG_FORMAT` (`text`, `logfmt`, `json`) | text |
 /// | ``sourceLocation`` | `LOG_SOURCE_LOCATION` | false |
-/// | ``moreSinks`` | `LOG_STDERR_LEVEL`, `LOG_STDERR_FORMAT` (with `LOG_FILE`) | none |
+/// | ``moreSinks`` | `LOG_STDERR_LEVEL`, `LOG_STDERR_FORMAT` (with `LOG_FILE` or `LOG_SYSLOG`); `LOG_SYSLOG` with `LOG_FILE` | none |
+/// | ``destination`` | `LOG_SYSLOG` (`udp://host:port`, `tcp://host:port`, `unix:///dev/log`), when `LOG_FILE` is unset | stderr |
+/// | ``syslogFacility`` | `LOG_SYSLOG_FACILITY` (`user`, `daemon`, `local0` … `local7`, …) | user |
+/// | ``syslogAppName`` | `LOG_SYSLOG_APP_NAME` | the program's name |
 ///
 /// `<MODULE>` is the module name upper-cased, every other character but ASCII
 /// letters and digits turned into `_` (``Sluice/environmentName(of:)``). A bad
@@ -41,6 +44,16 @@ public struct SluiceConfiguration: Sendable {
     public enum Destination: Sendable, Equatable {
         case standardError
         case file(String)
+        /// RFC 5424 syslog to `udp://host:port`, `tcp://host:port` (octet-counted framing) or
+        /// `unix:///dev/log`; the format does not apply. A receiver that is away costs the
+        /// records sent meanwhile, counted as dropped by this sink; the sink reconnects.
+        case syslog(String)
+    }
+
+    /// The syslog facility of every syslog sink's lines (RFC 5424 numbers).
+    public enum SyslogFacility: Int32, Sendable, CaseIterable {
+        case kern = 0, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp
+        case local0 = 16, local1, local2, local3, local4, local5, local6, local7
     }
 
     /// A sink beside the destination, with the lowest level it takes and a format of its own:
@@ -107,13 +120,18 @@ public struct SluiceConfiguration: Sendable {
     /// destination takes every record and the core's counters are its; each sink counts its
     /// own (``SluiceStats/sinks``), and one that fails never stops the others.
     public var moreSinks: [Sink]
+    /// The facility of syslog lines (default `.user`).
+    public var syslogFacility: SyslogFacility?
+    /// The APP-NAME of syslog lines (default: the program's name).
+    public var syslogAppName: String?
 
     public init(
         level: Logger.Level? = nil, moduleLevels: [String: Logger.Level] = [:], sampleRate: Double? = nil,
         moduleSampleRates: [String: Double] = [:], asynchronous: Bool? = nil, destination: Destination? = nil,
         queueBytes: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil,
         fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
-        format: Format? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = []
+        format: Format? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
+        syslogFacility: SyslogFacility? = nil, syslogAppName: String? = nil
     ) {
         self.level = level
         self.moduleLevels = moduleLevels
@@ -132,6 +150,8 @@ public struct SluiceConfiguration: Sendable {
         self.format = format
         self.sourceLocation = sourceLocation
         self.moreSinks = moreSinks
+        self.syslogFacility = syslogFacility
+        self.syslogAppName = syslogAppName
     }
 
     /// Every setting decided: these settings, then the environment's, then the defaults.
@@ -174,7 +194,9 @@ public struct SluiceConfiguration: Sendable {
         options.moduleLevels = Self.merge(moduleLevels, over: environmentLevels)
         options.moduleSampleRates = Self.merge(rates, over: environmentRates)
         options.synchronous = !(asynchronous ?? parser.switchValue("ASYNC_LOGGING_ENABLED", default: true))
-        options.path = (destination ?? parser.destination("LOG_FILE")).path
+        let file = parser.destination("LOG_FILE"), syslog = parser.syslog("LOG_SYSLOG")
+        // The first sink: the file, else syslog, else stderr; syslog beside a file is a second one.
+        options.path = (destination ?? (file != .standardError ? file : syslog ?? .standardError)).path
         options.ringBytes = checked(queueBytes, "queueBytes", queueBytesSetting, report) {
             parser.queueBytes("LOG_QUEUE_BYTES", default: 4 << 20)
         }
@@ -189,7 +211,15 @@ public struct SluiceConfiguration: Sendable {
         options.priorityPrefix = priorityPrefix ?? parser.switchValue("LOG_STDERR_PRIORITY_PREFIX", default: false)
         options.format = format ?? parser.format("LOG_FORMAT", default: .text)
         options.sourceLocation = sourceLocation ?? parser.switchValue("LOG_SOURCE_LOCATION", default: false)
-        options.moreSinks = moreSinks.isEmpty ? parser.standardErrorSink(besides: options) : moreSinks
+        options.moreSinks = moreSinks
+        if moreSinks.isEmpty {
+            if let syslog, options.path != syslog.path {
+                options.moreSinks.append(Sink(syslog, level: parser.level("LOG_SYSLOG_LEVEL", default: .trace)))
+            }
+            options.moreSinks += parser.standardErrorSink(besides: options)
+        }
+        options.syslogFacility = syslogFacility ?? parser.facility("LOG_SYSLOG_FACILITY", default: .user)
+        options.syslogAppName = syslogAppName ?? parser.environment["LOG_SYSLOG_APP_NAME"]
         return options
     }
 }
@@ -308,17 +338,33 @@ struct EnvironmentParser {
         value(variable, default: fallback, expected: "text, logfmt or json") { SluiceConfiguration.Format(rawValue: $0.lowercased()) }
     }
 
-    /// `LOG_STDERR_LEVEL` (and `LOG_STDERR_FORMAT`, default text) beside a log file: stderr as a
-    /// second sink. Without a file stderr is the only sink and takes everything: the variable is reported.
+    /// `LOG_STDERR_LEVEL` (and `LOG_STDERR_FORMAT`, default text) beside a log file or syslog: stderr
+    /// as one more sink. Without either stderr is the only sink and takes everything: the variable is reported.
     func standardErrorSink(besides options: SluiceCore.Options) -> [SluiceConfiguration.Sink] {
         guard environment["LOG_STDERR_LEVEL"] != nil || environment["LOG_STDERR_FORMAT"] != nil else { return [] }
         guard options.path != nil else {
-            report("sluice: LOG_STDERR_LEVEL and LOG_STDERR_FORMAT need LOG_FILE: stderr is the only sink and takes every record; using LOG_LEVEL and LOG_FORMAT")
+            report("sluice: LOG_STDERR_LEVEL and LOG_STDERR_FORMAT need LOG_FILE or LOG_SYSLOG: stderr is the only sink and takes every record; using LOG_LEVEL and LOG_FORMAT")
             return []
         }
         return [SluiceConfiguration.Sink(
             .standardError, level: level("LOG_STDERR_LEVEL", default: .trace), format: format("LOG_STDERR_FORMAT", default: .text),
             priorityPrefix: options.priorityPrefix)]
+    }
+
+    /// A syslog address, or nil when unset; a malformed one is left for the core to refuse with its reason.
+    func syslog(_ variable: String) -> SluiceConfiguration.Destination? {
+        guard let address = environment[variable] else { return nil }
+        if address.isEmpty {
+            report("sluice: \(variable) is empty; no syslog sink")
+            return nil
+        }
+        return .syslog(address)
+    }
+
+    func facility(_ variable: String, default fallback: SluiceConfiguration.SyslogFacility) -> SluiceConfiguration.SyslogFacility {
+        value(variable, default: fallback, expected: "a facility (kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp, local0 to local7)") { text in
+            SluiceConfiguration.SyslogFacility.allCases.first { "\($0)" == text.lowercased() }
+        }
     }
 
     func overflow(_ variable: String, default fallback: SluiceCore.Overflow) -> SluiceCore.Overflow {

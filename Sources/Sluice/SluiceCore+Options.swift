@@ -13,8 +13,9 @@ extension SluiceCore {
         /// Ring capacity in bytes: a power of two from 4 KiB to 1 GiB.
         var ringBytes: Int
         var overflow: Overflow
-        /// The log file, appended to and created if missing; `nil` writes to stderr. A symbolic link,
-        /// a directory, a FIFO or a socket is refused: the file must be a regular file or a character device.
+        /// The log file, appended to and created if missing, or a syslog address (`udp://`, `tcp://`,
+        /// `unix://`); `nil` writes to stderr. A symbolic link, a directory, a FIFO or a socket is
+        /// refused: the file must be a regular file or a character device.
         var path: String?
         /// No writer thread: each record is written on the caller's thread before the call returns.
         var synchronous: Bool
@@ -43,6 +44,8 @@ extension SluiceCore {
         /// swift-log records carry their call's file, line and function.
         var sourceLocation = false
         var moreSinks: [SluiceConfiguration.Sink] = []
+        var syslogFacility = SluiceConfiguration.SyslogFacility.user
+        var syslogAppName: String?
 
         init(
             ringBytes: Int = 4 << 20, overflow: Overflow = .drop, path: String? = nil, synchronous: Bool = false,
@@ -73,8 +76,13 @@ extension SluiceCore.Options {
     func withCOptions<R>(_ body: (UnsafePointer<sluice_options>) -> R) -> R {
         var c = cOptions
         let paths = ([path] + moreSinks.map(\.destination.path)).map { $0.map { strdup($0)! } }
-        defer { paths.forEach { free($0) } }
+        let appName = syslogAppName.map { strdup($0)! }
+        defer {
+            paths.forEach { free($0) }
+            free(appName)
+        }
         c.path = UnsafePointer(paths[0])
+        c.syslog_app_name = UnsafePointer(appName)
         let more = moreSinks.enumerated().map { index, sink in
             sluice_sink_options(
                 path: UnsafePointer(paths[index + 1]), level: sink.level.sluiceLevel, format: sink.format.sluiceFormat,
@@ -100,6 +108,7 @@ extension SluiceCore.Options {
         c.file_keep = UInt32(clamping: fileKeep)
         c.stream_priority_prefix = priorityPrefix ? 1 : 0
         c.format = format.sluiceFormat
+        c.syslog_facility = syslogFacility.rawValue
         return c
     }
 }
@@ -124,6 +133,8 @@ extension SluiceCore.Options {
         format = configuration.format ?? .text
         sourceLocation = configuration.sourceLocation ?? false
         moreSinks = configuration.moreSinks
+        syslogFacility = configuration.syslogFacility ?? .user
+        syslogAppName = configuration.syslogAppName
     }
 }
 
@@ -133,11 +144,11 @@ extension SluiceConfiguration {
         self.init(
             level: options.level, moduleLevels: options.moduleLevels, sampleRate: options.sampleRate,
             moduleSampleRates: options.moduleSampleRates, asynchronous: !options.synchronous,
-            destination: options.path.map(Destination.file) ?? .standardError, queueBytes: options.ringBytes,
+            destination: options.destination, queueBytes: options.ringBytes,
             overflow: options.overflow, callTimingEvery: options.callTimingEvery, fileMode: options.fileMode,
             fileMaxBytes: options.fileMaxBytes, fileKeep: options.fileKeep, reopenOnSIGHUP: options.reopenOnSIGHUP,
             priorityPrefix: options.priorityPrefix, format: options.format, sourceLocation: options.sourceLocation,
-            moreSinks: options.moreSinks)
+            moreSinks: options.moreSinks, syslogFacility: options.syslogFacility, syslogAppName: options.syslogAppName)
     }
 }
 
@@ -157,9 +168,20 @@ extension SluiceConfiguration.Format {
     }
 }
 
+extension SluiceCore.Options {
+    /// The first sink, as a configuration names it.
+    var destination: SluiceConfiguration.Destination {
+        guard let path else { return .standardError }
+        return ["udp://", "tcp://", "unix://"].contains { path.hasPrefix($0) } ? .syslog(path) : .file(path)
+    }
+}
+
 extension SluiceConfiguration.Destination {
-    /// The file's path; `nil` for stderr.
+    /// What the C core takes as a sink's path: the file's, the syslog address, or `nil` for stderr.
     var path: String? {
-        if case .file(let path) = self { path } else { nil }
+        switch self {
+        case .standardError: nil
+        case .file(let path), .syslog(let path): path
+        }
     }
 }

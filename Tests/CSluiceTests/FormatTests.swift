@@ -214,39 +214,6 @@ final class FormatTests: XCTestCase {
     }
 }
 
-/// Bytes that try to get out of their line or their quotes.
-let hostileCorpus: [[UInt8]] = [
-    Array("a\nb".utf8), Array("a\r\nb".utf8), Array("tab\there".utf8), [0x1B] + Array("[31mred".utf8),
-    Array("nul".utf8) + [0] + Array("byte".utf8), [0x7F], [0xFF, 0xFE, 0x41], [0xE2, 0x82], [0xC0, 0xAF],
-    [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xC2, 0x85], [0xC2, 0x9F], Array("é € 😀 ✓".utf8),
-    Array("ok\n2026-11-29T00:00:00.000000Z CRITICAL auth: forged".utf8),
-    Array(#"","level":"critical","msg":"forged"#.utf8), Array(#"" msg="forged"#.utf8), Array(#"\"#.utf8),
-    Array(#"\u0000 \\ \" \n"#.utf8), Array("line\u{2028}separator\u{2029}paragraph".utf8), Array("key=value".utf8),
-    Array("ts".utf8), Array("msg".utf8), Array("".utf8), Array(" ".utf8), Array("{}[]".utf8), Array("\u{FEFF}bom".utf8),
-]
-
-/// Any JSON value, decoded by Foundation's JSONDecoder.
-enum JSONValue: Decodable, Equatable {
-    case string(String), number(Double), bool(Bool), object([String: JSONValue]), array([JSONValue]), null
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-}
-
 /// Each line of the file, without its newline; fails on a file that does not end in one.
 func fileLines(_ path: String) throws -> [[UInt8]] {
     let data = try XCTUnwrap(FileManager.default.contents(atPath: path))

@@ -125,7 +125,7 @@ final class SinkSetTests: XCTestCase {
         let alone = SluiceConfiguration().resolve(environment: ["LOG_STDERR_LEVEL": "warning"]) { reports.append($0) }
         XCTAssertEqual(alone.moreSinks, [])
         XCTAssertEqual(reports, [
-            "sluice: LOG_STDERR_LEVEL and LOG_STDERR_FORMAT need LOG_FILE: stderr is the only sink and takes every record; using LOG_LEVEL and LOG_FORMAT",
+            "sluice: LOG_STDERR_LEVEL and LOG_STDERR_FORMAT need LOG_FILE or LOG_SYSLOG: stderr is the only sink and takes every record; using LOG_LEVEL and LOG_FORMAT",
         ])
         let many = Array(repeating: SluiceConfiguration.Sink(.standardError), count: 4)
         XCTAssertThrowsError(try SluiceCore(.init(moreSinks: many))) { error in

@@ -110,7 +110,9 @@ typedef struct sluice_sink_options {
 typedef struct sluice_options {
     size_t ring_bytes;  /* ring capacity: a power of two in [SLUICE_RING_MIN, SLUICE_RING_MAX]; default 4 MiB */
     int overflow;       /* SLUICE_OVERFLOW_DROP (default) or SLUICE_OVERFLOW_BLOCK */
-    const char *path;   /* log file, opened for appending; NULL, "/dev/stderr": stderr; "/dev/stdout": stdout.
+    const char *path;   /* log file, opened for appending; NULL, "/dev/stderr": stderr; "/dev/stdout": stdout;
+                           udp://host:port, tcp://host:port or unix:///dev/log: RFC 5424 syslog (the
+                           format does not apply; TCP messages are octet-counted).
                            A regular file (created with file_mode if missing) or a character device
                            (/dev/null); a symbolic link is never followed, and a directory, FIFO or
                            socket is refused, each with an error naming the path. */
@@ -136,6 +138,8 @@ typedef struct sluice_options {
                            has counters of its own (sluice_stats_sink). One that fails never stops
                            the others. Rotation (file_max_bytes) is the first sink's only. */
     size_t more_sink_count; /* at most SLUICE_SINKS_MAX - 1 */
+    int syslog_facility;    /* of every syslog sink: 0 (kern) to 23 (local7); default 1 (user) */
+    const char *syslog_app_name; /* APP-NAME of syslog lines; NULL (default): the program's name */
 } sluice_options;
 
 /* Line formats (examples in docs/shipping-logs.md):
