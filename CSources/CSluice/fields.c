@@ -196,6 +196,8 @@ static void close_container(struct walk *w)
     }
     if (w->object[w->depth] && w->first[w->depth])
         out->data[out->length++] = ':'; /* [:], an empty dictionary */
+    if (w->format == RENDER_FORMAT_SYSLOG)
+        out->data[out->length++] = '\\'; /* a ']' in a PARAM-VALUE is escaped */
     out->data[out->length++] = ']';
     if (w->depth == 0)
         out->data[out->length++] = '"';

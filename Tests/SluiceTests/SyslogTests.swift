@@ -85,7 +85,7 @@ final class SyslogTests: XCTestCase {
         XCTAssertEqual(received.pri, "\(1 * 8 + 4)", "user facility by default, warning")
         let expected = #"^\[sluice@32473 module="syslog\.sd" thread="\d+" source="SluiceTests" file="SluiceTests/SyslogTests\.swift" "#
             + #"line="\#(line)" function="testMetadataAndTheRecordsOriginArriveAsStructuredData\(\)"\]"#
-            + #"\[fields@32473 fields\.msg="clash" say="x\\"\\\]y" user="\[\\"id\\": 42, \\"roles\\": \[a, b\]\]"\]$"#
+            + #"\[fields@32473 fields\.msg="clash" say="x\\"\\\]y" user="\[\\"id\\": 42, \\"roles\\": \[a, b\\\]\\\]"\]$"#
         XCTAssertNotNil(received.structuredData.range(of: expected, options: .regularExpression), received.structuredData)
     }
 
