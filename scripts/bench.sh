@@ -3,7 +3,8 @@
 # then one table. Peers: Sluice, Sluice behind swift-log's API, swift-log's
 # StreamLogHandler (all in Benchmarks' `sluice-bench`; in W1 also Sluice writing logfmt and
 # JSON lines, and a second sink), spdlog's async logger, and Python's
-# QueueHandler -> QueueListener -> FileHandler (Benchmarks/peers).
+# QueueHandler -> QueueListener -> FileHandler (Benchmarks/peers); then Sluice's syslog sink
+# into a real rsyslog (scripts/bench-syslog.sh).
 # REPS (3), RECORDS (2,000,000: W1 and W2), CALLS (10,000,000: W3 and W4) and the
 # Python peer's PYTHON_RECORDS (200,000) and PYTHON_CALLS (1,000,000) can be set.
 set -euo pipefail
@@ -31,5 +32,6 @@ for rep in $(seq "$reps"); do
             --records "$python_records" --calls "$python_calls" >> "$results"
     done
 done
+RESULTS="$results" REPS="$reps" RECORDS="$records" scripts/bench-syslog.sh
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); results in $results"
 Benchmarks/.build/release/sluice-bench --table "$results"

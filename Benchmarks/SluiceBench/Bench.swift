@@ -14,7 +14,7 @@ struct SluiceBench: ParsableCommand {
             INFO (nothing written). W4: 10,000,000 DEBUG calls through a sampling logger at 1% (swift-log,
             which has no sampling, logs every 100th call by a counter). Peers: sluice, sluice-swiftlog
             (swift-log's API on SluiceLogHandler), swiftlog-stream (StreamLogHandler on a FILE*, flushing
-            every record); on request, sluice-untimed (Sluice without the 1-in-64 call timing), sluice-logfmt and sluice-json (Sluice writing those formats), sluice-2sinks (Sluice writing a second file, as JSON). W1 and W2 run twice: for throughput (first call until every record is handed to
+            every record); on request, sluice-untimed (Sluice without the 1-in-64 call timing), sluice-logfmt and sluice-json (Sluice writing those formats), sluice-2sinks (Sluice writing a second file, as JSON), sluice-syslog (Sluice writing RFC 5424 to --syslog). W1 and W2 run twice: for throughput (first call until every record is handed to
             the kernel) and for per-call latency (a CLOCK_MONOTONIC pair around every call).
             """)
 
@@ -24,7 +24,7 @@ struct SluiceBench: ParsableCommand {
     @Option(help: "Run only these workloads (W1, W2, W3, W4).")
     var workload: [String] = []
 
-    @Option(help: "Only these peers (sluice, sluice-swiftlog, swiftlog-stream, sluice-untimed, sluice-logfmt, sluice-json, sluice-2sinks).")
+    @Option(help: "Only these peers (sluice, sluice-swiftlog, swiftlog-stream, sluice-untimed, sluice-logfmt, sluice-json, sluice-2sinks, sluice-syslog).")
     var peer: [String] = []
 
     @Option(help: "Records of W1 and W2.")
@@ -32,6 +32,9 @@ struct SluiceBench: ParsableCommand {
 
     @Option(help: "Calls of W3 and W4.")
     var calls = 10_000_000
+
+    @Option(help: ArgumentHelp("The syslog receiver of the sluice-syslog peer (scripts/bench-syslog.sh starts one).", valueName: "tcp://host:port"))
+    var syslog: String?
 
     @Option(help: "Where the log files go (removed after each run).")
     var directory = "/tmp"
@@ -54,6 +57,9 @@ struct SluiceBench: ParsableCommand {
         for name in peer where Peer(rawValue: name) == nil {
             throw ValidationError("unknown peer '\(name)'; the peers are \(Peer.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        if peer.contains(Peer.sluiceSyslog.rawValue) && syslog == nil {
+            throw ValidationError("the sluice-syslog peer needs --syslog tcp://host:port")
+        }
     }
 
     func run() throws {
@@ -68,7 +74,8 @@ struct SluiceBench: ParsableCommand {
             for rep in 0..<reps {
                 for peer in peers {
                     let count = load == .w3 || load == .w4 ? calls : records
-                    let result = try measure(peer: peer, workload: load, records: count, directory: directory, tag: "\(rep)")
+                    let result = try measure(
+                        peer: peer, workload: load, records: count, directory: directory, tag: "\(rep)", syslog: syslog)
                     results.append(result)
                     if json {
                         let encoder = JSONEncoder()

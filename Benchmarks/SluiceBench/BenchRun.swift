@@ -124,7 +124,7 @@ func countLines(_ path: String) -> Int {
 }
 
 /// One run: a throughput pass (no per-call timing) and, for W1 and W2, a latency pass.
-func measure(peer: Peer, workload: Workload, records: Int, directory: String, tag: String) throws -> RunResult {
+func measure(peer: Peer, workload: Workload, records: Int, directory: String, tag: String, syslog: String? = nil) throws -> RunResult {
     let threads = workload.threads
     let perThread = records / threads
     let path = "\(directory)/sluice-bench-\(getpid())-\(tag)-\(peer.rawValue)-\(workload.rawValue).log"
@@ -136,7 +136,7 @@ func measure(peer: Peer, workload: Workload, records: Int, directory: String, ta
         unlink(second)
     }
 
-    let runner = try makeRunner(peer: peer, workload: workload, path: path)
+    let runner = try makeRunner(peer: peer, workload: workload, path: path, syslog: syslog)
     let callTime = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: threads)
     defer { callTime.deallocate() }
     let times = UncheckedBox(callTime)
@@ -157,7 +157,7 @@ func measure(peer: Peer, workload: Workload, records: Int, directory: String, ta
 
     if workload.measuresLatency {
         unlink(path)
-        let timedRunner = try makeRunner(peer: peer, workload: workload, path: path)
+        let timedRunner = try makeRunner(peer: peer, workload: workload, path: path, syslog: syslog)
         let samples = SampleBuffers(threads: threads, perThread: perThread)
         result.clockPairOverhead = clockPairOverhead()
         onThreads(threads) { thread in

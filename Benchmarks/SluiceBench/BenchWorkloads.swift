@@ -16,7 +16,8 @@ enum Workload: String, CaseIterable, Sendable {
 /// Who logs: Sluice, Sluice behind swift-log's API, or swift-log's stock stream handler;
 /// on request only, Sluice with call timing off, to price the call-latency histogram, and
 /// Sluice writing logfmt or JSON lines, to price each format against text, and Sluice writing
-/// a second file (JSON beside the text), to price a second sink.
+/// a second file (JSON beside the text), to price a second sink, and Sluice writing RFC 5424
+/// syslog to a receiver.
 enum Peer: String, CaseIterable, Sendable {
     case sluice = "sluice"
     case sluiceSwiftLog = "sluice-swiftlog"
@@ -25,6 +26,7 @@ enum Peer: String, CaseIterable, Sendable {
     case sluiceLogfmt = "sluice-logfmt"
     case sluiceJSON = "sluice-json"
     case sluiceTwoSinks = "sluice-2sinks"
+    case sluiceSyslog = "sluice-syslog"
 
     /// The peers of a run that names none.
     static let standard: [Peer] = [.sluice, .sluiceSwiftLog, .swiftLogStream]
@@ -103,15 +105,16 @@ struct Runner: @unchecked Sendable {  // each closure is safe to call from any t
     }
 }
 
-func makeRunner(peer: Peer, workload: Workload, path: String) throws -> Runner {
+func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = nil) throws -> Runner {
     switch peer {
-    case .sluice, .sluiceSwiftLog, .sluiceUntimed, .sluiceLogfmt, .sluiceJSON, .sluiceTwoSinks:
+    case .sluice, .sluiceSwiftLog, .sluiceUntimed, .sluiceLogfmt, .sluiceJSON, .sluiceTwoSinks, .sluiceSyslog:
         let level: Logger.Level = workload == .w4 ? .debug : .info
         let untimed = peer == .sluiceUntimed
         let format: SluiceConfiguration.Format = peer == .sluiceJSON ? .json : peer == .sluiceLogfmt ? .logfmt : .text
         let second = peer == .sluiceTwoSinks ? [SluiceConfiguration.Sink(.file(path + ".second"), format: .json)] : []
+        let destination: SluiceConfiguration.Destination = peer == .sluiceSyslog ? .syslog(syslog ?? "") : .file(path)
         let core = try SluiceCore(.init(
-            level: level, destination: .file(path), overflow: .block, callTimingEvery: untimed ? 0 : nil, format: format,
+            level: level, destination: destination, overflow: .block, callTimingEvery: untimed ? 0 : nil, format: format,
             moreSinks: second))
         let finish = { () -> UInt64 in
             core.close()
