@@ -273,12 +273,12 @@ struct ProcessSnapshot {
                 + pad("\(m.sampledOut)", 13) + "\(m.filtered)")
         }
         lines.append("")
-        lines.append("  " + pad("sink", 32) + pad("takes", 9) + pad("format", 8) + pad("written", 12) + pad("bytes", 14)
-            + pad("errors", 8) + "dropped")
+        lines.append("  " + pad("takes", 10) + pad("format", 8) + pad("written", 12) + pad("bytes", 14) + pad("errors", 8)
+            + pad("dropped", 10) + "sink")
         for core in cores {
-            for sink in core.stats.sinks {
-                lines.append("  " + pad(sink.name, 32) + pad("\(sink.level)+", 9) + pad(sink.format.rawValue, 8)
-                    + pad("\(sink.written)", 12) + pad("\(sink.bytes)", 14) + pad("\(sink.writeErrors)", 8) + "\(sink.dropped)")
+            for sink in core.stats.sinks {  // the name last: a path can be long
+                lines.append("  " + pad("\(sink.level)+", 10) + pad(sink.format.rawValue, 8) + pad("\(sink.written)", 12)
+                    + pad("\(sink.bytes)", 14) + pad("\(sink.writeErrors)", 8) + pad("\(sink.dropped)", 10) + sink.name)
             }
         }
         lines.append("")

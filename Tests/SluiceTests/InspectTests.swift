@@ -95,10 +95,15 @@ final class InspectTests: XCTestCase {
         for key in ["count", "p50_ns", "p99_ns", "p999_ns", "max_ns"] {
             XCTAssertNotNil(histograms["write_duration"]?[key], key)
         }
+        let sinks = try XCTUnwrap(json["sinks"] as? [[String: Any]])
+        XCTAssertEqual(sinks.count, 1)
+        XCTAssertEqual((sinks.first?["written"] as? NSNumber)?.uint64Value, 120, "the one sink's own count")
+        XCTAssertEqual(sinks.first?["format"] as? String, "text")
         let table = try sluice(["stat", "\(child.process.processIdentifier)"])
         XCTAssertEqual(table.status, 0, table.err)
         XCTAssertTrue(table.out.contains("accepted 120"), table.out)
         XCTAssertTrue(table.out.contains("noisy"), table.out)
+        XCTAssertNotNil(table.out.range(of: #"\n  trace\+ +text +120 +\d+ +0 +0 +/\S+\.log\n"#, options: .regularExpression), table.out)
     }
 
     func testLevelTurnsAModulesDebugRecordsOnAndThenOff() throws {
