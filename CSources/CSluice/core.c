@@ -102,7 +102,8 @@ void sluice_options_init(sluice_options *options)
 {
     *options = (sluice_options){
         .ring_bytes = SLUICE_RING_DEFAULT, .overflow = SLUICE_OVERFLOW_DROP, .path = NULL, .call_timing_every = 64,
-        .file_mode = 0640, .file_max_bytes = 0, .file_keep = 5, .syslog_facility = 1 /* user */};
+        .file_mode = 0640, .file_max_bytes = 0, .file_keep = 5, .syslog_facility = 1 /* user */,
+        .warning_reserve_permille = 125};
 }
 
 static void release_resources(sluice_core *core)
@@ -148,6 +149,13 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
                      every);
         return NULL;
     }
+    if (options->warning_reserve_permille > 500) {
+        if (error != NULL)
+            snprintf(error, error_size,
+                     "sluice: warning_reserve_permille %u is more than 500 (half the ring); nothing was opened",
+                     options->warning_reserve_permille);
+        return NULL;
+    }
     clock_setup();
 
     sluice_core *core = NULL;
@@ -161,6 +169,9 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
         free(core);
         return NULL;
     }
+    /* Whole records only: the reserve is a multiple of 8 bytes, as every record is. */
+    core->below_warning_limit =
+        core->ring.capacity - (core->ring.capacity * options->warning_reserve_permille / 1000 & ~(uint64_t)7);
     static uint64_t last_id;
     core->id = add_fetch(&last_id, 1);
     core->map = stats_create(core->id, options->ring_bytes, every);

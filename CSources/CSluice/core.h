@@ -47,6 +47,7 @@ int modules_register(struct modules *modules, const char *name, int level, uint3
 struct line {
     uint32_t end;     /* offset just after its newline */
     uint16_t module;  /* a record's */
+    uint8_t level;    /* a record's */
     uint64_t reports; /* 0 for a record */
     int64_t utc_ns;   /* a record's timestamp, for the end-to-end histogram */
 };
@@ -89,6 +90,8 @@ struct writer {
     uint64_t released;         /* tail as last stored */
     uint64_t reported_full;    /* dropped_full already reported in the stream */
     uint64_t pending_reports;   /* drops not yet reported in the stream: by the sink, abandoned at close */
+    uint64_t reported_full_by_level[SLUICE_LEVELS]; /* dropped_full_by_level already reported: a
+                                                       report names the levels a full ring shed */
     struct out_buffer out;
     struct line *lines;        /* each line in out, so a failed write knows what it lost */
     uint32_t line_count;
@@ -124,6 +127,8 @@ struct sluice_core {
     /* Read-only after open. */
     uint64_t id;               /* unique in the process, never reused: names the stats mapping */
     bool synchronous;
+    uint64_t below_warning_limit; /* the most bytes the ring may hold after a claim below warning:
+                                     the rest is warning's and above */
 
     int32_t overflow;          /* SLUICE_OVERFLOW_*: set at open and by sluice_reconfigure
                                   (store_relaxed); load_relaxed by each claim, which needs no

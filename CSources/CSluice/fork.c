@@ -44,6 +44,7 @@ void fork_reset_core(sluice_core *core)
     w->failed_writes = 0;
     w->reported_full = 0;
     w->pending_reports = 0;
+    memset(w->reported_full_by_level, 0, sizeof w->reported_full_by_level);
     sink_syslog_after_fork(&core->sink);
     for (uint32_t i = 0; i < core->extra_count; i++) {
         struct extra_sink *x = &core->extra[i];

@@ -26,23 +26,25 @@ size_t sluice_max_message(const sluice_core *core)
 static __thread uint32_t log_depth;
 
 /* Block policy: sleeps until the writer releases enough for a reservation
- * ending at end, or the core is sealed; the caller then tries again. */
-static void wait_for_room(sluice_core *core, uint64_t end)
+ * ending at end within limit, or the core is sealed; the caller then tries again. */
+static void wait_for_room(sluice_core *core, uint64_t end, uint64_t limit)
 {
     int32_t seen = event_prepare(&core->space);
     /* After prepare's fence: either this sees the writer's new tail (or the
      * seal), or the writer's event_signal sees this waiter. */
-    if (!ring_has_room(&core->ring, end))
+    if (!ring_has_room(&core->ring, end, limit))
         event_wait(&core->space, seen, -1);
     event_finish(&core->space);
 }
 
 /* Claims room in the ring, waiting under the block policy unless nested;
- * counts a drop. */
-static int claim_in_ring(sluice_core *core, uint64_t size, bool nested, uint64_t *position)
+ * counts a drop. Below warning, a record may not fill the reserve at the ring's
+ * end that is warning's and above: a flood of debug never costs an error line. */
+static int claim_in_ring(sluice_core *core, int level, uint64_t size, bool nested, uint64_t *position)
 {
+    uint64_t limit = level >= SLUICE_WARNING ? core->ring.capacity : core->below_warning_limit;
     for (;;) {
-        switch (ring_reserve(&core->ring, size, position)) {
+        switch (ring_reserve(&core->ring, size, limit, position)) {
         case RING_CLAIMED:
             return SLUICE_OK;
         case RING_SEALED:
@@ -50,30 +52,34 @@ static int claim_in_ring(sluice_core *core, uint64_t size, bool nested, uint64_t
             return SLUICE_DROPPED;
         case RING_FULL:
             if (nested || load_relaxed(&core->overflow) != SLUICE_OVERFLOW_BLOCK) {
+                add_relaxed(&core->map->totals.dropped_full_by_level[level], 1);
                 /* A full fence, then: the writer must wake to report the gap. */
                 (void)add_fetch(&core->map->totals.dropped_full, 1);
                 if (doorbell_is_sleeping(&core->bell))
                     doorbell_ring(&core->bell);
                 return SLUICE_DROPPED;
             }
-            wait_for_room(core, *position);
+            wait_for_room(core, *position, limit);
         }
     }
 }
 
 /* Claims room for a record: in the ring, or (synchronous cores) the one
  * record buffer, whose lock is then held until commit. */
-static int claim(sluice_core *core, uint64_t size, bool nested, uint64_t *position, struct record **record)
+static int claim(sluice_core *core, int level, uint64_t size, bool nested, uint64_t *position,
+                 struct record **record)
 {
     if (core->synchronous) {
         int status = sync_begin(core, nested, record);
-        if (status == SYNC_CLOSED)
+        if (status == SYNC_CLOSED) {
             add_relaxed(&core->map->totals.dropped_after_close, 1);
-        else if (status == SYNC_BUSY)
+        } else if (status == SYNC_BUSY) {
+            add_relaxed(&core->map->totals.dropped_full_by_level[level], 1);
             add_relaxed(&core->map->totals.dropped_full, 1);
+        }
         return status == SYNC_READY ? SLUICE_OK : SLUICE_DROPPED;
     }
-    int status = claim_in_ring(core, size, nested, position);
+    int status = claim_in_ring(core, level, size, nested, position);
     *record = ring_record(&core->ring, *position);
     return status;
 }
@@ -98,10 +104,11 @@ static int reserve_record(sluice_core *core, int level, int module, size_t lengt
     uint64_t size = align8(sizeof(struct record) + prefix + capacity);
     uint64_t position = 0;
     struct record *record;
-    int status = claim(core, size, log_depth++ != 0, &position, &record);
+    int status = claim(core, level, size, log_depth++ != 0, &position, &record);
     if (status != SLUICE_OK) {
         log_depth--;
         add_relaxed(&core->map->modules[module].dropped, 1);
+        add_relaxed(&core->map->totals.dropped_by_level[level], 1);
         return status;
     }
     if (__builtin_expect(flags & RECORD_TRUNCATED, 0))
@@ -143,6 +150,7 @@ void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used)
          * and counted. */
         if (__builtin_expect(!ring_commit(&core->ring, record, r->position), 0)) {
             add_relaxed(&core->map->totals.dropped_abandoned, 1);
+            add_relaxed(&core->map->totals.dropped_by_level[record->level], 1);
             add_relaxed(&core->map->modules[record->module].dropped, 1);
         } else if (doorbell_is_sleeping(&core->bell)) {
             doorbell_ring(&core->bell);

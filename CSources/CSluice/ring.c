@@ -65,18 +65,18 @@ void ring_destroy(struct ring *ring)
     ring->base = NULL;
 }
 
-bool ring_refresh_tail(struct ring *ring, uint64_t end)
+bool ring_refresh_tail(struct ring *ring, uint64_t end, uint64_t limit)
 {
     uint64_t tail = load_acquire(&ring->tail);
-    if ((int64_t)(end - tail) > (int64_t)ring->capacity)
+    if ((int64_t)(end - tail) > (int64_t)limit)
         return false;
     store_release(&ring->tail_seen, tail);
     return true;
 }
 
-bool ring_has_room(struct ring *ring, uint64_t end)
+bool ring_has_room(struct ring *ring, uint64_t end, uint64_t limit)
 {
-    return (int64_t)(end - load_acquire(&ring->tail)) <= (int64_t)ring->capacity ||
+    return (int64_t)(end - load_acquire(&ring->tail)) <= (int64_t)limit ||
            (load_relaxed(&ring->head) & HEAD_SEALED) != 0;
 }
 

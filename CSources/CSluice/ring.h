@@ -92,14 +92,16 @@ uint64_t ring_restart(struct ring *ring);
 /* Producers. */
 enum ring_claim { RING_CLAIMED, RING_FULL, RING_SEALED };
 /* Claims size bytes (plus padding to the lap's end when they do not fit
- * before it): RING_CLAIMED with the record's *position; RING_FULL with the
- * *position the reservation would end at, for a caller that waits for room
- * (ring_has_room); or RING_SEALED. Never waits, counts nothing. */
+ * before it) if the ring then holds at most limit bytes (capacity, or less for
+ * a claim that must leave room for others): RING_CLAIMED with the record's
+ * *position; RING_FULL with the *position the reservation would end at, for a
+ * caller that waits for room (ring_has_room); or RING_SEALED. Never waits,
+ * counts nothing. */
 /* The slow path of ring_reserve, when tail_seen says full: reads tail itself; true if
- * a reservation ending at end fits. */
-bool ring_refresh_tail(struct ring *ring, uint64_t end);
+ * a reservation ending at end fits within limit. */
+bool ring_refresh_tail(struct ring *ring, uint64_t end, uint64_t limit);
 /* Inline: it is every log call's claim. */
-static inline enum ring_claim ring_reserve(struct ring *ring, uint64_t size, uint64_t *position)
+static inline enum ring_claim ring_reserve(struct ring *ring, uint64_t size, uint64_t limit, uint64_t *position)
 {
     uint64_t head = load_relaxed(&ring->head);
     for (;;) {
@@ -110,8 +112,7 @@ static inline enum ring_claim ring_reserve(struct ring *ring, uint64_t size, uin
         uint64_t end = head + padding + size;
         /* Signed: a head read before the writer released past it looks like a
          * negative fill; the cas below then fails and refreshes it. */
-        if ((int64_t)(end - load_acquire(&ring->tail_seen)) > (int64_t)ring->capacity &&
-            !ring_refresh_tail(ring, end)) {
+        if ((int64_t)(end - load_acquire(&ring->tail_seen)) > (int64_t)limit && !ring_refresh_tail(ring, end, limit)) {
             *position = end;
             return RING_FULL;
         }
@@ -131,9 +132,9 @@ static inline enum ring_claim ring_reserve(struct ring *ring, uint64_t size, uin
     }
 }
 
-/* True if a reservation ending at end fits now, or the ring is sealed: what a
- * producer waiting for room checks after preparing its wait. */
-bool ring_has_room(struct ring *ring, uint64_t end);
+/* True if a reservation ending at end fits within limit now, or the ring is sealed:
+ * what a producer waiting for room checks after preparing its wait. */
+bool ring_has_room(struct ring *ring, uint64_t end, uint64_t limit);
 static inline struct record *ring_record(const struct ring *ring, uint64_t position)
 {
     return (struct record *)(ring->base + (position & (ring->capacity - 1)));

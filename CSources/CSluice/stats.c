@@ -201,6 +201,8 @@ void sluice_stats_counters(sluice_stats_mapping *stats, sluice_counters *out)
         .high_water_bytes = load_relaxed(&t->high_water),
         .ring_bytes = map->header.ring_bytes,
     };
+    for (int level = 0; level < SLUICE_LEVELS; level++)
+        out->dropped_by_level[level] = load_relaxed(&t->dropped_by_level[level]);
 }
 
 void sluice_stats_histogram(sluice_stats_mapping *stats, int which, sluice_histogram *out)

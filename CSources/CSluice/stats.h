@@ -77,6 +77,10 @@ struct stats_totals {
     uint64_t rotations;      /* log file rotations */
     _Alignas(64) uint64_t rotation_failures;
     uint64_t reopens;
+    /* By the record's level: every drop (producers and the writer, add_relaxed), and the
+     * part that found the ring full (producers, add_relaxed; the writer reads it for reports). */
+    _Alignas(64) uint64_t dropped_by_level[SLUICE_LEVELS];
+    uint64_t dropped_full_by_level[SLUICE_LEVELS];
 };
 
 struct stats_module {

@@ -82,7 +82,8 @@ static void render_to_sinks(sluice_core *core, struct line_source *line, const s
             line->label_length = labels->of[sink->style.format].length;
         }
         render_line(out, &w->timestamps, &sink->style, line);
-        struct line entry = {.end = (uint32_t)out->length, .module = module, .reports = reports, .utc_ns = line->utc_ns};
+        struct line entry = {.end = (uint32_t)out->length, .module = module, .level = (uint8_t)line->level,
+                             .reports = reports, .utc_ns = line->utc_ns};
         if (x == NULL)
             w->lines[w->line_count++] = entry;
         else
@@ -113,19 +114,38 @@ static bool report_due(sluice_core *core)
     return !w->batch_reported && clock_monotonic_ns() - w->last_report_ns >= REPORT_INTERVAL_NS;
 }
 
+/* "; shed for room: debug 90, info 10": the levels dropped for want of room since the last
+ * report; marks them reported. */
+static int put_shed_levels(sluice_core *core, char *text, size_t size)
+{
+    static const char *const names[] = {"trace", "debug", "info", "notice", "warning", "error", "critical"};
+    struct writer *w = &core->writer;
+    int length = 0;
+    for (int level = 0; level < SLUICE_LEVELS; level++) {
+        uint64_t full = load_relaxed(&core->map->totals.dropped_full_by_level[level]);
+        if (full == w->reported_full_by_level[level])
+            continue;
+        length += snprintf(text + length, size - (size_t)length, "%s %s %llu", length == 0 ? "; shed for room:" : ",",
+                           names[level], (unsigned long long)(full - w->reported_full_by_level[level]));
+        w->reported_full_by_level[level] = full;
+    }
+    return length;
+}
+
 /* One "dropped N records" line for drops not yet reported, if any and due
- * (always when forced). */
+ * (always when forced), naming the levels a full ring shed. */
 static void report_drops(sluice_core *core, bool force)
 {
     struct writer *w = &core->writer;
     if (!reports_owed(core) || !(force || report_due(core)))
         return;
-    char text[64];
+    char text[256];
     const struct stats_module *own = &core->map->modules[0];
     ensure_room(core, render_line_bound(sizeof text, own->length)); /* may itself owe more */
     uint64_t full = load_relaxed(&core->map->totals.dropped_full);
     uint64_t count = full - w->reported_full + w->pending_reports;
     int length = snprintf(text, sizeof text, "dropped %llu records", (unsigned long long)count);
+    length += put_shed_levels(core, text + length, sizeof text - (size_t)length);
     struct line_source report = {
         .utc_ns = clock_to_ns(&w->clock, clock_ticks()), .level = SLUICE_WARNING, .module = own->name,
         .module_length = own->length, .message = text, .length = (size_t)length, .dropped = count};
@@ -166,6 +186,7 @@ static void account_failed_write(sluice_core *core, size_t done, int error)
         if (line->reports == 0) {
             lost++;
             add_relaxed(&core->map->modules[line->module].dropped, 1);
+            add_relaxed(&core->map->totals.dropped_by_level[line->level], 1);
         } else {
             w->pending_reports += line->reports;
         }
@@ -418,6 +439,7 @@ static void abandon_rest(sluice_core *core, uint64_t end)
         uint64_t commit = load_acquire(&r->commit);
         if (commit == (position ^ ring->commit_key)) {
             add_relaxed(&core->map->modules[r->module].dropped, 1);
+            add_relaxed(&core->map->totals.dropped_by_level[r->level], 1);
             records++;
             position += r->size;
         } else if (commit == (position ^ ring->commit_key ^ COMMIT_PADDING)) {

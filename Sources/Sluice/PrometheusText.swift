@@ -54,6 +54,12 @@ extension SluiceStats {
                 text += "\(name){core=\"\(stats.coreID)\"} \(stats.counters[keyPath: field])\n"
             }
         }
+        family("sluice_records_dropped_by_level_total", "counter", "Records dropped, by their level.")
+        for stats in cores {
+            for level in Logger.Level.allCases {
+                text += "sluice_records_dropped_by_level_total{core=\"\(stats.coreID)\",level=\"\(level)\"} \(stats.counters.droppedByLevel[level] ?? 0)\n"
+            }
+        }
         let perSink: [(String, String, KeyPath<SinkStats, UInt64>)] = [
             ("sluice_sink_records_written_total", "Records written to each sink.", \.written),
             ("sluice_sink_bytes_written_total", "Bytes written to each sink.", \.bytes),

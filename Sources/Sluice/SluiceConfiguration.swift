@@ -15,6 +15,7 @@ import Logging
 /// | ``destination`` | `LOG_FILE` | stderr |
 /// | ``queueBytes`` | `LOG_QUEUE_BYTES` | 4194304 |
 /// | ``overflow`` | `LOG_OVERFLOW` (`drop`, `block`) | drop |
+/// | ``warningReserve`` | `LOG_WARNING_RESERVE` | 0.125 |
 /// | ``callTimingEvery`` | — | 64 |
 /// | ``fileMode`` | — | 0o640 |
 /// | ``fileMaxBytes`` | `LOG_FILE_MAX_BYTES` | 0 (never rotate) |
@@ -96,6 +97,10 @@ public struct SluiceConfiguration: Sendable {
     /// The ring's size in bytes: a power of two from 4 KiB to 1 GiB.
     public var queueBytes: Int?
     public var overflow: SluiceCore.Overflow?
+    /// The part of the ring, from 0 to 0.5, that only warning and above may fill (default an
+    /// eighth): a flood of lower levels that fills the rest never costs a warning or an error.
+    /// Fixed when a core opens, as the ring's size is.
+    public var warningReserve: Double?
     /// Time 1 log call in this many for the call-latency histogram: a power of two up to
     /// 1,048,576, or 0 for none (no variable; default 64).
     public var callTimingEvery: Int?
@@ -131,7 +136,7 @@ public struct SluiceConfiguration: Sendable {
         queueBytes: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil,
         fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
         format: Format? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
-        syslogFacility: SyslogFacility? = nil, syslogAppName: String? = nil
+        syslogFacility: SyslogFacility? = nil, syslogAppName: String? = nil, warningReserve: Double? = nil
     ) {
         self.level = level
         self.moduleLevels = moduleLevels
@@ -152,6 +157,7 @@ public struct SluiceConfiguration: Sendable {
         self.moreSinks = moreSinks
         self.syslogFacility = syslogFacility
         self.syslogAppName = syslogAppName
+        self.warningReserve = warningReserve
     }
 
     /// Every setting decided: these settings, then the environment's, then the defaults.
@@ -201,6 +207,9 @@ public struct SluiceConfiguration: Sendable {
             parser.queueBytes("LOG_QUEUE_BYTES", default: 4 << 20)
         }
         options.overflow = overflow ?? parser.overflow("LOG_OVERFLOW", default: .drop)
+        options.warningReserve = checked(warningReserve, "warningReserve", reserveSetting, report) {
+            parser.reserve("LOG_WARNING_RESERVE", default: 0.125)
+        }
         options.callTimingEvery = checked(callTimingEvery, "callTimingEvery", callTimingSetting, report) { 64 }
         options.fileMode = fileMode ?? options.fileMode
         options.fileMaxBytes = checked(fileMaxBytes, "fileMaxBytes", countSetting, report) {
@@ -244,6 +253,7 @@ let rateSetting = Setting<Double>(expected: "a number from 0 to 1") { (0...1).co
 let queueBytesSetting = Setting<Int>(expected: "a power of two from 4096 to 1073741824") {
     $0 >= 4096 && $0 <= 1 << 30 && $0 & ($0 - 1) == 0
 }
+let reserveSetting = Setting<Double>(expected: "a number from 0 to 0.5") { (0...0.5).contains($0) }
 let countSetting = Setting<Int>(expected: "a whole number, 0 or more") { $0 >= 0 }
 let keepSetting = Setting<Int>(expected: "a whole number from 0 to 1000") { (0...1000).contains($0) }
 let callTimingSetting = Setting<Int>(expected: "0 or a power of two up to 1048576") {
@@ -322,6 +332,12 @@ struct EnvironmentParser {
             return .standardError
         }
         return .file(path)
+    }
+
+    func reserve(_ variable: String, default fallback: Double) -> Double {
+        value(variable, default: fallback, expected: reserveSetting.expected) { text in
+            Double(text).flatMap { reserveSetting.isValid($0) ? $0 : nil }
+        }
     }
 
     func queueBytes(_ variable: String, default fallback: Int) -> Int {

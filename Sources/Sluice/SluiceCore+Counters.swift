@@ -1,4 +1,5 @@
 import CSluice
+import Logging
 
 extension SluiceCore {
     public struct Counters: Sendable, Equatable {
@@ -45,6 +46,9 @@ extension SluiceCore {
         /// Records accepted and neither written nor dropped yet.
         public var depthRecords: UInt64
         public var ringBytes: UInt64
+        /// `dropped` by the records' level, every level present: a flood of debug that fills the
+        /// ring sheds debug, never warning and above while the reserve holds them.
+        public var droppedByLevel: [Logger.Level: UInt64]
     }
 }
 
@@ -57,7 +61,12 @@ extension SluiceCore.Counters {
             droppedBySink: c.dropped_by_sink, droppedAbandoned: c.dropped_abandoned, sampledOut: c.sampled_out,
             samplingKeysForgotten: c.keys_forgotten, filtered: c.filtered, batches: c.batches,
             flushes: c.flushes, rotations: c.rotations, rotationFailures: c.rotation_failures, reopens: c.reopens,
-            depthRecords: c.depth_records, ringBytes: c.ring_bytes)
+            depthRecords: c.depth_records, ringBytes: c.ring_bytes,
+            droppedByLevel: withUnsafeBytes(of: c.dropped_by_level) { raw in
+                Dictionary(uniqueKeysWithValues: Logger.Level.allCases.map { level in
+                    (level, raw.load(fromByteOffset: Int(level.sluiceLevel) * 8, as: UInt64.self))
+                })
+            })
     }
 }
 
@@ -75,6 +84,7 @@ extension SluiceCore.Counters {
             samplingKeysForgotten: a.samplingKeysForgotten + b.samplingKeysForgotten, filtered: a.filtered + b.filtered,
             batches: a.batches + b.batches, flushes: a.flushes + b.flushes, rotations: a.rotations + b.rotations,
             rotationFailures: a.rotationFailures + b.rotationFailures, reopens: a.reopens + b.reopens,
-            depthRecords: a.depthRecords + b.depthRecords, ringBytes: a.ringBytes + b.ringBytes)
+            depthRecords: a.depthRecords + b.depthRecords, ringBytes: a.ringBytes + b.ringBytes,
+            droppedByLevel: a.droppedByLevel.merging(b.droppedByLevel, uniquingKeysWith: +))
     }
 }

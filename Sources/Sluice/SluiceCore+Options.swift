@@ -46,6 +46,8 @@ extension SluiceCore {
         var moreSinks: [SluiceConfiguration.Sink] = []
         var syslogFacility = SluiceConfiguration.SyslogFacility.user
         var syslogAppName: String?
+        /// The part of the ring only warning and above may fill.
+        var warningReserve = 0.125
 
         init(
             ringBytes: Int = 4 << 20, overflow: Overflow = .drop, path: String? = nil, synchronous: Bool = false,
@@ -109,6 +111,7 @@ extension SluiceCore.Options {
         c.stream_priority_prefix = priorityPrefix ? 1 : 0
         c.format = format.sluiceFormat
         c.syslog_facility = syslogFacility.rawValue
+        c.warning_reserve_permille = UInt32((max(0, warningReserve) * 1000).rounded())
         return c
     }
 }
@@ -135,6 +138,7 @@ extension SluiceCore.Options {
         moreSinks = configuration.moreSinks
         syslogFacility = configuration.syslogFacility ?? .user
         syslogAppName = configuration.syslogAppName
+        warningReserve = configuration.warningReserve ?? 0.125
     }
 }
 
@@ -148,7 +152,8 @@ extension SluiceConfiguration {
             overflow: options.overflow, callTimingEvery: options.callTimingEvery, fileMode: options.fileMode,
             fileMaxBytes: options.fileMaxBytes, fileKeep: options.fileKeep, reopenOnSIGHUP: options.reopenOnSIGHUP,
             priorityPrefix: options.priorityPrefix, format: options.format, sourceLocation: options.sourceLocation,
-            moreSinks: options.moreSinks, syslogFacility: options.syslogFacility, syslogAppName: options.syslogAppName)
+            moreSinks: options.moreSinks, syslogFacility: options.syslogFacility, syslogAppName: options.syslogAppName,
+            warningReserve: options.warningReserve)
     }
 }
 

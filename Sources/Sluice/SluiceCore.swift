@@ -37,6 +37,7 @@ public final class SluiceCore: Sendable {
     private let ringBytes: Int
     private let synchronous: Bool
     private let callTimingEvery: Int
+    private let warningReserve: Double
     private let warnedFull = Atomic<Bool>(false)
     /// swift-log records carry their call's file, line and function: set at open and by
     /// ``reconfigure(_:timeout:)``, read relaxed by each swift-log call (no other word depends on it).
@@ -64,6 +65,7 @@ public final class SluiceCore: Sendable {
         ringBytes = options.ringBytes
         synchronous = options.synchronous
         callTimingEvery = options.callTimingEvery
+        warningReserve = options.warningReserve
         sourceLocation.store(options.sourceLocation, ordering: .relaxed)
         if options.reopenOnSIGHUP { Self.reopenOnSIGHUP() }
     }
@@ -72,6 +74,9 @@ public final class SluiceCore: Sendable {
         for (name, rate) in [("sampleRate", options.sampleRate)] + options.moduleSampleRates.map({ ($0.key, $0.value) })
         where !(0...1).contains(rate) {
             throw SluiceError(message: "sluice: sample rate \(rate) for \(name) is not a number from 0 to 1; \(outcome)")
+        }
+        guard reserveSetting.isValid(options.warningReserve) else {
+            throw SluiceError(message: "sluice: warningReserve \(options.warningReserve) is not \(reserveSetting.expected); \(outcome)")
         }
         guard options.callTimingEvery >= 0 else {
             throw SluiceError(message: "sluice: callTimingEvery \(options.callTimingEvery) is negative; \(outcome)")
@@ -123,6 +128,7 @@ public final class SluiceCore: Sendable {
             ("ring size", "\(options.ringBytes) bytes", "\(ringBytes) bytes"),
             ("synchronous setting", "\(options.synchronous)", "\(synchronous)"),
             ("call timing", "1 in \(options.callTimingEvery)", "1 in \(callTimingEvery)"),
+            ("warning reserve", "\(options.warningReserve)", "\(warningReserve)"),
         ]
         for (setting, wanted, kept) in fixed where wanted != kept {
             reportProblem("sluice: the \(setting) is fixed while a core is open; asked for \(wanted), keeping \(kept)")

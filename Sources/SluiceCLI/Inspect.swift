@@ -224,6 +224,7 @@ struct ProcessSnapshot {
             "pid": pid, "accepted": t.accepted, "written": t.written, "dropped": t.dropped,
             "sampled_out": t.sampledOut, "sampling_keys_forgotten": t.samplingKeysForgotten, "filtered": t.filtered, "bytes_written": t.bytesWritten,
             "depth_bytes": t.depthBytes, "high_water_bytes": t.highWaterBytes, "write_errors": t.writeErrors,
+            "dropped_by_level": Dictionary(uniqueKeysWithValues: t.droppedByLevel.map { ("\($0.key)", $0.value) }),
             "modules": modules.mapValues { m -> [String: Any] in
                 ["accepted": m.accepted, "written": m.written, "dropped": m.dropped, "sampled_out": m.sampledOut,
                  "sampling_keys_forgotten": m.samplingKeysForgotten, "filtered": m.filtered, "level": "\(m.level)", "sample_rate": m.sampleRate]
@@ -264,6 +265,11 @@ struct ProcessSnapshot {
         lines.append("  sampled out \(t.sampledOut)   sampling keys forgotten \(t.samplingKeysForgotten)   filtered \(t.filtered)"
             + "   bytes written \(t.bytesWritten)   write errors \(t.writeErrors)")
         lines.append("  queue depth \(t.depthBytes) bytes / \(t.depthRecords) records   high water \(t.highWaterBytes) bytes")
+        if t.dropped > 0 {
+            lines.append("  dropped by level: " + Logger.Level.allCases.compactMap { level in
+                t.droppedByLevel[level].flatMap { $0 > 0 ? "\(level) \($0)" : nil }
+            }.joined(separator: ", "))
+        }
         lines.append("")
         lines.append("  " + pad("module", 24) + pad("level", 9) + pad("rate", 8) + pad("accepted", 12) + pad("written", 12)
             + pad("dropped", 10) + pad("sampled out", 13) + "filtered")

@@ -188,6 +188,6 @@ final class CloseTests: XCTestCase {
         sluice_free(core.pointer)
         XCTAssertEqual(c.dropped_full, 1)
         XCTAssertEqual(readLines(path).map { String(decoding: $0.message, as: UTF8.self) },
-                       ["dropped 1 records", "held", "after"], "the drop reported in the stream, before the next record")
+                       ["dropped 1 records; shed for room: info 1", "held", "after"], "the drop reported in the stream, before the next record")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Sluice
 @testable import SluiceCLI
 import SluiceTestSupport
@@ -318,10 +319,17 @@ final class ProcessTotalTests: XCTestCase {
         let snapshot = ProcessSnapshot(pid: getpid(), mappings: try SluiceStatsMapping.open(pid: getpid()))
         XCTAssertGreaterThanOrEqual(snapshot.cores.count, 2)
         let total = Mirror(reflecting: snapshot.total).children
-        let perCore = snapshot.cores.map { Mirror(reflecting: $0.stats.counters).children.map { $0.value as! UInt64 } }
-        XCTAssertEqual(total.count, 22, "every counter of sluice_counters")
+        let perCore = snapshot.cores.map { Mirror(reflecting: $0.stats.counters).children.map(\.value) }
+        XCTAssertEqual(total.count, 23, "every counter of sluice_counters")
         for (index, field) in total.enumerated() {
-            let values = perCore.map { $0[index] }
+            if let byLevel = field.value as? [Logger.Level: UInt64] {
+                let cores = perCore.map { $0[index] as! [Logger.Level: UInt64] }
+                for level in Logger.Level.allCases {
+                    XCTAssertEqual(byLevel[level], cores.map { $0[level]! }.reduce(0, +), "\(field.label ?? "?") \(level)")
+                }
+                continue
+            }
+            let values = perCore.map { $0[index] as! UInt64 }
             let expected = field.label == "highWaterBytes" ? values.max()! : values.reduce(0, +)
             XCTAssertEqual(field.value as? UInt64, expected, field.label ?? "?")
         }

@@ -95,6 +95,7 @@ enum {
     SLUICE_MODULE_NAME_MAX = 127,        /* longest module name, in bytes */
     SLUICE_MODULES_MAX = 1024,           /* modules per core, "sluice" (id 0) included */
     SLUICE_SINKS_MAX = 4,                /* sinks per core: the first, and up to three more */
+    SLUICE_LEVELS = 7,                   /* SLUICE_TRACE to SLUICE_CRITICAL */
     SLUICE_SINK_NAME_MAX = 255,          /* longest sink name kept in the statistics */
 };
 
@@ -139,6 +140,9 @@ typedef struct sluice_options {
                            the others. Rotation (file_max_bytes) is the first sink's only. */
     size_t more_sink_count; /* at most SLUICE_SINKS_MAX - 1 */
     int syslog_facility;    /* of every syslog sink: 0 (kern) to 23 (local7); default 1 (user) */
+    unsigned warning_reserve_permille; /* the last part of the ring, in thousandths, that only warning
+                           and above may fill, so that a flood of lower levels never costs an
+                           error line: 0 to 500; default 125 (an eighth) */
     const char *syslog_app_name; /* APP-NAME of syslog lines; NULL (default): the program's name */
 } sluice_options;
 
@@ -176,6 +180,7 @@ typedef struct sluice_counters {
     uint64_t depth_records;       /* records accepted and neither written nor dropped yet */
     uint64_t high_water_bytes;    /* the deepest the ring was, in bytes, at the writer's releases */
     uint64_t ring_bytes;          /* ring capacity */
+    uint64_t dropped_by_level[SLUICE_LEVELS]; /* dropped, by the record's level (SLUICE_TRACE ...) */
 } sluice_counters;
 
 /* One module's counters and settings. */

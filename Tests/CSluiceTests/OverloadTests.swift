@@ -1,0 +1,80 @@
+import CSluice
+import Foundation
+import SluiceTestSupport
+import XCTest
+
+/// A flood of low levels fills the ring; warnings and errors keep the reserve at its end.
+final class OverloadTests: XCTestCase {
+    struct Outcome {
+        var counters: sluice_counters
+        var lines: [String]
+        var alarmsRefused: Int
+    }
+
+    /// Three threads flood debug under the drop policy while a fourth logs 1,000 errors and
+    /// 1,000 warnings, one every 50 µs; the flood goes on until the fourth is done.
+    func flood(reservePermille: UInt32) throws -> Outcome {
+        let path = temporaryLogPath(self, "overload-\(reservePermille)")
+        var options = sluice_options()
+        sluice_options_init(&options)
+        options.ring_bytes = 1 << 20
+        options.warning_reserve_permille = reservePermille
+        var error = [CChar](repeating: 0, count: 256)
+        let opened = path.withCString { path -> OpaquePointer? in
+            options.path = path
+            return sluice_open(&options, &error, error.count)
+        }
+        let core = Core(pointer: try XCTUnwrap(opened, cString(error)))
+        let flood = sluice_module(core.pointer, "flood"), alarm = sluice_module(core.pointer, "alarm")
+        let done = Slots<Bool>(1, false), refused = Slots<Int>(1, 0)
+        let padding = String(repeating: "d", count: 100)
+        onThreads(4) { thread in
+            if thread == 3 {
+                for i in 0..<2000 {
+                    let level = Int32(i % 2 == 0 ? SLUICE_ERROR : SLUICE_WARNING)
+                    if log(core, alarm, "alarm \(i)", level: level) != SLUICE_OK { refused[0] += 1 }
+                    usleep(50)
+                }
+                done[0] = true
+            } else {
+                var i = 0
+                while !done[0] {  // racy by design: a flood thread may log a few more after the flag
+                    log(core, flood, "flood \(thread) \(i) \(padding)", level: Int32(SLUICE_DEBUG))
+                    i += 1
+                }
+            }
+        }
+        sluice_close(core.pointer)
+        let outcome = Outcome(
+            counters: counters(core), lines: try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init),
+            alarmsRefused: refused[0])
+        sluice_free(core.pointer)
+        return outcome
+    }
+
+    func testAFloodOfDebugNeverCostsAWarningOrAnErrorAndItsDropsAreCountedByLevel() throws {
+        let outcome = try flood(reservePermille: 125)
+        let c = outcome.counters
+        let alarms = outcome.lines.filter { $0.contains(" alarm: alarm ") }
+        XCTAssertEqual(outcome.alarmsRefused, 0, "every error and warning accepted")
+        XCTAssertEqual(alarms.count, 2000, "and written")
+        XCTAssertGreaterThan(c.dropped_full, 0, "the flood filled the ring")
+        let byLevel = withUnsafeBytes(of: c.dropped_by_level) { Array($0.bindMemory(to: UInt64.self)) }
+        XCTAssertEqual(byLevel[Int(SLUICE_DEBUG)], c.dropped, "every drop a debug record")
+        XCTAssertEqual(byLevel.reduce(0, +), c.dropped)
+        let debugWritten = UInt64(outcome.lines.filter { $0.contains(" flood: flood ") }.count)
+        XCTAssertEqual(c.accepted, 2000 + debugWritten + c.dropped, "accepted = written + dropped, line by line")
+        let reports = outcome.lines.filter { $0.contains(" sluice: dropped ") }
+        let shed = reports.compactMap { $0.range(of: #"shed for room: debug \d+"#, options: .regularExpression) }
+        XCTAssertEqual(shed.count, reports.count, "each report names the level shed: \(reports.prefix(2))")
+        let shedTotal = zip(reports, shed).map { UInt64($0.0[$0.1].split(separator: " ").last!)! }.reduce(0, +)
+        XCTAssertEqual(shedTotal, c.dropped)
+    }
+
+    func testWithoutTheReserveTheSameFloodCostsErrors() throws {
+        let outcome = try flood(reservePermille: 0)
+        let byLevel = withUnsafeBytes(of: outcome.counters.dropped_by_level) { Array($0.bindMemory(to: UInt64.self)) }
+        XCTAssertGreaterThan(byLevel[Int(SLUICE_ERROR)] + byLevel[Int(SLUICE_WARNING)], 0,
+                             "the flood took the room the alarms needed: what the reserve prevents")
+    }
+}
