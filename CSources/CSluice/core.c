@@ -86,6 +86,25 @@ static void track(sluice_core *core)
     pthread_mutex_unlock(&open_cores_lock);
 }
 
+void core_flush_all_for_crash(int timeout_ms)
+{
+    /* The crashing thread may hold the list's lock (or another may, forever): walk the
+     * list without it then. A list changing under the walk can only fault again, and
+     * crash.c sends a second fault straight on. */
+    bool locked = pthread_mutex_trylock(&open_cores_lock) == 0;
+    int64_t deadline = clock_monotonic_ns() + (int64_t)timeout_ms * 1000000;
+    for (sluice_core *core = open_cores; core != NULL; core = core->next_open) {
+        int64_t left_ms = (deadline - clock_monotonic_ns()) / 1000000;
+        if (left_ms <= 0)
+            break;
+        /* A synchronous core wrote every record already; a writer that crashed cannot write. */
+        if (!core->synchronous && !core->closed && !pthread_equal(core->thread, pthread_self()))
+            (void)sluice_flush(core, (int)left_ms);
+    }
+    if (locked)
+        pthread_mutex_unlock(&open_cores_lock);
+}
+
 /* Takes core off whichever list holds it; under open_cores_lock. */
 static void unlink_core(sluice_core **list, sluice_core *core)
 {

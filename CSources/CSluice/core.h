@@ -178,6 +178,10 @@ static inline void core_ready(sluice_core *core)
         fork_restart_core(core);
 }
 
+/* core.c: flushes every open core, all of them within timeout_ms, from a fatal signal's
+ * handler (crash.c): no lock waited for, nothing allocated. */
+void core_flush_all_for_crash(int timeout_ms);
+
 /* writer.c: the writer thread, started with every signal blocked. */
 int writer_start(sluice_core *core);
 void *writer_main(void *core);

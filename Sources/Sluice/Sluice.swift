@@ -91,6 +91,17 @@ public enum Sluice {
         defaultCore.withLock { $0 }?.flush(timeout: timeout) ?? true
     }
 
+    /// From now on, a process that receives SIGSEGV, SIGBUS, SIGILL, SIGFPE or SIGABRT first
+    /// writes every record already logged, to every core, within `timeout`; then the handler
+    /// that was there before (Swift's backtracer) or the default action takes the signal, so the
+    /// process still dies of it. `LOG_CRASH_FLUSH=true` (``SluiceConfiguration/crashFlush``)
+    /// does the same at bootstrap. Throws if the handlers cannot be installed.
+    public static func installCrashHandler(timeout: Duration = .seconds(2)) throws(SluiceError) {
+        guard sluice_install_crash_handler(SluiceCore.flushMilliseconds(timeout)) == 0 else {
+            throw SluiceError(message: "sluice: cannot install the crash handler: \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// Closes and reopens the default core's log file by name before its next write (see
     /// ``SluiceCore/reopen()``): what logrotate's `create` mode needs after it renamed the file.
     public static func reopen() {

@@ -16,6 +16,7 @@ import Logging
 /// | ``queueBytes`` | `LOG_QUEUE_BYTES` | 4194304 |
 /// | ``overflow`` | `LOG_OVERFLOW` (`drop`, `block`) | drop |
 /// | ``warningReserve`` | `LOG_WARNING_RESERVE` | 0.125 |
+/// | ``crashFlush`` | `LOG_CRASH_FLUSH` | false |
 /// | ``callTimingEvery`` | — | 64 |
 /// | ``fileMode`` | — | 0o640 |
 /// | ``fileMaxBytes`` | `LOG_FILE_MAX_BYTES` | 0 (never rotate) |
@@ -101,6 +102,9 @@ public struct SluiceConfiguration: Sendable {
     /// eighth): a flood of lower levels that fills the rest never costs a warning or an error.
     /// Fixed when a core opens, as the ring's size is.
     public var warningReserve: Double?
+    /// A fatal signal first writes every record already logged (``Sluice/installCrashHandler(timeout:)``,
+    /// with its 2-second deadline); once on, it stays on for the process.
+    public var crashFlush: Bool?
     /// Time 1 log call in this many for the call-latency histogram: a power of two up to
     /// 1,048,576, or 0 for none (no variable; default 64).
     public var callTimingEvery: Int?
@@ -136,7 +140,8 @@ public struct SluiceConfiguration: Sendable {
         queueBytes: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil,
         fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
         format: Format? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
-        syslogFacility: SyslogFacility? = nil, syslogAppName: String? = nil, warningReserve: Double? = nil
+        syslogFacility: SyslogFacility? = nil, syslogAppName: String? = nil, warningReserve: Double? = nil,
+        crashFlush: Bool? = nil
     ) {
         self.level = level
         self.moduleLevels = moduleLevels
@@ -158,6 +163,7 @@ public struct SluiceConfiguration: Sendable {
         self.syslogFacility = syslogFacility
         self.syslogAppName = syslogAppName
         self.warningReserve = warningReserve
+        self.crashFlush = crashFlush
     }
 
     /// Every setting decided: these settings, then the environment's, then the defaults.
@@ -217,6 +223,7 @@ public struct SluiceConfiguration: Sendable {
         }
         options.fileKeep = checked(fileKeep, "fileKeep", keepSetting, report) { parser.count("LOG_FILE_KEEP", default: 5, keepSetting) }
         options.reopenOnSIGHUP = reopenOnSIGHUP ?? parser.switchValue("LOG_REOPEN_ON_SIGHUP", default: false)
+        options.crashFlush = crashFlush ?? parser.switchValue("LOG_CRASH_FLUSH", default: false)
         options.priorityPrefix = priorityPrefix ?? parser.switchValue("LOG_STDERR_PRIORITY_PREFIX", default: false)
         options.format = format ?? parser.format("LOG_FORMAT", default: .text)
         options.sourceLocation = sourceLocation ?? parser.switchValue("LOG_SOURCE_LOCATION", default: false)

@@ -48,6 +48,8 @@ extension SluiceCore {
         var syslogAppName: String?
         /// The part of the ring only warning and above may fill.
         var warningReserve = 0.125
+        /// A fatal signal first writes what was logged.
+        var crashFlush = false
 
         init(
             ringBytes: Int = 4 << 20, overflow: Overflow = .drop, path: String? = nil, synchronous: Bool = false,
@@ -139,6 +141,7 @@ extension SluiceCore.Options {
         syslogFacility = configuration.syslogFacility ?? .user
         syslogAppName = configuration.syslogAppName
         warningReserve = configuration.warningReserve ?? 0.125
+        crashFlush = configuration.crashFlush ?? false
     }
 }
 
@@ -153,7 +156,7 @@ extension SluiceConfiguration {
             fileMaxBytes: options.fileMaxBytes, fileKeep: options.fileKeep, reopenOnSIGHUP: options.reopenOnSIGHUP,
             priorityPrefix: options.priorityPrefix, format: options.format, sourceLocation: options.sourceLocation,
             moreSinks: options.moreSinks, syslogFacility: options.syslogFacility, syslogAppName: options.syslogAppName,
-            warningReserve: options.warningReserve)
+            warningReserve: options.warningReserve, crashFlush: options.crashFlush)
     }
 }
 

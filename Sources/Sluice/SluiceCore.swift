@@ -68,6 +68,16 @@ public final class SluiceCore: Sendable {
         warningReserve = options.warningReserve
         sourceLocation.store(options.sourceLocation, ordering: .relaxed)
         if options.reopenOnSIGHUP { Self.reopenOnSIGHUP() }
+        if options.crashFlush { Self.installCrashHandler() }
+    }
+
+    /// The crash handler for every core, as the options ask; a failure is reported on stderr.
+    static func installCrashHandler() {
+        do {
+            try Sluice.installCrashHandler()
+        } catch {
+            reportProblem("\(error); a crash may lose the records not yet written")
+        }
     }
 
     private static func check(_ options: Options, else outcome: String) throws(SluiceError) {
@@ -117,6 +127,7 @@ public final class SluiceCore: Sendable {
         var error = [CChar](repeating: 0, count: 512)
         let result = options.withCOptions { sluice_reconfigure(pointer, $0, Self.flushMilliseconds(timeout), &error, error.count) }
         if options.reopenOnSIGHUP { Self.reopenOnSIGHUP() }
+        if options.crashFlush { Self.installCrashHandler() }
         if result == SLUICE_INVALID {
             throw SluiceError(message: String(cBuffer: error))
         }

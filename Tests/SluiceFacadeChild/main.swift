@@ -132,10 +132,20 @@ func stuckSink(_ path: String) throws {
     FileHandle.standardError.write(Data("bootstrap returned: \(took < .seconds(3)); flushed: \(flushed)\n".utf8))
 }
 
+/// Logs through swift-log on the default core, configured from the environment
+/// (LOG_FILE, LOG_CRASH_FLUSH), then aborts at once.
+func crash(_ count: Int) -> Never {
+    LoggingSystem.bootstrap { SluiceLogHandler(label: $0) }
+    let logger = Logger(label: "crashing")
+    for i in 0..<count { logger.info("record \(i)") }
+    abort()
+}
+
 switch CommandLine.arguments.dropFirst().first {
 case "serve": try serve()
 case "precedence": try precedence()
 case "order": try startupOrder(CommandLine.arguments[2])
 case "stuck": try stuckSink(CommandLine.arguments[2])
+case "crash": crash(Int(CommandLine.arguments[2]) ?? 0)
 default: try runTheWholeAPI()
 }

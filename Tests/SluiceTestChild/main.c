@@ -3,6 +3,7 @@
  * crashes or forks, which a test process cannot do to itself.
  * Usage: SluiceTestChild <scenario> <arguments>; see the table at the end.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <sluice.h>
 #include <signal.h>
@@ -252,6 +253,40 @@ static int fork_children(char **argv)
     return 0;
 }
 
+/* crash <path> <count> <abort|segv|stuck>: installs a SIGABRT handler of its own, then
+ * Sluice's crash handler (500 ms), logs count records through the writer thread and
+ * crashes at once: abort(), a write through NULL, or abort() with its sink a pipe that
+ * is full and never read (path is ignored then). */
+static void previous_abort_handler(int sig)
+{
+    static const char said[] = "the previous SIGABRT handler ran\n";
+    (void)!write(STDERR_FILENO, said, sizeof said - 1);
+    signal(sig, SIG_DFL); /* abort() raises again, and the process dies of it */
+}
+
+static int crash(char **argv)
+{
+    const char *how = argv[2];
+    signal(SIGABRT, previous_abort_handler);
+    if (strcmp(how, "stuck") == 0) {
+        int ends[2];
+        if (pipe(ends) != 0 || fcntl(ends[1], F_SETFL, O_NONBLOCK) != 0)
+            return 1;
+        static char fill[4096];
+        while (write(ends[1], fill, sizeof fill) > 0) {
+        }
+        fcntl(ends[1], F_SETFL, 0); /* full: the writer's next write blocks */
+        dup2(ends[1], STDOUT_FILENO);
+    }
+    sluice_core *core = open_or_exit(strcmp(how, "stuck") == 0 ? "/dev/stdout" : argv[0], 0, SLUICE_OVERFLOW_DROP);
+    if (sluice_install_crash_handler(500) != 0)
+        return 1;
+    log_records(core, sluice_module(core, "child"), "record", strtol(argv[1], NULL, 10));
+    if (strcmp(how, "segv") == 0)
+        *(volatile int *)NULL = 1;
+    abort();
+}
+
 static const struct {
     const char *name;
     int arguments;
@@ -260,6 +295,7 @@ static const struct {
     {"exit-drain", 2, exit_drain},
     {"sync-sigpipe", 1, sync_sigpipe},
     {"pipe-gone", 1, pipe_gone},
+    {"crash", 3, crash},
     {"exit-free", 2, exit_free},
     {"signal-count", 2, signal_count},
     {"fork", 3, fork_children},

@@ -78,6 +78,15 @@ final class FacadeProcessTests: XCTestCase {
         XCTAssertEqual(result.err, "")
     }
 
+    func testWithLOG_CRASH_FLUSHAnAbortAfterSwiftLogRecordsLosesNoneAndStillDiesOfIt() throws {
+        let path = temporaryLogPath(self)
+        let result = try runExecutable(
+            "SluiceFacadeChild", ["crash", "1000"], environment: ["LOG_FILE": path, "LOG_CRASH_FLUSH": "true"])
+        XCTAssertEqual(result.reason, .uncaughtSignal, result.err)
+        XCTAssertEqual(result.status, SIGABRT)
+        XCTAssertEqual(try messages(path), (0..<1000).map { "record \($0)" })
+    }
+
     func testABootstrapDoesNotHangOnAStuckSink() throws {
         let path = temporaryLogPath(self)
         let result = try runExecutable("SluiceFacadeChild", ["stuck", path], environment: ["LOG_FILE": "/dev/stdout"])

@@ -482,6 +482,17 @@ int sluice_stats_sink(sluice_stats_mapping *stats, int sink, sluice_sink_counter
 void sluice_close(sluice_core *core);
 
 /*
+ * Writes the records already committed when the process receives SIGSEGV,
+ * SIGBUS, SIGILL, SIGFPE or SIGABRT: every open core is flushed, all within
+ * timeout_ms (a crash on a writer thread, or a sink that never takes the write,
+ * costs at most that), then the signal goes to the handler installed before
+ * (Swift's backtracer, a sanitizer) or to its default action, so the process
+ * still dies of it. Once per process (a second call only changes the timeout);
+ * 0, or -1 with errno from sigaction.
+ */
+int sluice_install_crash_handler(int timeout_ms);
+
+/*
  * Changes a core in place, for every logger it has: the overflow policy and
  * the sink (path and file_mode, as at open) from options; ring_bytes,
  * synchronous and call_timing_every are fixed at open and not read. The new
