@@ -47,6 +47,7 @@
 #define add_fetch(p, v) __atomic_add_fetch((p), (v), __ATOMIC_SEQ_CST)
 #define add_relaxed(p, v) ((void)__atomic_add_fetch((p), (v), __ATOMIC_RELAXED))
 #define fence() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define cpu_relax() __atomic_signal_fence(__ATOMIC_SEQ_CST)
 
 #else
 
@@ -75,6 +76,7 @@
 #define cas(p, expected, desired) uatomic_cmpxchg((p), (expected), (desired))
 #define add_fetch(p, v) uatomic_add_return((p), (v))
 #define add_relaxed(p, v) uatomic_add((p), (v))
+#define cpu_relax() caa_cpu_relax() /* in a spin: the pause instruction */
 #define fence() cmm_smp_mb()
 
 #endif

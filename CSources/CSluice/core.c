@@ -128,6 +128,7 @@ void sluice_options_init(sluice_options *options)
 static void release_resources(sluice_core *core)
 {
     ring_destroy(&core->ring);
+    flight_destroy(&core->flight);
     modules_destroy(&core->modules);
     if (core->map != NULL)
         stats_destroy(core->map, core->stats.path);
@@ -199,7 +200,7 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     core->writer.out = (struct out_buffer){.data = malloc(buffer), .capacity = buffer};
     core->writer.lines = malloc(writer_buffer_lines(buffer) * sizeof *core->writer.lines);
     if (core->map == NULL || modules_init(&core->modules, core->map) != 0 || core->writer.out.data == NULL ||
-        core->writer.lines == NULL) {
+        core->writer.lines == NULL || flight_init(&core->flight, options->flight_recorder_records) != 0) {
         if (error != NULL)
             snprintf(error, error_size, "sluice: out of memory opening a core");
         release_resources(core);

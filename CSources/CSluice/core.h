@@ -11,6 +11,7 @@
 
 #include "atomics.h"
 #include "clock.h"
+#include "flight.h"
 #include "render.h"
 #include "ring.h"
 #include "sink.h"
@@ -136,6 +137,7 @@ struct sluice_core {
     struct sluice_stats_mapping stats; /* the shared mapping: counters, module settings, histograms */
     struct stats_map *map;     /* stats.map, for short */
     struct modules modules;
+    struct flight_recorder flight; /* off (slots NULL) unless options asked for it; fixed at open */
     struct sink sink;          /* the writer's first sink (a synchronous core's: under sync.lock) */
     uint32_t extra_count;      /* and the others, as sink is */
     struct extra_sink extra[SLUICE_SINKS_MAX - 1];
@@ -181,6 +183,10 @@ static inline void core_ready(sluice_core *core)
 /* core.c: flushes every open core, all of them within timeout_ms, from a fatal signal's
  * handler (crash.c): no lock waited for, nothing allocated. */
 void core_flush_all_for_crash(int timeout_ms);
+
+/* log.c: a record the flight recorder kept, into the ring as recalled: its level, module,
+ * thread and time as when it was logged. */
+void log_recalled(sluice_core *core, const struct flight_slot *slot, const char *message);
 
 /* writer.c: the writer thread, started with every signal blocked. */
 int writer_start(sluice_core *core);

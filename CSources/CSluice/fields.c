@@ -20,8 +20,8 @@ enum { FIELD_DEPTH_MAX = 16, SD_NAME_MAX = 32 };
 
 /* Keys the line itself writes: a metadata key that repeats one is written as
  * "fields.<key>", so that no key appears twice and none hides the line's own. */
-static const char *const own_keys[] = {"ts", "level", "module", "msg", "thread", "source", "file", "line", "function",
-                                       "dropped"};
+static const char *const own_keys[] = {"ts",   "level", "module",   "msg",     "thread",  "source",
+                                       "file", "line",  "function", "dropped", "recalled"};
 
 static bool is_own_key(const char *key, size_t length)
 {

@@ -92,6 +92,8 @@ static void put_text(struct out_buffer *out, struct timestamp_cache *cache, cons
     put_level(out, level_names[s->level].upper, level_names[s->level].length + 1);
     put_module(out, s, SLUICE_FORMAT_TEXT);
     PUT_LITERAL(out, ": ");
+    if (s->recalled)
+        PUT_LITERAL(out, "[recalled] ");
     size_t fields = put_message(out, s, ESCAPE_TEXT);
     if (fields < s->length)
         render_fields(out, s->message + fields + 1, s->length - fields - 1, SLUICE_FORMAT_TEXT);
@@ -109,6 +111,8 @@ static void put_logfmt(struct out_buffer *out, struct timestamp_cache *cache, co
     PUT_LITERAL(out, " msg=\"");
     size_t fields = put_message(out, s, ESCAPE_LOGFMT);
     out->data[out->length++] = '"';
+    if (s->recalled)
+        PUT_LITERAL(out, " recalled=true");
     if (s->dropped != 0) {
         PUT_LITERAL(out, " dropped=");
         render_unsigned(out, s->dropped);
@@ -133,6 +137,8 @@ static void put_json(struct out_buffer *out, struct timestamp_cache *cache, cons
         PUT_LITERAL(out, ",\"thread\":");
         render_unsigned(out, s->thread);
     }
+    if (s->recalled)
+        PUT_LITERAL(out, ",\"recalled\":true");
     if (s->dropped != 0) {
         PUT_LITERAL(out, ",\"dropped\":");
         render_unsigned(out, s->dropped);
@@ -159,6 +165,8 @@ static void put_syslog(struct out_buffer *out, struct timestamp_cache *cache, co
         render_unsigned(out, s->thread);
         out->data[out->length++] = '"';
     }
+    if (s->recalled)
+        PUT_LITERAL(out, " recalled=\"true\"");
     if (s->dropped != 0) {
         PUT_LITERAL(out, " dropped=\"");
         render_unsigned(out, s->dropped);

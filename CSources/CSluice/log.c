@@ -84,20 +84,24 @@ static int claim(sluice_core *core, int level, uint64_t size, bool nested, uint6
     return status;
 }
 
-static int reserve_record(sluice_core *core, int level, int module, size_t length, uint8_t flags,
+/* Reserves a record of length message bytes, cut there from original ones (original is
+ * length but for a record the flight recorder kept cut). */
+static int reserve_record(sluice_core *core, int level, int module, size_t length, uint64_t original, uint8_t flags,
                           sluice_reservation *r)
 {
     struct ring *ring = &core->ring;
     if ((unsigned)level > SLUICE_CRITICAL || module < 0 ||
         (uint32_t)module >= load_relaxed(&core->map->module_count))
         return SLUICE_INVALID;
+    if (level >= SLUICE_ERROR && core->flight.slots != NULL && !(flags & RECORD_RECALLED))
+        flight_dump(core); /* the context of an error goes just before it */
     sluice_shard_slot *slot = sluice_shard(core, core->id);
     sluice_shard_count(slot, module, SLUICE_COUNT_ACCEPTED);
 
     size_t capacity = length;
     size_t prefix = 0;
-    if (__builtin_expect(length > ring->max_message, 0)) {
-        capacity = ring->max_message;
+    if (__builtin_expect(length > ring->max_message || original > length, 0)) {
+        capacity = length < ring->max_message ? length : ring->max_message;
         flags |= RECORD_TRUNCATED;
         prefix = sizeof(uint64_t);
     }
@@ -123,7 +127,6 @@ static int reserve_record(sluice_core *core, int level, int module, size_t lengt
     record->flags = flags;
     char *message = (char *)(record + 1);
     if (flags & RECORD_TRUNCATED) {
-        uint64_t original = length;
         memcpy(message, &original, sizeof original);
         message += sizeof original;
     }
@@ -133,7 +136,7 @@ static int reserve_record(sluice_core *core, int level, int module, size_t lengt
 
 int sluice_reserve(sluice_core *core, int level, int module, size_t length, sluice_reservation *r)
 {
-    return reserve_record(core, level, module, length, 0, r);
+    return reserve_record(core, level, module, length, length, 0, r);
 }
 
 void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used)
@@ -164,12 +167,25 @@ static int log_bytes(sluice_core *core, int level, int module, const void *bytes
     if (bytes == NULL && length != 0)
         return SLUICE_INVALID;
     sluice_reservation r;
-    int status = reserve_record(core, level, module, length, flags, &r);
+    int status = reserve_record(core, level, module, length, length, flags, &r);
     if (status != SLUICE_OK)
         return status;
     memcpy(r.message, bytes, r.capacity);
     sluice_commit(core, &r, r.capacity);
     return SLUICE_OK;
+}
+
+void log_recalled(sluice_core *core, const struct flight_slot *slot, const char *message)
+{
+    sluice_reservation r;
+    uint8_t flags = RECORD_RECALLED | (slot->segments ? RECORD_SEGMENTS : 0);
+    if (reserve_record(core, slot->level, slot->module, slot->length, slot->original, flags, &r) != SLUICE_OK)
+        return;
+    struct record *record = r.record;
+    record->ticks = slot->ticks; /* when it was logged, not recalled */
+    record->thread = slot->thread;
+    memcpy(r.message, message, r.capacity);
+    sluice_commit(core, &r, r.capacity);
 }
 
 int sluice_log(sluice_core *core, int level, int module, const char *message, size_t length)
@@ -190,7 +206,7 @@ int sluice_log_labelled(sluice_core *core, int level, int module, const char *la
         return SLUICE_INVALID;
     sluice_reservation r;
     size_t labelled = 1 + label_length;
-    int status = reserve_record(core, level, module, labelled + length,
+    int status = reserve_record(core, level, module, labelled + length, labelled + length,
                                 RECORD_LABELLED | (segments ? RECORD_SEGMENTS : 0), &r);
     if (status != SLUICE_OK)
         return status;

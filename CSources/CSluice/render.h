@@ -72,6 +72,7 @@ struct line_source {
     bool segments;
     uint64_t truncated_from;  /* the original length of a cut message, or 0 */
     uint64_t dropped;         /* a drop report's count */
+    bool recalled;            /* written by the flight recorder, after an error */
 };
 
 /* "2026-11-29T04:08:43.123456Z": RFC 3339, UTC, microseconds. */

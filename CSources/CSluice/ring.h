@@ -40,6 +40,7 @@ enum {
     RECORD_SEGMENTS = 2,  /* the message is segments (sluice.h), not text */
     RECORD_LABELLED = 4,  /* a uint8_t length and that many bytes of module name precede the
                              message (after the original length, if truncated) */
+    RECORD_RECALLED = 8,  /* below its module's level when logged, written by the flight recorder */
 };
 
 /* Records never straddle the end: a producer whose record does not fit before

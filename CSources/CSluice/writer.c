@@ -324,7 +324,7 @@ static void render_record(sluice_core *core, const struct record *r)
     struct line_source line = {
         .utc_ns = clock_to_ns(&w->clock, r->ticks), .level = r->level, .thread = r->thread,
         .module = registered->name, .module_length = registered->length, .length = r->length,
-        .segments = (r->flags & RECORD_SEGMENTS) != 0};
+        .segments = (r->flags & RECORD_SEGMENTS) != 0, .recalled = (r->flags & RECORD_RECALLED) != 0};
     if (r->flags & RECORD_TRUNCATED) {
         memcpy(&line.truncated_from, message, sizeof line.truncated_from);
         message += sizeof line.truncated_from;

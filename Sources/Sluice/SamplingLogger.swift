@@ -83,6 +83,7 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
         let level = level.sluiceLevel
         guard sluice_enabled(logger.levelWord, level) != 0 else {
             sluice_count_filtered(logger.corePointer, logger.coreID, logger.moduleID)
+            if logger.keepsFiltered { logger.keep(level: level, message(), metadata: metadata()) }
             return
         }
         if level < Int32(SLUICE_WARNING) && !admits(key) {

@@ -17,6 +17,7 @@ import Logging
 /// | ``overflow`` | `LOG_OVERFLOW` (`drop`, `block`) | drop |
 /// | ``warningReserve`` | `LOG_WARNING_RESERVE` | 0.125 |
 /// | ``crashFlush`` | `LOG_CRASH_FLUSH` | false |
+/// | ``flightRecorder`` | `LOG_FLIGHT_RECORDER` (records) | 0 (off) |
 /// | ``callTimingEvery`` | — | 64 |
 /// | ``fileMode`` | — | 0o640 |
 /// | ``fileMaxBytes`` | `LOG_FILE_MAX_BYTES` | 0 (never rotate) |
@@ -105,6 +106,10 @@ public struct SluiceConfiguration: Sendable {
     /// A fatal signal first writes every record already logged (``Sluice/installCrashHandler(timeout:)``,
     /// with its 2-second deadline); once on, it stays on for the process.
     public var crashFlush: Bool?
+    /// Keep the last this many records that were below their module's level, in memory, and write
+    /// them just before the next error (marked as recalled): the debug context of a failure without
+    /// paying for debug logging's I/O. 0 or `nil`: off. Fixed when a core opens.
+    public var flightRecorder: Int?
     /// Time 1 log call in this many for the call-latency histogram: a power of two up to
     /// 1,048,576, or 0 for none (no variable; default 64).
     public var callTimingEvery: Int?
@@ -141,7 +146,7 @@ public struct SluiceConfiguration: Sendable {
         fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
         format: Format? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
         syslogFacility: SyslogFacility? = nil, syslogAppName: String? = nil, warningReserve: Double? = nil,
-        crashFlush: Bool? = nil
+        crashFlush: Bool? = nil, flightRecorder: Int? = nil
     ) {
         self.level = level
         self.moduleLevels = moduleLevels
@@ -164,6 +169,7 @@ public struct SluiceConfiguration: Sendable {
         self.syslogAppName = syslogAppName
         self.warningReserve = warningReserve
         self.crashFlush = crashFlush
+        self.flightRecorder = flightRecorder
     }
 
     /// Every setting decided: these settings, then the environment's, then the defaults.
@@ -224,6 +230,9 @@ public struct SluiceConfiguration: Sendable {
         options.fileKeep = checked(fileKeep, "fileKeep", keepSetting, report) { parser.count("LOG_FILE_KEEP", default: 5, keepSetting) }
         options.reopenOnSIGHUP = reopenOnSIGHUP ?? parser.switchValue("LOG_REOPEN_ON_SIGHUP", default: false)
         options.crashFlush = crashFlush ?? parser.switchValue("LOG_CRASH_FLUSH", default: false)
+        options.flightRecorder = checked(flightRecorder, "flightRecorder", recorderSetting, report) {
+            parser.count("LOG_FLIGHT_RECORDER", default: 0, recorderSetting)
+        }
         options.priorityPrefix = priorityPrefix ?? parser.switchValue("LOG_STDERR_PRIORITY_PREFIX", default: false)
         options.format = format ?? parser.format("LOG_FORMAT", default: .text)
         options.sourceLocation = sourceLocation ?? parser.switchValue("LOG_SOURCE_LOCATION", default: false)
@@ -261,6 +270,7 @@ let queueBytesSetting = Setting<Int>(expected: "a power of two from 4096 to 1073
     $0 >= 4096 && $0 <= 1 << 30 && $0 & ($0 - 1) == 0
 }
 let reserveSetting = Setting<Double>(expected: "a number from 0 to 0.5") { (0...0.5).contains($0) }
+let recorderSetting = Setting<Int>(expected: "a whole number from 0 to 1000000") { (0...1_000_000).contains($0) }
 let countSetting = Setting<Int>(expected: "a whole number, 0 or more") { $0 >= 0 }
 let keepSetting = Setting<Int>(expected: "a whole number from 0 to 1000") { (0...1000).contains($0) }
 let callTimingSetting = Setting<Int>(expected: "0 or a power of two up to 1048576") {

@@ -50,6 +50,8 @@ extension SluiceCore {
         var warningReserve = 0.125
         /// A fatal signal first writes what was logged.
         var crashFlush = false
+        /// Records below their level kept for the next error; 0: none.
+        var flightRecorder = 0
 
         init(
             ringBytes: Int = 4 << 20, overflow: Overflow = .drop, path: String? = nil, synchronous: Bool = false,
@@ -114,6 +116,7 @@ extension SluiceCore.Options {
         c.format = format.sluiceFormat
         c.syslog_facility = syslogFacility.rawValue
         c.warning_reserve_permille = UInt32((max(0, warningReserve) * 1000).rounded())
+        c.flight_recorder_records = UInt32(clamping: flightRecorder)
         return c
     }
 }
@@ -142,6 +145,7 @@ extension SluiceCore.Options {
         syslogAppName = configuration.syslogAppName
         warningReserve = configuration.warningReserve ?? 0.125
         crashFlush = configuration.crashFlush ?? false
+        flightRecorder = configuration.flightRecorder ?? 0
     }
 }
 
@@ -156,7 +160,8 @@ extension SluiceConfiguration {
             fileMaxBytes: options.fileMaxBytes, fileKeep: options.fileKeep, reopenOnSIGHUP: options.reopenOnSIGHUP,
             priorityPrefix: options.priorityPrefix, format: options.format, sourceLocation: options.sourceLocation,
             moreSinks: options.moreSinks, syslogFacility: options.syslogFacility, syslogAppName: options.syslogAppName,
-            warningReserve: options.warningReserve, crashFlush: options.crashFlush)
+            warningReserve: options.warningReserve, crashFlush: options.crashFlush,
+            flightRecorder: options.flightRecorder)
     }
 }
 

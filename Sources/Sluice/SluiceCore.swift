@@ -38,6 +38,9 @@ public final class SluiceCore: Sendable {
     private let synchronous: Bool
     private let callTimingEvery: Int
     private let warningReserve: Double
+    private let flightRecorder: Int
+    /// A flight recorder keeps the calls below their module's level (fixed at open).
+    let keepsFiltered: Bool
     private let warnedFull = Atomic<Bool>(false)
     /// swift-log records carry their call's file, line and function: set at open and by
     /// ``reconfigure(_:timeout:)``, read relaxed by each swift-log call (no other word depends on it).
@@ -66,6 +69,8 @@ public final class SluiceCore: Sendable {
         synchronous = options.synchronous
         callTimingEvery = options.callTimingEvery
         warningReserve = options.warningReserve
+        flightRecorder = options.flightRecorder
+        keepsFiltered = options.flightRecorder > 0
         sourceLocation.store(options.sourceLocation, ordering: .relaxed)
         if options.reopenOnSIGHUP { Self.reopenOnSIGHUP() }
         if options.crashFlush { Self.installCrashHandler() }
@@ -84,6 +89,9 @@ public final class SluiceCore: Sendable {
         for (name, rate) in [("sampleRate", options.sampleRate)] + options.moduleSampleRates.map({ ($0.key, $0.value) })
         where !(0...1).contains(rate) {
             throw SluiceError(message: "sluice: sample rate \(rate) for \(name) is not a number from 0 to 1; \(outcome)")
+        }
+        guard recorderSetting.isValid(options.flightRecorder) else {
+            throw SluiceError(message: "sluice: flightRecorder \(options.flightRecorder) is not \(recorderSetting.expected); \(outcome)")
         }
         guard reserveSetting.isValid(options.warningReserve) else {
             throw SluiceError(message: "sluice: warningReserve \(options.warningReserve) is not \(reserveSetting.expected); \(outcome)")
@@ -140,6 +148,7 @@ public final class SluiceCore: Sendable {
             ("synchronous setting", "\(options.synchronous)", "\(synchronous)"),
             ("call timing", "1 in \(options.callTimingEvery)", "1 in \(callTimingEvery)"),
             ("warning reserve", "\(options.warningReserve)", "\(warningReserve)"),
+            ("flight recorder", "\(options.flightRecorder) records", "\(flightRecorder) records"),
         ]
         for (setting, wanted, kept) in fixed where wanted != kept {
             reportProblem("sluice: the \(setting) is fixed while a core is open; asked for \(wanted), keeping \(kept)")

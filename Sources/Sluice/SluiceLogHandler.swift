@@ -37,8 +37,10 @@ public struct SluiceLogHandler: LogHandler {
         self.metadataProvider = metadataProvider
     }
 
+    /// With a flight recorder (``SluiceConfiguration/flightRecorder``) and no level set here, every
+    /// call reaches the handler (`.trace`), which keeps those below the module's level for the recorder.
     public var logLevel: Logger.Level {
-        get { levelOverride ?? logger.level }
+        get { levelOverride ?? (logger.keepsFiltered ? .trace : logger.level) }
         set { levelOverride = newValue }
     }
 
@@ -48,6 +50,15 @@ public struct SluiceLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        if logger.keepsFiltered && levelOverride == nil && event.level < logger.level {
+            sluice_count_filtered(logger.corePointer, logger.coreID, logger.moduleID)
+            var message = message(of: event)
+            message.buffer.withBytes { bytes, segments in
+                _ = sluice_flight_keep(
+                    logger.corePointer, event.level.sluiceLevel, logger.moduleID, bytes.baseAddress, bytes.count, segments ? 1 : 0)
+            }
+            return
+        }
         // Timed 1 call in N like the native path, so the call-latency histogram covers swift-log's callers too.
         if sluice_time_this_call(logger.corePointer, logger.coreID, logger.timingMask) != 0 {
             logger.timed { write(event) }
@@ -57,6 +68,12 @@ public struct SluiceLogHandler: LogHandler {
     }
 
     private func write(_ event: LogEvent) {
+        var message = message(of: event)
+        logger.write(level: event.level.sluiceLevel, &message, metadata: nil)
+    }
+
+    /// The event's message, then its source, location and metadata as fields.
+    private func message(of event: LogEvent) -> SluiceMessage {
         var message = SluiceMessage(event.message.description)
         message.buffer.beginFields()
         message.buffer.appendSource(event.source)
@@ -78,6 +95,6 @@ public struct SluiceLogHandler: LogHandler {
             }
             message.buffer.appendMetadata(merged)
         }
-        logger.write(level: event.level.sluiceLevel, &message, metadata: nil)
+        return message
     }
 }

@@ -17,6 +17,8 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
     @usableFromInline let corePointer: OpaquePointer
     @usableFromInline let coreID: UInt64
     @usableFromInline let timingMask: UInt64
+    /// The core has a flight recorder: a call below the level is kept, not forgotten. Fixed at open.
+    @usableFromInline let keepsFiltered: Bool
     /// Set for a module past the table: records carry its name, counted under `sluice.overflow`.
     let overflow: OverflowModule?
 
@@ -30,6 +32,7 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
         self.corePointer = core.pointer
         self.coreID = sluice_core_id(core.pointer)
         self.timingMask = sluice_call_timing_mask(core.pointer)
+        self.keepsFiltered = core.keepsFiltered
     }
 
     /// The module's level now.
@@ -46,6 +49,7 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
         let level = level.sluiceLevel
         guard sluice_enabled(levelWord, level) != 0 else {
             sluice_count_filtered(corePointer, coreID, moduleID)
+            if keepsFiltered { keep(level: level, message(), metadata: metadata()) }
             return
         }
         if sluice_time_this_call(corePointer, coreID, timingMask) != 0 {
@@ -111,6 +115,19 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
     @inlinable
     public func critical(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
         log(level: .critical, message(), metadata: metadata())
+    }
+
+    /// Hands a message below the level to the core's flight recorder.
+    @usableFromInline
+    func keep(level: Int32, _ message: SluiceMessage, metadata: Logger.Metadata?) {
+        var message = message
+        if let metadata, !metadata.isEmpty {
+            message.append(metadata: metadata)
+        }
+        let core = corePointer, module = moduleID
+        message.buffer.withBytes { bytes, segments in
+            _ = sluice_flight_keep(core, level, module, bytes.baseAddress, bytes.count, segments ? 1 : 0)
+        }
     }
 
     /// Hands a message that passed the level (and any sampling) to the core.

@@ -5,8 +5,9 @@ import XCTest
 
 /// A process that dies of a fatal signal writes what it logged first, and still dies of it.
 final class CrashTests: XCTestCase {
-    /// The AddressSanitizer child of make test handles SIGSEGV itself; here the default does.
-    let environment = ["ASAN_OPTIONS": "handle_segv=0:detect_leaks=0"]
+    /// The sanitizers (the AddressSanitizer child of make test, the ThreadSanitizer build of the
+    /// suite) handle SIGSEGV themselves; here the default action does.
+    let environment = ["ASAN_OPTIONS": "handle_segv=0:detect_leaks=0", "TSAN_OPTIONS": "handle_segv=0"]
 
     func testAnAbortWritesEveryRecordThenThePreviousHandlerAndTheDefaultActionRun() throws {
         let path = temporaryLogPath(self)

@@ -140,6 +140,9 @@ typedef struct sluice_options {
                            the others. Rotation (file_max_bytes) is the first sink's only. */
     size_t more_sink_count; /* at most SLUICE_SINKS_MAX - 1 */
     int syslog_facility;    /* of every syslog sink: 0 (kern) to 23 (local7); default 1 (user) */
+    unsigned flight_recorder_records; /* keep the last this many records below their module's level in
+                           memory (sluice_flight_keep) and write them just before the next record at
+                           error or above, marked as recalled; 0 (default): off. Fixed at open. */
     unsigned warning_reserve_permille; /* the last part of the ring, in thousandths, that only warning
                            and above may fill, so that a flood of lower levels never costs an
                            error line: 0 to 500; default 125 (an eighth) */
@@ -351,7 +354,7 @@ int sluice_log(sluice_core *core, int level, int module, const char *message, si
  *   SLUICE_SEGMENT_END      which closes the innermost object or array
  *   SLUICE_SEGMENT_ARRAY    (nothing more) opens an array: values up to its END.
  * At most 16 levels deep. A key that names one of the line's own fields (ts, level,
- * module, msg, thread, source, file, line, function, dropped) is written as
+ * module, msg, thread, source, file, line, function, dropped, recalled) is written as
  * "fields.<key>". Fields are written in the order given: give each key once. A
  * malformed or cut sequence ends the fields there, every object and array closed.
  */
@@ -480,6 +483,18 @@ int sluice_stats_sink(sluice_stats_mapping *stats, int sink, sluice_sink_counter
  * dropped_abandoned too, so written + dropped = accepted still holds.
  */
 void sluice_close(sluice_core *core);
+
+/*
+ * The flight recorder (sluice_options.flight_recorder_records): keeps a record that
+ * is below its module's level — text, or segments when segments is non-zero, cut to
+ * a few hundred bytes — instead of dropping it. The next record at error or above
+ * (from any thread) first writes every record kept since the last such one, oldest
+ * first, with the time and thread it was logged at, marked as recalled; the oldest
+ * are forgotten past the recorder's size. SLUICE_INVALID when the core has no
+ * recorder, or for a bad level or module. A recalled record is counted as accepted
+ * then (the facade counted the call as filtered when it was kept).
+ */
+int sluice_flight_keep(sluice_core *core, int level, int module, const void *message, size_t length, int segments);
 
 /*
  * Writes the records already committed when the process receives SIGSEGV,
