@@ -122,7 +122,7 @@ void sluice_options_init(sluice_options *options)
     *options = (sluice_options){
         .ring_bytes = SLUICE_RING_DEFAULT, .overflow = SLUICE_OVERFLOW_DROP, .path = NULL, .call_timing_every = 64,
         .file_mode = 0640, .file_max_bytes = 0, .file_keep = 5, .syslog_facility = 1 /* user */,
-        .warning_reserve_permille = 125};
+        .warning_reserve_permille = 125, .close_timeout_ms = 5000};
 }
 
 static void release_resources(sluice_core *core)
@@ -192,6 +192,7 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     /* Whole records only: the reserve is a multiple of 8 bytes, as every record is. */
     core->below_warning_limit =
         core->ring.capacity - (core->ring.capacity * options->warning_reserve_permille / 1000 & ~(uint64_t)7);
+    core->close_timeout_ms = options->close_timeout_ms;
     static uint64_t last_id;
     core->id = add_fetch(&last_id, 1);
     core->map = stats_create(core->id, options->ring_bytes, every);
@@ -263,6 +264,41 @@ void sluice_counters_read(sluice_core *core, sluice_counters *out)
     sluice_stats_counters(&core->stats, out);
 }
 
+/* True once the writer has finished, false if timeout_ms (negative: no limit) passed first. */
+static bool wait_for_writer(sluice_core *core, int timeout_ms)
+{
+    int64_t deadline = clock_monotonic_ns() + (int64_t)timeout_ms * 1000000;
+    for (;;) {
+        int32_t seen = event_prepare(&core->written);
+        bool done = load_acquire(&core->writer_done) != 0;
+        int64_t left = timeout_ms < 0 ? -1 : deadline - clock_monotonic_ns();
+        if (!done && (timeout_ms < 0 || left > 0))
+            event_wait(&core->written, seen, left);
+        event_finish(&core->written);
+        if (done || (timeout_ms >= 0 && left <= 0))
+            return done;
+    }
+}
+
+/* Close gave up on a writer stuck in its sink: it stays behind, with the sinks and the
+ * core's memory it uses, and every record not written or dropped yet counts as dropped. */
+static void leave_writer_behind(sluice_core *core)
+{
+    store_relaxed(&core->left_behind, 1);
+    fence();
+    while (load_acquire(&core->accounting) != 0) /* a write's outcome being counted: no I/O */
+        cpu_relax();
+    pthread_detach(core->thread);
+    sluice_counters c;
+    sluice_stats_counters(&core->stats, &c);
+    uint64_t left = c.accepted > c.written + c.dropped ? c.accepted - c.written - c.dropped : 0;
+    add_relaxed(&core->map->totals.dropped_abandoned, left);
+    dprintf(STDERR_FILENO,
+            "sluice: closing '%s' after %d ms without its writer, stuck in a write: %llu records not written are "
+            "counted as dropped\n",
+            core->sink.name, load_relaxed(&core->close_timeout_ms), (unsigned long long)left);
+}
+
 void sluice_close(sluice_core *core)
 {
     pthread_mutex_lock(&core->close_lock);
@@ -281,9 +317,13 @@ void sluice_close(sluice_core *core)
         store_release(&core->closing, 1);
         event_signal(&core->space); /* blocked producers see the seal and give up */
         doorbell_kick(&core->bell);
-        pthread_join(core->thread, NULL);
-        writer_adopt_sink(core);
-        core_close_sinks(core);
+        if (wait_for_writer(core, load_relaxed(&core->close_timeout_ms))) {
+            pthread_join(core->thread, NULL);
+            writer_adopt_sink(core);
+            core_close_sinks(core);
+        } else {
+            leave_writer_behind(core);
+        }
         core->closed = true;
     }
     pthread_mutex_unlock(&core->close_lock);
@@ -376,8 +416,17 @@ int sluice_reconfigure(sluice_core *core, const sluice_options *options, int tim
     core_ready(core);
     pthread_mutex_lock(&core->close_lock);
     store_relaxed(&core->overflow, options->overflow);
+    store_relaxed(&core->close_timeout_ms, options->close_timeout_ms);
     int result;
-    if (core->closed) {
+    if (core->closed && load_relaxed(&core->left_behind)) {
+        sink_set_close(&fresh);
+        if (error != NULL)
+            snprintf(error, error_size,
+                     "sluice: the writer of '%s' is still stuck in a write from before its close; the core cannot "
+                     "open again",
+                     core->sink.name);
+        result = SLUICE_INVALID;
+    } else if (core->closed) {
         result = reopen(core, &fresh, error, error_size);
     } else if (load_acquire(&core->next_sink) != NULL) {
         sink_set_close(&fresh); /* the last change is still waiting for a stuck write */
@@ -430,6 +479,8 @@ void sluice_free(sluice_core *core)
     unlink_core(&open_cores, core); /* off both lists now: no drain can take it up later */
     unlink_core(&drained_cores, core);
     pthread_mutex_unlock(&open_cores_lock);
+    if (load_relaxed(&core->left_behind))
+        return; /* its writer may still wake in its write and look at the core: it stays */
     pthread_mutex_destroy(&core->close_lock);
     if (core->synchronous)
         pthread_mutex_destroy(&core->sync.lock);

@@ -124,6 +124,14 @@ struct sluice_core {
                                                        store_release by the writer; load_acquire by flush. */
     int32_t closing;  /* 1 once close has sealed head. store_release by close after the seal;
                          load_acquire by the writer, which then reads the sealed head. */
+    /* A close that gave up on a writer stuck in its sink (Dekker, both sides with full fences):
+     * close sets left_behind, then waits while accounting is 1, then counts what is left; the
+     * writer sets accounting before it counts a write's outcome and exits instead if it then
+     * sees left_behind. Either the writer counts and close sees it, or close counts and the
+     * writer never does. */
+    int32_t left_behind;
+    int32_t accounting;
+    int32_t close_timeout_ms; /* store_relaxed by open and reconfigure (under close_lock); read by close */
 
     /* Read-only after open. */
     uint64_t id;               /* unique in the process, never reused: names the stats mapping */

@@ -227,6 +227,23 @@ static void account_written(sluice_core *core, size_t done, uint64_t write_ns)
     histogram_record(&map->histograms[SLUICE_HISTOGRAM_WRITE], write_ns, false);
 }
 
+/* Before a write's outcome is counted: a writer a close left behind exits here instead,
+ * having counted nothing of it (core.h, left_behind). */
+static void begin_accounting(sluice_core *core)
+{
+    store_relaxed(&core->accounting, 1);
+    fence();
+    if (load_relaxed(&core->left_behind)) {
+        store_release(&core->accounting, 0);
+        pthread_exit(NULL);
+    }
+}
+
+static void end_accounting(sluice_core *core)
+{
+    store_release(&core->accounting, 0);
+}
+
 /* Hands the buffer to the sink and publishes what is now written. */
 /* A reopen asked for since the last write: the file by name again, before this batch. */
 static void reopen_if_asked(sluice_core *core)
@@ -255,7 +272,7 @@ static void count_rotations(sluice_core *core)
 /* A sink beside the first: its buffer in one write, its records counted as its own. A
  * failure costs this sink its records and nothing else; drop reports lost with them
  * are not owed again (the first sink's stream keeps the reckoning). */
-static void write_extra(struct extra_sink *x, struct stats_sink *counts)
+static void write_extra(sluice_core *core, struct extra_sink *x, struct stats_sink *counts)
 {
     if (x->out.length == 0)
         return;
@@ -263,6 +280,7 @@ static void write_extra(struct extra_sink *x, struct stats_sink *counts)
         x->torn_line = false;
     size_t done = x->torn_line ? 0 : sink_write(&x->sink, x->out.data, x->out.length);
     int error = errno;
+    begin_accounting(core);
     uint64_t written = 0, lost = 0;
     for (uint32_t i = 0; i < x->line_count; i++)
         if (x->lines[i].reports == 0)
@@ -278,6 +296,7 @@ static void write_extra(struct extra_sink *x, struct stats_sink *counts)
     } else {
         report_recovery(&x->sink, &x->failed_writes);
     }
+    end_accounting(core);
     x->out.length = 0;
     x->line_count = 0;
 }
@@ -293,7 +312,10 @@ static void write_out(sluice_core *core)
             w->torn_line = false;
         int64_t started = clock_monotonic_ns();
         size_t done = w->torn_line ? 0 : sink_write(&core->sink, out->data, out->length);
+        int error = errno;
         uint64_t write_ns = (uint64_t)(clock_monotonic_ns() - started);
+        begin_accounting(core);
+        errno = error;
         if (done < out->length) {
             account_failed_write(core, done, errno);
         } else {
@@ -302,12 +324,13 @@ static void write_out(sluice_core *core)
         }
         account_written(core, done, write_ns);
         count_rotations(core);
+        end_accounting(core);
         out->length = 0;
         w->line_count = 0;
         w->batch_reported = false;
     }
     for (uint32_t i = 0; i < core->extra_count; i++)
-        write_extra(&core->extra[i], &core->map->sinks[1 + i]);
+        write_extra(core, &core->extra[i], &core->map->sinks[1 + i]);
     if (load_relaxed(&core->written_position) != w->position) {
         store_release(&core->written_position, w->position);
         event_signal(&core->written);

@@ -18,6 +18,7 @@ import Logging
 /// | ``warningReserve`` | `LOG_WARNING_RESERVE` | 0.125 |
 /// | ``crashFlush`` | `LOG_CRASH_FLUSH` | false |
 /// | ``flightRecorder`` | `LOG_FLIGHT_RECORDER` (records) | 0 (off) |
+/// | ``closeTimeout`` | — | 5 s |
 /// | ``callTimingEvery`` | — | 64 |
 /// | ``fileMode`` | — | 0o640 |
 /// | ``fileMaxBytes`` | `LOG_FILE_MAX_BYTES` | 0 (never rotate) |
@@ -110,6 +111,10 @@ public struct SluiceConfiguration: Sendable {
     /// them just before the next error (marked as recalled): the debug context of a failure without
     /// paying for debug logging's I/O. 0 or `nil`: off. Fixed when a core opens.
     public var flightRecorder: Int?
+    /// How long closing (``SluiceCore/close()``, ``Sluice/shutdown()``, process exit) waits for a
+    /// writer stuck in its sink (a pipe nobody reads); then it gives up, counts every record not
+    /// written as dropped and leaves that thread behind (no variable; default 5 s).
+    public var closeTimeout: Duration?
     /// Time 1 log call in this many for the call-latency histogram: a power of two up to
     /// 1,048,576, or 0 for none (no variable; default 64).
     public var callTimingEvery: Int?
@@ -146,7 +151,7 @@ public struct SluiceConfiguration: Sendable {
         fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
         format: Format? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
         syslogFacility: SyslogFacility? = nil, syslogAppName: String? = nil, warningReserve: Double? = nil,
-        crashFlush: Bool? = nil, flightRecorder: Int? = nil
+        crashFlush: Bool? = nil, flightRecorder: Int? = nil, closeTimeout: Duration? = nil
     ) {
         self.level = level
         self.moduleLevels = moduleLevels
@@ -170,6 +175,7 @@ public struct SluiceConfiguration: Sendable {
         self.warningReserve = warningReserve
         self.crashFlush = crashFlush
         self.flightRecorder = flightRecorder
+        self.closeTimeout = closeTimeout
     }
 
     /// Every setting decided: these settings, then the environment's, then the defaults.
@@ -230,6 +236,7 @@ public struct SluiceConfiguration: Sendable {
         options.fileKeep = checked(fileKeep, "fileKeep", keepSetting, report) { parser.count("LOG_FILE_KEEP", default: 5, keepSetting) }
         options.reopenOnSIGHUP = reopenOnSIGHUP ?? parser.switchValue("LOG_REOPEN_ON_SIGHUP", default: false)
         options.crashFlush = crashFlush ?? parser.switchValue("LOG_CRASH_FLUSH", default: false)
+        options.closeTimeout = closeTimeout ?? options.closeTimeout
         options.flightRecorder = checked(flightRecorder, "flightRecorder", recorderSetting, report) {
             parser.count("LOG_FLIGHT_RECORDER", default: 0, recorderSetting)
         }

@@ -52,6 +52,8 @@ extension SluiceCore {
         var crashFlush = false
         /// Records below their level kept for the next error; 0: none.
         var flightRecorder = 0
+        /// How long closing waits for a writer stuck in its sink.
+        var closeTimeout = Duration.seconds(5)
 
         init(
             ringBytes: Int = 4 << 20, overflow: Overflow = .drop, path: String? = nil, synchronous: Bool = false,
@@ -117,6 +119,7 @@ extension SluiceCore.Options {
         c.syslog_facility = syslogFacility.rawValue
         c.warning_reserve_permille = UInt32((max(0, warningReserve) * 1000).rounded())
         c.flight_recorder_records = UInt32(clamping: flightRecorder)
+        c.close_timeout_ms = SluiceCore.flushMilliseconds(closeTimeout)
         return c
     }
 }
@@ -146,6 +149,7 @@ extension SluiceCore.Options {
         warningReserve = configuration.warningReserve ?? 0.125
         crashFlush = configuration.crashFlush ?? false
         flightRecorder = configuration.flightRecorder ?? 0
+        closeTimeout = configuration.closeTimeout ?? .seconds(5)
     }
 }
 
@@ -161,7 +165,7 @@ extension SluiceConfiguration {
             priorityPrefix: options.priorityPrefix, format: options.format, sourceLocation: options.sourceLocation,
             moreSinks: options.moreSinks, syslogFacility: options.syslogFacility, syslogAppName: options.syslogAppName,
             warningReserve: options.warningReserve, crashFlush: options.crashFlush,
-            flightRecorder: options.flightRecorder)
+            flightRecorder: options.flightRecorder, closeTimeout: options.closeTimeout)
     }
 }
 

@@ -190,4 +190,27 @@ final class CloseTests: XCTestCase {
         XCTAssertEqual(readLines(path).map { String(decoding: $0.message, as: UTF8.self) },
                        ["dropped 1 records; shed for room: info 1", "held", "after"], "the drop reported in the stream, before the next record")
     }
+
+    func testACloseGivesUpOnAWriterStuckInItsSinkCountsWhatIsLeftAndReturns() throws {
+        let started = Date()
+        let result = try runChild(["stuck-close", "100000", "close"], environment: ["ASAN_OPTIONS": "detect_leaks=0"])
+        XCTAssertEqual(result.status, 0, result.err)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 15, "bounded by the close timeout (300 ms), not the sink")
+        let lines = result.err.split(separator: "\n")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("sluice: closing 'stdout' after 300 ms without its writer, stuck in a write: ") },
+                      result.err)
+        let counts = try XCTUnwrap(lines.last).split(separator: " ").compactMap { UInt64($0) }
+        XCTAssertEqual(counts.count, 4, result.err)
+        XCTAssertEqual(counts[0], 100_000, "accepted")
+        XCTAssertEqual(counts[0], counts[1] + counts[2], "written + dropped = accepted, the rest counted as dropped")
+        XCTAssertGreaterThan(counts[2], 0)
+    }
+
+    func testProcessExitIsNotHeldByASinkThatNeverTakesTheWrite() throws {
+        let started = Date()
+        let result = try runChild(["stuck-close", "100000", "exit"], environment: ["ASAN_OPTIONS": "detect_leaks=0"])
+        XCTAssertEqual(result.status, 0, result.err)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 15)
+        XCTAssertTrue(result.err.contains("without its writer, stuck in a write"), result.err)
+    }
 }

@@ -264,20 +264,25 @@ static void previous_abort_handler(int sig)
     signal(sig, SIG_DFL); /* abort() raises again, and the process dies of it */
 }
 
+/* Makes stdout a pipe that is full and never read: the next write to it blocks for ever. */
+static bool stdout_stuck(void)
+{
+    int ends[2];
+    if (pipe(ends) != 0 || fcntl(ends[1], F_SETFL, O_NONBLOCK) != 0)
+        return false;
+    static char fill[4096];
+    while (write(ends[1], fill, sizeof fill) > 0) {
+    }
+    fcntl(ends[1], F_SETFL, 0);
+    return dup2(ends[1], STDOUT_FILENO) == STDOUT_FILENO;
+}
+
 static int crash(char **argv)
 {
     const char *how = argv[2];
     signal(SIGABRT, previous_abort_handler);
-    if (strcmp(how, "stuck") == 0) {
-        int ends[2];
-        if (pipe(ends) != 0 || fcntl(ends[1], F_SETFL, O_NONBLOCK) != 0)
-            return 1;
-        static char fill[4096];
-        while (write(ends[1], fill, sizeof fill) > 0) {
-        }
-        fcntl(ends[1], F_SETFL, 0); /* full: the writer's next write blocks */
-        dup2(ends[1], STDOUT_FILENO);
-    }
+    if (strcmp(how, "stuck") == 0 && !stdout_stuck())
+        return 1;
     sluice_core *core = open_or_exit(strcmp(how, "stuck") == 0 ? "/dev/stdout" : argv[0], 0, SLUICE_OVERFLOW_DROP);
     if (sluice_install_crash_handler(500) != 0)
         return 1;
@@ -285,6 +290,30 @@ static int crash(char **argv)
     if (strcmp(how, "segv") == 0)
         *(volatile int *)NULL = 1;
     abort();
+}
+
+/* stuck-close <count> <close|exit>: the sink is a pipe nobody reads; the core closes with
+ * a timeout of 300 ms (close: sluice_close, then the counters on stderr; exit: returning
+ * from main, the exit drain). */
+static int stuck_close(char **argv)
+{
+    if (!stdout_stuck())
+        return 1;
+    sluice_options options;
+    sluice_options_init(&options);
+    options.path = "/dev/stdout";
+    options.close_timeout_ms = 300;
+    char error[256];
+    sluice_core *core = sluice_open(&options, error, sizeof error);
+    if (core == NULL)
+        return 1;
+    log_records(core, sluice_module(core, "child"), "record", strtol(argv[0], NULL, 10));
+    if (strcmp(argv[1], "close") == 0) {
+        sluice_close(core);
+        print_counters(core, stderr);
+        sluice_free(core);
+    }
+    return 0;
 }
 
 static const struct {
@@ -296,6 +325,7 @@ static const struct {
     {"sync-sigpipe", 1, sync_sigpipe},
     {"pipe-gone", 1, pipe_gone},
     {"crash", 3, crash},
+    {"stuck-close", 2, stuck_close},
     {"exit-free", 2, exit_free},
     {"signal-count", 2, signal_count},
     {"fork", 3, fork_children},

@@ -140,6 +140,11 @@ typedef struct sluice_options {
                            the others. Rotation (file_max_bytes) is the first sink's only. */
     size_t more_sink_count; /* at most SLUICE_SINKS_MAX - 1 */
     int syslog_facility;    /* of every syslog sink: 0 (kern) to 23 (local7); default 1 (user) */
+    int close_timeout_ms; /* how long sluice_close (and the exit drain) waits for a writer stuck in its
+                           sink (a pipe nobody reads, a receiver that stopped reading): then it gives
+                           up, counts every record not written as dropped (abandoned, without a level
+                           or module) and leaves that thread behind, its core never freed. Negative:
+                           wait for ever. Default 5000. */
     unsigned flight_recorder_records; /* keep the last this many records below their module's level in
                            memory (sluice_flight_keep) and write them just before the next record at
                            error or above, marked as recalled; 0 (default): off. Fixed at open. */
@@ -183,7 +188,8 @@ typedef struct sluice_counters {
     uint64_t depth_records;       /* records accepted and neither written nor dropped yet */
     uint64_t high_water_bytes;    /* the deepest the ring was, in bytes, at the writer's releases */
     uint64_t ring_bytes;          /* ring capacity */
-    uint64_t dropped_by_level[SLUICE_LEVELS]; /* dropped, by the record's level (SLUICE_TRACE ...) */
+    uint64_t dropped_by_level[SLUICE_LEVELS]; /* dropped, by the record's level (SLUICE_TRACE ...); all
+                                     of dropped but what a close left behind (close_timeout_ms) */
 } sluice_counters;
 
 /* One module's counters and settings. */
