@@ -106,10 +106,12 @@ static const char hex[] = "0123456789abcdef";
 static char *put_byte_escape(char *at, unsigned char byte, bool code_point, enum escape_style style)
 {
     if (style == ESCAPE_JSON) {
-        memcpy(at, code_point ? "\\u00" : "\\ufffd", 6);
         if (code_point) {
+            memcpy(at, "\\u00", 4);
             at[4] = hex[byte >> 4];
             at[5] = hex[byte & 15];
+        } else {
+            memcpy(at, "\\ufffd", 6);
         }
         return at + 6;
     }
