@@ -10,7 +10,7 @@ CORE_BENCH := .build-bench/core_bench
 ASAN_CHILD := .build-asan-child/SluiceTestChild
 CORE_SOURCES := $(wildcard CSources/CSluice/*.c CSources/CSluice/*.h CSources/CSluice/include/*.h)
 
-.PHONY: deps build demo test test-demo test-tsan bench bench-micro bench-core soak clean
+.PHONY: deps build demo test test-demo test-tsan test-asan bench bench-micro bench-core soak clean
 
 deps:
 	@scripts/ensure-liburcu.sh
@@ -34,6 +34,7 @@ test: deps $(ASAN_CHILD)
 	SLUICE_TEST_CHILD=$(ASAN_CHILD) $(SWIFT) test --skip-build
 	$(MAKE) test-demo
 	$(MAKE) test-tsan
+	$(MAKE) test-asan
 
 # The demo's workload, small, in debug: every row must keep every warning and error it logs.
 test-demo: deps
@@ -46,6 +47,12 @@ $(ASAN_CHILD): $(wildcard Tests/SluiceTestChild/*.c Tests/SluiceTestChild/*.h) $
 	clang -fsanitize=address -fuse-ld=lld -g -O1 -std=gnu11 -D_GNU_SOURCE -ICSources/CSluice/include \
 		-ICSources/CSluice Tests/SluiceTestChild/*.c CSources/CSluice/*.c -o $@ \
 		$$(pkg-config --libs liburcu-memb) -lpthread -lm
+
+# The core's tests under AddressSanitizer and LeakSanitizer, in a build folder of their own (the
+# fork tests are left out: their children are the AddressSanitizer child of make test already).
+test-asan: deps
+	SLUICE_STRESS_RECORDS=$(TSAN_STRESS_RECORDS) LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt \
+		$(SWIFT) test --sanitize=address --scratch-path .build-asan --filter CSluiceTests --skip ForkTests
 
 # A long run of the core, outside make test (Tests/Soak/soak.c): SOAK_RECORDS per policy from 4
 # threads, drop then block, rotating files under .build-soak; fails on inexact accounting or

@@ -27,7 +27,7 @@ final class OverloadTests: XCTestCase {
         let core = Core(pointer: try XCTUnwrap(opened, cString(error)))
         let flood = sluice_module(core.pointer, "flood"), alarm = sluice_module(core.pointer, "alarm")
         let done = Slots<Bool>(1, false), refused = Slots<Int>(1, 0)
-        let padding = String(repeating: "d", count: 100)
+        let padding = String(repeating: "d", count: 1000)  // long: the writer, not the flood, is the bottleneck
         onThreads(4) { thread in
             if thread == 3 {
                 for i in 0..<2000 {
