@@ -7,6 +7,8 @@
 #ifndef SLUICE_FACADE_H
 #define SLUICE_FACADE_H
 
+#include <sys/types.h>
+
 #include "sluice.h"
 
 #ifdef __cplusplus
@@ -105,6 +107,11 @@ uint64_t sluice_monotonic_ns(void);
 void sluice_record_call(sluice_core *core, uint64_t ns);
 /* call_timing_every - 1, or UINT64_MAX when calls are not timed. */
 uint64_t sluice_call_timing_mask(const sluice_core *core);
+
+/* A test seam, for tests only: every file and standard-stream sink calls this instead of
+ * write(2) until it is set back to NULL, so that a test can inject EINTR and short writes. */
+typedef ssize_t (*sluice_write_function)(int fd, const void *data, size_t length);
+void sluice_test_set_write(sluice_write_function write_function);
 
 /* Words a caller keeps itself, for a module past the table: read and set as relaxed
  * as the table's own (one word each; nothing else has to agree with them). */

@@ -1,0 +1,64 @@
+import CSluice
+import Foundation
+import SluiceTestSupport
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Calls of the injected write, made by the writer thread alone while a test runs.
+nonisolated(unsafe) private var injectedCalls = 0
+
+/// Faults in the sink, injected through the write seam: the file stays byte-exact.
+final class SinkFaultTests: XCTestCase {
+    func testEINTRAndShortWritesLeaveTheFileByteExact() throws {
+        injectedCalls = 0
+        sluice_test_set_write { fd, data, length in
+            injectedCalls += 1
+            switch injectedCalls % 3 {
+            case 0:  // interrupted before writing anything
+                errno = EINTR
+                return -1
+            case 1:  // a short write: a few bytes, often mid-line
+                return write(fd, data, min(length, 1 + injectedCalls % 7))
+            default:
+                return write(fd, data, length)
+            }
+        }
+        defer { sluice_test_set_write(nil) }
+        let path = temporaryLogPath(self)
+        let core = try openCore(path: path, ringBytes: 1 << 16, overflow: Int32(SLUICE_OVERFLOW_BLOCK))
+        let module = sluice_module(core.pointer, "faults")
+        let records = (0..<10_000).map { "record \($0) " + String(repeating: "abcdefghij", count: $0 % 13) }
+        for (i, record) in records.enumerated() {
+            log(core, module, record)
+            if i % 1000 == 999 { sluice_flush(core.pointer, -1) }  // many batches, each through the faults
+        }
+        sluice_close(core.pointer)
+        let c = counters(core)
+        sluice_free(core.pointer)
+        XCTAssertGreaterThan(injectedCalls, 10, "the seam was used, batch after batch")
+        XCTAssertEqual(readLines(path).map { String(decoding: $0.message, as: UTF8.self) }, records, "byte-exact, in order")
+        XCTAssertEqual(c.written, 10_000)
+        XCTAssertEqual(c.write_errors, 0, "an interrupted or short write is not an error")
+        XCTAssertEqual(c.bytes_written, UInt64(try XCTUnwrap(FileManager.default.contents(atPath: path)).count))
+    }
+
+    func testDevFullAsTheFileCountsEveryRecordAsDroppedByTheSinkAndNothingElseBreaks() throws {
+        let core = try openCore(path: "/dev/full")
+        let module = sluice_module(core.pointer, "full")
+        for i in 0..<1000 {
+            XCTAssertEqual(log(core, module, "record \(i)"), Int32(SLUICE_OK))
+            if i % 100 == 99 { XCTAssertEqual(sluice_flush(core.pointer, 5000), Int32(SLUICE_OK)) }
+        }
+        sluice_close(core.pointer)
+        let c = counters(core)
+        sluice_free(core.pointer)
+        XCTAssertEqual(c.accepted, 1000)
+        XCTAssertEqual(c.written, 0)
+        XCTAssertEqual(c.dropped_by_sink, 1000, "every record, counted")
+        XCTAssertEqual(c.dropped, 1000)
+        XCTAssertGreaterThanOrEqual(c.write_errors, 10, "each batch's write failed")
+    }
+}
