@@ -192,6 +192,10 @@ static inline void core_ready(sluice_core *core)
  * handler (crash.c): no lock waited for, nothing allocated. */
 void core_flush_all_for_crash(int timeout_ms);
 
+/* log.c: every log call of this thread from now on counts as nested, so that it never
+ * waits: a writer thread (whose formatter or sink may log) must never wait on a ring only
+ * it can empty. */
+void log_on_writer_thread(void);
 /* log.c: a record the flight recorder kept, into the ring as recalled: its level, module,
  * thread and time as when it was logged. */
 void log_recalled(sluice_core *core, const struct flight_slot *slot, const char *message);

@@ -21,9 +21,15 @@ size_t sluice_max_message(const sluice_core *core)
  * one means nesting: a signal handler that interrupted a log call, or a
  * thread logging while it holds a reservation of its own. A nested call never
  * waits — the room or the lock it would wait for may be held by the very call
- * it interrupted — so it drops and counts instead, whatever the policy.
+ * it interrupted — so it drops and counts instead, whatever the policy. A
+ * writer thread starts at one: whatever it logs (from a formatter) is nested.
  */
 static __thread uint32_t log_depth;
+
+void log_on_writer_thread(void)
+{
+    log_depth = 1;
+}
 
 /* Block policy: sleeps until the writer releases enough for a reservation
  * ending at end within limit, or the core is sealed; the caller then tries again. */

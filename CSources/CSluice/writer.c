@@ -494,6 +494,7 @@ void *writer_main(void *arg)
 {
     sluice_core *core = arg;
     struct writer *w = &core->writer;
+    log_on_writer_thread(); /* a formatter that logs drops when the ring is full, never waits */
     clock_converter_init(&w->clock, clock_system());
     int64_t stalled_since = 0;
     for (;;) {

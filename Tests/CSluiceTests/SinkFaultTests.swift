@@ -61,4 +61,15 @@ final class SinkFaultTests: XCTestCase {
         XCTAssertEqual(c.dropped, 1000)
         XCTAssertGreaterThanOrEqual(c.write_errors, 10, "each batch's write failed")
     }
+
+    func testAFormatterThatLogsIntoItsOwnFullRingDropsThoseRecordsInsteadOfDeadlocking() throws {
+        let result = try runChild(["formatter-logs", "10000"])
+        XCTAssertEqual(result.reason, .exit, "no deadlock (the child's alarm would kill it): \(result.err)")
+        XCTAssertEqual(result.status, 0, result.err)
+        let words = result.out.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard words.count == 8 else { return XCTFail(result.out) }
+        let accepted = UInt64(words[1])!, written = UInt64(words[3])!, dropped = UInt64(words[5])!
+        XCTAssertGreaterThanOrEqual(accepted, 10_000)
+        XCTAssertEqual(accepted, written + dropped, "every record the formatter logged counted too")
+    }
 }

@@ -316,6 +316,44 @@ static int stuck_close(char **argv)
     return 0;
 }
 
+/* formatter-logs <count>: a double formatter that logs into the same core, which is small and
+ * blocks when full, while the main thread logs count doubles; the counters on stdout. An
+ * alarm turns a deadlock into death by SIGALRM. */
+static sluice_core *formatting_core;
+static int formatting_module;
+
+static size_t formatter_that_logs(double value, char *out, size_t capacity)
+{
+    sluice_log(formatting_core, SLUICE_INFO, formatting_module, "from the formatter", 18);
+    return (size_t)snprintf(out, capacity, "%.3f", value);
+}
+
+static int formatter_logs(char **argv)
+{
+    alarm(20);
+    sluice_options options;
+    sluice_options_init(&options);
+    options.path = "/dev/null";
+    options.ring_bytes = 4096;
+    options.overflow = SLUICE_OVERFLOW_BLOCK;
+    char error[256];
+    formatting_core = sluice_open(&options, error, sizeof error);
+    if (formatting_core == NULL)
+        return 1;
+    formatting_module = sluice_module(formatting_core, "formatter");
+    sluice_set_float_formatters(formatter_that_logs, NULL);
+    long count = strtol(argv[0], NULL, 10);
+    for (long i = 0; i < count; i++) {
+        unsigned char segment[9] = {SLUICE_SEGMENT_DOUBLE};
+        double value = 3.14159265358979 + (double)i; /* not a short decimal: the formatter renders it */
+        memcpy(segment + 1, &value, sizeof value);
+        sluice_log_segments(formatting_core, SLUICE_INFO, formatting_module, segment, sizeof segment);
+    }
+    sluice_close(formatting_core);
+    print_counters(formatting_core, stdout);
+    return 0;
+}
+
 static const struct {
     const char *name;
     int arguments;
@@ -326,6 +364,7 @@ static const struct {
     {"pipe-gone", 1, pipe_gone},
     {"crash", 3, crash},
     {"stuck-close", 2, stuck_close},
+    {"formatter-logs", 1, formatter_logs},
     {"exit-free", 2, exit_free},
     {"signal-count", 2, signal_count},
     {"fork", 3, fork_children},
