@@ -72,4 +72,48 @@ final class SinkFaultTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(accepted, 10_000)
         XCTAssertEqual(accepted, written + dropped, "every record the formatter logged counted too")
     }
+
+    func testAFullDiskCountsWhatItCannotWriteAndLoggingResumesWithinASecondOnceSpaceIsFreed() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root to mount a small tmpfs; skipped") }
+        let directory = temporaryLogPath(self, "tmpfs")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let mounted = try runExecutable("mount", at: "/bin/mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", directory])
+        guard mounted.status == 0 else { throw XCTSkip("cannot mount a tmpfs here (\(mounted.err)); skipped") }
+        defer { _ = try? runExecutable("umount", at: "/bin/umount", [directory]) }
+        let filler = directory + "/filler"
+        XCTAssertTrue(FileManager.default.createFile(atPath: filler, contents: Data(count: 192 * 1024)))
+        let path = directory + "/app.log"
+        let core = try openCore(path: path)
+        defer { sluice_free(core.pointer) }
+        let module = sluice_module(core.pointer, "disk")
+        var i = 0
+        while counters(core).write_errors == 0 && i < 100_000 {  // fill the rest
+            log(core, module, "record \(i) " + String(repeating: "x", count: 100))
+            i += 1
+            if i % 100 == 0 { sluice_flush(core.pointer, 5000) }
+        }
+        for _ in 0..<500 { log(core, module, "lost \(i)"); i += 1 }  // the disk is full: counted
+        sluice_flush(core.pointer, 5000)
+        let full = counters(core)
+        XCTAssertGreaterThan(full.write_errors, 0, "the disk filled")
+        XCTAssertGreaterThan(full.dropped_by_sink, 0)
+        try FileManager.default.removeItem(atPath: filler)
+        let freed = Date()
+        var resumed: TimeInterval?
+        while resumed == nil && Date().timeIntervalSince(freed) < 5 {
+            let errors = counters(core).write_errors
+            log(core, module, "after the space came back")
+            sluice_flush(core.pointer, 5000)
+            if counters(core).write_errors == errors { resumed = Date().timeIntervalSince(freed) }
+        }
+        sluice_close(core.pointer)
+        let c = counters(core)
+        XCTAssertLessThan(try XCTUnwrap(resumed, "logging never resumed"), 1, "within a second of the space coming back")
+        XCTAssertEqual(c.accepted, c.written + c.dropped)
+        let messages = readLines(path).map { String(decoding: $0.message, as: UTF8.self) }
+        XCTAssertTrue(messages.contains { $0.hasPrefix("dropped ") }, "the gap reported in the stream")
+        XCTAssertTrue(messages.contains("after the space came back"))
+        let reported = messages.compactMap { $0.hasPrefix("dropped ") ? UInt64($0.split(separator: " ")[1]) : nil }.reduce(0, +)
+        XCTAssertEqual(reported, c.dropped, "every record the full disk cost, reported")
+    }
 }
