@@ -70,6 +70,19 @@ static void put_priority(struct out_buffer *out, int facility, int level)
     out->data[out->length++] = '>';
 }
 
+static void put_timestamp(struct out_buffer *out, struct timestamp_cache *cache, int64_t utc_ns)
+{
+    render_timestamp(out->data + out->length, cache, utc_ns);
+    out->length += RENDER_TIMESTAMP_LENGTH;
+}
+
+/* The fields after the message, if it has any: they start past the FIELDS tag at fields. */
+static void put_fields(struct out_buffer *out, const struct line_source *s, size_t fields, int format)
+{
+    if (fields < s->length)
+        render_fields(out, s->message + fields + 1, s->length - fields - 1, format);
+}
+
 /* The message, escaped in style, then the truncation marker; returns the offset of its fields. */
 static size_t put_message(struct out_buffer *out, const struct line_source *s, enum escape_style style)
 {
@@ -86,8 +99,7 @@ static size_t put_message(struct out_buffer *out, const struct line_source *s, e
 
 static void put_text(struct out_buffer *out, struct timestamp_cache *cache, const struct line_source *s)
 {
-    render_timestamp(out->data + out->length, cache, s->utc_ns);
-    out->length += RENDER_TIMESTAMP_LENGTH;
+    put_timestamp(out, cache, s->utc_ns);
     out->data[out->length++] = ' ';
     put_level(out, level_names[s->level].upper, level_names[s->level].length + 1);
     put_module(out, s, SLUICE_FORMAT_TEXT);
@@ -95,15 +107,13 @@ static void put_text(struct out_buffer *out, struct timestamp_cache *cache, cons
     if (s->recalled)
         PUT_LITERAL(out, "[recalled] ");
     size_t fields = put_message(out, s, ESCAPE_TEXT);
-    if (fields < s->length)
-        render_fields(out, s->message + fields + 1, s->length - fields - 1, SLUICE_FORMAT_TEXT);
+    put_fields(out, s, fields, SLUICE_FORMAT_TEXT);
 }
 
 static void put_logfmt(struct out_buffer *out, struct timestamp_cache *cache, const struct line_source *s)
 {
     PUT_LITERAL(out, "ts=");
-    render_timestamp(out->data + out->length, cache, s->utc_ns);
-    out->length += RENDER_TIMESTAMP_LENGTH;
+    put_timestamp(out, cache, s->utc_ns);
     PUT_LITERAL(out, " level=");
     put_level(out, level_names[s->level].lower, level_names[s->level].length);
     PUT_LITERAL(out, " module=");
@@ -117,15 +127,13 @@ static void put_logfmt(struct out_buffer *out, struct timestamp_cache *cache, co
         PUT_LITERAL(out, " dropped=");
         render_unsigned(out, s->dropped);
     }
-    if (fields < s->length)
-        render_fields(out, s->message + fields + 1, s->length - fields - 1, SLUICE_FORMAT_LOGFMT);
+    put_fields(out, s, fields, SLUICE_FORMAT_LOGFMT);
 }
 
 static void put_json(struct out_buffer *out, struct timestamp_cache *cache, const struct line_source *s)
 {
     PUT_LITERAL(out, "{\"ts\":\"");
-    render_timestamp(out->data + out->length, cache, s->utc_ns);
-    out->length += RENDER_TIMESTAMP_LENGTH;
+    put_timestamp(out, cache, s->utc_ns);
     PUT_LITERAL(out, "\",\"level\":\"");
     put_level(out, level_names[s->level].lower, level_names[s->level].length);
     PUT_LITERAL(out, "\",\"module\":\"");
@@ -143,8 +151,7 @@ static void put_json(struct out_buffer *out, struct timestamp_cache *cache, cons
         PUT_LITERAL(out, ",\"dropped\":");
         render_unsigned(out, s->dropped);
     }
-    if (fields < s->length)
-        render_fields(out, s->message + fields + 1, s->length - fields - 1, SLUICE_FORMAT_JSON);
+    put_fields(out, s, fields, SLUICE_FORMAT_JSON);
     out->data[out->length++] = '}';
 }
 
@@ -154,8 +161,7 @@ static void put_syslog(struct out_buffer *out, struct timestamp_cache *cache, co
 {
     put_priority(out, style->facility, s->level);
     PUT_LITERAL(out, "1 ");
-    render_timestamp(out->data + out->length, cache, s->utc_ns);
-    out->length += RENDER_TIMESTAMP_LENGTH;
+    put_timestamp(out, cache, s->utc_ns);
     put(out, style->syslog_head, style->syslog_head_length);
     PUT_LITERAL(out, "[sluice@32473 module=\"");
     put_module(out, s, RENDER_FORMAT_SYSLOG);
@@ -174,7 +180,7 @@ static void put_syslog(struct out_buffer *out, struct timestamp_cache *cache, co
     }
     size_t fields = s->segments ? render_fields_offset(s->message, s->length) : s->length;
     if (fields < s->length)
-        render_fields(out, s->message + fields + 1, s->length - fields - 1, RENDER_FORMAT_SYSLOG); /* closes it */
+        put_fields(out, s, fields, RENDER_FORMAT_SYSLOG); /* closes it */
     else
         out->data[out->length++] = ']';
     out->data[out->length++] = ' ';
