@@ -142,3 +142,15 @@ void clock_converter_refresh(struct clock_converter *c)
     uint64_t ticks_per_reanchor = c->ns_per_tick ? (((uint64_t)REANCHOR_NS << 32) / c->ns_per_tick) : 1;
     c->next_anchor_ticks = c->anchor_ticks + ticks_per_reanchor;
 }
+
+void clock_converter_restore(struct clock_converter *c, uint64_t anchor_ticks, int64_t anchor_ns,
+                             uint64_t ns_per_tick, bool realtime)
+{
+    static const struct clock_source ticks_source = {NULL, NULL, NULL, false};
+    static const struct clock_source realtime_source = {NULL, NULL, NULL, true};
+    *c = (struct clock_converter){.source = realtime ? &realtime_source : &ticks_source,
+                                  .anchor_ticks = anchor_ticks,
+                                  .anchor_ns = anchor_ns,
+                                  .ns_per_tick = ns_per_tick,
+                                  .next_anchor_ticks = UINT64_MAX};
+}

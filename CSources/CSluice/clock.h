@@ -83,6 +83,11 @@ void clock_converter_init(struct clock_converter *c, const struct clock_source *
 /* Re-anchors if 10 ms have passed; cheap otherwise. */
 void clock_converter_refresh(struct clock_converter *c);
 
+/* A converter as another process's writer left it (an anchor and a rate), for
+ * converting that process's ticks after it died; realtime: its ticks were ns already. */
+void clock_converter_restore(struct clock_converter *c, uint64_t anchor_ticks, int64_t anchor_ns,
+                             uint64_t ns_per_tick, bool realtime);
+
 static inline int64_t clock_to_ns(const struct clock_converter *c, uint64_t ticks)
 {
     if (c->source->ticks_are_realtime_ns)

@@ -24,6 +24,7 @@ static sluice_core *drained_cores;
  * file until sluice_free, so that counts made after its close stay visible. */
 static void forget_stats_file(sluice_core *core)
 {
+    ring_forget_file(&core->ring); /* written or counted: nothing in it is recover's */
     if (core->stats.path != NULL) {
         unlink(core->stats.path);
         free(core->stats.path);
@@ -185,7 +186,9 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
         return NULL;
     }
     memset(core, 0, sizeof *core);
-    if (ring_init(&core->ring, options->ring_bytes, error, error_size) != 0) {
+    static uint64_t last_id;
+    core->id = add_fetch(&last_id, 1);
+    if (ring_init(&core->ring, options->ring_bytes, core->id, error, error_size) != 0) {
         free(core);
         return NULL;
     }
@@ -193,8 +196,6 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     core->below_warning_limit =
         core->ring.capacity - (core->ring.capacity * options->warning_reserve_permille / 1000 & ~(uint64_t)7);
     core->close_timeout_ms = options->close_timeout_ms;
-    static uint64_t last_id;
-    core->id = add_fetch(&last_id, 1);
     core->map = stats_create(core->id, options->ring_bytes, every);
     core->stats = (struct sluice_stats_mapping){.map = core->map, .live = core->map, .path = NULL, .owned = false};
     size_t buffer = writer_buffer_bytes(core->ring.max_message);
@@ -217,6 +218,9 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     core->stats.path = stats_publish(core->map);
     core->overflow = options->overflow;
     core->synchronous = options->synchronous != 0;
+    core->recoverable = options->recoverable != 0 && !core->synchronous; /* a synchronous core holds no record */
+    if (core->recoverable && core->stats.path != NULL)
+        (void)ring_publish(&core->ring, core->stats.path);
     core->writer.timestamps.second = INT64_MIN;
     core->writer.timestamps.micro = INT64_MIN;
     pthread_mutex_init(&core->close_lock, NULL);
@@ -359,6 +363,8 @@ static int reopen(sluice_core *core, struct sink_set *fresh, char *error, size_t
     }
     if (core->stats.path == NULL) /* a forked child's, or one whose file could not be made */
         core->stats.path = stats_publish(core->map);
+    if (core->recoverable && core->ring.path == NULL && core->stats.path != NULL)
+        (void)ring_publish(&core->ring, core->stats.path);
     core->closed = false;
     return SLUICE_OK;
 }

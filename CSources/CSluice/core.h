@@ -136,6 +136,9 @@ struct sluice_core {
     /* Read-only after open. */
     uint64_t id;               /* unique in the process, never reused: names the stats mapping */
     bool synchronous;
+    bool recoverable;          /* options.recoverable: the ring lives in a file (ring_file.c) whenever
+                                  the core has a statistics file, and the writer releases only what
+                                  its sinks took */
     uint64_t below_warning_limit; /* the most bytes the ring may hold after a claim below warning:
                                      the rest is warning's and above */
 
@@ -207,6 +210,11 @@ void *writer_main(void *core);
  * record before the change is written, closes the old sink and writes to the
  * new one from now on. Between batches only (or under a synchronous core's lock). */
 void writer_adopt_sink(sluice_core *core);
+/* What record's line shows, its time (line->utc_ns, kept) aside: the message, its flags,
+ * and the module's name given (or the record's own label: then true, and the module's
+ * labels do not apply). */
+bool writer_line_of_record(struct line_source *line, const struct record *r, const char *module,
+                           size_t module_length);
 /* A synchronous core's writing: renders record and hands it to the sink now. */
 void writer_write_record(sluice_core *core, const struct record *record);
 

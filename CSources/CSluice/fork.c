@@ -55,8 +55,10 @@ void fork_reset_core(sluice_core *core)
         x->failed_writes = 0;
     }
 
+    /* The parent's ring file is the parent's: a child that cannot leave it gets a sealed ring. */
+    bool own_ring = ring_fork_private(&core->ring);
     bool closing = core->closed || ring_is_sealed(&core->ring);
-    uint64_t start = ring_restart(&core->ring);
+    uint64_t start = own_ring ? ring_restart(&core->ring) : 0;
     w->position = w->released = start;
     core->written_position = start;
     core->bell.state = DOORBELL_RUNNING;
@@ -86,6 +88,8 @@ void fork_restart_core(sluice_core *core)
         pthread_mutex_lock(&core->modules.lock); /* the module table is copied whole */
         core->stats.path = stats_publish(core->map);
         pthread_mutex_unlock(&core->modules.lock);
+        if (core->recoverable && core->stats.path != NULL)
+            (void)ring_publish(&core->ring, core->stats.path);
         int failure = core->synchronous ? 0 : writer_start(core);
         if (failure != 0) {
             /* Nothing can write this core's records in this process: refuse them, counted. */

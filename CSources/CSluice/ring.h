@@ -55,7 +55,28 @@ enum { COMMIT_PADDING = 2, COMMIT_ABANDONED = 4 };
  * to the producers. */
 #define HEAD_SEALED ((uint64_t)1 << 63)
 
-struct ring {
+/* Bytes before the records: the ring's header page. */
+#define RING_HEADER_BYTES 4096
+#define RING_MAGIC 0x474e495245434953ull /* "SICERING" */
+#define RING_VERSION 1u
+
+/* The writer's clock conversion as `sluice recover` needs it (clock.h). */
+struct ring_clock {
+    uint64_t anchor_ticks;
+    int64_t anchor_ns;
+    uint64_t ns_per_tick;
+    uint32_t ticks_are_realtime_ns;
+    uint32_t reserved;
+};
+
+/*
+ * The ring's first page: its positions, and what `sluice recover` (recover.c)
+ * needs to read the records of a process that died. It lives in private memory,
+ * or, for a recoverable core, in a file beside the statistics mapping
+ * (ring_file.c), where it and the records outlive a kill -9. Little-endian,
+ * naturally aligned; a reader outside the process trusts none of it.
+ */
+struct ring_header {
     /* Producers' line. */
     _Alignas(CACHE_LINE) uint64_t head; /* the next free position (bytes since open, never wraps),
                          | HEAD_SEALED once closed. Written by producers with cas (a full fence
@@ -70,22 +91,62 @@ struct ring {
     /* The writer's line. */
     _Alignas(CACHE_LINE) uint64_t tail; /* the first position the writer has not released.
                          Written by the writer only, store_release after it has read every
-                         record before it. Read by producers with load_acquire before they
-                         reuse the space. */
+                         record before it (and, in a recoverable ring, after the sink took
+                         them); by `sluice recover` once the process is dead. Read by
+                         producers with load_acquire before they reuse the space. */
+    uint64_t writing_end; /* recoverable rings: the end of the batch being written, stored by
+                         the writer (store_release) before the write and left behind when it
+                         returns; records in [tail, writing_end) may be in the log already. */
 
-    /* Read-only after open. */
-    _Alignas(CACHE_LINE) char *base;
+    /* Written at open (and in a forked child before it publishes a file of its own). */
+    _Alignas(CACHE_LINE) uint64_t magic;
+    uint32_t version;
+    uint32_t pid;
+    uint64_t capacity;
+    uint64_t commit_key;
+    uint64_t core_id;
+    uint64_t opened_ns;       /* CLOCK_REALTIME when the file was made: tells a reused pid */
+
+    /* The writer's clock (store_release of clock_index after the slot it names is whole),
+     * so that recover converts ticks as the writer would have. */
+    _Alignas(CACHE_LINE) uint32_t clock_index;
+    struct ring_clock clocks[2];
+};
+_Static_assert(sizeof(struct ring_header) <= RING_HEADER_BYTES, "the header fits its page");
+
+struct ring {
+    /* Read-only after open; the producers' and the writer's words are behind header. */
+    _Alignas(CACHE_LINE) struct ring_header *header; /* the mapping's first page; the records follow it */
+    char *base;           /* header + RING_HEADER_BYTES */
     uint64_t capacity;    /* a power of two */
     uint64_t commit_key;  /* random, low bit set: zeroed memory never looks committed, and
                              stale message bytes match a future commit word with chance 2^-64 */
     uint32_t max_message; /* the longest message a record carries whole */
+    char *path;           /* the file the mapping lives in (ring_publish), or NULL */
 };
 
 /* What the writer found at a position. */
 enum peek { PEEK_NOTHING, PEEK_RECORD, PEEK_PADDING };
 
-int ring_init(struct ring *ring, size_t capacity, char *error, size_t error_size);
+int ring_init(struct ring *ring, size_t capacity, uint64_t core_id, char *error, size_t error_size);
+/* Unmaps, and removes its file if it has one. */
 void ring_destroy(struct ring *ring);
+
+/* ring_file.c: a recoverable ring. Moves the mapping into a new file, stats_path
+ * with ".ring" after it, at the same address; false after one line on stderr,
+ * the ring staying private. Before any record is reserved. */
+bool ring_publish(struct ring *ring, const char *stats_path);
+/* A forked child: the mapping becomes private again (the parent's file stays the
+ * parent's), positions kept; false if it could not (the child must not use the ring:
+ * it is still the parent's). Only one thread exists. */
+bool ring_fork_private(struct ring *ring);
+/* Removes the ring's file, if it has one, and keeps the mapping (exit: the records are written). */
+void ring_forget_file(struct ring *ring);
+/* The file at path is a ring file holding records no writer and no recovery has
+ * written yet: never ours to remove. */
+bool ring_file_holds_records(const char *path);
+/* The writer's clock into the header, for recover. */
+void ring_store_clock(struct ring *ring, const struct ring_clock *clock);
 /* A forked child: empties the ring at its head (every record in it is the
  * parent's to write) and returns that position. Only one thread exists. */
 uint64_t ring_restart(struct ring *ring);
@@ -104,7 +165,7 @@ bool ring_refresh_tail(struct ring *ring, uint64_t end, uint64_t limit);
 /* Inline: it is every log call's claim. */
 static inline enum ring_claim ring_reserve(struct ring *ring, uint64_t size, uint64_t limit, uint64_t *position)
 {
-    uint64_t head = load_relaxed(&ring->head);
+    uint64_t head = load_relaxed(&ring->header->head);
     for (;;) {
         if (head & HEAD_SEALED)
             return RING_SEALED;
@@ -113,14 +174,14 @@ static inline enum ring_claim ring_reserve(struct ring *ring, uint64_t size, uin
         uint64_t end = head + padding + size;
         /* Signed: a head read before the writer released past it looks like a
          * negative fill; the cas below then fails and refreshes it. */
-        if ((int64_t)(end - load_acquire(&ring->tail_seen)) > (int64_t)limit && !ring_refresh_tail(ring, end, limit)) {
+        if ((int64_t)(end - load_acquire(&ring->header->tail_seen)) > (int64_t)limit && !ring_refresh_tail(ring, end, limit)) {
             *position = end;
             return RING_FULL;
         }
         /* Success is a full fence: the record's bytes, written next, cannot be
          * seen before this claim, nor move before the tail load above. Failure
          * orders nothing; the loop re-reads tail. */
-        uint64_t found = cas(&ring->head, head, end);
+        uint64_t found = cas(&ring->header->head, head, end);
         if (found == head) {
             if (padding != 0) {
                 struct record *pad = (struct record *)(ring->base + offset);
@@ -151,11 +212,11 @@ static inline bool ring_commit(struct ring *ring, struct record *record, uint64_
 /* The next free position, seal aside. */
 static inline uint64_t ring_head(const struct ring *ring)
 {
-    return load_relaxed(&ring->head) & ~HEAD_SEALED;
+    return load_relaxed(&ring->header->head) & ~HEAD_SEALED;
 }
 static inline bool ring_is_sealed(const struct ring *ring)
 {
-    return (load_relaxed(&ring->head) & HEAD_SEALED) != 0;
+    return (load_relaxed(&ring->header->head) & HEAD_SEALED) != 0;
 }
 /* Seals head (cas): reservations before it get written, later ones fail. */
 void ring_seal(struct ring *ring);
@@ -180,10 +241,14 @@ static inline uint64_t ring_padding(const struct ring *ring, uint64_t position)
 {
     return ring->capacity - (position & (ring->capacity - 1));
 }
+/* The next position after from, below end, that holds a commit or padding word for
+ * itself (a stale or random word matches with chance 2^-64), or end: where records
+ * start again after a reservation that was never committed. */
+uint64_t ring_next_published(const struct ring *ring, uint64_t from, uint64_t end);
 /* Lets producers reuse everything before position, after every read of it. */
 static inline void ring_release(struct ring *ring, uint64_t position)
 {
-    store_release(&ring->tail, position);
+    store_release(&ring->header->tail, position);
 }
 
 #endif /* SLUICE_RING_H */

@@ -159,6 +159,13 @@ void stats_destroy(struct stats_map *map, char *path);
  */
 char *stats_publish(struct stats_map *map);
 
+/* stats_file.c: why a snapshot of a mapping is not one this sluice can read, or NULL
+ * (detail holds the reason when it needs numbers). */
+const char *stats_snapshot_problem(const struct stats_map *map, char *detail, size_t detail_size);
+/* stats_file.c: the process pid is gone, or started after a file it names was made
+ * at opened_ns (its pid was reused): the file is a dead process's. */
+bool stats_owner_is_dead(uint32_t pid, uint64_t opened_ns);
+
 /* A mapping as its reader holds it: a core's own, or one sluice_stats_open made. */
 struct sluice_stats_mapping {
     struct stats_map *map;  /* what is read: a core's live mapping, or a snapshot */

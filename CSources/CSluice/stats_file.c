@@ -63,10 +63,15 @@ static int64_t process_start_ns(uint32_t pid)
 
 /* A file made before the process its header names started: that pid was
  * reused, and the file is a dead process's. (boot time has whole seconds.) */
-static bool made_before_process(const struct stats_header *header)
+static bool made_before_process(uint32_t pid, uint64_t opened_ns)
 {
-    int64_t started = process_start_ns(header->pid);
-    return started > 0 && (int64_t)header->opened_ns + 2000000000LL < started;
+    int64_t started = process_start_ns(pid);
+    return started > 0 && (int64_t)opened_ns + 2000000000LL < started;
+}
+
+bool stats_owner_is_dead(uint32_t pid, uint64_t opened_ns)
+{
+    return process_is_gone(pid) || made_before_process(pid, opened_ns);
 }
 
 int sluice_stats_stale(const char *path, int *owned)
@@ -78,18 +83,21 @@ int sluice_stats_stale(const char *path, int *owned)
     struct stats_header header;
     bool stale = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
                  pread(fd, &header, sizeof header, 0) == (ssize_t)sizeof header && header.magic == STATS_MAGIC &&
-                 (process_is_gone(header.pid) || made_before_process(&header));
+                 stats_owner_is_dead(header.pid, header.opened_ns);
     close(fd);
     if (owned != NULL)
         *owned = stale && st.st_uid == geteuid();
     return stale;
 }
 
-/* Only a stale file of our own user is ever removed. */
+/* Only a stale file of our own user is ever removed, and never one whose ring
+ * still holds records for `sluice recover`: it needs the module names. */
 static bool is_stale_and_ours(const char *path)
 {
     int owned = 0;
-    return sluice_stats_stale(path, &owned) && owned;
+    char ring[4096 + 8];
+    snprintf(ring, sizeof ring, "%s.ring", path);
+    return sluice_stats_stale(path, &owned) && owned && !ring_file_holds_records(ring);
 }
 
 /* Creates a file of our own for the mapping; returns its descriptor and name, or -1. */
@@ -159,7 +167,7 @@ char *stats_publish(struct stats_map *map)
 
 /* Why a snapshot is not a mapping this sluice can read, or NULL. Every count
  * and index is read once, from memory the process cannot change any more. */
-static const char *snapshot_problem(const struct stats_map *map, char *detail, size_t detail_size)
+const char *stats_snapshot_problem(const struct stats_map *map, char *detail, size_t detail_size)
 {
     const struct stats_header *h = &map->header;
     if (h->magic != STATS_MAGIC)
@@ -214,7 +222,7 @@ static const char *file_problem(const struct stat *st, const struct stats_header
         snprintf(detail, detail_size, "stale: process %u, which it names, is gone", pid);
         return detail;
     }
-    if (made_before_process(header)) {
+    if (made_before_process(pid, header->opened_ns)) {
         snprintf(detail, detail_size, "stale: made before process %u started (a dead process had its pid)", header->pid);
         return detail;
     }
@@ -252,7 +260,7 @@ sluice_stats_mapping *sluice_stats_open(const char *path, int writable, char *er
     } else if (pread(fd, snapshot, sizeof *snapshot, 0) != (ssize_t)sizeof *snapshot) {
         /* Read, not mapped: a file truncated under us cannot raise SIGBUS. */
         problem = "too short for a Sluice mapping (truncated?)";
-    } else if ((problem = snapshot_problem(snapshot, detail, sizeof detail)) == NULL &&
+    } else if ((problem = stats_snapshot_problem(snapshot, detail, sizeof detail)) == NULL &&
                (problem = file_problem(&st, &snapshot->header, detail, sizeof detail)) == NULL && writable) {
         /* Settings are single aligned words: store them where the process reads them. */
         live = mmap(NULL, sizeof *live, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

@@ -28,11 +28,14 @@ size_t writer_buffer_bytes(uint32_t max_message)
     return BATCH_BYTES + render_line_bound(max_message, SLUICE_MODULE_NAME_MAX);
 }
 
-/* Lets producers reuse everything before the writer's position. */
+/* Lets producers reuse everything before the writer's position; in a recoverable ring,
+ * everything the sink has taken (written_position), so that a record a kill -9 catches
+ * in the buffer is still in the ring's file for `sluice recover`. */
 static void release(sluice_core *core)
 {
     struct writer *w = &core->writer;
-    if (w->position == w->released)
+    uint64_t through = core->recoverable ? core->written_position : w->position;
+    if (through == w->released)
         return;
     /* The ring's depth just before and just after: every byte reserved since
      * the last release is still held, so a full ring shows here as full. */
@@ -40,10 +43,31 @@ static void release(sluice_core *core)
     uint64_t head = ring_head(&core->ring);
     if (head - w->released > load_relaxed(&totals->high_water))
         store_relaxed(&totals->high_water, head - w->released);
-    ring_release(&core->ring, w->position); /* after every read of those records */
-    w->released = w->position;
-    store_relaxed(&totals->depth_bytes, head - w->position);
+    ring_release(&core->ring, through); /* after every read of those records */
+    w->released = through;
+    store_relaxed(&totals->depth_bytes, head - through);
     event_signal(&core->space);
+}
+
+/* The writer's clock into the ring's header whenever it re-anchors, so that `sluice
+ * recover` converts a dead process's ticks as its writer would have. */
+static void publish_clock(sluice_core *core)
+{
+    const struct clock_converter *c = &core->writer.clock;
+    struct ring_header *header = core->ring.header;
+    const struct ring_clock *last = &header->clocks[header->clock_index]; /* the writer's own stores */
+    struct ring_clock now = {.anchor_ticks = c->anchor_ticks, .anchor_ns = c->anchor_ns,
+                             .ns_per_tick = c->ns_per_tick, .ticks_are_realtime_ns = c->source->ticks_are_realtime_ns};
+    if (memcmp(last, &now, sizeof now) != 0)
+        ring_store_clock(&core->ring, &now);
+}
+
+/* Test-only (sluice_facade.h): while set, writers write nothing. */
+static int32_t writers_paused;
+
+void sluice_test_pause_writers(int paused)
+{
+    store_relaxed(&writers_paused, paused != 0);
 }
 
 static void write_out(sluice_core *core);
@@ -310,6 +334,8 @@ static void write_out(sluice_core *core)
         /* After a write that stopped mid-line, start the next one on a line of its own. */
         if (w->torn_line && sink_write(&core->sink, "\n", 1) == 1)
             w->torn_line = false;
+        if (core->recoverable) /* what recover finds in [tail, writing_end) may be in the log already */
+            store_release(&core->ring.header->writing_end, w->position);
         int64_t started = clock_monotonic_ns();
         size_t done = w->torn_line ? 0 : sink_write(&core->sink, out->data, out->length);
         int error = errno;
@@ -335,34 +361,42 @@ static void write_out(sluice_core *core)
         store_release(&core->written_position, w->position);
         event_signal(&core->written);
     }
+    if (core->recoverable)
+        release(core); /* what the sinks took leaves the ring's file only now */
     writer_adopt_sink(core); /* between batches: a sink change takes effect here */
+}
+
+bool writer_line_of_record(struct line_source *line, const struct record *r, const char *module,
+                           size_t module_length)
+{
+    const char *message = (const char *)(r + 1);
+    *line = (struct line_source){
+        .utc_ns = line->utc_ns, .level = r->level, .thread = r->thread, .module = module,
+        .module_length = module_length, .length = r->length, .segments = (r->flags & RECORD_SEGMENTS) != 0,
+        .recalled = (r->flags & RECORD_RECALLED) != 0};
+    if (r->flags & RECORD_TRUNCATED) {
+        memcpy(&line->truncated_from, message, sizeof line->truncated_from);
+        message += sizeof line->truncated_from;
+    }
+    bool labelled = (r->flags & RECORD_LABELLED) != 0;
+    if (labelled) { /* its own name, escaped where it is written */
+        uint8_t label_length = (uint8_t)message[0];
+        line->module = message + 1;
+        line->module_length = label_length;
+        message += 1 + label_length;
+        line->length -= 1 + label_length;
+        line->truncated_from -= line->truncated_from != 0 ? 1 + label_length : 0;
+    }
+    line->message = message;
+    return labelled;
 }
 
 static void render_record(sluice_core *core, const struct record *r)
 {
-    struct writer *w = &core->writer;
     const struct stats_module *registered = &core->map->modules[r->module];
-    const struct module_labels *labels = &core->modules.labels[r->module];
-    const char *message = (const char *)(r + 1);
-    struct line_source line = {
-        .utc_ns = clock_to_ns(&w->clock, r->ticks), .level = r->level, .thread = r->thread,
-        .module = registered->name, .module_length = registered->length, .length = r->length,
-        .segments = (r->flags & RECORD_SEGMENTS) != 0, .recalled = (r->flags & RECORD_RECALLED) != 0};
-    if (r->flags & RECORD_TRUNCATED) {
-        memcpy(&line.truncated_from, message, sizeof line.truncated_from);
-        message += sizeof line.truncated_from;
-    }
-    if (r->flags & RECORD_LABELLED) { /* its own name, escaped where it is written */
-        uint8_t label_length = (uint8_t)message[0];
-        line.module = message + 1;
-        line.module_length = label_length;
-        labels = NULL;
-        message += 1 + label_length;
-        line.length -= 1 + label_length;
-        line.truncated_from -= line.truncated_from != 0 ? 1 + label_length : 0;
-    }
-    line.message = message;
-    render_to_sinks(core, &line, labels, r->module, 0);
+    struct line_source line = {.utc_ns = clock_to_ns(&core->writer.clock, r->ticks)};
+    bool labelled = writer_line_of_record(&line, r, registered->name, registered->length);
+    render_to_sinks(core, &line, labelled ? NULL : &core->modules.labels[r->module], r->module, 0);
 }
 
 void writer_write_record(sluice_core *core, const struct record *record)
@@ -380,6 +414,7 @@ static uint64_t drain(sluice_core *core)
     struct writer *w = &core->writer;
     struct ring *ring = &core->ring;
     clock_converter_refresh(&w->clock);
+    publish_clock(core);
 
     /* Drops are reported just before the writer frees room: the records it
      * rendered so far were in the ring when the ring was full, and records
@@ -436,18 +471,6 @@ static void wait_for_work(sluice_core *core)
     doorbell_reset(&core->bell);
 }
 
-/* The next position after from, below end, that holds a commit or padding
- * word for itself (a stale or random word matches with chance 2^-64), or end. */
-static uint64_t next_published(const struct ring *ring, uint64_t from, uint64_t end)
-{
-    for (uint64_t q = from; q < end; q += 8) {
-        uint64_t word = load_relaxed((uint64_t *)(ring->base + (q & (ring->capacity - 1))));
-        if (word == (q ^ ring->commit_key) || word == (q ^ ring->commit_key ^ COMMIT_PADDING))
-            return q;
-    }
-    return end;
-}
-
 /* Close gave up waiting for a reservation that was never committed. Each such
  * reservation is marked abandoned, so that its late commit counts its own
  * drop; every record committed behind one is counted as dropped (abandoned)
@@ -473,7 +496,7 @@ static void abandon_rest(sluice_core *core, uint64_t end)
              * a size that does not fit means it stopped before that: search. */
             uint32_t size = r->size;
             bool sane = size >= sizeof(struct record) && size % 8 == 0 && size <= end - position;
-            position = sane ? position + size : next_published(ring, position + 8, end);
+            position = sane ? position + size : ring_next_published(ring, position + 8, end);
         } /* else: committed just now; look again */
     }
     add_relaxed(&core->map->totals.dropped_abandoned, records);
@@ -496,8 +519,13 @@ void *writer_main(void *arg)
     struct writer *w = &core->writer;
     log_on_writer_thread(); /* a formatter that logs drops when the ring is full, never waits */
     clock_converter_init(&w->clock, clock_system());
+    publish_clock(core);
     int64_t stalled_since = 0;
     for (;;) {
+        if (__builtin_expect(load_relaxed(&writers_paused), 0)) {
+            doorbell_nap(&core->bell, NAP_NS);
+            continue;
+        }
         if (drain(core) > 0) {
             stalled_since = 0;
             continue;
@@ -525,6 +553,7 @@ void *writer_main(void *arg)
         }
         doorbell_nap(&core->bell, NAP_NS);
     }
+    ring_release(&core->ring, w->position); /* every record is written or counted: none is recover's */
     store_release(&core->writer_done, 1);
     event_signal(&core->written);
     return NULL;

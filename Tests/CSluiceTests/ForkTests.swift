@@ -12,15 +12,17 @@ final class ForkTests: XCTestCase {
         }
     }
 
-    func forkWhileLogging(synchronous: Bool, children: Int) throws {
+    /// core: "0" asynchronous, "1" synchronous, "recoverable".
+    func forkWhileLogging(core: String, children: Int) throws {
         let path = temporaryLogPath(self)
-        let result = try runChild(["fork", path, "\(children)", synchronous ? "1" : "0"])
+        let result = try runChild(["fork", path, "\(children)", core])
         XCTAssertEqual(result.status, 0, result.err)
         let words = result.out.split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard words.count == 14 else { return XCTFail("unexpected report: \(result.out) \(result.err)") }
         let value = { (name: String) in Int(words[words.firstIndex(of: Substring(name))! + 1])! }
         XCTAssertEqual(value("slow"), 0, "no child took more than 5 s")
-        XCTAssertEqual(value("failed"), 0, "every child's flush returned, it had a statistics file of its own, and it exited 0")
+        XCTAssertEqual(value("failed"), 0,
+                       "every child's flush returned, it had a statistics file (and ring file) of its own, and it exited 0")
         XCTAssertEqual(value("stats_file"), 1, "the parent's statistics file is still there")
         XCTAssertEqual(value("accepted"), value("logged"), "the children's records are not in the parent's counters")
         let perThread = words.suffix(4).map { Int($0)! }
@@ -44,10 +46,14 @@ final class ForkTests: XCTestCase {
     }
 
     func testTwoHundredChildrenForkedWhileFourThreadsLogEachGetAWorkingCore() throws {
-        try forkWhileLogging(synchronous: false, children: 200)
+        try forkWhileLogging(core: "0", children: 200)
+    }
+
+    func testAChildOfARecoverableCoreLeavesTheParentsRingFileAndGetsItsOwn() throws {
+        try forkWhileLogging(core: "recoverable", children: 100)
     }
 
     func testASynchronousCoreWhoseLockIsHeldAtForkDoesNotDeadlockTheChild() throws {
-        try forkWhileLogging(synchronous: true, children: 100)
+        try forkWhileLogging(core: "1", children: 100)
     }
 }

@@ -164,12 +164,13 @@ static int signal_count(char **argv)
     return 0;
 }
 
-/* fork <path> <children> <synchronous>: 4 threads log while the main thread
- * forks children one after another; each child logs 10 records, flushes and
- * exits. Prints what the parent logged and how the children fared. */
+/* fork <path> <children> <0|1|recoverable>: 4 threads log into an asynchronous, a
+ * synchronous or a recoverable core while the main thread forks children one after
+ * another; each child logs 10 records, flushes and exits. Prints what the parent logged
+ * and how the children fared. */
 enum { FORK_THREADS = 4 };
 static sluice_core *forking_core;
-static int forking_module, forking_stop;
+static int forking_module, forking_stop, forking_recoverable;
 static long forking_counts[FORK_THREADS];
 
 static void *log_until_stopped(void *index)
@@ -192,11 +193,14 @@ static int child_after_fork(void)
     log_records(forking_core, forking_module, prefix, 10);
     if (sluice_flush(forking_core, 5000) != SLUICE_OK)
         return 3;
-    /* Its own statistics file, under its own pid. */
+    /* Its own statistics file, under its own pid, and its own ring file beside it if recoverable. */
     const char *path = sluice_stats_path(sluice_core_stats(forking_core));
-    char own[64];
+    char own[64], ring[4096];
     snprintf(own, sizeof own, "/sluice-%d-", (int)getpid());
-    return path != NULL && strstr(path, own) != NULL && access(path, F_OK) == 0 ? 0 : 4;
+    if (path == NULL || strstr(path, own) == NULL || access(path, F_OK) != 0)
+        return 4;
+    snprintf(ring, sizeof ring, "%s.ring", path);
+    return forking_recoverable && access(ring, F_OK) != 0 ? 5 : 0;
 }
 
 static int fork_children(char **argv)
@@ -206,7 +210,9 @@ static int fork_children(char **argv)
     options.path = argv[0];
     options.ring_bytes = 65536;
     options.overflow = SLUICE_OVERFLOW_BLOCK;
-    options.synchronous = (int)strtol(argv[2], NULL, 10);
+    forking_recoverable = strcmp(argv[2], "recoverable") == 0;
+    options.synchronous = strcmp(argv[2], "1") == 0;
+    options.recoverable = forking_recoverable;
     char error[256];
     forking_core = sluice_open(&options, error, sizeof error);
     if (forking_core == NULL) {
@@ -370,6 +376,7 @@ static const struct {
     {"fork", 3, fork_children},
     {"clock-check", 0, clock_check},
     {"civil-check", 0, civil_check},
+    {"killed", 5, killed},
 };
 
 int main(int argc, char **argv)

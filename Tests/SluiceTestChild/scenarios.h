@@ -4,5 +4,6 @@
 
 int clock_check(char **argv);
 int civil_check(char **argv);
+int killed(char **argv);
 
 #endif

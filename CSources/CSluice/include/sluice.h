@@ -152,6 +152,13 @@ typedef struct sluice_options {
                            and above may fill, so that a flood of lower levels never costs an
                            error line: 0 to 500; default 125 (an eighth) */
     const char *syslog_app_name; /* APP-NAME of syslog lines; NULL (default): the program's name */
+    int recoverable;    /* non-zero: the ring lives in a file beside the statistics file
+                           (<statistics file>.ring, 0600, removed at clean exit or sluice_free), so
+                           that the records committed but not yet written when the process is killed
+                           (kill -9, the OOM killer) can be written afterwards by sluice_recover /
+                           `sluice recover`. The writer then frees ring space only once its sinks
+                           took the records. Needs the statistics file; ignored by a synchronous
+                           core (it holds no record). Default 0. Fixed at open. */
 } sluice_options;
 
 /* Line formats (examples in docs/shipping-logs.md):
@@ -538,6 +545,35 @@ void sluice_reopen(sluice_core *core);
 /* From now on, SIGHUP asks every core of the process to reopen its log file.
  * Opt-in: the application may use SIGHUP for something else. 0, or an errno. */
 int sluice_reopen_on_sighup(void);
+
+/*
+ * Recovery after a kill (sluice_options.recoverable). Reads the ring file at path
+ * (<statistics file>.ring) of a process that is gone, and writes to output_fd,
+ * in order, every record that was committed in it but not yet written, with its
+ * original timestamp and thread, in format (SLUICE_FORMAT_*; -1: the format of the
+ * process's first sink, text for syslog). Module names come from the statistics
+ * file beside it ("module-<id>" where it is gone or unreadable: modules_named 0).
+ * A reservation whose producer died before committing it is skipped and counted
+ * (torn). Once everything is written (and, for a regular file, synced), the ring
+ * file is marked recovered: a second recovery writes nothing. SLUICE_INVALID with
+ * the reason in error for a file that is not a ring file, is a live process's
+ * (its own writer writes those records), is locked by another recovery, or when
+ * a write to output_fd fails (the file is then not marked: recover again).
+ */
+typedef struct sluice_recovery {
+    int pid;                   /* the process the ring was in */
+    uint64_t core_id;
+    uint64_t records;          /* written to output_fd by this call */
+    uint64_t maybe_written;    /* of those, the ones the dead writer was writing when the process
+                                  died: they may be in its log as well */
+    uint64_t torn;             /* reservations never committed (their producer died filling them) */
+    uint64_t bytes;            /* written to output_fd */
+    int modules_named;         /* 1: module names came from the statistics file */
+} sluice_recovery;
+int sluice_recover(const char *path, int output_fd, int format, sluice_recovery *out, char *error,
+                   size_t error_size);
+/* 1 if the ring file at path holds records that neither its writer nor a recovery wrote. */
+int sluice_recover_pending(const char *path);
 
 /* Closes the core if needed and releases its memory. No thread may use core afterwards. */
 void sluice_free(sluice_core *core);

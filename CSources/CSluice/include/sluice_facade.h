@@ -112,6 +112,10 @@ uint64_t sluice_call_timing_mask(const sluice_core *core);
  * write(2) until it is set back to NULL, so that a test can inject EINTR and short writes. */
 typedef ssize_t (*sluice_write_function)(int fd, const void *data, size_t length);
 void sluice_test_set_write(sluice_write_function write_function);
+/* Test-only: non-zero makes every writer thread stop taking records from its ring
+ * (and a closing core wait for it, up to its close timeout); zero lets them go on. For
+ * a test that needs records to be waiting in a ring when its process is killed. */
+void sluice_test_pause_writers(int paused);
 
 /* Words a caller keeps itself, for a module past the table: read and set as relaxed
  * as the table's own (one word each; nothing else has to agree with them). */

@@ -1,0 +1,289 @@
+/*
+ * recover.c — sluice_recover: the records a recoverable core (ring_file.c) had
+ * committed but not yet written when its process died, read from the ring's
+ * file and written in order, as its writer would have written them.
+ *
+ * The file belongs to a dead process, so nothing in it is trusted: the header
+ * and the records are read (not mapped) into private memory, every position and
+ * size is checked against the ring's bounds, and a record is one only where its
+ * commit word is its own position's (ring.c). Between tail and head, a word that
+ * is neither a commit nor a padding word for its position starts a reservation
+ * whose producer died before committing it: it is counted as torn, and the walk
+ * goes on at its end (the size its producer wrote, when that lands on the next
+ * record) or at the next position that holds a commit word for itself.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core.h"
+
+enum { RECOVER_BATCH_BYTES = 256 << 10 };
+
+/* What one recovery reads and writes with. */
+struct recovery {
+    struct ring ring;          /* a private copy of the dead ring: header and records */
+    struct ring_header header;
+    struct stats_map *names;   /* a snapshot of the statistics file, or NULL */
+    struct clock_converter clock;
+    struct timestamp_cache timestamps;
+    struct line_style style;
+    struct out_buffer out;
+    int output_fd;
+    sluice_recovery *result;
+};
+
+static int fail(char *error, size_t error_size, const char *path, const char *problem)
+{
+    if (error != NULL)
+        snprintf(error, error_size, "sluice: cannot recover %s: %s", path, problem);
+    return SLUICE_INVALID;
+}
+
+/* Why header is not a ring this sluice can read, for a file of file_size bytes, or NULL. */
+static const char *header_problem(const struct ring_header *h, off_t file_size, char *detail, size_t detail_size)
+{
+    if (h->magic != RING_MAGIC)
+        return "not a Sluice ring file";
+    if (h->version != RING_VERSION) {
+        snprintf(detail, detail_size, "ring layout version %u, and this sluice reads version %u", h->version,
+                 RING_VERSION);
+        return detail;
+    }
+    uint64_t capacity = h->capacity;
+    if (capacity < SLUICE_RING_MIN || capacity > SLUICE_RING_MAX || (capacity & (capacity - 1)) != 0 ||
+        (uint64_t)file_size != RING_HEADER_BYTES + capacity || (h->commit_key & 1) == 0)
+        return "a ring of impossible size or key (corrupt, or truncated)";
+    uint64_t head = h->head & ~HEAD_SEALED;
+    if (h->tail > head || head - h->tail > capacity || (head | h->tail) % 8 != 0)
+        return "positions out of order (corrupt)";
+    return NULL;
+}
+
+/* The statistics file beside path (path without ".ring"): a checked snapshot, or NULL. */
+static struct stats_map *read_names(const char *path)
+{
+    size_t length = strlen(path);
+    char stats_path[4096];
+    if (length < 5 || length - 5 >= sizeof stats_path || strcmp(path + length - 5, ".ring") != 0)
+        return NULL;
+    memcpy(stats_path, path, length - 5);
+    stats_path[length - 5] = '\0';
+    struct stats_map *map = malloc(sizeof *map);
+    int fd = open(stats_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    char detail[160];
+    bool usable = map != NULL && fd >= 0 && pread(fd, map, sizeof *map, 0) == (ssize_t)sizeof *map &&
+                  stats_snapshot_problem(map, detail, sizeof detail) == NULL;
+    if (fd >= 0)
+        close(fd);
+    if (!usable) {
+        free(map);
+        return NULL;
+    }
+    return map;
+}
+
+/* Writes all of the buffer to the output; false with errno if it cannot. */
+static bool write_out(struct recovery *r)
+{
+    for (size_t done = 0; done < r->out.length;) {
+        ssize_t n = write(r->output_fd, r->out.data + done, r->out.length - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return false;
+        }
+        done += (size_t)n;
+    }
+    r->result->bytes += r->out.length;
+    r->out.length = 0;
+    return true;
+}
+
+/* The record at position, if its header fits where it lies. */
+static bool record_is_whole(const struct recovery *r, const struct record *record, uint64_t position, uint64_t head)
+{
+    uint64_t size = record->size, offset = position & (r->ring.capacity - 1);
+    uint64_t extras = ((record->flags & RECORD_TRUNCATED) ? sizeof(uint64_t) : 0);
+    if (size < sizeof(struct record) || size % 8 != 0 || size > head - position || offset + size > r->ring.capacity ||
+        record->level > SLUICE_CRITICAL || record->module >= SLUICE_MODULES_MAX || record->length > r->ring.capacity / 4 ||
+        (uint64_t)record->length + extras > size - sizeof(struct record))
+        return false;
+    if (record->flags & RECORD_LABELLED) {
+        const uint8_t *label = (const uint8_t *)(record + 1) + extras;
+        return record->length >= 1u + label[0];
+    }
+    return true;
+}
+
+/* Renders one record into the output buffer, writing the buffer out first when full. */
+static bool render(struct recovery *r, const struct record *record)
+{
+    char fallback[32];
+    const char *module = fallback;
+    size_t module_length;
+    const struct stats_map *names = r->names;
+    if (names != NULL && record->module < names->module_count) {
+        module = names->modules[record->module].name;
+        module_length = names->modules[record->module].length;
+    } else {
+        module_length = (size_t)snprintf(fallback, sizeof fallback, "module-%u", record->module);
+    }
+    size_t bound = render_line_bound(record->length, SLUICE_MODULE_NAME_MAX);
+    if ((r->out.length >= RECOVER_BATCH_BYTES || r->out.capacity - r->out.length < bound) && !write_out(r))
+        return false;
+    struct line_source line = {.utc_ns = clock_to_ns(&r->clock, record->ticks)};
+    (void)writer_line_of_record(&line, record, module, module_length);
+    render_line(&r->out, &r->timestamps, &r->style, &line);
+    return true;
+}
+
+/* Every committed record from tail to head, in order; false with errno when a write fails. */
+static bool walk(struct recovery *r)
+{
+    const struct ring *ring = &r->ring;
+    uint64_t head = r->header.head & ~HEAD_SEALED;
+    for (uint64_t position = r->header.tail; position < head;) {
+        struct record *record = ring_record(ring, position);
+        uint64_t commit = record->commit;
+        if (commit == (position ^ ring->commit_key ^ COMMIT_PADDING)) {
+            position += ring_padding(ring, position);
+        } else if (commit == (position ^ ring->commit_key) && record_is_whole(r, record, position, head)) {
+            if (!render(r, record))
+                return false;
+            r->result->records++;
+            r->result->maybe_written += position < r->header.writing_end;
+            position += record->size;
+        } else {
+            r->result->torn++;
+            uint64_t size = record->size, end = position + size;
+            bool lands = size >= sizeof(struct record) && size % 8 == 0 && size <= head - position &&
+                         (end == head || ring_next_published(ring, end, end + 8) == end);
+            position = lands ? end : ring_next_published(ring, position + 8, head);
+        }
+    }
+    return write_out(r);
+}
+
+static void start_clock(struct recovery *r)
+{
+    const struct ring_header *h = &r->header;
+    const struct ring_clock *c = &h->clocks[h->clock_index & 1];
+    if (c->ticks_are_realtime_ns || c->ns_per_tick != 0)
+        clock_converter_restore(&r->clock, c->anchor_ticks, c->anchor_ns, c->ns_per_tick, c->ticks_are_realtime_ns);
+    else /* killed before its writer calibrated: the same machine's clock converts the same ticks */
+        clock_converter_init(&r->clock, clock_system());
+}
+
+/* Records in hand: into the output, then the file marked recovered. */
+static int recover_records(struct recovery *r, int fd, const char *path, char *error, size_t error_size)
+{
+    if (!walk(r)) {
+        char problem[256];
+        snprintf(problem, sizeof problem, "writing the records failed: %s; the ring file is left as it was",
+                 strerror(errno));
+        return fail(error, error_size, path, problem);
+    }
+    if (fsync(r->output_fd) != 0 && errno != EINVAL && errno != EROFS) {
+        char problem[256];
+        snprintf(problem, sizeof problem, "syncing the output failed: %s; the ring file is left as it was",
+                 strerror(errno));
+        return fail(error, error_size, path, problem);
+    }
+    /* As its writer would have: everything before head is written. */
+    uint64_t head = r->header.head & ~HEAD_SEALED;
+    if (pwrite(fd, &head, sizeof head, offsetof(struct ring_header, tail)) != (ssize_t)sizeof head ||
+        pwrite(fd, &head, sizeof head, offsetof(struct ring_header, writing_end)) != (ssize_t)sizeof head) {
+        char problem[256];
+        snprintf(problem, sizeof problem,
+                 "the records are written, but marking the file recovered failed: %s; a second recovery would "
+                 "write them again",
+                 strerror(errno));
+        return fail(error, error_size, path, problem);
+    }
+    return SLUICE_OK;
+}
+
+int sluice_recover_pending(const char *path)
+{
+    return ring_file_holds_records(path);
+}
+
+int sluice_recover(const char *path, int output_fd, int format, sluice_recovery *out, char *error,
+                   size_t error_size)
+{
+    sluice_recovery ignored;
+    sluice_recovery *result = out != NULL ? out : &ignored;
+    *result = (sluice_recovery){0};
+    if (format < -1 || format > SLUICE_FORMAT_JSON) {
+        if (error != NULL)
+            snprintf(error, error_size, "sluice: format %d is none of -1 (the process's), SLUICE_FORMAT_TEXT (0), "
+                                        "_LOGFMT (1), _JSON (2); nothing was recovered", format);
+        return SLUICE_INVALID;
+    }
+    int fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return fail(error, error_size, path, errno == ELOOP ? "a symbolic link, not a ring file" : strerror(errno));
+    struct recovery r = {.output_fd = output_fd, .result = result};
+    struct stat st;
+    char detail[200];
+    const char *problem = NULL;
+    if (fstat(fd, &st) != 0)
+        problem = strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+        problem = "not a regular file";
+    else if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+        problem = errno == EWOULDBLOCK ? "another recovery is reading it" : strerror(errno);
+    else if (pread(fd, &r.header, sizeof r.header, 0) != (ssize_t)sizeof r.header)
+        problem = "too short for a Sluice ring file (truncated?)";
+    else if ((problem = header_problem(&r.header, st.st_size, detail, sizeof detail)) != NULL)
+        ;
+    else if (!stats_owner_is_dead(r.header.pid, r.header.opened_ns)) {
+        snprintf(detail, sizeof detail,
+                 "process %u is running: its own writer writes these records (recover only a dead process's ring)",
+                 r.header.pid);
+        problem = detail;
+    }
+    result->pid = (int)r.header.pid;
+    result->core_id = r.header.core_id;
+    uint64_t head = r.header.head & ~HEAD_SEALED;
+    if (problem != NULL || head == r.header.tail) { /* or nothing is left to recover */
+        close(fd);
+        return problem != NULL ? fail(error, error_size, path, problem) : SLUICE_OK;
+    }
+
+    uint64_t capacity = r.header.capacity;
+    /* A header's worth of zeros past the end: a torn reservation's header may be read anywhere. */
+    char *records = calloc(1, capacity + sizeof(struct record));
+    size_t buffer = RECOVER_BATCH_BYTES + render_line_bound(capacity / 4, SLUICE_MODULE_NAME_MAX);
+    r.out = (struct out_buffer){.data = malloc(buffer), .capacity = buffer};
+    int status;
+    if (records == NULL || r.out.data == NULL) {
+        status = fail(error, error_size, path, "out of memory");
+    } else if (pread(fd, records, capacity, RING_HEADER_BYTES) != (ssize_t)capacity) {
+        status = fail(error, error_size, path, "its records could not be read (truncated?)");
+    } else {
+        r.ring = (struct ring){.header = &r.header, .base = records, .capacity = capacity,
+                               .commit_key = r.header.commit_key};
+        r.names = read_names(path);
+        result->modules_named = r.names != NULL;
+        int process_format = r.names != NULL && r.names->sink_count > 0 ? r.names->sinks[0].format : 0;
+        r.style.format = format >= 0 ? format : process_format <= SLUICE_FORMAT_JSON ? process_format
+                                                                                        : SLUICE_FORMAT_TEXT;
+        r.timestamps = (struct timestamp_cache){.second = INT64_MIN, .micro = INT64_MIN};
+        start_clock(&r);
+        status = recover_records(&r, fd, path, error, error_size);
+    }
+    free(r.names);
+    free(r.out.data);
+    free(records);
+    close(fd); /* and the lock with it */
+    return status;
+}

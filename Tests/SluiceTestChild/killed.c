@@ -1,0 +1,85 @@
+/*
+ * killed <path> <threads> <records per thread> <torn 0|1> <writer>: a recoverable core
+ * (a 4 MiB ring, the block policy) logging to path; each thread logs "t<thread> <i>". With torn, thread 0
+ * reserves a record halfway and never commits it, as a producer killed while filling it
+ * would. writer: "runs"; "paused", taking nothing from the ring; or "stuck", its first
+ * write never returning. When every thread is done (and, stuck, the writer is in that
+ * write), the process kills itself with SIGKILL: no handler, no exit drain.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sluice.h>
+#include <sluice_facade.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scenarios.h"
+
+static sluice_core *killed_core;
+static int killed_module;
+static long killed_records;
+static int killed_torn;
+
+static void *log_then_stop(void *argument)
+{
+    long thread = (long)(intptr_t)argument;
+    for (long i = 0; i < killed_records; i++) {
+        if (thread == 0 && killed_torn && i == killed_records / 2) {
+            sluice_reservation torn;
+            if (sluice_reserve(killed_core, SLUICE_ERROR, killed_module, 40, &torn) == SLUICE_OK)
+                memset(torn.message, 'x', 20); /* half filled, never committed */
+        }
+        char message[48];
+        int length = snprintf(message, sizeof message, "t%ld %ld", thread, i);
+        sluice_log(killed_core, SLUICE_INFO, killed_module, message, (size_t)length);
+    }
+    return NULL;
+}
+
+static int write_entered;
+
+static ssize_t write_never_returns(int fd, const void *data, size_t length)
+{
+    (void)fd, (void)data, (void)length;
+    __atomic_store_n(&write_entered, 1, __ATOMIC_RELEASE);
+    for (;;)
+        pause(); /* the writer blocks every signal: for ever */
+}
+
+int killed(char **argv)
+{
+    sluice_options options;
+    sluice_options_init(&options);
+    options.path = argv[0];
+    options.recoverable = 1;
+    options.overflow = SLUICE_OVERFLOW_BLOCK; /* every record in the ring or the log: none dropped */
+    char error[256];
+    killed_core = sluice_open(&options, error, sizeof error);
+    if (killed_core == NULL) {
+        fprintf(stderr, "%s\n", error);
+        return 1;
+    }
+    killed_module = sluice_module(killed_core, "child");
+    long threads = strtol(argv[1], NULL, 10);
+    killed_records = strtol(argv[2], NULL, 10);
+    killed_torn = strcmp(argv[3], "1") == 0;
+    if (strcmp(argv[4], "paused") == 0)
+        sluice_test_pause_writers(1);
+    else if (strcmp(argv[4], "stuck") == 0)
+        sluice_test_set_write(write_never_returns);
+    pthread_t running[16];
+    for (long t = 0; t < threads && t < 16; t++)
+        pthread_create(&running[t], NULL, log_then_stop, (void *)(intptr_t)t);
+    for (long t = 0; t < threads && t < 16; t++)
+        pthread_join(running[t], NULL);
+    /* stuck: killed in the middle of that write, not before it */
+    for (int waited = 0; strcmp(argv[4], "stuck") == 0 && waited < 5000; waited++) {
+        if (__atomic_load_n(&write_entered, __ATOMIC_ACQUIRE))
+            break;
+        usleep(1000);
+    }
+    raise(SIGKILL);
+    return 1;
+}
