@@ -18,6 +18,7 @@ import Logging
 /// | ``warningReserve`` | `LOG_WARNING_RESERVE` | 0.125 |
 /// | ``crashFlush`` | `LOG_CRASH_FLUSH` | false |
 /// | ``flightRecorder`` | `LOG_FLIGHT_RECORDER` (records) | 0 (off) |
+/// | ``recoverable`` | `LOG_RECOVERABLE` | false |
 /// | ``closeTimeout`` | — | 5 s |
 /// | ``callTimingEvery`` | — | 64 |
 /// | ``fileMode`` | — | 0o640 |
@@ -111,6 +112,10 @@ public struct SluiceConfiguration: Sendable {
     /// them just before the next error (marked as recalled): the debug context of a failure without
     /// paying for debug logging's I/O. 0 or `nil`: off. Fixed when a core opens.
     public var flightRecorder: Int?
+    /// The ring lives in a file beside the statistics file, so that the records logged but not yet
+    /// written when the process is killed (`kill -9`, the OOM killer) can be written afterwards by
+    /// `sluice recover <pid>` (docs/when-things-go-wrong.md). Default false. Fixed when a core opens.
+    public var recoverable: Bool?
     /// How long closing (``SluiceCore/close()``, ``Sluice/shutdown()``, process exit) waits for a
     /// writer stuck in its sink (a pipe nobody reads); then it gives up, counts every record not
     /// written as dropped and leaves that thread behind (no variable; default 5 s).
@@ -151,7 +156,7 @@ public struct SluiceConfiguration: Sendable {
         fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
         format: Format? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
         syslogFacility: SyslogFacility? = nil, syslogAppName: String? = nil, warningReserve: Double? = nil,
-        crashFlush: Bool? = nil, flightRecorder: Int? = nil, closeTimeout: Duration? = nil
+        crashFlush: Bool? = nil, flightRecorder: Int? = nil, closeTimeout: Duration? = nil, recoverable: Bool? = nil
     ) {
         self.level = level
         self.moduleLevels = moduleLevels
@@ -176,6 +181,7 @@ public struct SluiceConfiguration: Sendable {
         self.crashFlush = crashFlush
         self.flightRecorder = flightRecorder
         self.closeTimeout = closeTimeout
+        self.recoverable = recoverable
     }
 
     /// Every setting decided: these settings, then the environment's, then the defaults.
@@ -240,6 +246,7 @@ public struct SluiceConfiguration: Sendable {
         options.flightRecorder = checked(flightRecorder, "flightRecorder", recorderSetting, report) {
             parser.count("LOG_FLIGHT_RECORDER", default: 0, recorderSetting)
         }
+        options.recoverable = recoverable ?? parser.switchValue("LOG_RECOVERABLE", default: false)
         options.priorityPrefix = priorityPrefix ?? parser.switchValue("LOG_STDERR_PRIORITY_PREFIX", default: false)
         options.format = format ?? parser.format("LOG_FORMAT", default: .text)
         options.sourceLocation = sourceLocation ?? parser.switchValue("LOG_SOURCE_LOCATION", default: false)

@@ -54,6 +54,8 @@ extension SluiceCore {
         var flightRecorder = 0
         /// How long closing waits for a writer stuck in its sink.
         var closeTimeout = Duration.seconds(5)
+        /// The ring lives in a file that outlives a kill, for `sluice recover`.
+        var recoverable = false
 
         init(
             ringBytes: Int = 4 << 20, overflow: Overflow = .drop, path: String? = nil, synchronous: Bool = false,
@@ -120,6 +122,7 @@ extension SluiceCore.Options {
         c.warning_reserve_permille = UInt32((max(0, warningReserve) * 1000).rounded())
         c.flight_recorder_records = UInt32(clamping: flightRecorder)
         c.close_timeout_ms = SluiceCore.flushMilliseconds(closeTimeout)
+        c.recoverable = recoverable ? 1 : 0
         return c
     }
 }
@@ -150,6 +153,7 @@ extension SluiceCore.Options {
         crashFlush = configuration.crashFlush ?? false
         flightRecorder = configuration.flightRecorder ?? 0
         closeTimeout = configuration.closeTimeout ?? .seconds(5)
+        recoverable = configuration.recoverable ?? false
     }
 }
 
@@ -165,7 +169,8 @@ extension SluiceConfiguration {
             priorityPrefix: options.priorityPrefix, format: options.format, sourceLocation: options.sourceLocation,
             moreSinks: options.moreSinks, syslogFacility: options.syslogFacility, syslogAppName: options.syslogAppName,
             warningReserve: options.warningReserve, crashFlush: options.crashFlush,
-            flightRecorder: options.flightRecorder, closeTimeout: options.closeTimeout)
+            flightRecorder: options.flightRecorder, closeTimeout: options.closeTimeout,
+            recoverable: options.recoverable)
     }
 }
 

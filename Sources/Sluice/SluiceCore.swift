@@ -39,6 +39,7 @@ public final class SluiceCore: Sendable {
     private let callTimingEvery: Int
     private let warningReserve: Double
     private let flightRecorder: Int
+    private let recoverable: Bool
     /// A flight recorder keeps the calls below their module's level (fixed at open).
     let keepsFiltered: Bool
     private let warnedFull = Atomic<Bool>(false)
@@ -70,6 +71,7 @@ public final class SluiceCore: Sendable {
         callTimingEvery = options.callTimingEvery
         warningReserve = options.warningReserve
         flightRecorder = options.flightRecorder
+        recoverable = options.recoverable
         keepsFiltered = options.flightRecorder > 0
         sourceLocation.store(options.sourceLocation, ordering: .relaxed)
         if options.reopenOnSIGHUP { Self.reopenOnSIGHUP() }
@@ -149,6 +151,7 @@ public final class SluiceCore: Sendable {
             ("call timing", "1 in \(options.callTimingEvery)", "1 in \(callTimingEvery)"),
             ("warning reserve", "\(options.warningReserve)", "\(warningReserve)"),
             ("flight recorder", "\(options.flightRecorder) records", "\(flightRecorder) records"),
+            ("recoverable setting", "\(options.recoverable)", "\(recoverable)"),
         ]
         for (setting, wanted, kept) in fixed where wanted != kept {
             reportProblem("sluice: the \(setting) is fixed while a core is open; asked for \(wanted), keeping \(kept)")

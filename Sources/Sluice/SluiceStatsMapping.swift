@@ -81,13 +81,19 @@ public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is o
     public static func files() -> [(pid: Int32, path: String)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.compactMap { name -> (Int32, String)? in
-            let parts = name.split(separator: "-")
-            guard parts.count == 3 || parts.count == 4, parts[0] == "sluice", let pid = Int32(parts[1]),
-                  UInt64(parts[2]) != nil else {
-                return nil
-            }
-            return (pid, directory + "/" + name)
+            pid(inFileName: name).map { ($0, directory + "/" + name) }
         }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    }
+
+    /// The pid a mapping's file name gives (`sluice-<pid>-<core id>[-<8 hex digits>]`), or nil
+    /// for any other name (a ring file's, `<mapping>.ring`, among them).
+    static func pid(inFileName name: String) -> Int32? {
+        let parts = name.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3 || (parts.count == 4 && parts[3].count == 8 && parts[3].allSatisfy(\.isHexDigit)),
+              parts[0] == "sluice", let pid = Int32(parts[1]), UInt64(parts[2]) != nil else {
+            return nil
+        }
+        return pid
     }
 
     /// Whether the file at path is a mapping left by a process that is gone (or whose pid

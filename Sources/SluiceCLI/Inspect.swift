@@ -152,7 +152,9 @@ private func change(pid: Int32, module: String, _ apply: (SluiceStatsMapping) th
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the processes that have a Sluice mapping.")
 
-    @Flag(help: "Remove the stale mappings you own: their process is gone, or its pid was taken since.")
+    @Flag(help: """
+        Remove the stale mappings you own: their process is gone, or its pid was taken since         (with their ring files, once recovered).
+        """)
     var removeStale = false
 
     func run() throws {
@@ -166,7 +168,14 @@ struct List: ParsableCommand {
             for (pid, path) in files {
                 let staleness = SluiceStatsMapping.staleness(of: path)
                 if staleness.stale || !SluiceStatsMapping.processExists(pid) {
+                    let ring = path + ".ring"
+                    if SluiceRecovery.isPending(ringFile: ring) {
+                        print(pad("\(pid)", 8) + pad("?", 6) + pad("?", 18)
+                            + "killed: its ring still holds records; sluice recover \(pid) --output <file>")
+                        continue
+                    }
                     let removed = removeStale && staleness.owned && unlink(path) == 0
+                    if removed { unlink(ring) }  // recovered, or never there
                     print(pad("\(pid)", 8) + pad("?", 6) + pad("?", 18)
                         + "stale: its process is gone (or its pid was taken since); "
                         + (removed ? "removed \(path)" : "remove \(path)"

@@ -7,7 +7,10 @@
 //                                "stats" prints this process's own counters,
 //                                "probe N" logs debug "probe N" on app and flushes,
 //                                "sampled N" logs N sampled info calls on noisy,
-//                                "exit" ends; each answer ends with a line "ok".
+//                                "pause" stops the writer thread (test-only switch),
+//                                "kept N" logs info "kept 0" ... "kept N-1" on app,
+//                                "exit" ends; each answer ends with a line "ok",
+//                                after a flush unless the writer is paused.
 //   SluiceFacadeChild precedence the level each module name gets from settings whose
 //                                names normalize alike, one "name level" line each
 //   SluiceFacadeChild order DIR  loggers made before a bootstrap, a shutdown, a second bootstrap
@@ -59,16 +62,21 @@ func serve() throws {
     Sluice.flush()
     print("ready")
     fflush(nil)
+    var paused = false
     while let command = readLine() {
         let words = command.split(separator: " ")
         switch words.first {
         case "stats": print(ownCounters())
         case "probe": app.debug("probe \(words.last ?? "")")
         case "sampled": for i in 0..<(Int(words.last ?? "0") ?? 0) { noisy.info("sampled \(i)", key: "s") }
+        case "pause":
+            sluice_test_pause_writers(1)
+            paused = true
+        case "kept": for i in 0..<(Int(words.last ?? "0") ?? 0) { app.info("kept \(i)") }
         case "exit": Sluice.shutdown(); return
         default: print("unknown command: \(command)")
         }
-        Sluice.flush()
+        if !paused { Sluice.flush() }
         print("ok")
         fflush(nil)
     }
