@@ -17,8 +17,8 @@ enum Workload: String, CaseIterable, Sendable {
 /// on request only, Sluice with call timing off, to price the call-latency histogram, and
 /// Sluice writing logfmt or JSON lines, to price each format against text, and Sluice writing
 /// a second file (JSON beside the text), to price a second sink, Sluice writing RFC 5424
-/// syslog to a receiver, and Sluice with a flight recorder of 10,000 records (W3 prices keeping
-/// a filtered call).
+/// syslog to a receiver, Sluice with a flight recorder of 10,000 records (W3 prices keeping
+/// a filtered call), and Sluice with its ring in a file for `sluice recover` (recoverable).
 enum Peer: String, CaseIterable, Sendable {
     case sluice = "sluice"
     case sluiceSwiftLog = "sluice-swiftlog"
@@ -29,6 +29,7 @@ enum Peer: String, CaseIterable, Sendable {
     case sluiceTwoSinks = "sluice-2sinks"
     case sluiceSyslog = "sluice-syslog"
     case sluiceFlight = "sluice-flight"
+    case sluiceRecoverable = "sluice-recoverable"
 
     /// The peers of a run that names none.
     static let standard: [Peer] = [.sluice, .sluiceSwiftLog, .swiftLogStream]
@@ -110,7 +111,7 @@ struct Runner: @unchecked Sendable {  // each closure is safe to call from any t
 func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = nil) throws -> Runner {
     switch peer {
     case .sluice, .sluiceSwiftLog, .sluiceUntimed, .sluiceLogfmt, .sluiceJSON, .sluiceTwoSinks, .sluiceSyslog,
-        .sluiceFlight:
+        .sluiceFlight, .sluiceRecoverable:
         let level: Logger.Level = workload == .w4 ? .debug : .info
         let untimed = peer == .sluiceUntimed
         let format: SluiceConfiguration.Format = peer == .sluiceJSON ? .json : peer == .sluiceLogfmt ? .logfmt : .text
@@ -118,7 +119,8 @@ func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = 
         let destination: SluiceConfiguration.Destination = peer == .sluiceSyslog ? .syslog(syslog ?? "") : .file(path)
         let core = try SluiceCore(.init(
             level: level, destination: destination, overflow: .block, callTimingEvery: untimed ? 0 : nil, format: format,
-            moreSinks: second, flightRecorder: peer == .sluiceFlight ? 10_000 : nil))
+            moreSinks: second, flightRecorder: peer == .sluiceFlight ? 10_000 : nil,
+            recoverable: peer == .sluiceRecoverable))
         let finish = { () -> UInt64 in
             core.close()
             return core.counters.dropped
