@@ -36,7 +36,13 @@ final class RingRecoveryTests: XCTestCase {
         var result = sluice_recovery()
         var error = [CChar](repeating: 0, count: 512)
         let status = sluice_recover(ring, fd, format, &result, &error, error.count)
-        return (readLines(output), result, status, cString(error))
+        return (try size(of: output) > 0 ? readLines(output) : [], result, status, cString(error))
+    }
+
+    /// Bytes in the file: what an empty file is checked with, since Foundation leaks the buffer it
+    /// reads an empty file into (LeakSanitizer, make test-asan, sees it).
+    func size(of path: String) throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
     }
 
     /// Each thread's messages, in the order the lines hold them.
@@ -53,7 +59,7 @@ final class RingRecoveryTests: XCTestCase {
         let directory = try statsDirectory()
         let log = temporaryLogPath(self)
         let ring = try killedChild(log, threads: 4, records: 5000, torn: true, writer: "paused", in: directory)
-        XCTAssertEqual(readLines(log).count, 0, "the writer was paused")
+        XCTAssertEqual(try size(of: log), 0, "the writer was paused")
 
         let first = try recover(ring)
         XCTAssertEqual(first.status, Int32(SLUICE_OK), first.error)
@@ -83,7 +89,7 @@ final class RingRecoveryTests: XCTestCase {
             XCTAssertEqual(recovered.result.torn, torn ? 1 : 0)
             // A kill in the middle of a write(2) can leave the log's last line cut: that record
             // was being written, so the recovery has it whole.
-            let written = try Data(contentsOf: URL(fileURLWithPath: log))
+            let written = try size(of: log) > 0 ? Data(contentsOf: URL(fileURLWithPath: log)) : Data()
             let whole = written.prefix(through: written.lastIndex(of: UInt8(ascii: "\n")) ?? -1)
             var seen = byThread(whole.split(separator: UInt8(ascii: "\n")).compactMap { parseLine(ArraySlice($0)) })
             for (thread, numbers) in byThread(recovered.lines) { seen[thread, default: []] += numbers }
@@ -102,7 +108,7 @@ final class RingRecoveryTests: XCTestCase {
         let directory = try statsDirectory()
         let log = temporaryLogPath(self)
         let ring = try killedChild(log, threads: 2, records: 5000, torn: false, writer: "stuck", in: directory)
-        XCTAssertEqual(readLines(log).count, 0, "its first write never returned")
+        XCTAssertEqual(try size(of: log), 0, "its first write never returned")
         let recovered = try recover(ring)
         XCTAssertEqual(recovered.status, Int32(SLUICE_OK), recovered.error)
         XCTAssertEqual(recovered.result.records, 10000, "a rendered batch stays in the ring until its write returns")
