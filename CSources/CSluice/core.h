@@ -89,7 +89,6 @@ void core_close_sinks(sluice_core *core);
 struct writer {
     uint64_t position;         /* the next record to render */
     uint64_t released;         /* tail as last stored */
-    uint64_t reported_full;    /* dropped_full already reported in the stream */
     uint64_t pending_reports;   /* drops not yet reported in the stream: by the sink, abandoned at close */
     uint64_t reported_full_by_level[SLUICE_LEVELS]; /* dropped_full_by_level already reported: a
                                                        report names the levels a full ring shed */

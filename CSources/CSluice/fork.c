@@ -42,7 +42,6 @@ void fork_reset_core(sluice_core *core)
     w->line_count = 0;
     w->torn_line = false;
     w->failed_writes = 0;
-    w->reported_full = 0;
     w->pending_reports = 0;
     memset(w->reported_full_by_level, 0, sizeof w->reported_full_by_level);
     sink_syslog_after_fork(&core->sink);

@@ -65,10 +65,11 @@ final class OverloadTests: XCTestCase {
         let debugWritten = UInt64(outcome.lines.filter { $0.contains(" flood: flood ") }.count)
         XCTAssertEqual(c.accepted, 2000 + debugWritten + c.dropped, "accepted = written + dropped, line by line")
         let reports = outcome.lines.filter { $0.contains(" sluice: dropped ") }
-        let shed = reports.compactMap { $0.range(of: #"shed for room: debug \d+"#, options: .regularExpression) }
-        XCTAssertEqual(shed.count, reports.count, "each report names the level shed: \(reports.prefix(2))")
-        let shedTotal = zip(reports, shed).map { UInt64($0.0[$0.1].split(separator: " ").last!)! }.reduce(0, +)
-        XCTAssertEqual(shedTotal, c.dropped)
+        let shed = reports.compactMap { report in
+            report.range(of: #"shed for room: debug \d+"#, options: .regularExpression).map { UInt64(report[$0].split(separator: " ").last!)! }
+        }
+        XCTAssertEqual(shed.count, reports.count, "each report names the level shed: \(reports.filter { !$0.contains("shed") }.prefix(2))")
+        XCTAssertEqual(shed.reduce(0, +), c.dropped)
     }
 
     func testWithoutTheReserveTheSameFloodCostsErrors() throws {
