@@ -67,6 +67,8 @@ static int register_within(struct modules *modules, const char *name, int level,
         memcpy(entry->name, name, length + 1);
         entry->length = (uint32_t)length;
         store_relaxed(&entry->level, level);
+        store_relaxed(&entry->configured_level, level);
+        store_relaxed(&entry->operator_level, SLUICE_LEVEL_UNSET);
         store_relaxed(&entry->sample_ppm, sample_ppm);
         store_release(&map->module_count, count + 1); /* the entry before the count that covers it */
         id = (int)count;
@@ -125,6 +127,29 @@ void sluice_set_module_level(sluice_core *core, int module, int level)
 {
     core_ready(core);
     (void)sluice_stats_set_level(&core->stats, module, level);
+}
+
+void sluice_reset_module_level(sluice_core *core, int module)
+{
+    core_ready(core);
+    (void)sluice_stats_reset_level(&core->stats, module);
+}
+
+void sluice_configure_module_level(sluice_core *core, int module, int level)
+{
+    core_ready(core);
+    struct stats_module *entry = entry_of(core, module);
+    if (entry == NULL || level < SLUICE_TRACE || level > SLUICE_CRITICAL)
+        return;
+    store_relaxed(&entry->configured_level, level);
+    if (load_relaxed(&entry->operator_level) == SLUICE_LEVEL_UNSET) /* an operator's level stays until reset */
+        store_relaxed(&entry->level, level);
+}
+
+const int32_t *sluice_module_operator_word(sluice_core *core, int module)
+{
+    struct stats_module *entry = entry_of(core, module);
+    return entry == NULL ? NULL : &entry->operator_level;
 }
 
 uint32_t sluice_module_sample_ppm(sluice_core *core, int module)

@@ -66,6 +66,8 @@ void stats_fork_private(struct stats_map *map)
         memcpy(to->name, from->name, sizeof to->name);
         to->length = from->length;
         to->level = from->level;
+        to->operator_level = from->operator_level;
+        to->configured_level = from->configured_level;
         to->sample_ppm = from->sample_ppm;
     }
     for (uint32_t i = 0; i < SLUICE_SINKS_MAX; i++) { /* names, levels and formats; no counts */
@@ -129,6 +131,7 @@ int sluice_stats_module(sluice_stats_mapping *stats, int module, sluice_module_c
     memcpy(out->name, m->name, sizeof out->name);
     out->name[SLUICE_MODULE_NAME_MAX] = '\0';
     out->level = load_relaxed(&m->level);
+    out->operator_level = load_relaxed(&m->operator_level);
     out->sample_ppm = load_relaxed(&m->sample_ppm);
     out->written = load_relaxed(&m->written);
     out->dropped = load_relaxed(&m->dropped);
@@ -244,9 +247,19 @@ int sluice_stats_reopen(sluice_stats_mapping *stats)
 
 int sluice_stats_set_level(sluice_stats_mapping *stats, int module, int level)
 {
-    if (level < SLUICE_TRACE || level > SLUICE_CRITICAL)
+    if (level < SLUICE_TRACE || level > SLUICE_CRITICAL ||
+        set_module_word(stats, module, offsetof(struct stats_module, operator_level), (uint32_t)level) != SLUICE_OK)
         return SLUICE_INVALID;
     return set_module_word(stats, module, offsetof(struct stats_module, level), (uint32_t)level);
+}
+
+int sluice_stats_reset_level(sluice_stats_mapping *stats, int module)
+{
+    if (set_module_word(stats, module, offsetof(struct stats_module, operator_level), (uint32_t)SLUICE_LEVEL_UNSET) !=
+        SLUICE_OK)
+        return SLUICE_INVALID;
+    int32_t configured = load_relaxed(&stats->live->modules[module].configured_level);
+    return set_module_word(stats, module, offsetof(struct stats_module, level), (uint32_t)configured);
 }
 
 int sluice_stats_set_sample_ppm(sluice_stats_mapping *stats, int module, uint32_t ppm)

@@ -11,9 +11,11 @@
  *   totals (producers)     add_relaxed, on slow paths only (drops, truncation)
  *   totals (writer)        the writer thread alone, store_relaxed
  *   modules[i]             name and length once, under the registry lock, before
- *                          module_count covers them (store_release); level and
- *                          sample_ppm by any setter, in or out of the process
- *                          (store_relaxed; loggers load_relaxed); dropped by
+ *                          module_count covers them (store_release); level,
+ *                          operator_level, configured_level and sample_ppm by
+ *                          any setter, in or out of the process (store_relaxed;
+ *                          loggers load_relaxed; an operator's level is stored
+ *                          before the level it puts in effect); dropped by
  *                          add_relaxed; written by the writer alone
  *   shards[i]              one thread each: the counts every call touches
  *                          (accepted, filtered, sampled out) with no locked
@@ -37,7 +39,7 @@
 #include "sluice_facade.h"
 
 #define STATS_MAGIC 0x31304543494c5553ull /* "SLUICE01" */
-#define STATS_VERSION 3u
+#define STATS_VERSION 4u
 
 enum {
     STATS_SHARDS = 64,       /* threads with a shard of their own, per core */
@@ -86,8 +88,10 @@ struct stats_totals {
 struct stats_module {
     char name[SLUICE_MODULE_NAME_MAX + 1];
     uint32_t length;
-    int32_t level;
+    int32_t level;          /* in effect: the operator's if set, else the configured one */
     uint32_t sample_ppm;
+    int32_t operator_level; /* set at run time (sluice level, Sluice.setLevel), or SLUICE_LEVEL_UNSET */
+    int32_t configured_level; /* from the configuration: what a reset returns to */
     uint32_t reserved;
     uint64_t dropped;
     uint64_t written;

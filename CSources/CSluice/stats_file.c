@@ -179,7 +179,7 @@ const char *stats_snapshot_problem(const struct stats_map *map, char *detail, si
     }
     if (h->size != sizeof *map || h->modules_max != SLUICE_MODULES_MAX || h->shards != STATS_SHARDS ||
         h->histogram_buckets != HISTOGRAM_BUCKETS)
-        return "a layout of other sizes than version 1's (corrupt)";
+        return "a layout of other sizes than this version's (corrupt)";
     uint32_t modules = map->module_count;
     if (modules == 0 || modules > SLUICE_MODULES_MAX) {
         snprintf(detail, detail_size, "corrupt: %u modules, not 1 to %d", modules, SLUICE_MODULES_MAX);
@@ -188,8 +188,9 @@ const char *stats_snapshot_problem(const struct stats_map *map, char *detail, si
     for (uint32_t i = 0; i < modules; i++) {
         const struct stats_module *m = &map->modules[i];
         size_t length = strnlen(m->name, sizeof m->name);
-        if (length == 0 || length == sizeof m->name || length != m->length || m->level > SLUICE_CRITICAL ||
-            m->sample_ppm > SLUICE_PPM_ALL) {
+        if (length == 0 || length == sizeof m->name || length != m->length || m->level < SLUICE_TRACE ||
+            m->level > SLUICE_CRITICAL || m->operator_level < SLUICE_LEVEL_UNSET || m->operator_level > SLUICE_CRITICAL ||
+            m->configured_level < SLUICE_TRACE || m->configured_level > SLUICE_CRITICAL || m->sample_ppm > SLUICE_PPM_ALL) {
             snprintf(detail, detail_size, "corrupt: module %u has a bad name, level or sample rate", i);
             return detail;
         }

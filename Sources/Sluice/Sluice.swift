@@ -72,6 +72,12 @@ public enum Sluice {
         core.setLevel(level, module: module)
     }
 
+    /// Clears a level set at run time: see ``SluiceCore/resetLevel(module:)``.
+    @discardableResult
+    public static func resetLevel(module: String) -> Bool {
+        core.resetLevel(module: module)
+    }
+
     /// Sets a module's sample rate, in [0, 1]; its sampling loggers see it on their next call.
     /// `false`, changing nothing, for a rate outside [0, 1] or a new module past the full module table.
     @discardableResult

@@ -163,7 +163,7 @@ public final class SluiceCore: Sendable {
             while let name = sluice_module_name(pointer, module) {
                 let name = String(cString: name)
                 if module != registry.overflowID {
-                    sluice_set_module_level(pointer, module, defaults.level(of: name).sluiceLevel)
+                    sluice_configure_module_level(pointer, module, defaults.level(of: name).sluiceLevel)
                     sluice_set_module_sample_ppm(pointer, module, defaults.rate(of: name))
                 }
                 module += 1
@@ -203,12 +203,24 @@ public final class SluiceCore: Sendable {
         SamplingLogger(moduleOf: logger(module))
     }
 
-    /// Sets a module's level; its loggers, existing ones too, see it on their next call.
-    /// `false`, changing nothing, for a new module past the full module table.
+    /// Sets a module's level at run time, as `sluice level` does: its loggers, existing ones
+    /// too, see it on their next call, and it wins over every level set in code (a swift-log
+    /// `logger.logLevel`, a reconfiguration) until ``resetLevel(module:)``. `false`, changing
+    /// nothing, for a new module past the full module table.
     @discardableResult
     public func setLevel(_ level: Logger.Level, module: String) -> Bool {
         guard let id = moduleID(module) else { return false }
         sluice_set_module_level(pointer, id, level.sluiceLevel)
+        return true
+    }
+
+    /// Clears a level set at run time (``setLevel(_:module:)``, `sluice level`): the module's
+    /// level is the configured one again, and levels set in code apply again. `false` for a new
+    /// module past the full module table.
+    @discardableResult
+    public func resetLevel(module: String) -> Bool {
+        guard let id = moduleID(module) else { return false }
+        sluice_reset_module_level(pointer, id)
         return true
     }
 

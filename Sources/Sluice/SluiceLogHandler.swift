@@ -9,8 +9,11 @@ import Logging
 /// ```
 ///
 /// A value, as swift-log asks: `logLevel` and `metadata` set on one `Logger`
-/// do not change another. Until `logLevel` is set, it follows the module's
-/// level, including changes made at run time with ``Sluice/setLevel(_:module:)``.
+/// do not change another. Its level, in precedence: a level an operator set at run
+/// time (`sluice level <pid> <module> <level>`, ``Sluice/setLevel(_:module:)``) until
+/// it is reset (`sluice level <pid> <module> reset`, ``Sluice/resetLevel(module:)``);
+/// then a `logLevel` set in code on this logger (frameworks set it from their own
+/// configuration); then the module's configured level (programmatic, then environment).
 /// Never blocks under the default drop policy and never traps.
 ///
 /// Each record carries swift-log's `source` (json and logfmt write it), and with
@@ -37,10 +40,11 @@ public struct SluiceLogHandler: LogHandler {
         self.metadataProvider = metadataProvider
     }
 
-    /// With a flight recorder (``SluiceConfiguration/flightRecorder``) and no level set here, every
-    /// call reaches the handler (`.trace`), which keeps those below the module's level for the recorder.
+    /// An operator's run-time level first, then the one set here, then the module's. With a flight
+    /// recorder (``SluiceConfiguration/flightRecorder``) and neither of the first two, every call
+    /// reaches the handler (`.trace`), which keeps those below the module's level for the recorder.
     public var logLevel: Logger.Level {
-        get { levelOverride ?? (logger.keepsFiltered ? .trace : logger.level) }
+        get { logger.runTimeLevel ?? levelOverride ?? (logger.keepsFiltered ? .trace : logger.level) }
         set { levelOverride = newValue }
     }
 
@@ -50,7 +54,7 @@ public struct SluiceLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        if logger.keepsFiltered && levelOverride == nil && event.level < logger.level {
+        if logger.keepsFiltered && levelOverride == nil && logger.runTimeLevel == nil && event.level < logger.level {
             sluice_count_filtered(logger.corePointer, logger.coreID, logger.moduleID)
             var message = message(of: event)
             message.buffer.withBytes { bytes, segments in

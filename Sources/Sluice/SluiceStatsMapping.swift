@@ -44,9 +44,16 @@ public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is o
         SluiceStats(reading: view)
     }
 
-    /// Sets a module's level in the process. Throws if the process has no such module.
+    /// Sets a module's level in the process, as an operator's: it wins over levels set in code
+    /// until ``resetLevel(module:)``. Throws if the process has no such module.
     public func setLevel(_ level: Logger.Level, module: String) throws(SluiceError) {
         _ = sluice_stats_set_level(view, try moduleID(module), level.sluiceLevel)
+    }
+
+    /// Clears the level set at run time: the module's configured level applies again, and
+    /// levels set in code. Throws if the process has no such module.
+    public func resetLevel(module: String) throws(SluiceError) {
+        _ = sluice_stats_reset_level(view, try moduleID(module))
     }
 
     /// Asks the process to reopen its log file before its next write (`sluice reopen`).

@@ -80,13 +80,26 @@ struct Level: ParsableCommand {
 
     @Argument var pid: Int32
     @Argument var module: String
-    @Argument(help: "trace, debug, info, notice, warning, error or critical.") var level: String
+    @Argument(help: """
+        trace, debug, info, notice, warning, error or critical: it wins over levels set in code until \
+        reset; or reset: the configured level again.
+        """)
+    var level: String
 
     func run() throws {
         try inspecting {
+            if level == "reset" {
+                try change(pid: pid, module: module) { mapping in
+                    let before = mapping.stats.modules[module]?.level
+                    try mapping.resetLevel(module: module)
+                    let after = mapping.stats.modules[module]?.level
+                    return "level \(before.map { "\($0)" } ?? "?") -> \(after.map { "\($0)" } ?? "?") (reset to the configured level)"
+                }
+                return
+            }
             guard let newLevel = Sluice.level(named: level) else {
                 throw InspectFailure(
-                    line: "sluice: '\(level)' is not a level (trace, debug, info, notice, warning, error, critical); nothing was changed")
+                    line: "sluice: '\(level)' is not a level (trace, debug, info, notice, warning, error, critical) or reset; nothing was changed")
             }
             try change(pid: pid, module: module) { mapping in
                 let before = mapping.stats.modules[module]?.level
@@ -235,8 +248,13 @@ struct ProcessSnapshot {
             "depth_bytes": t.depthBytes, "high_water_bytes": t.highWaterBytes, "write_errors": t.writeErrors,
             "dropped_by_level": Dictionary(uniqueKeysWithValues: t.droppedByLevel.map { ("\($0.key)", $0.value) }),
             "modules": modules.mapValues { m -> [String: Any] in
-                ["accepted": m.accepted, "written": m.written, "dropped": m.dropped, "sampled_out": m.sampledOut,
-                 "sampling_keys_forgotten": m.samplingKeysForgotten, "filtered": m.filtered, "level": "\(m.level)", "sample_rate": m.sampleRate]
+                var module: [String: Any] = [
+                    "accepted": m.accepted, "written": m.written, "dropped": m.dropped, "sampled_out": m.sampledOut,
+                    "sampling_keys_forgotten": m.samplingKeysForgotten, "filtered": m.filtered, "level": "\(m.level)",
+                    "sample_rate": m.sampleRate,
+                ]
+                module["run_time_level"] = m.runTimeLevel.map { "\($0)" }  // only when an operator set one
+                return module
             },
             "histograms": Self.histogramsJSON(cores[0].stats),
         ]

@@ -9,6 +9,8 @@
 //                                "sampled N" logs N sampled info calls on noisy,
 //                                "pause" stops the writer thread (test-only switch),
 //                                "kept N" logs info "kept 0" ... "kept N-1" on app,
+//                                "framework N" logs debug "framework N" through a swift-log
+//                                Logger whose code set its level to error,
 //                                "exit" ends; each answer ends with a line "ok",
 //                                after a flush unless the writer is paused.
 //   SluiceFacadeChild precedence the level each module name gets from settings whose
@@ -56,6 +58,8 @@ func serve() throws {
     try Sluice.bootstrap()
     let app = Sluice.logger("app")
     let noisy = Sluice.samplingLogger("noisy")
+    var framework = Logger(label: "framework") { SluiceLogHandler(label: $0) }
+    framework.logLevel = .error  // as a framework does, from its own configuration
     for i in 0..<100 { app.info("work \(i)") }
     for i in 0..<50 { app.debug("hidden \(i)") }
     for i in 0..<200 { noisy.info("noisy \(i)", key: "k") }
@@ -73,6 +77,7 @@ func serve() throws {
             sluice_test_pause_writers(1)
             paused = true
         case "kept": for i in 0..<(Int(words.last ?? "0") ?? 0) { app.info("kept \(i)") }
+        case "framework": framework.debug("framework \(words.last ?? "")")
         case "exit": Sluice.shutdown(); return
         default: print("unknown command: \(command)")
         }

@@ -67,6 +67,7 @@ func developerGuideRunTime() {
     let changed = Sluice.setLevel(.debug, module: "resilient_websocket")  // false only past the module table
     Sluice.setSampleRate(0.01, module: "resilient_websocket")
     print(changed)
+    Sluice.resetLevel(module: "resilient_websocket")  // the configured level again
 }
 
 func developerGuideStats() {

@@ -122,6 +122,32 @@ final class InspectTests: XCTestCase {
         XCTAssertEqual(probes, ["probe 2"])
     }
 
+    /// One module's object in `sluice stat --json <pid>`.
+    private func moduleJSON(_ pid: String, _ module: String) throws -> [String: Any]? {
+        let stat = try JSONSerialization.jsonObject(with: Data(try sluice(["stat", "--json", pid]).out.utf8)) as? [String: Any]
+        return (stat?["modules"] as? [String: Any])?[module] as? [String: Any]
+    }
+
+    func testAnOperatorsLevelWinsOverALevelTheCodeSetUntilReset() throws {
+        let child = try ServingChild(self)
+        defer { child.finish() }
+        let pid = "\(child.process.processIdentifier)"
+        _ = try child.send("framework 1")
+        let on = try sluice(["level", pid, "framework", "debug"])
+        XCTAssertEqual(on.status, 0, on.err)
+        _ = try child.send("framework 2")
+        XCTAssertEqual(try moduleJSON(pid, "framework")?["run_time_level"] as? String, "debug")
+        let reset = try sluice(["level", pid, "framework", "reset"])
+        XCTAssertEqual(reset.status, 0, reset.err)
+        XCTAssertTrue(reset.out.contains("level debug -> info (reset to the configured level)"), reset.out)
+        let framework = try moduleJSON(pid, "framework")
+        XCTAssertEqual(framework?["level"] as? String, "info")
+        XCTAssertNil(framework?["run_time_level"], "reset: no run-time level")
+        _ = try child.send("framework 3")
+        let seen = try messages(child.logPath).filter { $0.hasPrefix("framework") }
+        XCTAssertEqual(seen, ["framework 2"], "the code's error level, then the operator's debug, then the code's again")
+    }
+
     func testSampleChangesAModulesRateInTheProcess() throws {
         let child = try ServingChild(self)
         defer { child.finish() }
@@ -175,7 +201,7 @@ final class InspectTests: XCTestCase {
         let future = "\(directory)/sluice-\(getpid())-77"
         let refused = "sluice: process \(getpid()) has no usable Sluice mapping: every file was refused"
         _ = FileManager.default.createFile(atPath: future, contents: header, attributes: [.posixPermissions: 0o600])
-        try check(["stat", "\(getpid())"], "sluice: skipping \(future): layout version 99, and this sluice reads version 3\n" + refused)
+        try check(["stat", "\(getpid())"], "sluice: skipping \(future): layout version 99, and this sluice reads version 4\n" + refused)
         try FileManager.default.removeItem(atPath: future)
         _ = FileManager.default.createFile(atPath: future, contents: Data(count: size), attributes: [.posixPermissions: 0o600])
         try check(["stat", "\(getpid())"], "sluice: skipping \(future): not a Sluice statistics mapping\n" + refused)
@@ -183,11 +209,11 @@ final class InspectTests: XCTestCase {
 
         let pid = "\(child.process.processIdentifier)"
         try check(["level", pid, "app", "loud"],
-                  "sluice: 'loud' is not a level (trace, debug, info, notice, warning, error, critical); nothing was changed")
+                  "sluice: 'loud' is not a level (trace, debug, info, notice, warning, error, critical) or reset; nothing was changed")
         try check(["sample", pid, "noisy", "2"], "sluice: '2' is not a sample rate from 0 to 1; nothing was changed")
         try check(["sample", pid, "noisy", "NaN"], "sluice: 'NaN' is not a sample rate from 0 to 1; nothing was changed")
         try check(["level", pid, "nowhere", "debug"],
-                  "sluice: process \(pid) has no module 'nowhere' (its modules: app, noisy, sluice); nothing was changed")
+                  "sluice: process \(pid) has no module 'nowhere' (its modules: app, framework, noisy, sluice); nothing was changed")
         if getuid() != 0 {
             let mapping = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasPrefix("sluice-\(pid)-") })
             try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: "\(directory)/\(mapping)")

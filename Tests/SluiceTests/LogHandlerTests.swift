@@ -61,10 +61,47 @@ final class LogHandlerTests: XCTestCase {
         let other = Logger(label: "other") { SluiceLogHandler(label: $0, core: core) }
         XCTAssertEqual(net.logLevel, .debug)
         XCTAssertEqual(other.logLevel, .info)
-        core.setLevel(.error, module: "net")
-        XCTAssertEqual(net.logLevel, .error, "a run-time change reaches existing loggers")
         net.logLevel = .trace
-        core.setLevel(.critical, module: "net")
         XCTAssertEqual(net.logLevel, .trace, "a level set on the logger is its own")
+        XCTAssertEqual(Logger(label: "net") { SluiceLogHandler(label: $0, core: core) }.logLevel, .debug,
+                       "and no other logger's")
+    }
+
+    /// What docs/developer-guide.md says of MultiplexLogHandler: its gate is fixed when the Logger is made.
+    func testAMultiplexedLoggerMadeBeforeARunTimeChangeKeepsItsGate() throws {
+        let (core, path) = try openCore(self, .init(level: .info))
+        let before = Logger(label: "mux") { label in
+            MultiplexLogHandler([SluiceLogHandler(label: label, core: core), SwiftLogNoOpLogHandler()])
+        }
+        core.setLevel(.debug, module: "mux")
+        let after = Logger(label: "mux") { label in
+            MultiplexLogHandler([SluiceLogHandler(label: label, core: core), SwiftLogNoOpLogHandler()])
+        }
+        before.debug("not past the gate of a logger made at info")
+        after.debug("past the gate of a logger made after the change")
+        core.setLevel(.error, module: "mux")
+        before.warning("raised: each handler checks its own level")
+        core.flush()
+        XCTAssertEqual(try lines(path), ["DEBUG mux: past the gate of a logger made after the change"])
+    }
+
+    /// A framework sets `logLevel` from its own configuration; an operator still decides at run time.
+    func testAnOperatorsRunTimeLevelWinsOverALevelSetInCodeUntilReset() throws {
+        let (core, path) = try openCore(self, .init(level: .info, moduleLevels: ["net": .warning]))
+        var net = Logger(label: "net") { SluiceLogHandler(label: $0, core: core) }
+        net.logLevel = .error  // as Vapor or Hummingbird would, from LOG_LEVEL
+        net.warning("hidden by the code's level")
+        core.setLevel(.debug, module: "net")  // sluice level <pid> net debug
+        XCTAssertEqual(net.logLevel, .debug, "the operator's level wins over the code's")
+        XCTAssertEqual(core.stats.modules["net"]?.runTimeLevel, .debug)
+        net.debug("seen at the operator's level")
+        core.resetLevel(module: "net")  // sluice level <pid> net reset
+        XCTAssertEqual(net.logLevel, .error, "reset: the code's level again")
+        XCTAssertNil(core.stats.modules["net"]?.runTimeLevel)
+        XCTAssertEqual(core.stats.modules["net"]?.level, .warning, "and the module's configured level")
+        net.warning("hidden again")
+        net.error("an error")
+        core.flush()
+        XCTAssertEqual(try lines(path), ["DEBUG net: seen at the operator's level", "ERROR net: an error"])
     }
 }

@@ -60,7 +60,9 @@ final class ReconfigureTests: XCTestCase {
         core.setLevel(.critical, module: "web")
         try core.reconfigure(.init(level: .warning, moduleLevels: ["db": .debug], moduleSampleRates: ["web": 0.5], destination: .file(path)))
         XCTAssertEqual(db.level, .debug)
-        XCTAssertEqual(web.level, .warning, "a run-time change gives way to the new options")
+        XCTAssertEqual(web.level, .critical, "a run-time change outlives a reconfiguration")
+        core.resetLevel(module: "web")
+        XCTAssertEqual(web.level, .warning, "until it is reset: then the new options' level")
         XCTAssertEqual(core.stats.modules["web"]?.sampleRate, 0.5)
         XCTAssertEqual(core.logger("new").level, .warning)
     }

@@ -202,7 +202,8 @@ typedef struct sluice_counters {
 /* One module's counters and settings. */
 typedef struct sluice_module_counters {
     char name[SLUICE_MODULE_NAME_MAX + 1];
-    int level;
+    int level;           /* in effect */
+    int operator_level;  /* set at run time, or SLUICE_LEVEL_UNSET */
     uint32_t sample_ppm;
     uint64_t accepted, written, dropped, sampled_out, filtered, keys_forgotten;
 } sluice_module_counters;
@@ -283,12 +284,22 @@ const char *sluice_module_name(sluice_core *core, int module);
  * SLUICE_INVALID also for a level or rate out of range. */
 int sluice_module_configured(sluice_core *core, const char *name, int level, uint32_t sample_ppm);
 int sluice_module_level(sluice_core *core, int module);
-void sluice_set_module_level(sluice_core *core, int module, int level);         /* ignored if out of range */
+/*
+ * Levels, in precedence: an operator's (set at run time, here or by `sluice level`,
+ * through the mapping) wins until it is reset; then the configured one
+ * (sluice_module_configured, sluice_configure_module_level: what the code and the
+ * environment decided). Each setter is ignored for a level out of range.
+ */
+#define SLUICE_LEVEL_UNSET (-1) /* no operator's level */
+void sluice_set_module_level(sluice_core *core, int module, int level);       /* the operator's */
+void sluice_reset_module_level(sluice_core *core, int module);                /* back to the configured level */
+void sluice_configure_module_level(sluice_core *core, int module, int level); /* in effect unless an operator's is set */
 uint32_t sluice_module_sample_ppm(sluice_core *core, int module);
 void sluice_set_module_sample_ppm(sluice_core *core, int module, uint32_t ppm); /* capped at SLUICE_PPM_ALL */
 /* The words behind a module's settings, for callers that check them on every call;
  * stable until sluice_free. */
 const int32_t *sluice_module_level_word(sluice_core *core, int module);
+const int32_t *sluice_module_operator_word(sluice_core *core, int module); /* the operator's level, or SLUICE_LEVEL_UNSET */
 const uint32_t *sluice_module_sample_word(sluice_core *core, int module);
 
 /* True if a record at level passes the module level in *level_word (one relaxed load). */
@@ -479,7 +490,8 @@ int sluice_stats_module_count(sluice_stats_mapping *stats);
 int sluice_stats_module(sluice_stats_mapping *stats, int module, sluice_module_counters *out); /* SLUICE_INVALID: no such */
 void sluice_stats_histogram(sluice_stats_mapping *stats, int which, sluice_histogram *out);
 int sluice_stats_find_module(sluice_stats_mapping *stats, const char *name); /* id, or SLUICE_INVALID */
-int sluice_stats_set_level(sluice_stats_mapping *stats, int module, int level);          /* SLUICE_OK or _INVALID */
+int sluice_stats_set_level(sluice_stats_mapping *stats, int module, int level);          /* an operator's; SLUICE_OK or _INVALID */
+int sluice_stats_reset_level(sluice_stats_mapping *stats, int module);                  /* to the configured; SLUICE_OK or _INVALID */
 int sluice_stats_set_sample_ppm(sluice_stats_mapping *stats, int module, uint32_t ppm);  /* SLUICE_OK or _INVALID */
 int sluice_stats_reopen(sluice_stats_mapping *stats);  /* asks the process to reopen its log files; SLUICE_OK or _INVALID */
 int sluice_stats_sink_count(sluice_stats_mapping *stats);
