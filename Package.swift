@@ -7,12 +7,19 @@ let package = Package(
         .library(name: "Sluice", targets: ["Sluice"]),
         .library(name: "CSluice", targets: ["CSluice"]),
         .executable(name: "sluice", targets: ["SluiceCLI"]),
+        // The glue a Swift service expects, each with its own dependency, so that Sluice itself
+        // depends on swift-log alone.
+        .library(name: "SluiceServiceLifecycle", targets: ["SluiceServiceLifecycle"]),
+        .library(name: "SluiceMetrics", targets: ["SluiceMetrics"]),
         // For the tools beside Sluice (sluice-bench in Benchmarks/): not an API.
         .library(name: "_SluiceToolSupport", targets: ["SluiceToolSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),  // the tests' ServiceContext
     ],
     targets: [
         .systemLibrary(
@@ -29,6 +36,17 @@ let package = Package(
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]
         ),
         .target(name: "Sluice", dependencies: ["CSluice", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "SluiceServiceLifecycle",
+            dependencies: ["Sluice", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
+        .target(
+            name: "SluiceMetrics",
+            dependencies: [
+                "Sluice", .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "SluiceToolSupport"),
         .executableTarget(
             name: "SluiceCLI",
@@ -53,6 +71,17 @@ let package = Package(
                 "Sluice", "SluiceFacadeChild", "SluiceCLI", "SluiceTestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["rsyslog"]  // the configurations the syslog tests start rsyslog with
+        ),
+        .testTarget(
+            name: "SluiceServiceTests",
+            dependencies: [
+                "SluiceServiceLifecycle", "SluiceMetrics", "SluiceTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

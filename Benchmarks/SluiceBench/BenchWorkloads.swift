@@ -1,6 +1,9 @@
+import CoreMetrics
 import Foundation
 import Logging
 import Sluice
+import SluiceMetrics
+import Synchronization
 
 /// The workloads, exactly as published runs define them.
 enum Workload: String, CaseIterable, Sendable {
@@ -18,7 +21,8 @@ enum Workload: String, CaseIterable, Sendable {
 /// Sluice writing logfmt or JSON lines, to price each format against text, and Sluice writing
 /// a second file (JSON beside the text), to price a second sink, Sluice writing RFC 5424
 /// syslog to a receiver, Sluice with a flight recorder of 10,000 records (W3 prices keeping
-/// a filtered call), and Sluice with its ring in a file for `sluice recover` (recoverable).
+/// a filtered call), Sluice with its ring in a file for `sluice recover` (recoverable), and Sluice
+/// read by the swift-metrics bridge every millisecond (ten thousand times its usual rate).
 enum Peer: String, CaseIterable, Sendable {
     case sluice = "sluice"
     case sluiceSwiftLog = "sluice-swiftlog"
@@ -30,6 +34,7 @@ enum Peer: String, CaseIterable, Sendable {
     case sluiceSyslog = "sluice-syslog"
     case sluiceFlight = "sluice-flight"
     case sluiceRecoverable = "sluice-recoverable"
+    case sluiceMetrics = "sluice-metrics"
 
     /// The peers of a run that names none.
     static let standard: [Peer] = [.sluice, .sluiceSwiftLog, .swiftLogStream]
@@ -111,7 +116,7 @@ struct Runner: @unchecked Sendable {  // each closure is safe to call from any t
 func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = nil) throws -> Runner {
     switch peer {
     case .sluice, .sluiceSwiftLog, .sluiceUntimed, .sluiceLogfmt, .sluiceJSON, .sluiceTwoSinks, .sluiceSyslog,
-        .sluiceFlight, .sluiceRecoverable:
+        .sluiceFlight, .sluiceRecoverable, .sluiceMetrics:
         let level: Logger.Level = workload == .w4 ? .debug : .info
         let untimed = peer == .sluiceUntimed
         let format: SluiceConfiguration.Format = peer == .sluiceJSON ? .json : peer == .sluiceLogfmt ? .logfmt : .text
@@ -121,7 +126,9 @@ func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = 
             level: level, destination: destination, overflow: .block, callTimingEvery: untimed ? 0 : nil, format: format,
             moreSinks: second, flightRecorder: peer == .sluiceFlight ? 10_000 : nil,
             recoverable: peer == .sluiceRecoverable))
+        let polling = peer == .sluiceMetrics ? MetricsPolling(core) : nil
         let finish = { () -> UInt64 in
+            polling?.stop()
             core.close()
             return core.counters.dropped
         }
@@ -184,4 +191,27 @@ final class FileStream: TextOutputStream, @unchecked Sendable {  // the FILE loc
 struct ValidationErrorMessage: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The swift-metrics bridge reading a core every millisecond on a thread of its own, into
+/// swift-metrics' no-op backend: what polling the counters costs the log call.
+final class MetricsPolling: Sendable {
+    private let stopped = Atomic<Bool>(false)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ core: SluiceCore) {
+        let bridge = SluiceMetricsBridge(core: core, factory: NOOPMetricsHandler.instance)
+        Thread { [self] in
+            while !stopped.load(ordering: .acquiring) {
+                bridge.report()
+                usleep(1000)
+            }
+            done.signal()
+        }.start()
+    }
+
+    func stop() {
+        stopped.store(true, ordering: .releasing)
+        done.wait()
+    }
 }

@@ -2,7 +2,8 @@ import Foundation
 import SluiceTestSupport
 import XCTest
 
-/// Every ```swift block of the guides is compiled: it appears in GuideSamples.swift, line for line.
+/// Every ```swift block of the guides is compiled: it appears in GuideSamples.swift (or, when it
+/// needs the glue products, in SluiceServiceTests/ServiceGuideSamples.swift), line for line.
 final class GuideSampleTests: XCTestCase {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -15,8 +16,11 @@ final class GuideSampleTests: XCTestCase {
     }
 
     func testEverySwiftBlockInTheGuidesIsInTheCompiledSamples() throws {
-        let samples = significant(Substring(try String(
-            contentsOf: root.appendingPathComponent("Tests/SluiceTests/GuideSamples.swift"), encoding: .utf8)))
+        // The samples that need the glue products compile in their own test target.
+        let sampleFiles = ["Tests/SluiceTests/GuideSamples.swift", "Tests/SluiceServiceTests/ServiceGuideSamples.swift"]
+        let samples = try sampleFiles.flatMap { file in
+            significant(Substring(try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)))
+        }
         let docs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
             .filter { $0.hasSuffix(".md") }.map { "docs/" + $0 } + ["README.md"]
         var blocks = 0

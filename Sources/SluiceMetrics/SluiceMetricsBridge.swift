@@ -1,0 +1,124 @@
+import CoreMetrics
+import ServiceLifecycle
+import Sluice
+import Synchronization
+
+/// A core's counters, gauges and latency summaries, reported into swift-metrics on an interval,
+/// so that they reach whatever backend the service bootstrapped (swift-prometheus, swift-otel,
+/// StatsD) under the names ``SluiceStats/prometheusText()`` uses:
+///
+/// - every counter (`sluice_records_written_total{core,module}`, …) as a `Counter`, incremented
+///   by what it grew since the last reading;
+/// - every gauge (`sluice_queue_depth_bytes{core}`, `sluice_queue_high_water_bytes{core}`, …) as
+///   a `Meter`, set to the value read;
+/// - each histogram (`sluice_log_call_seconds`, `sluice_end_to_end_seconds`, …) as a summary:
+///   `Meter`s with a `quantile` dimension (0.5, 0.9, 0.99, 0.999, over the core's life, in
+///   seconds for durations) and a `<name>_count` `Counter`. swift-metrics has no type that
+///   carries a histogram's buckets; ``SluiceStats/prometheusText()`` does.
+///
+/// It reads the shared counters the log call already keeps: the log call does no work for it.
+///
+/// ```swift
+/// let group = ServiceGroup(
+///     services: [SluiceService(), SluiceMetricsBridge(interval: .seconds(10)), server],
+///     gracefulShutdownSignals: [.sigterm], logger: logger)
+/// ```
+public struct SluiceMetricsBridge: Service, CustomStringConvertible {
+    private let core: SluiceCore?
+    /// How often the counters are read.
+    public let interval: Duration
+    private let reporter: Reporter
+
+    /// Reports `core` (the default core, ``Sluice``, when nil) every `interval` into `factory`
+    /// (the bootstrapped `MetricsSystem` when nil).
+    public init(core: SluiceCore? = nil, interval: Duration = .seconds(10), factory: (any MetricsFactory)? = nil) {
+        self.core = core
+        self.interval = interval
+        reporter = Reporter(factory: factory)
+    }
+
+    public var description: String { "SluiceMetricsBridge" }
+
+    /// Reports every `interval` until cancelled or shut down gracefully, and once more then.
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            report()
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                break  // cancelled, or shutting down
+            }
+        }
+        report()
+    }
+
+    /// Reads the core's statistics now and reports what changed since the last reading.
+    public func report() {
+        reporter.report(core?.stats ?? Sluice.stats())
+    }
+}
+
+/// The metrics made so far and each counter's last reading.
+private final class Reporter: Sendable {
+    private struct Key: Hashable {
+        var name: String
+        var dimensions: [String]
+    }
+
+    private struct State {
+        var counters: [Key: (metric: Counter, last: UInt64)] = [:]
+        var meters: [Key: Meter] = [:]
+    }
+
+    private let factory: (any MetricsFactory)?
+    private let state = Mutex(State())
+
+    init(factory: (any MetricsFactory)?) {
+        self.factory = factory
+    }
+
+    func report(_ stats: SluiceStats) {
+        state.withLock { state in
+            for metric in stats.metrics {
+                let dimensions = metric.labels.map { ($0.name, $0.value) }
+                switch metric.kind {
+                case .counter: count(metric.name, dimensions, metric.value, in: &state)
+                case .gauge: set(metric.name, dimensions, Double(metric.value), in: &state)
+                }
+            }
+            let core = ("core", "\(stats.coreID)")
+            for histogram in SluiceHistogram.allCases {
+                guard let summary = stats.histograms[histogram.name] else { continue }
+                let scale = histogram.isDuration ? 1e-9 : 1
+                let quantiles = [("0.5", summary.p50), ("0.9", summary.p90), ("0.99", summary.p99), ("0.999", summary.p999)]
+                for (quantile, value) in quantiles {
+                    set(histogram.prometheusName, [core, ("quantile", quantile)], value * scale, in: &state)
+                }
+                count(histogram.prometheusName + "_count", [core], summary.count, in: &state)
+            }
+        }
+    }
+
+    /// A counter grows by what the reading grew (all of it after a reset: a new core).
+    private func count(_ name: String, _ dimensions: [(String, String)], _ value: UInt64, in state: inout State) {
+        let key = Key(name: name, dimensions: dimensions.flatMap { [$0.0, $0.1] })
+        let entry = state.counters[key] ?? (make { Counter(label: name, dimensions: dimensions, factory: $0) }
+            ?? Counter(label: name, dimensions: dimensions), 0)
+        let grown = value >= entry.last ? value - entry.last : value
+        if grown > 0 { entry.metric.increment(by: grown) }
+        state.counters[key] = (entry.metric, value)
+    }
+
+    private func set(_ name: String, _ dimensions: [(String, String)], _ value: Double, in state: inout State) {
+        let key = Key(name: name, dimensions: dimensions.flatMap { [$0.0, $0.1] })
+        let meter = state.meters[key] ?? (make { Meter(label: name, dimensions: dimensions, factory: $0) }
+            ?? Meter(label: name, dimensions: dimensions))
+        meter.set(value)
+        state.meters[key] = meter
+    }
+
+    /// A metric from the factory given, or nil to take the bootstrapped one.
+    private func make<Metric>(_ body: (any MetricsFactory) -> Metric) -> Metric? {
+        factory.map(body)
+    }
+}
