@@ -16,61 +16,24 @@ import Logging
 /// sampled.debug("enqueue id=\(id)", key: "enqueue")
 /// sampled.sampled(key: "flush") { log in log.debug("flushed \(n) messages") }
 /// ```
-public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate word are used atomically, through C
+public struct SamplingLogger: Sendable {
     /// The logger records go to once sampled in.
     public let logger: SluiceLogger
-    @usableFromInline let sampler: OpaquePointer
-    @usableFromInline let rateWord: UnsafePointer<UInt32>?
-    @usableFromInline let fixedRate: UInt32
-    private let owner: AnyObject?  // keeps a sampler that is not the core's alive
+    /// The key counters, the rate, and where sampled-out calls are counted: the module's.
+    @usableFromInline let keys: KeySampler
 
     /// A sampling logger at a fixed rate, in [0, 1], counting keys with the module's own counters,
     /// so that one made per call is as exact as one kept. A rate outside [0, 1] is reported on
     /// stderr and 1 used.
     public init(_ logger: SluiceLogger, sampleRate: Double) {
-        var rate = sampleRate
-        if !(0...1).contains(rate) {
-            reportProblem("sluice: sample rate \(sampleRate) for module '\(logger.module)' is not a number from 0 to 1; using 1.0")
-            rate = 1
-        }
-        let (sampler, owner) = Self.moduleSampler(of: logger)
-        self.init(
-            logger: logger, sampler: sampler, rateWord: nil, fixedRate: partsPerMillion(rate, setting: "module '\(logger.module)'"),
-            owner: owner)
+        self.logger = logger
+        keys = KeySampler(moduleOf: logger, fixedRate: sampleRate)
     }
 
     /// The module's sampling logger: its rate and counters are the module's.
     init(moduleOf logger: SluiceLogger) {
-        let (sampler, owner) = Self.moduleSampler(of: logger)
-        let rateWord = logger.overflow.map { UnsafePointer($0.rateWord) }
-            ?? sluice_module_sample_word(logger.core.pointer, logger.moduleID)
-        self.init(logger: logger, sampler: sampler, rateWord: rateWord, fixedRate: SLUICE_PPM_ALL, owner: owner)
-    }
-
-    /// The counters of the logger's module: the core's, or those of a module past the table
-    /// (or, out of memory, a sampler of its own), with what keeps them alive.
-    private static func moduleSampler(of logger: SluiceLogger) -> (OpaquePointer, AnyObject?) {
-        if let overflow = logger.overflow { return (overflow.sampler.pointer, overflow) }
-        if let sampler = sluice_module_sampler(logger.core.pointer, logger.moduleID) { return (sampler, nil) }
-        let own = OwnedSampler(keys: 1024)
-        return (own.pointer, own)
-    }
-
-    private init(
-        logger: SluiceLogger, sampler: OpaquePointer, rateWord: UnsafePointer<UInt32>?, fixedRate: UInt32, owner: AnyObject?
-    ) {
         self.logger = logger
-        self.sampler = sampler
-        self.rateWord = rateWord
-        self.fixedRate = fixedRate
-        self.owner = owner
-    }
-
-    /// The rate now, in parts per million.
-    @inlinable
-    var rate: UInt32 {
-        if let rateWord { return sluice_sample_ppm(rateWord) }
-        return fixedRate
+        keys = KeySampler(moduleOf: logger, fixedRate: nil)
     }
 
     /// Logs `message` if it passes the module's level and, below warning, if this call
@@ -86,7 +49,7 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
             if logger.keepsFiltered { logger.keep(level: level, message(), metadata: metadata()) }
             return
         }
-        if level < Int32(SLUICE_WARNING) && !admits(key) {
+        if level < Int32(SLUICE_WARNING) && !keys.admits(key) {
             return
         }
         var message = message()
@@ -96,22 +59,9 @@ public struct SamplingLogger: @unchecked Sendable {  // the sampler and rate wor
     /// Runs body only on the sampled-in calls of `key`.
     @inlinable
     public func sampled(key: SamplingKey, _ body: (SluiceLogger) throws -> Void) rethrows {
-        if admits(key) {
+        if keys.admits(key) {
             try body(logger)
         }
-    }
-
-    /// Takes a number for this call of `key`: whether it is emitted; counted if not, and a key
-    /// forgotten to make room for it counted too.
-    @inlinable
-    func admits(_ key: SamplingKey) -> Bool {
-        let taken = key.take(sampler, rate)
-        if taken & Int32(SLUICE_SAMPLE_FORGOT) != 0 {
-            sluice_count_key_forgotten(logger.corePointer, logger.coreID, logger.moduleID)
-        }
-        if taken & Int32(SLUICE_SAMPLE_EMIT) != 0 { return true }
-        sluice_count_sampled_out(logger.corePointer, logger.coreID, logger.moduleID)
-        return false
     }
 
     /// Logs `message` at trace, with `metadata` as its fields, if this call of `key` is sampled in

@@ -27,7 +27,7 @@ public struct SluiceLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     private var levelOverride: Logger.Level?
-    private let logger: SluiceLogger
+    let logger: SluiceLogger  // its module: SampledLogger samples with its keys and counts
 
     /// A handler for module `label` of the default core.
     public init(label: String, metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {

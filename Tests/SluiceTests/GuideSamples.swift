@@ -110,3 +110,11 @@ func shippingLogsSeveralSinks() throws {
         format: .json,
         moreSinks: [.init(.standardError, level: .warning, format: .text)]))
 }
+
+func developerGuideSampledLogger(_ logger: Logger, opcode: Int) {
+    let sampled = SampledLogger(logger)  // LOG_SAMPLE_RATE_<LABEL>, or the module's rate on Sluice
+    sampled.debug("frame opcode=\(opcode)", key: "frame")
+    sampled.sampled(key: "dump") { logger in logger.trace("state dumped") }
+    let tenth = SampledLogger(logger, sampleRate: 0.1)
+    tenth.info("heartbeat", key: "heartbeat")
+}
