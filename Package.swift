@@ -70,7 +70,7 @@ let package = Package(
             dependencies: [
                 "Sluice", "SluiceFacadeChild", "SluiceCLI", "SluiceTestSupport", .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["rsyslog"]  // the configurations the syslog tests start rsyslog with
+            exclude: ["rsyslog", "prometheus"]  // the configurations the tests start rsyslog and prometheus with
         ),
         .testTarget(
             name: "SluiceServiceTests",

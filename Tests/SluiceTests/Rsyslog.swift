@@ -20,8 +20,8 @@ final class Rsyslog {
     init(_ test: XCTestCase, configuration name: String, filling extra: [String: String] = [:]) throws {
         directory = temporaryLogPath(test, "rsyslog")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        udpPort = try Self.freePort(type: SOCK_DGRAM)
-        tcpPort = try Self.freePort(type: SOCK_STREAM)
+        udpPort = try Loopback.freePort(type: SOCK_DGRAM)
+        tcpPort = try Loopback.freePort(type: SOCK_STREAM)
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("rsyslog/\(name)")
         var text = try String(contentsOf: source, encoding: .utf8)
         for (placeholder, value) in ["@DIR@": directory, "@UDP@": "\(udpPort)", "@TCP@": "\(tcpPort)"].merging(extra, uniquingKeysWith: { $1 }) {
@@ -51,7 +51,7 @@ final class Rsyslog {
             return
         }
         let deadline = Date().addingTimeInterval(15)
-        while !Self.accepts(tcpPort) {
+        while !Loopback.accepts(tcpPort) {
             guard process.isRunning, Date() < deadline else {
                 throw StartFailure(description: "rsyslogd -f \(config) did not accept connections within 15 s")
             }
@@ -82,35 +82,5 @@ final class Rsyslog {
             found = lines(file)
         }
         return found
-    }
-
-    private static func accepts(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = loopback(port)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    private static func loopback(_ port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        return address
-    }
-
-    /// A port the kernel just handed out for `type` on loopback.
-    private static func freePort(type: __socket_type) throws -> Int {
-        let fd = socket(AF_INET, Int32(type.rawValue), 0)
-        defer { close(fd) }
-        var address = loopback(0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw XCTSkip("no free loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
