@@ -58,7 +58,7 @@ public struct SluiceMetricsBridge: Service, CustomStringConvertible {
     }
 }
 
-/// The metrics made so far and each counter's last reading.
+/// The metrics made so far, and each counter's last reading.
 private final class Reporter: Sendable {
     private struct Key: Hashable {
         var name: String
@@ -78,12 +78,26 @@ private final class Reporter: Sendable {
     }
 
     func report(_ stats: SluiceStats) {
+        let factory = self.factory ?? MetricsSystem.factory  // bootstrapped by now, if not at init
         state.withLock { state in
+            func count(_ name: String, _ dimensions: [(String, String)], _ value: UInt64) {
+                let key = Key(name: name, dimensions: dimensions.flatMap { [$0.0, $0.1] })
+                let entry = state.counters[key] ?? (Counter(label: name, dimensions: dimensions, factory: factory), 0)
+                let grown = value >= entry.last ? value - entry.last : value  // all of it after a reset: a new core
+                if grown > 0 { entry.metric.increment(by: grown) }
+                state.counters[key] = (entry.metric, value)
+            }
+            func set(_ name: String, _ dimensions: [(String, String)], _ value: Double) {
+                let key = Key(name: name, dimensions: dimensions.flatMap { [$0.0, $0.1] })
+                let meter = state.meters[key] ?? Meter(label: name, dimensions: dimensions, factory: factory)
+                meter.set(value)
+                state.meters[key] = meter
+            }
             for metric in stats.metrics {
                 let dimensions = metric.labels.map { ($0.name, $0.value) }
                 switch metric.kind {
-                case .counter: count(metric.name, dimensions, metric.value, in: &state)
-                case .gauge: set(metric.name, dimensions, Double(metric.value), in: &state)
+                case .counter: count(metric.name, dimensions, metric.value)
+                case .gauge: set(metric.name, dimensions, Double(metric.value))
                 }
             }
             let core = ("core", "\(stats.coreID)")
@@ -92,33 +106,10 @@ private final class Reporter: Sendable {
                 let scale = histogram.isDuration ? 1e-9 : 1
                 let quantiles = [("0.5", summary.p50), ("0.9", summary.p90), ("0.99", summary.p99), ("0.999", summary.p999)]
                 for (quantile, value) in quantiles {
-                    set(histogram.prometheusName, [core, ("quantile", quantile)], value * scale, in: &state)
+                    set(histogram.prometheusName, [core, ("quantile", quantile)], value * scale)
                 }
-                count(histogram.prometheusName + "_count", [core], summary.count, in: &state)
+                count(histogram.prometheusName + "_count", [core], summary.count)
             }
         }
-    }
-
-    /// A counter grows by what the reading grew (all of it after a reset: a new core).
-    private func count(_ name: String, _ dimensions: [(String, String)], _ value: UInt64, in state: inout State) {
-        let key = Key(name: name, dimensions: dimensions.flatMap { [$0.0, $0.1] })
-        let entry = state.counters[key] ?? (make { Counter(label: name, dimensions: dimensions, factory: $0) }
-            ?? Counter(label: name, dimensions: dimensions), 0)
-        let grown = value >= entry.last ? value - entry.last : value
-        if grown > 0 { entry.metric.increment(by: grown) }
-        state.counters[key] = (entry.metric, value)
-    }
-
-    private func set(_ name: String, _ dimensions: [(String, String)], _ value: Double, in state: inout State) {
-        let key = Key(name: name, dimensions: dimensions.flatMap { [$0.0, $0.1] })
-        let meter = state.meters[key] ?? (make { Meter(label: name, dimensions: dimensions, factory: $0) }
-            ?? Meter(label: name, dimensions: dimensions))
-        meter.set(value)
-        state.meters[key] = meter
-    }
-
-    /// A metric from the factory given, or nil to take the bootstrapped one.
-    private func make<Metric>(_ body: (any MetricsFactory) -> Metric) -> Metric? {
-        factory.map(body)
     }
 }
