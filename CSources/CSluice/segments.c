@@ -15,6 +15,12 @@
 static sluice_double_formatter double_formatter;
 static sluice_float_formatter float_formatter;
 
+void sluice_float_formatters(sluice_double_formatter *format_double, sluice_float_formatter *format_float)
+{
+    *format_double = load_acquire(&double_formatter);
+    *format_float = load_acquire(&float_formatter);
+}
+
 void sluice_set_float_formatters(sluice_double_formatter format_double, sluice_float_formatter format_float)
 {
     store_release(&double_formatter, format_double);

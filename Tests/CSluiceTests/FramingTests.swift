@@ -103,13 +103,16 @@ extension FramingTests {
     }
 
     func testAFormatterTextStaysWithinItsBoundAfterEscaping() throws {
+        // The process's formatters (the Swift facade's, when a test of it ran first) come back after.
+        var previousDouble: sluice_double_formatter?, previousFloat: sluice_float_formatter?
+        sluice_float_formatters(&previousDouble, &previousFloat)
+        defer { sluice_set_float_formatters(previousDouble, previousFloat) }
         // Every byte a control: escaping makes each of them four.
         sluice_set_float_formatters({ _, out, capacity in
             let n = min(capacity, 64)
             for i in 0..<n { out![i] = 1 }
             return n
         }, nil)
-        defer { sluice_set_float_formatters(nil, nil) }
         let path = temporaryLogPath(self)
         let core = try openCore(path: path)
         let module = sluice_module(core.pointer, "formatter")

@@ -412,6 +412,8 @@ typedef size_t (*sluice_float_formatter)(float value, char *out, size_t capacity
 /* Sets how every core renders DOUBLE and FLOAT segments (the Swift facade installs
  * Swift's own description). Without one, "%.17g" and "%.9g". Set it before logging. */
 void sluice_set_float_formatters(sluice_double_formatter format_double, sluice_float_formatter format_float);
+/* The formatters in place, so that a caller that sets its own can put them back. */
+void sluice_float_formatters(sluice_double_formatter *format_double, sluice_float_formatter *format_float);
 
 /* A record reserved in the ring and not yet committed. */
 typedef struct sluice_reservation {
