@@ -10,13 +10,18 @@ CORE_BENCH := .build-bench/core_bench
 ASAN_CHILD := .build-asan-child/SluiceTestChild
 CORE_SOURCES := $(wildcard CSources/CSluice/*.c CSources/CSluice/*.h CSources/CSluice/include/*.h)
 
-.PHONY: deps build demo test test-demo test-tsan test-asan bench bench-micro bench-core soak clean
+.PHONY: deps build demo examples test test-demo test-tsan test-asan bench bench-micro bench-core soak clean
 
 deps:
 	@scripts/ensure-liburcu.sh
 
 build: deps
 	$(SWIFT) build
+
+# The example packages beside the demo: Sluice composed with swift-otel (Examples/OTelService; its
+# first build takes several minutes: swift-otel pulls in SwiftNIO, AsyncHTTPClient and SwiftProtobuf).
+examples: deps
+	cd Examples/OTelService && $(SWIFT) build
 
 # The WebSocket service of Examples/WebSocketDemo under each logging configuration, one table
 # (DEMO_REQUESTS requests per row, default 2,000; logs in ./demo-logs/). `sluice demo` alone
@@ -95,4 +100,4 @@ bench-core: deps
 	$(CORE_BENCH)
 
 clean:
-	rm -rf .build .build-tsan .build-bench .build-asan-child Benchmarks/.build sluice-demo.log
+	rm -rf .build .build-tsan .build-bench .build-asan-child Benchmarks/.build Examples/*/.build sluice-demo.log
