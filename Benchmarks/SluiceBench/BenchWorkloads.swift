@@ -21,8 +21,9 @@ enum Workload: String, CaseIterable, Sendable {
 /// Sluice writing logfmt or JSON lines, to price each format against text, and Sluice writing
 /// a second file (JSON beside the text), to price a second sink, Sluice writing RFC 5424
 /// syslog to a receiver, Sluice with a flight recorder of 10,000 records (W3 prices keeping
-/// a filtered call), Sluice with its ring in a file for `sluice recover` (recoverable), and Sluice
-/// read by the swift-metrics bridge every millisecond (ten thousand times its usual rate).
+/// a filtered call), Sluice with its ring in a file for `sluice recover` (recoverable), Sluice
+/// read by the swift-metrics bridge every millisecond (ten thousand times its usual rate), and
+/// Sluice behind swift-log with a metadata provider that adds a trace id to every call.
 enum Peer: String, CaseIterable, Sendable {
     case sluice = "sluice"
     case sluiceSwiftLog = "sluice-swiftlog"
@@ -35,6 +36,7 @@ enum Peer: String, CaseIterable, Sendable {
     case sluiceFlight = "sluice-flight"
     case sluiceRecoverable = "sluice-recoverable"
     case sluiceMetrics = "sluice-metrics"
+    case sluiceSwiftLogTraced = "sluice-swiftlog-traced"
 
     /// The peers of a run that names none.
     static let standard: [Peer] = [.sluice, .sluiceSwiftLog, .swiftLogStream]
@@ -116,7 +118,7 @@ struct Runner: @unchecked Sendable {  // each closure is safe to call from any t
 func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = nil) throws -> Runner {
     switch peer {
     case .sluice, .sluiceSwiftLog, .sluiceUntimed, .sluiceLogfmt, .sluiceJSON, .sluiceTwoSinks, .sluiceSyslog,
-        .sluiceFlight, .sluiceRecoverable, .sluiceMetrics:
+        .sluiceFlight, .sluiceRecoverable, .sluiceMetrics, .sluiceSwiftLogTraced:
         let level: Logger.Level = workload == .w4 ? .debug : .info
         let untimed = peer == .sluiceUntimed
         let format: SluiceConfiguration.Format = peer == .sluiceJSON ? .json : peer == .sluiceLogfmt ? .logfmt : .text
@@ -132,10 +134,12 @@ func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = 
             core.close()
             return core.counters.dropped
         }
-        if peer == .sluiceSwiftLog {
-            var logger = Logger(label: "bench") { SluiceLogHandler(label: $0, core: core) }
+        if peer == .sluiceSwiftLog || peer == .sluiceSwiftLogTraced {
+            let provider = peer == .sluiceSwiftLogTraced ? BenchTrace.provider : nil
+            var logger = Logger(label: "bench") { SluiceLogHandler(label: $0, core: core, metadataProvider: provider) }
             logger.logLevel = level
-            return swiftLogRunner(logger, workload, finish: finish)
+            let runner = swiftLogRunner(logger, workload, finish: finish)
+            return provider == nil ? runner : Runner(tracing: runner)
         }
         let log = core.logger("bench")
         switch workload {
@@ -151,6 +155,26 @@ func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = 
             stream.close()
             return 0
         }
+    }
+}
+
+/// A trace id in a task-local value, as a tracing library keeps it (ServiceContext), and the
+/// metadata provider that puts it in every record: what trace ids in every line cost.
+enum BenchTrace {
+    @TaskLocal static var id: String?
+    static let provider = Logger.MetadataProvider {
+        guard let id else { return [:] }
+        return ["trace_id": .string(id)]
+    }
+}
+
+extension Runner {
+    /// inner's loops, each inside a trace: every call finds the trace id.
+    init(tracing inner: Runner) {
+        let id = "4bf92f3577b34da6a3ce929d0e0e4736"
+        run = { range in BenchTrace.$id.withValue(id) { inner.run(range) } }
+        runTimed = { range, samples in BenchTrace.$id.withValue(id) { inner.runTimed(range, samples) } }
+        finish = inner.finish
     }
 }
 

@@ -86,9 +86,11 @@ public struct SluiceLogHandler: LogHandler {
         }
         let provided = metadataProvider?.get()
         if !metadata.isEmpty || event.metadata?.isEmpty == false || event.error != nil || provided?.isEmpty == false {
+            // Without metadata of the handler's own, the provider's dictionary is used as it is:
+            // merging it into an empty one would copy it on every call.
             var merged = metadata
             if let provided {
-                merged.merge(provided) { _, new in new }
+                merged = merged.isEmpty ? provided : merged.merging(provided) { _, new in new }
             }
             if let extra = event.metadata {
                 merged.merge(extra) { _, new in new }
