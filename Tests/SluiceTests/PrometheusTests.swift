@@ -33,10 +33,15 @@ final class PrometheusServer {
         let deadline = Date().addingTimeInterval(30)
         while Loopback.get(port, "/-/ready") == nil {
             guard process.isRunning, Date() < deadline else {
-                throw XCTSkip("prometheus did not become ready within 30 s")
+                stop()  // never left running, whatever fails
+                throw StartFailure(description: "prometheus --config.file=\(directory)/prometheus.yml was not ready within 30 s")
             }
             Thread.sleep(forTimeInterval: 0.1)
         }
+    }
+
+    struct StartFailure: Error, CustomStringConvertible {
+        let description: String
     }
 
     deinit {

@@ -20,6 +20,7 @@ final class RecoverTests: XCTestCase {
         let child = try ServingChild(
             self, environment: environment.merging(["LOG_RECOVERABLE": "true", "LOG_QUEUE_BYTES": "16777216"]) { $1 })
         let pid = child.process.processIdentifier
+        defer { if child.process.isRunning { kill(pid, SIGKILL) } }  // a failed step leaves no child behind
         let started = Date()
         XCTAssertEqual(try child.send("pause"), [])
         XCTAssertEqual(try child.send("kept 100000"), [])
@@ -71,6 +72,7 @@ final class RecoverTests: XCTestCase {
         let environment = ["SLUICE_STATS_DIR": directory]
         let child = try ServingChild(self, environment: environment.merging(["LOG_RECOVERABLE": "true"]) { $1 })
         let pid = child.process.processIdentifier
+        defer { if child.process.isRunning { kill(pid, SIGKILL) } }
         XCTAssertEqual(try child.send("pause"), [])
         XCTAssertEqual(try child.send("kept 3"), [])
         kill(pid, SIGKILL)
