@@ -23,7 +23,8 @@ enum Workload: String, CaseIterable, Sendable {
 /// syslog to a receiver, Sluice with a flight recorder of 10,000 records (W3 prices keeping
 /// a filtered call), Sluice with its ring in a file for `sluice recover` (recoverable), Sluice
 /// read by the swift-metrics bridge every millisecond (ten thousand times its usual rate), and
-/// Sluice behind swift-log with a metadata provider that adds a trace id to every call.
+/// Sluice behind swift-log with a metadata provider that adds a trace id to every call, and
+/// swift-log with a handler that drops every event (what swift-log itself costs a call).
 enum Peer: String, CaseIterable, Sendable {
     case sluice = "sluice"
     case sluiceSwiftLog = "sluice-swiftlog"
@@ -37,6 +38,7 @@ enum Peer: String, CaseIterable, Sendable {
     case sluiceRecoverable = "sluice-recoverable"
     case sluiceMetrics = "sluice-metrics"
     case sluiceSwiftLogTraced = "sluice-swiftlog-traced"
+    case swiftLogNoOp = "swiftlog-noop"
 
     /// The peers of a run that names none.
     static let standard: [Peer] = [.sluice, .sluiceSwiftLog, .swiftLogStream]
@@ -147,6 +149,10 @@ func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = 
         case .w3: return Runner(SluiceDebug(log: log), finish: finish)
         case .w4: return Runner(SluiceSampledDebug(log: SamplingLogger(log, sampleRate: 0.01)), finish: finish)
         }
+    case .swiftLogNoOp:
+        var logger = Logger(label: "bench") { _ in DiscardingHandler() }
+        logger.logLevel = workload == .w4 ? .debug : .info
+        return swiftLogRunner(logger, workload) { 0 }
     case .swiftLogStream:
         let stream = try FileStream(path: path)
         var logger = Logger(label: "bench") { StreamLogHandler(label: $0, stream: stream) }
@@ -156,6 +162,20 @@ func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = 
             return 0
         }
     }
+}
+
+/// A swift-log handler that takes every event at its level and does nothing with it: swift-log's
+/// own part of a call (the level check, the message, the event), for the handlers beside it.
+struct DiscardingHandler: LogHandler {
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {}
 }
 
 /// A trace id in a task-local value, as a tracing library keeps it (ServiceContext), and the
