@@ -196,6 +196,15 @@ extension SluiceCore.Options {
         guard let path else { return .standardError }
         return ["udp://", "tcp://", "unix://"].contains { path.hasPrefix($0) } ? .syslog(path) : .file(path)
     }
+
+    /// Some sink writes swift-log's `source`: every format but text does (logfmt, JSON, and
+    /// syslog's structured data); a text line names its module already.
+    var showsSource: Bool {
+        ([(destination, format)] + moreSinks.map { ($0.destination, $0.format) }).contains { destination, format in
+            if case .syslog = destination { return true }
+            return format != .text
+        }
+    }
 }
 
 extension SluiceConfiguration.Destination {

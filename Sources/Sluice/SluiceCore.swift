@@ -46,6 +46,10 @@ public final class SluiceCore: Sendable {
     /// swift-log records carry their call's file, line and function: set at open and by
     /// ``reconfigure(_:timeout:)``, read relaxed by each swift-log call (no other word depends on it).
     let sourceLocation = Atomic<Bool>(false)
+    /// Some sink writes swift-log's `source` (``Options/showsSource``), so swift-log records carry it:
+    /// deriving it from the call's file costs every call. Set as sourceLocation is; during a
+    /// reconfiguration it is true while either set of sinks may write it.
+    let sourceShown = Atomic<Bool>(false)
 
     /// Opens a core with `configuration`, its unset settings at their defaults (no environment
     /// is read: ``Sluice`` configures the default core from it). Throws ``SluiceError`` naming the
@@ -74,6 +78,7 @@ public final class SluiceCore: Sendable {
         recoverable = options.recoverable
         keepsFiltered = options.flightRecorder > 0
         sourceLocation.store(options.sourceLocation, ordering: .relaxed)
+        sourceShown.store(options.showsSource, ordering: .relaxed)
         if options.reopenOnSIGHUP { Self.reopenOnSIGHUP() }
         if options.crashFlush { Self.installCrashHandler() }
     }
@@ -135,16 +140,20 @@ public final class SluiceCore: Sendable {
     func reconfigure(options: Options, timeout: Duration = .seconds(1)) throws(SluiceError) {
         try Self.check(options, else: "nothing was changed")
         var error = [CChar](repeating: 0, count: 512)
+        let wasShown = sourceShown.load(ordering: .relaxed)
+        if options.showsSource { sourceShown.store(true, ordering: .relaxed) }  // before the new sinks can take a record
         let result = options.withCOptions { sluice_reconfigure(pointer, $0, Self.flushMilliseconds(timeout), &error, error.count) }
         if options.reopenOnSIGHUP { Self.reopenOnSIGHUP() }
         if options.crashFlush { Self.installCrashHandler() }
         if result == SLUICE_INVALID {
+            sourceShown.store(wasShown, ordering: .relaxed)  // nothing changed
             throw SluiceError(message: String(cBuffer: error))
         }
         if result == SLUICE_TIMEOUT {
             reportProblem(String(cBuffer: error))
         }
         sourceLocation.store(options.sourceLocation, ordering: .relaxed)
+        if result == SLUICE_OK { sourceShown.store(options.showsSource, ordering: .relaxed) }  // the old sinks are done
         let fixed: [(String, String, String)] = [
             ("ring size", "\(options.ringBytes) bytes", "\(ringBytes) bytes"),
             ("synchronous setting", "\(options.synchronous)", "\(synchronous)"),

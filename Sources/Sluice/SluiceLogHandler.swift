@@ -80,7 +80,9 @@ public struct SluiceLogHandler: LogHandler {
     private func message(of event: LogEvent) -> SluiceMessage {
         var message = SluiceMessage(event.message.description)
         message.buffer.beginFields()
-        message.buffer.appendSource(event.source)
+        if logger.core.sourceShown.load(ordering: .relaxed) {  // text sinks never show it
+            message.buffer.appendSource(event.source)
+        }
         if logger.core.sourceLocation.load(ordering: .relaxed) {
             message.buffer.appendLocation(file: event.file, line: event.line, function: event.function)
         }

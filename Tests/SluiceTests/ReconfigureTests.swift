@@ -67,6 +67,24 @@ final class ReconfigureTests: XCTestCase {
         XCTAssertEqual(core.logger("new").level, .warning)
     }
 
+    /// swift-log's `source` is derived per call only while a sink shows it (text lines do not).
+    func testSwiftLogRecordsCarryTheirSourceOnceASinkShowsIt() throws {
+        let (core, path) = try openCore(self, .init(level: .info))
+        let logger = Logger(label: "api") { SluiceLogHandler(label: $0, core: core) }
+        logger.info("as text")
+        let json = temporaryLogPath(self, "json")
+        try core.reconfigure(.init(level: .info, destination: .file(json), format: .json))
+        logger.info("as json")
+        try core.reconfigure(.init(level: .info, destination: .file(path), moreSinks: [.init(.file(json), format: .logfmt)]))
+        logger.info("as text and logfmt")
+        core.close()
+        XCTAssertEqual(try lines(path), ["INFO api: as text", "INFO api: as text and logfmt"])
+        let shown = try String(contentsOfFile: json, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(shown.count, 2)
+        XCTAssertTrue(shown[0].contains(#""source":"SluiceTests""#), String(shown[0]))
+        XCTAssertTrue(shown[1].contains("source=SluiceTests"), String(shown[1]))
+    }
+
     func testAFileThatCannotBeOpenedChangesNothing() throws {
         let (core, path) = try openCore(self, .init(level: .info))
         let log = core.logger("app")
