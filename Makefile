@@ -78,7 +78,9 @@ test-tsan: deps
 	SLUICE_UNDER_TSAN=1 SLUICE_STRESS_RECORDS=$(TSAN_STRESS_RECORDS) \
 		$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
 
-# Every peer (Sluice, swift-log, spdlog, Python logging) on the same workloads, interleaved; one table.
+# Every peer (Sluice, swift-log, spdlog, Python logging) on the same workloads, interleaved; one table,
+# with the floors Sluice is held to (write() ceiling, a C level-check loop). THREADS=4,8,16 runs W2
+# at each producer count (on a machine with the cores; never in CI).
 bench: deps
 	@scripts/ensure-spdlog.sh
 	cd Benchmarks && $(SWIFT) build -c release --product sluice-bench

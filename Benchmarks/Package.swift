@@ -23,14 +23,18 @@ let package = Package(
             name: "SluiceBench",
             dependencies: [
                 .product(name: "Sluice", package: "Sluice"),
+                .product(name: "CSluice", package: "Sluice"),
                 .product(name: "_SluiceToolSupport", package: "Sluice"),
                 .product(name: "SluiceMetrics", package: "Sluice"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BenchBaseline",
             ],
             path: "SluiceBench"
         ),
+        // The C loops sluice-bench's c-level-check and c-level-count peers run (W3's floor).
+        .target(name: "BenchBaseline", path: "BenchBaseline"),
         .executableTarget(
             name: "SluiceBenchmarks",
             dependencies: [

@@ -14,7 +14,7 @@ struct SluiceBench: ParsableCommand {
             INFO (nothing written). W4: 10,000,000 DEBUG calls through a sampling logger at 1% (swift-log,
             which has no sampling, logs every 100th call by a counter). Peers: sluice, sluice-swiftlog
             (swift-log's API on SluiceLogHandler), swiftlog-stream (StreamLogHandler on a FILE*, flushing
-            every record); on request, sluice-untimed (Sluice without the 1-in-64 call timing), sluice-logfmt and sluice-json (Sluice writing those formats), sluice-2sinks (Sluice writing a second file, as JSON), sluice-syslog (Sluice writing RFC 5424 to --syslog), sluice-flight (a flight recorder of 10,000 records), sluice-recoverable (the ring in a file, for sluice recover), sluice-metrics (the swift-metrics bridge reading the counters every millisecond), sluice-swiftlog-traced (swift-log with a metadata provider adding a trace id), swiftlog-noop (swift-log with a handler that discards: swift-log's own cost). W1 and W2 run twice: for throughput (first call until every record is handed to
+            every record); on request, sluice-untimed (Sluice without the 1-in-64 call timing), sluice-logfmt and sluice-json (Sluice writing those formats), sluice-2sinks (Sluice writing a second file, as JSON), sluice-syslog (Sluice writing RFC 5424 to --syslog), sluice-flight (a flight recorder of 10,000 records), sluice-recoverable (the ring in a file, for sluice recover), sluice-metrics (the swift-metrics bridge reading the counters every millisecond), sluice-swiftlog-traced (swift-log with a metadata provider adding a trace id), swiftlog-noop (swift-log with a handler that discards: swift-log's own cost); the floors write-ceiling (plain write() of the lines Sluice renders, in its writer's batches: W1, W2), c-level-check and c-level-count (a C loop of level checks, without and with an exact count: W3). W1 and W2 run twice: for throughput (first call until every record is handed to
             the kernel) and for per-call latency (a CLOCK_MONOTONIC pair around every call).
             """)
 
@@ -24,7 +24,7 @@ struct SluiceBench: ParsableCommand {
     @Option(help: "Run only these workloads (W1, W2, W3, W4).")
     var workload: [String] = []
 
-    @Option(help: "Only these peers (sluice, sluice-swiftlog, swiftlog-stream, sluice-untimed, sluice-logfmt, sluice-json, sluice-2sinks, sluice-syslog, sluice-flight, sluice-recoverable, sluice-metrics, sluice-swiftlog-traced, swiftlog-noop).")
+    @Option(help: "Only these peers (sluice, sluice-swiftlog, swiftlog-stream, sluice-untimed, sluice-logfmt, sluice-json, sluice-2sinks, sluice-syslog, sluice-flight, sluice-recoverable, sluice-metrics, sluice-swiftlog-traced, swiftlog-noop, write-ceiling, c-level-check, c-level-count).")
     var peer: [String] = []
 
     @Option(help: "Records of W1 and W2.")
@@ -32,6 +32,9 @@ struct SluiceBench: ParsableCommand {
 
     @Option(help: "Calls of W3 and W4.")
     var calls = 10_000_000
+
+    @Option(help: "Producers of W2 (make bench's THREADS=8,16 runs it once per count, on a machine with the cores).")
+    var threads = 4
 
     @Option(help: ArgumentHelp("The syslog receiver of the sluice-syslog peer (scripts/bench-syslog.sh starts one).", valueName: "tcp://host:port"))
     var syslog: String?
@@ -51,6 +54,8 @@ struct SluiceBench: ParsableCommand {
         guard reps >= 1 else { throw ValidationError("--reps must be at least 1, not \(reps)") }
         guard records >= 4 else { throw ValidationError("--records must be at least 4, not \(records)") }
         guard calls >= 1 else { throw ValidationError("--calls must be at least 1, not \(calls)") }
+        guard (1...1024).contains(threads) else { throw ValidationError("--threads must be 1 to 1024, not \(threads)") }
+        guard records >= threads else { throw ValidationError("--records (\(records)) must be at least --threads (\(threads))") }
         for name in workload where Workload(rawValue: name.uppercased()) == nil {
             throw ValidationError("unknown workload '\(name)'; the workloads are W1, W2, W3, W4")
         }
@@ -72,10 +77,11 @@ struct SluiceBench: ParsableCommand {
         var results: [RunResult] = []
         for load in workloads {
             for rep in 0..<reps {
-                for peer in peers {
+                for peer in peers where peer.runs(load) {
                     let count = load == .w3 || load == .w4 ? calls : records
                     let result = try measure(
-                        peer: peer, workload: load, records: count, directory: directory, tag: "\(rep)", syslog: syslog)
+                        peer: peer, workload: load, records: count, threads: load.threads(w2: threads),
+                        directory: directory, tag: "\(rep)", syslog: syslog)
                     results.append(result)
                     if json {
                         let encoder = JSONEncoder()
@@ -111,9 +117,11 @@ struct BenchTable {
         var lines = [
             "workload peer              records threads  throughput M/s (median [min-max])   ns/call      p50      p99    p99.9      max  clock     lines  dropped",
         ]
-        let workloads = unique(results.map(\.workload))
-        for workload in workloads {
-            let runs = results.filter { $0.workload == workload }
+        // W2 at another producer count is a workload of its own.
+        let groups = unique(results.map { "\($0.workload)/\($0.threads)" })
+        for group in groups {
+            let runs = results.filter { "\($0.workload)/\($0.threads)" == group }
+            let workload = runs[0].workload
             for peer in unique(runs.map(\.peer)) {
                 let mine = runs.filter { $0.peer == peer }
                 let rates = mine.map { $0.throughput / 1e6 }
@@ -148,6 +156,13 @@ struct BenchTable {
             guard other.count == sluice.count else { continue }
             let perRep = zip(sluice, other).map { s, o in
                 workload == "W1" || workload == "W2" ? s.throughput / o.throughput : o.nsPerCall / s.nsPerCall
+            }
+            if Peer(rawValue: peer)?.isFloor == true {  // the bars: how close Sluice comes to each floor
+                let ratio = perRep.map { workload == "W3" ? 1 / $0 : $0 }
+                lines.append(String(format: "         sluice %@ %@: %.2fx (median of reps) [%.2f-%.2f]",
+                                    workload == "W3" ? "ns/call over" : "records/s over", peer,
+                                    median(ratio), ratio.min()!, ratio.max()!))
+                continue
             }
             lines.append(String(format: "         sluice / %@: %.1fx (median of reps) [%.1f-%.1f]", peer,
                                 median(perRep), perRep.min()!, perRep.max()!))

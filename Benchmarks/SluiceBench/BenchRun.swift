@@ -1,3 +1,5 @@
+import BenchBaseline
+import CSluice
 import Foundation
 
 /// What one run of a workload by one peer measured; the JSON keys are fixed.
@@ -124,8 +126,9 @@ func countLines(_ path: String) -> Int {
 }
 
 /// One run: a throughput pass (no per-call timing) and, for W1 and W2, a latency pass.
-func measure(peer: Peer, workload: Workload, records: Int, directory: String, tag: String, syslog: String? = nil) throws -> RunResult {
-    let threads = workload.threads
+func measure(
+    peer: Peer, workload: Workload, records: Int, threads: Int, directory: String, tag: String, syslog: String? = nil
+) throws -> RunResult {
     let perThread = records / threads
     let path = "\(directory)/sluice-bench-\(getpid())-\(tag)-\(peer.rawValue)-\(workload.rawValue).log"
     let second = path + ".second"  // the second sink's file (sluice-2sinks)
@@ -136,6 +139,12 @@ func measure(peer: Peer, workload: Workload, records: Int, directory: String, ta
         unlink(second)
     }
 
+    if peer == .writeCeiling {
+        return try measureWriteCeiling(workload: workload, records: perThread * threads, threads: threads, path: path)
+    }
+    if peer == .cLevelCheck || peer == .cLevelCount {
+        return measureLevelCheck(peer: peer, calls: records)
+    }
     let runner = try makeRunner(peer: peer, workload: workload, path: path, syslog: syslog)
     let callTime = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: threads)
     defer { callTime.deallocate() }
@@ -174,4 +183,60 @@ func measure(peer: Peer, workload: Workload, records: Int, directory: String, ta
 final class UncheckedBox<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// The sink's own limit: the lines Sluice renders for the workload (rendered first, untimed),
+/// written back with plain write() calls of the writer's batch size, 256 KiB cut at a line's
+/// end, from the first byte until the file is closed.
+func measureWriteCeiling(workload: Workload, records: Int, threads: Int, path: String) throws -> RunResult {
+    let rendered = path + ".rendered"
+    defer { unlink(rendered) }
+    let runner = try makeRunner(peer: .sluice, workload: workload, path: rendered)
+    runner.run(0..<records)
+    _ = runner.finish()
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: rendered))
+    unlink(path)
+    let batch = 256 << 10
+    let begin = monotonicNanoseconds()
+    let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw ValidationErrorMessage("cannot open \(path): \(String(cString: strerror(errno)))") }
+    bytes.withUnsafeBytes { raw in
+        var at = 0
+        while at < raw.count {
+            var end = min(at + batch, raw.count)
+            while end < raw.count && raw[end - 1] != 10 { end += 1 }
+            let written = write(fd, raw.baseAddress! + at, end - at)
+            precondition(written > 0, "write-ceiling: write failed: \(String(cString: strerror(errno)))")
+            at += written
+        }
+    }
+    close(fd)
+    let wall = Double(monotonicNanoseconds() - begin) / 1e9
+    return RunResult(
+        peer: Peer.writeCeiling.rawValue, workload: workload.rawValue, recordsSent: records, threads: threads,
+        wallSeconds: wall, throughput: Double(records) / wall, nsPerCall: wall * 1e9 / Double(records),
+        linesInFile: countLines(path), dropped: 0)
+}
+
+/// W3's floor: a C loop of level checks on a word at INFO, every call a DEBUG one, with no count
+/// (c-level-check) or an exact count in memory (c-level-count).
+func measureLevelCheck(peer: Peer, calls: Int) -> RunResult {
+    let word = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    let filtered = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+    defer {
+        word.deallocate()
+        filtered.deallocate()
+    }
+    word.initialize(to: Int32(SLUICE_INFO))
+    filtered.initialize(to: 0)
+    let debug = Int32(SLUICE_DEBUG)
+    let begin = monotonicNanoseconds()
+    let passed = peer == .cLevelCount
+        ? bench_level_check_counted(word, debug, UInt64(calls), filtered)
+        : bench_level_check(word, debug, UInt64(calls))
+    let wall = Double(monotonicNanoseconds() - begin) / 1e9
+    precondition(passed == 0 && (peer == .cLevelCheck || filtered.pointee == calls), "\(peer.rawValue): a DEBUG call passed INFO")
+    return RunResult(
+        peer: peer.rawValue, workload: Workload.w3.rawValue, recordsSent: calls, threads: 1, wallSeconds: wall,
+        throughput: Double(calls) / wall, nsPerCall: wall * 1e9 / Double(calls), linesInFile: 0, dropped: 0)
 }

@@ -12,7 +12,8 @@ enum Workload: String, CaseIterable, Sendable {
     case w3 = "W3"  // DEBUG calls while the level is INFO: nothing written
     case w4 = "W4"  // DEBUG calls through a sampling logger at 1%
 
-    var threads: Int { self == .w2 ? 4 : 1 }
+    /// Producers: W2's default is four (`--threads` sets another).
+    func threads(w2 producers: Int) -> Int { self == .w2 ? producers : 1 }
     var measuresLatency: Bool { self == .w1 || self == .w2 }
 }
 
@@ -25,6 +26,10 @@ enum Workload: String, CaseIterable, Sendable {
 /// read by the swift-metrics bridge every millisecond (ten thousand times its usual rate), and
 /// Sluice behind swift-log with a metadata provider that adds a trace id to every call, and
 /// swift-log with a handler that drops every event (what swift-log itself costs a call).
+/// And the floors Sluice is held to in the same run: write-ceiling, plain write() calls of
+/// the lines Sluice renders for the workload in the writer's 256 KiB batches (W1, W2: the
+/// sink's own limit), and c-level-check, a C loop that only loads a level word and compares
+/// (W3), and c-level-count, that loop keeping an exact count in memory as Sluice does.
 enum Peer: String, CaseIterable, Sendable {
     case sluice = "sluice"
     case sluiceSwiftLog = "sluice-swiftlog"
@@ -39,9 +44,24 @@ enum Peer: String, CaseIterable, Sendable {
     case sluiceMetrics = "sluice-metrics"
     case sluiceSwiftLogTraced = "sluice-swiftlog-traced"
     case swiftLogNoOp = "swiftlog-noop"
+    case writeCeiling = "write-ceiling"
+    case cLevelCheck = "c-level-check"
+    case cLevelCount = "c-level-count"
 
     /// The peers of a run that names none.
     static let standard: [Peer] = [.sluice, .sluiceSwiftLog, .swiftLogStream]
+
+    /// A floor Sluice is measured against, not a logger.
+    var isFloor: Bool { self == .writeCeiling || self == .cLevelCheck || self == .cLevelCount }
+
+    /// Whether the peer has a run of workload: the floors price only their own.
+    func runs(_ workload: Workload) -> Bool {
+        switch self {
+        case .writeCeiling: workload == .w1 || workload == .w2
+        case .cLevelCheck, .cLevelCount: workload == .w3
+        default: true
+        }
+    }
 }
 
 let operations = ["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "LIST", "SCAN"]
@@ -149,6 +169,8 @@ func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = 
         case .w3: return Runner(SluiceDebug(log: log), finish: finish)
         case .w4: return Runner(SluiceSampledDebug(log: SamplingLogger(log, sampleRate: 0.01)), finish: finish)
         }
+    case .writeCeiling, .cLevelCheck, .cLevelCount:
+        throw ValidationErrorMessage("\(peer.rawValue) is a floor, measured by measureFloor, not a logger")
     case .swiftLogNoOp:
         var logger = Logger(label: "bench") { _ in DiscardingHandler() }
         logger.logLevel = workload == .w4 ? .debug : .info
