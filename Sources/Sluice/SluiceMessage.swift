@@ -47,7 +47,8 @@ public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStri
 
     @inlinable @inline(__always)
     public mutating func appendLiteral(_ literal: StaticString) {
-        buffer.appendText(literal)
+        // The empty literal after a closing interpolation would be an empty segment of its own.
+        if literal.utf8CodeUnitCount > 0 { buffer.appendText(literal) }
     }
 
     @inlinable @inline(__always)

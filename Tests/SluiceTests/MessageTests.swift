@@ -102,6 +102,18 @@ final class MessageTests: XCTestCase {
         ])
     }
 
+    func testAMessageEndingInAValueCarriesNoEmptyTextSegment() {
+        var message: SluiceMessage = "id=\(7)"
+        let bytes = message.buffer.withBytes { bytes, segments in
+            XCTAssertTrue(segments)
+            return Array(bytes)
+        }
+        // TEXT "id=" (tag, length 3, the bytes), then INT 7: the empty literal after it adds nothing.
+        let expected: [UInt8] = [UInt8(SLUICE_SEGMENT_TEXT), 3, 0, 0, 0] + Array("id=".utf8)
+            + [UInt8(SLUICE_SEGMENT_INT), 7, 0, 0, 0, 0, 0, 0, 0]
+        XCTAssertEqual(bytes, expected)
+    }
+
     func testAMessageIsSendableAndTextPastTheLargestMessageIsCutNotATrap() throws {
         func send<Message: Sendable>(_ message: Message) -> Message { message }
         let size = Int(UInt32.max) + 1
