@@ -56,7 +56,7 @@ public struct SluiceLogHandler: LogHandler {
     public func log(event: LogEvent) {
         if logger.keepsFiltered && levelOverride == nil && logger.runTimeLevel == nil && event.level < logger.level {
             sluice_count_filtered(logger.corePointer, logger.coreID, logger.moduleID)
-            var message = message(of: event)
+            var message = message(of: event, provided: metadataProvider?.get())
             message.buffer.withBytes { bytes, segments in
                 _ = sluice_flight_keep(
                     logger.corePointer, event.level.sluiceLevel, logger.moduleID, bytes.baseAddress, bytes.count, segments ? 1 : 0)
@@ -72,22 +72,41 @@ public struct SluiceLogHandler: LogHandler {
     }
 
     private func write(_ event: LogEvent) {
-        var message = message(of: event)
+        let provided = metadataProvider?.get()
+        guard hasFields(event, provided: provided) else {
+            // No fields: the message's own UTF-8 goes to the core as plain text, never copied first.
+            logger.write(level: event.level.sluiceLevel, text: event.message.description)
+            return
+        }
+        var message = message(of: event, provided: provided)
         logger.write(level: event.level.sluiceLevel, &message, metadata: nil)
     }
 
-    /// The event's message, then its source, location and metadata as fields.
-    private func message(of event: LogEvent) -> SluiceMessage {
+    /// Whether a record of event carries fields: its source or location (when a sink shows them) or metadata.
+    private func hasFields(_ event: LogEvent, provided: Logger.Metadata?) -> Bool {
+        logger.core.sourceShown.load(ordering: .relaxed) || logger.core.sourceLocation.load(ordering: .relaxed)
+            || hasMetadata(event, provided: provided)
+    }
+
+    private func hasMetadata(_ event: LogEvent, provided: Logger.Metadata?) -> Bool {
+        !metadata.isEmpty || event.metadata?.isEmpty == false || event.error != nil || provided?.isEmpty == false
+    }
+
+    /// The event's message, then its source, location and metadata (the provider's: provided) as fields.
+    private func message(of event: LogEvent, provided: Logger.Metadata?) -> SluiceMessage {
         var message = SluiceMessage(event.message.description)
+        let showsSource = logger.core.sourceShown.load(ordering: .relaxed)  // text sinks never show it
+        let showsLocation = logger.core.sourceLocation.load(ordering: .relaxed)
+        let hasMetadata = hasMetadata(event, provided: provided)
+        guard showsSource || showsLocation || hasMetadata else { return message }
         message.buffer.beginFields()
-        if logger.core.sourceShown.load(ordering: .relaxed) {  // text sinks never show it
+        if showsSource {
             message.buffer.appendSource(event.source)
         }
-        if logger.core.sourceLocation.load(ordering: .relaxed) {
+        if showsLocation {
             message.buffer.appendLocation(file: event.file, line: event.line, function: event.function)
         }
-        let provided = metadataProvider?.get()
-        if !metadata.isEmpty || event.metadata?.isEmpty == false || event.error != nil || provided?.isEmpty == false {
+        if hasMetadata {
             // Without metadata of the handler's own, the provider's dictionary is used as it is:
             // merging it into an empty one would copy it on every call.
             var merged = metadata

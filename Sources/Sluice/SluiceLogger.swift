@@ -159,6 +159,19 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
         }
     }
 
+    /// Hands plain text (a message with no values or fields) to the core straight from its UTF-8.
+    func write(level: Int32, text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            let bytes = UnsafeRawBufferPointer(utf8)
+            if let overflow {
+                logLabelled(overflow, level, bytes, segments: false)
+            } else {
+                _ = sluice_log(corePointer, level, moduleID, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+            }
+        }
+    }
+
     /// A record of a module past the table, its own name as its label.
     func logLabelled(_ overflow: OverflowModule, _ level: Int32, _ bytes: UnsafeRawBufferPointer, segments: Bool) {
         var label = overflow.label
