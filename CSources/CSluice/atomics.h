@@ -66,10 +66,18 @@
         load_value_;                                                                        \
     })
 #define store_relaxed(p, v) ((void)CMM_STORE_SHARED(*(p), (v)))
-/* cmm_smp_wmb would order earlier stores only; release needs earlier loads too. */
+/* cmm_smp_wmb would order earlier stores only; release needs earlier loads too. x86
+ * keeps every earlier load and store before a later store (TSO), so there release
+ * needs only the compiler held back; liburcu's full barrier there is an mfence,
+ * which waits for every store in flight (~100 ns after a record's copy). */
+#if defined(__x86_64__) || defined(__i386__)
+#define release_barrier() cmm_barrier()
+#else
+#define release_barrier() cmm_smp_mb()
+#endif
 #define store_release(p, v)                                                                 \
     do {                                                                                    \
-        cmm_smp_mb();                                                                       \
+        release_barrier();                                                                  \
         CMM_STORE_SHARED(*(p), (v));                                                        \
     } while (0)
 #define exchange(p, v) uatomic_xchg((p), (v))
