@@ -145,6 +145,11 @@ int sluice_reserve(sluice_core *core, int level, int module, size_t length, slui
     return reserve_record(core, level, module, length, length, 0, r);
 }
 
+int sluice_reserve_segments(sluice_core *core, int level, int module, size_t length, sluice_reservation *r)
+{
+    return reserve_record(core, level, module, length, length, RECORD_SEGMENTS, r);
+}
+
 void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used)
 {
     struct record *record = r->record;

@@ -8,6 +8,11 @@ import CSluice
 /// The inline path is the hot one: a few stores and a copy per piece, no
 /// overflow checks (every size is bounded by the inline capacity there), and
 /// the open text segment's length written once, when the segment closes.
+///
+/// The first interpolated string that does not fit the inline bytes is not
+/// copied: the buffer keeps the string itself (its storage retained, nothing
+/// allocated) and where its bytes belong, and they are copied once, when the
+/// message is logged. A message with one large string costs no allocation.
 @usableFromInline
 struct SegmentBuffer {
     @usableFromInline
@@ -31,6 +36,11 @@ struct SegmentBuffer {
     @usableFromInline var count = 0
     /// Where the bytes live once they outgrow the inline ones.
     @usableFromInline var spill: Spill?
+    /// A string kept by reference: its first externalLength bytes belong at byte externalAt of
+    /// the storage (inside the text segment whose header precedes it, which counts them).
+    @usableFromInline var external: String?
+    @usableFromInline var externalAt: Int32 = 0
+    @usableFromInline var externalLength: Int32 = 0
     /// Where the text segment still being extended starts, or -1; its length so far.
     @usableFromInline var openText = -1
     @usableFromInline var openLength: UInt32 = 0
@@ -101,7 +111,42 @@ struct SegmentBuffer {
     @inlinable @inline(__always)
     mutating func appendText(_ text: String) {
         var text = text
-        text.withUTF8 { appendText($0.baseAddress, $0.count) }
+        let copied = text.withUTF8 { utf8 in
+            guard spill != nil || external != nil || count &+ Self.textHeader &+ utf8.count <= Self.inlineCapacity else {
+                return false
+            }
+            appendText(utf8.baseAddress, utf8.count)
+            return true
+        }
+        if !copied { appendExternal(text) }
+    }
+
+    /// The bytes a message holds, a string kept by reference included.
+    @usableFromInline var logicalCount: Int { count + Int(externalLength) }
+
+    /// Keeps text, which does not fit the inline bytes, by reference (its header inline), or
+    /// copies it where the inline bytes have no room even for the header.
+    @usableFromInline
+    mutating func appendExternal(_ text: String) {
+        var text = text
+        let header = openText < 0 ? Self.textHeader : 0
+        guard spill == nil, external == nil, count + header <= Self.inlineCapacity else {
+            text.withUTF8 { appendTextSpilled($0.baseAddress, $0.count) }
+            return
+        }
+        let length = min(text.utf8.count, Self.largestMessage - logicalCount - header)
+        guard length > 0 else { return }
+        let at = count
+        if header != 0 {
+            withStorage { $0.storeBytes(of: UInt8(SLUICE_SEGMENT_TEXT), toByteOffset: at, as: UInt8.self) }
+            openText = at
+            openLength = 0
+        }
+        openLength += UInt32(length)
+        count = at + header
+        external = text
+        externalAt = Int32(count)
+        externalLength = Int32(length)
     }
 
     @inlinable @inline(__always)
@@ -161,7 +206,7 @@ struct SegmentBuffer {
     @usableFromInline
     mutating func appendTextSpilled(_ source: UnsafeRawPointer?, _ length: Int) {
         let header = openText < 0 ? Self.textHeader : 0
-        let length = min(length, Self.largestMessage - count - header)
+        let length = min(length, Self.largestMessage - logicalCount - header)
         guard length > 0 else { return }
         reserve(header + length)
         let at = count
@@ -194,11 +239,69 @@ struct SegmentBuffer {
     /// Calls body with the bytes and whether they are segments; text alone is passed as plain text.
     @inlinable
     mutating func withBytes<R>(_ body: (UnsafeRawBufferPointer, _ segments: Bool) -> R) -> R {
+        guard external == nil else { return withGatheredBytes(body) }
         let plainText = !hasValues && openText == 0
         closeText()
         let start = plainText ? Self.textHeader : 0
         let bytes = count - start
         return withStorage { base in body(UnsafeRawBufferPointer(start: base + start, count: bytes), !plainText && bytes > 0) }
+    }
+
+    /// withBytes for a buffer holding a string by reference: the pieces gathered in order into
+    /// temporary room. The ring path does not come here: it gathers into the record itself.
+    @usableFromInline
+    mutating func withGatheredBytes<R>(_ body: (UnsafeRawBufferPointer, _ segments: Bool) -> R) -> R {
+        withPieces { pieces, segments in
+            withUnsafeTemporaryAllocation(byteCount: pieces.count, alignment: 8) { room in
+                let copied = pieces.copy(to: room.baseAddress!, capacity: pieces.count)
+                return body(UnsafeRawBufferPointer(start: room.baseAddress!, count: copied), segments)
+            }
+        }
+    }
+
+    /// Calls body with the message as the pieces it is held in, in order, and whether they are
+    /// segments; text alone is passed as plain text.
+    @usableFromInline
+    mutating func withPieces<R>(_ body: (Pieces, _ segments: Bool) -> R) -> R {
+        let plainText = !hasValues && openText == 0
+        closeText()
+        let start = plainText ? Self.textHeader : 0
+        let at = external == nil ? count : Int(externalAt), used = count, length = Int(externalLength)
+        var text = external ?? ""
+        return text.withUTF8 { utf8 in
+            withStorage { base in
+                let pieces = Pieces(
+                    head: UnsafeRawBufferPointer(start: base + start, count: at - start),
+                    text: UnsafeRawBufferPointer(start: utf8.baseAddress, count: length),
+                    tail: UnsafeRawBufferPointer(start: base + at, count: used - at))
+                return body(pieces, !plainText && pieces.count > 0)
+            }
+        }
+    }
+
+    /// A message as held: inline (or spilled) bytes, a string's bytes kept by reference, the rest.
+    @usableFromInline
+    struct Pieces {
+        let head: UnsafeRawBufferPointer
+        let text: UnsafeRawBufferPointer
+        let tail: UnsafeRawBufferPointer
+
+        @usableFromInline var count: Int { head.count + text.count + tail.count }
+
+        /// Copies the pieces in order to target, at most capacity bytes; returns how many.
+        @usableFromInline
+        func copy(to target: UnsafeMutableRawPointer, capacity: Int) -> Int {
+            var at = 0
+            func append(_ piece: UnsafeRawBufferPointer) {
+                let n = min(piece.count, capacity - at)
+                if n > 0 { (target + at).copyMemory(from: piece.baseAddress!, byteCount: n) }
+                at += n
+            }
+            append(head)
+            append(text)
+            append(tail)
+            return at
+        }
     }
 }
 

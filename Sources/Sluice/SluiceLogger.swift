@@ -152,11 +152,25 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
             message.buffer.withBytes { bytes, segments in logLabelled(overflow, level, bytes, segments: segments) }
             return
         }
+        if message.buffer.external != nil {
+            message.buffer.withPieces { pieces, segments in Self.gather(pieces, segments: segments, core, level, module) }
+            return
+        }
         message.buffer.withBytes { bytes, segments in
             _ = segments
                 ? sluice_log_segments(core, level, module, bytes.baseAddress, bytes.count)
                 : sluice_log(core, level, module, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
         }
+    }
+
+    /// A message held in pieces (a string kept by reference), copied straight into its record.
+    static func gather(_ pieces: SegmentBuffer.Pieces, segments: Bool, _ core: OpaquePointer, _ level: Int32, _ module: Int32) {
+        var record = sluice_reservation()
+        let status = segments
+            ? sluice_reserve_segments(core, level, module, pieces.count, &record)
+            : sluice_reserve(core, level, module, pieces.count, &record)
+        guard status == SLUICE_OK else { return }
+        sluice_commit(core, &record, pieces.copy(to: record.message, capacity: record.capacity))
     }
 
     /// Hands plain text (a message with no values or fields) to the core straight from its UTF-8.

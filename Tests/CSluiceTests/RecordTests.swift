@@ -132,6 +132,31 @@ final class RecordTests: XCTestCase {
         XCTAssertEqual(c.truncated, 1)
     }
 
+    func testSegmentsReservedAndFilledInPlaceRenderAsLoggedOnesDo() throws {
+        let path = temporaryLogPath(self)
+        let core = try openCore(path: path)
+        let module = sluice_module(core.pointer, "inplace")
+        var segments = Segments()
+        segments.text("id=")
+        segments.int(-42)
+        segments.text(" done")
+        for used in [segments.bytes.count, 3 + 5 + 1] {  // whole, then cut inside the integer's bytes
+            var r = sluice_reservation()
+            XCTAssertEqual(sluice_reserve_segments(core.pointer, Int32(SLUICE_INFO), module, segments.bytes.count, &r), Int32(SLUICE_OK))
+            XCTAssertEqual(r.capacity, segments.bytes.count)
+            for (i, byte) in segments.bytes.prefix(used).enumerated() { r.message[i] = CChar(bitPattern: byte) }
+            sluice_commit(core.pointer, &r, used)
+        }
+        segments.bytes.withUnsafeBytes { _ = sluice_log_segments(core.pointer, Int32(SLUICE_INFO), module, $0.baseAddress, $0.count) }
+        sluice_close(core.pointer)
+        sluice_free(core.pointer)
+        let lines = readLines(path).map { String(decoding: $0.message, as: UTF8.self) }
+        XCTAssertEqual(lines.count, 3)
+        XCTAssertEqual(lines[0], "id=-42 done")
+        XCTAssertEqual(lines[2], lines[0], "the same as sluice_log_segments writes")
+        XCTAssertTrue(lines[1].hasPrefix("id="), "a record cut inside its segments ends where they were cut: \(lines[1])")
+    }
+
     func testAFailingSinkCountsItsErrorsAndDropsAndKeepsRunning() throws {
         let core = try openCore(path: "/dev/full")  // every write fails with ENOSPC
         let module = sluice_module(core.pointer, "full")

@@ -102,6 +102,33 @@ final class MessageTests: XCTestCase {
         ])
     }
 
+    func testLargeStringsRenderExactlyWhetherKeptByReferenceOrCopied() throws {
+        let (core, path) = try openCore(self)
+        let log = core.logger("large")
+        let kilobyte = String(repeating: "k", count: 1024)
+        let other = String(repeating: "0123456789", count: 40)
+        var expected: [String] = []
+        func check(_ message: @autoclosure () -> SluiceMessage, _ text: String) {
+            log.info(message())
+            expected.append(text)
+        }
+        check("\(kilobyte)", kilobyte)  // the whole message: plain text
+        check("id=\(7) body=\(kilobyte) n=\(1.5) end", "id=7 body=\(kilobyte) n=1.5 end")
+        check("a=\(kilobyte) b=\(other) c=\(other)", "a=\(kilobyte) b=\(other) c=\(other)")  // one kept, the others copied
+        check("\(String(repeating: "x", count: 250))\(kilobyte)", String(repeating: "x", count: 250) + kilobyte)
+        var original: SluiceMessage = "head \(kilobyte)"
+        let copy = original
+        original.appendLiteral(" more")
+        log.info(copy)
+        expected.append("head \(kilobyte)")
+        log.info(original)
+        expected.append("head \(kilobyte) more")
+        log.info("with metadata \(kilobyte)", metadata: ["k": "v"])
+        expected.append("with metadata \(kilobyte) k=v")
+        XCTAssertTrue(core.flush())
+        XCTAssertEqual(try messages(path), expected)
+    }
+
     func testAMessageEndingInAValueCarriesNoEmptyTextSegment() {
         var message: SluiceMessage = "id=\(7)"
         let bytes = message.buffer.withBytes { bytes, segments in

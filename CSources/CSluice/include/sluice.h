@@ -433,6 +433,9 @@ typedef struct sluice_reservation {
  * the record is then marked truncated.
  */
 int sluice_reserve(sluice_core *core, int level, int module, size_t length, sluice_reservation *r);
+/* The same for a message of segments ("Deferred formatting"): what sluice_log_segments
+ * copies, written in place. A record cut at capacity ends where its segments were cut. */
+int sluice_reserve_segments(sluice_core *core, int level, int module, size_t length, sluice_reservation *r);
 
 /* Publishes a reserved record holding used (<= r->capacity) message bytes.
  * (Synchronous cores render and write it here, and hold their lock from
