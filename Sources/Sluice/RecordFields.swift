@@ -28,9 +28,28 @@ extension SegmentBuffer {
 
     /// Each entry as a field, keys sorted so that lines are the same from run to run.
     mutating func appendMetadata(_ metadata: Logger.Metadata) {
-        for key in metadata.keys.sorted() {
+        Self.forEachSorted(metadata) { key, value in
             appendTagged(SLUICE_SEGMENT_KEY, key)
-            append(metadata[key]!, depth: 0)
+            append(value, depth: 0)
+        }
+    }
+
+    /// Calls body with each entry of metadata in the order of its keys. The keys are sorted in
+    /// temporary room (on the stack for the few keys a record has): a call allocates nothing.
+    static func forEachSorted(_ metadata: Logger.Metadata, _ body: (String, Logger.MetadataValue) -> Void) {
+        guard !metadata.isEmpty else { return }
+        withUnsafeTemporaryAllocation(of: String.self, capacity: metadata.count) { keys in
+            let base = keys.baseAddress!
+            var n = 0
+            for key in metadata.keys {  // insertion sort: a record's keys are few
+                var at = n
+                while at > 0 && base[at - 1] > key { at -= 1 }
+                (base + at + 1).moveInitialize(from: base + at, count: n - at)
+                (base + at).initialize(to: key)
+                n += 1
+            }
+            defer { base.deinitialize(count: n) }
+            for i in 0..<n { body(base[i], metadata[base[i]]!) }
         }
     }
 
@@ -42,9 +61,9 @@ extension SegmentBuffer {
             appendScalar(convertible)
         case .dictionary(let dictionary) where depth < Self.deepestNesting:
             appendTag(SLUICE_SEGMENT_OBJECT)
-            for key in dictionary.keys.sorted() {
+            Self.forEachSorted(dictionary) { key, value in
                 appendTagged(SLUICE_SEGMENT_KEY, key)
-                append(dictionary[key]!, depth: depth + 1)
+                append(value, depth: depth + 1)
             }
             appendTag(SLUICE_SEGMENT_END)
         case .array(let array) where depth < Self.deepestNesting:
@@ -96,7 +115,7 @@ extension SegmentBuffer {
     mutating func appendTaggedText(_ text: String) {
         var text = text
         text.withUTF8 { utf8 in
-            let length = min(utf8.count, max(0, Self.largestMessage - count - 4))
+            let length = min(utf8.count, max(0, Self.largestMessage - logicalCount - 4))
             appendRaw(UInt32(length).littleEndian)
             reserve(length)
             let at = count

@@ -102,6 +102,26 @@ final class MessageTests: XCTestCase {
         ])
     }
 
+    func testMetadataKeysComeInOrderAtEveryDepthWhateverTheirNumber() throws {
+        let (core, path) = try openCore(self)
+        let log = core.logger("order")
+        var generator = SystemRandomNumberGenerator()
+        var expected: [String] = []
+        for count in [1, 2, 3, 7, 40] {
+            let keys = (0..<count).map { String(format: "k%02d", $0) }
+            var metadata: Logger.Metadata = [:]
+            for key in keys.shuffled(using: &generator) { metadata[key] = .string(key.uppercased()) }
+            metadata["nested"] = .dictionary(["z": "1", "a": "2", "m": ["y": "3", "b": "4"]])
+            log.info("n=\(count)", metadata: metadata)
+            let fields = (keys + ["nested"]).sorted().map { key in
+                key == "nested" ? #"nested="[\"a\": 2, \"m\": [\"b\": 4, \"y\": 3], \"z\": 1]""# : "\(key)=\(key.uppercased())"
+            }
+            expected.append("n=\(count) " + fields.joined(separator: " "))
+        }
+        core.close()
+        XCTAssertEqual(try messages(path), expected)
+    }
+
     func testLargeStringsRenderExactlyWhetherKeptByReferenceOrCopied() throws {
         let (core, path) = try openCore(self)
         let log = core.logger("large")

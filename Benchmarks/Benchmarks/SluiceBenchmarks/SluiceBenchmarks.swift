@@ -69,6 +69,14 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Metadata the caller built once: what Sluice itself allocates for a record's fields.
+    let prebuilt: Logger.Metadata = ["id": "42", "op": "GET", "peer": ["host": "10.0.0.1", "port": "443"]]
+    Benchmark("native: metadata built once") { benchmark in
+        for i in benchmark.scaledIterations {
+            log.info("request \(i)", metadata: prebuilt)
+        }
+    }
+
     let swiftLog = Logger(label: "bench.swiftlog") { SluiceLogHandler(label: $0, core: core) }
     Benchmark("swift-log on Sluice: request id op latency_us") { benchmark in
         for i in benchmark.scaledIterations {
