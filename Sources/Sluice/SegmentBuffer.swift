@@ -33,6 +33,10 @@ struct SegmentBuffer {
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
     )
+    /// Where the text segment still being extended starts, or -1; its length so far. (Beside
+    /// the inline bytes, its -1 keeps the zeroed run at 256 bytes: stores, not a memset call.)
+    @usableFromInline var openText = -1
+    @usableFromInline var openLength: UInt32 = 0
     @usableFromInline var count = 0
     /// Where the bytes live once they outgrow the inline ones.
     @usableFromInline var spill: Spill?
@@ -41,9 +45,6 @@ struct SegmentBuffer {
     @usableFromInline var external: String?
     @usableFromInline var externalAt: Int32 = 0
     @usableFromInline var externalLength: Int32 = 0
-    /// Where the text segment still being extended starts, or -1; its length so far.
-    @usableFromInline var openText = -1
-    @usableFromInline var openLength: UInt32 = 0
     @usableFromInline var hasValues = false
 
     @inlinable
