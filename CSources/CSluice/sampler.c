@@ -75,17 +75,16 @@ uint64_t sluice_sampler_forgotten(sluice_sampler *sampler)
     return load_relaxed(&sampler->forgotten);
 }
 
-/* Call n (from 1) is emitted when it raises ceil(n * ppm / 1e6). With
- * r = (n - 1) * ppm mod 1e6, that is: r == 0 (the previous ceiling was exact)
- * and ppm > 0, or r + ppm > 1e6. The pattern repeats every 1e6 calls, so only
- * n mod 1e6 matters, which keeps the product small. */
+/* Call n (from 1) is emitted when it raises ceil(n * ppm / 1e6). n < 2^40 and
+ * ppm <= 1e6 < 2^20 keep the products below 2^61; the two divisions by a
+ * constant are independent multiplications, so the verdict is a short chain
+ * after the count (a remainder of a remainder was twice as long). */
 static int emitted(uint64_t n, uint32_t ppm)
 {
     if (ppm >= SLUICE_PPM_ALL)
         return 1;
-    uint64_t previous = (n - 1) % SLUICE_PPM_ALL;
-    uint64_t r = previous * ppm % SLUICE_PPM_ALL;
-    return r == 0 ? ppm > 0 : r + ppm > SLUICE_PPM_ALL;
+    uint64_t before = (n - 1) * ppm, after = before + ppm;
+    return (after + SLUICE_PPM_ALL - 1) / SLUICE_PPM_ALL != (before + SLUICE_PPM_ALL - 1) / SLUICE_PPM_ALL;
 }
 
 /* A key as the caller gave it: length its own, stored (at most

@@ -47,6 +47,18 @@ final class SamplerTests: XCTestCase {
         }
     }
 
+    func testTheCountStaysExactPastAMillionCalls() throws {
+        let sampler = try makeSampler()
+        let ppm: UInt32 = 123_457
+        var count = 0
+        for n in 1...2_100_000 {
+            count += Int(take(sampler, "long run", ppm: ppm))
+            if n % 100_000 == 0 || (999_990...1_000_010).contains(n) {
+                XCTAssertEqual(count, (n * Int(ppm) + 999_999) / 1_000_000, "after \(n) calls")
+            }
+        }
+    }
+
     func testOnePercentIsOneOfAHundredAndRatesZeroAndOneAreNothingAndEverything() throws {
         XCTAssertEqual(emitted(try makeSampler(), ppm: 10_000, calls: 100), [1])
         XCTAssertEqual(emitted(try makeSampler(), ppm: 0, calls: 1000), [])
