@@ -7,7 +7,8 @@
 # into a real rsyslog (scripts/bench-syslog.sh).
 # In the same repetitions, the floors Sluice is held to: write-ceiling (plain write() of the
 # lines Sluice renders, in its writer's batches: W1, W2) and c-level-check / c-level-count (a C
-# loop of level checks, without and with an exact count: W3).
+# loop of level checks, without and with an exact count: W3); and swiftlog-noop (swift-log with a
+# handler that discards: what sluice-swiftlog's handler adds is the difference, W1).
 # REPS (3), RECORDS (2,000,000: W1 and W2), CALLS (10,000,000: W3 and W4), THREADS (W2's
 # producer counts, comma-separated: 4; THREADS=4,8,16 on a machine with the cores) and the
 # Python peer's PYTHON_RECORDS (200,000) and PYTHON_CALLS (1,000,000) can be set.
@@ -37,9 +38,10 @@ for rep in $(seq "$reps"); do
             Benchmarks/.build/release/sluice-bench --json --reps 1 --workload "$workload" --records "$records" --calls "$calls" >> "$results"
         fi
         case "$workload" in
-        W1) # the floor, then the line formats, priced against text in the same repetition
+        W1) # the floor, swift-log's own cost, then the line formats, priced against text in the same repetition
             Benchmarks/.build/release/sluice-bench --json --reps 1 --workload W1 --records "$records" \
-                --peer write-ceiling --peer sluice-logfmt --peer sluice-json --peer sluice-2sinks >> "$results" ;;
+                --peer write-ceiling --peer swiftlog-noop --peer sluice-logfmt --peer sluice-json \
+                --peer sluice-2sinks >> "$results" ;;
         W3)
             Benchmarks/.build/release/sluice-bench --json --reps 1 --workload W3 --calls "$calls" \
                 --peer c-level-check --peer c-level-count >> "$results" ;;
