@@ -57,7 +57,13 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
         level: Logger.Level, _ message: @autoclosure () -> SluiceMessage,
         metadata: @autoclosure () -> Logger.Metadata? = nil
     ) {
-        let level = level.sluiceLevel
+        emit(level.sluiceLevel, message, metadata)
+    }
+
+    /// log's body, taking the caller's closures as they are: the level methods pass theirs on
+    /// without wrapping them in closures of their own, which a filtered call would build for nothing.
+    @inlinable @inline(__always)
+    func emit(_ level: Int32, _ message: () -> SluiceMessage, _ metadata: () -> Logger.Metadata?) {
         guard sluice_enabled(levelWord, level) != 0 else {
             sluice_count_filtered(corePointer, coreID, moduleID)
             if keepsFiltered { keep(level: level, message(), metadata: metadata()) }
@@ -83,49 +89,49 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func trace(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
-        log(level: .trace, message(), metadata: metadata())
+        emit(Int32(SLUICE_TRACE), message, metadata)
     }
 
     /// Logs `message` at debug, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func debug(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
-        log(level: .debug, message(), metadata: metadata())
+        emit(Int32(SLUICE_DEBUG), message, metadata)
     }
 
     /// Logs `message` at info, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func info(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
-        log(level: .info, message(), metadata: metadata())
+        emit(Int32(SLUICE_INFO), message, metadata)
     }
 
     /// Logs `message` at notice, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func notice(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
-        log(level: .notice, message(), metadata: metadata())
+        emit(Int32(SLUICE_NOTICE), message, metadata)
     }
 
     /// Logs `message` at warning, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func warning(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
-        log(level: .warning, message(), metadata: metadata())
+        emit(Int32(SLUICE_WARNING), message, metadata)
     }
 
     /// Logs `message` at error, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func error(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
-        log(level: .error, message(), metadata: metadata())
+        emit(Int32(SLUICE_ERROR), message, metadata)
     }
 
     /// Logs `message` at critical, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
     public func critical(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
-        log(level: .critical, message(), metadata: metadata())
+        emit(Int32(SLUICE_CRITICAL), message, metadata)
     }
 
     /// Hands a message below the level to the core's flight recorder.
