@@ -43,10 +43,14 @@ public struct SamplingLogger: Sendable {
         level: Logger.Level, _ message: @autoclosure () -> SluiceMessage,
         metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
     ) {
-        let level = level.sluiceLevel
+        emit(level.sluiceLevel, message, metadata, key)
+    }
+
+    /// log's body, taking the caller's closures as they are (SluiceLogger.emit says why).
+    @inlinable @inline(__always)
+    func emit(_ level: Int32, _ message: () -> SluiceMessage, _ metadata: () -> Logger.Metadata?, _ key: SamplingKey) {
         guard sluice_enabled(logger.levelWord, level) != 0 else {
-            sluice_count_filtered(logger.corePointer, logger.coreID, logger.moduleID)
-            if logger.keepsFiltered { logger.keep(level: level, message(), metadata: metadata()) }
+            logger.filtered(level, message, metadata)
             return
         }
         if level < Int32(SLUICE_WARNING) && !keys.admits(key) {
@@ -70,7 +74,7 @@ public struct SamplingLogger: Sendable {
     public func trace(
         _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
     ) {
-        log(level: .trace, message(), metadata: metadata(), key: key)
+        emit(Int32(SLUICE_TRACE), message, metadata, key)
     }
 
     /// Logs `message` at debug, with `metadata` as its fields, if this call of `key` is sampled in
@@ -79,7 +83,7 @@ public struct SamplingLogger: Sendable {
     public func debug(
         _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
     ) {
-        log(level: .debug, message(), metadata: metadata(), key: key)
+        emit(Int32(SLUICE_DEBUG), message, metadata, key)
     }
 
     /// Logs `message` at info, with `metadata` as its fields, if this call of `key` is sampled in
@@ -88,7 +92,7 @@ public struct SamplingLogger: Sendable {
     public func info(
         _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
     ) {
-        log(level: .info, message(), metadata: metadata(), key: key)
+        emit(Int32(SLUICE_INFO), message, metadata, key)
     }
 
     /// Logs `message` at notice, with `metadata` as its fields, if this call of `key` is sampled in
@@ -97,7 +101,7 @@ public struct SamplingLogger: Sendable {
     public func notice(
         _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
     ) {
-        log(level: .notice, message(), metadata: metadata(), key: key)
+        emit(Int32(SLUICE_NOTICE), message, metadata, key)
     }
 
     /// Logs `message` at warning, with `metadata` as its fields, never sampled
@@ -106,7 +110,7 @@ public struct SamplingLogger: Sendable {
     public func warning(
         _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
     ) {
-        log(level: .warning, message(), metadata: metadata(), key: key)
+        emit(Int32(SLUICE_WARNING), message, metadata, key)
     }
 
     /// Logs `message` at error, with `metadata` as its fields, never sampled
@@ -115,7 +119,7 @@ public struct SamplingLogger: Sendable {
     public func error(
         _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
     ) {
-        log(level: .error, message(), metadata: metadata(), key: key)
+        emit(Int32(SLUICE_ERROR), message, metadata, key)
     }
 
     /// Logs `message` at critical, with `metadata` as its fields, never sampled
@@ -124,7 +128,7 @@ public struct SamplingLogger: Sendable {
     public func critical(
         _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
     ) {
-        log(level: .critical, message(), metadata: metadata(), key: key)
+        emit(Int32(SLUICE_CRITICAL), message, metadata, key)
     }
 }
 

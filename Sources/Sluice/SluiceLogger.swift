@@ -65,8 +65,7 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
     @inlinable @inline(__always)
     func emit(_ level: Int32, _ message: () -> SluiceMessage, _ metadata: () -> Logger.Metadata?) {
         guard sluice_enabled(levelWord, level) != 0 else {
-            sluice_count_filtered(corePointer, coreID, moduleID)
-            if keepsFiltered { keep(level: level, message(), metadata: metadata()) }
+            filtered(level, message, metadata)
             return
         }
         if sluice_time_this_call(corePointer, coreID, timingMask) != 0 {
@@ -75,6 +74,13 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
             var message = message()  // built in place; write works on it there
             write(level: level, &message, metadata: metadata())
         }
+    }
+
+    /// A call below the module's level: counted, and kept if the core has a flight recorder.
+    @inlinable @inline(__always)
+    func filtered(_ level: Int32, _ message: () -> SluiceMessage, _ metadata: () -> Logger.Metadata?) {
+        sluice_count_filtered(corePointer, coreID, moduleID)
+        if keepsFiltered { keep(level: level, message(), metadata: metadata()) }
     }
 
     /// Runs body and adds its duration to the core's call-latency histogram.
