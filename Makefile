@@ -94,7 +94,7 @@ bench: deps
 bench-micro: deps
 	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark --target SluiceBenchmarks
 
-# The C core alone: throughput and call latency (see Benchmarks/core/core_bench.c).
+# The C core alone: throughput, call latency and each step of a call (see Benchmarks/core/core_bench.c).
 bench-core: deps
 	mkdir -p .build-bench
 	$(CC) -O2 -std=gnu11 -D_GNU_SOURCE -ICSources/CSluice/include -ICSources/CSluice \

@@ -11,6 +11,11 @@
  *               20 µs between bursts (so the writer keeps up); each call is
  *               timed with a CLOCK_MONOTONIC pair; p50/p99/p99.9/max, and the
  *               median cost of an empty clock pair, which every sample includes.
+ *   steps:      ns per call of a loop of each step of a log call alone (rdtsc,
+ *               an uncontended CAS, an exchange, a release store), then of
+ *               sluice_log_segments with the message the Swift facade builds
+ *               for W1 and of sluice_log with 64 bytes of text, each into a
+ *               64 MiB ring that never fills, its writer draining to /dev/null.
  *
  * Usage: core_bench [--records N] [--bursts N] [--reps N] [--path FILE]
  * (--path /dev/null measures the core without the file system's cost.)
@@ -24,6 +29,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 static uint64_t now_ns(void)
 {
@@ -215,6 +223,86 @@ static struct latency latency(const char *path, int bursts)
     return result;
 }
 
+enum { STEP_CALLS = 400000 };
+
+/* ns per iteration of body over STEP_CALLS iterations. */
+#define TIME_STEP(body)                                                                      \
+    __extension__({                                                                          \
+        uint64_t begin_ = now_ns();                                                          \
+        for (uint64_t i_ = 0; i_ < STEP_CALLS; i_++) {                                       \
+            body;                                                                            \
+        }                                                                                    \
+        (double)(now_ns() - begin_) / STEP_CALLS;                                            \
+    })
+
+/* The segments SluiceMessage builds for "request id=\(i) op=\(op) latency_us=\(x)" (sluice.h,
+ * "Deferred formatting"); returns their length. */
+static size_t w1_segments(unsigned char *out)
+{
+    size_t n = 0;
+    const char *texts[] = {"request id=", " op=GET latency_us="};
+    for (int t = 0; t < 2; t++) {
+        uint32_t length = (uint32_t)strlen(texts[t]);
+        out[n++] = SLUICE_SEGMENT_TEXT;
+        memcpy(out + n, &length, 4);
+        memcpy(out + n + 4, texts[t], length);
+        n += 4 + length;
+        out[n++] = t == 0 ? SLUICE_SEGMENT_INT : SLUICE_SEGMENT_DOUBLE;
+        if (t == 0) {
+            int64_t id = 1234567;
+            memcpy(out + n, &id, 8);
+        } else {
+            double latency = 1234.125;
+            memcpy(out + n, &latency, 8);
+        }
+        n += 8;
+    }
+    return n;
+}
+
+struct steps {
+    double rdtsc, cas, exchange, release, log_segments, log_text;
+};
+
+static struct steps steps(void)
+{
+    struct steps s = {0};
+    volatile uint64_t sink = 0;
+    uint64_t word = 0;
+#if defined(__x86_64__)
+    s.rdtsc = TIME_STEP(sink = __rdtsc());
+#endif
+    s.cas = TIME_STEP({
+        uint64_t expected = i_;
+        __atomic_compare_exchange_n(&word, &expected, i_ + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+    });
+    s.exchange = TIME_STEP(sink = __atomic_exchange_n(&word, i_, __ATOMIC_SEQ_CST));
+    s.release = TIME_STEP(__atomic_store_n(&word, i_, __ATOMIC_RELEASE));
+    (void)sink;
+
+    sluice_options options;
+    sluice_options_init(&options);
+    options.path = "/dev/null";
+    options.ring_bytes = 64u << 20; /* 400,000 records of either kind fit: no call waits for the writer */
+    char error[256];
+    unsigned char segments[64];
+    size_t length = w1_segments(segments);
+    char message[65];
+    memcpy(message, message_template, sizeof message);
+    sluice_core *core = sluice_open(&options, error, sizeof error);
+    if (core == NULL) {
+        fprintf(stderr, "%s\n", error);
+        exit(1);
+    }
+    int module = sluice_module(core, "steps");
+    s.log_segments = TIME_STEP(sluice_log_segments(core, SLUICE_INFO, module, segments, length));
+    sluice_flush(core, -1);
+    s.log_text = TIME_STEP(sluice_log(core, SLUICE_INFO, module, message, 64));
+    sluice_close(core);
+    sluice_free(core);
+    return s;
+}
+
 int main(int argc, char **argv)
 {
     uint64_t records = 10000000;
@@ -286,5 +374,15 @@ int main(int argc, char **argv)
     printf("latency (%d bursts of 100, clock pair included): p50 %.0f ns, p99 %.0f ns, p99.9 %.0f ns, max %.0f ns; "
            "clock pair alone %.0f ns\n",
            bursts, median(p50, reps), median(p99, reps), median(p999, reps), median(mx, reps), median(pair, reps));
+    double tsc[64], cas[64], xchg[64], rel[64], segs[64], text[64];
+    for (int r = 0; r < reps; r++) {
+        struct steps st = steps();
+        tsc[r] = st.rdtsc, cas[r] = st.cas, xchg[r] = st.exchange, rel[r] = st.release;
+        segs[r] = st.log_segments, text[r] = st.log_text;
+    }
+    printf("steps (%d calls each, ns per call): rdtsc %.1f, CAS %.1f, exchange %.1f, release store %.1f; "
+           "sluice_log_segments of the W1 message %.1f, sluice_log of 64 bytes %.1f\n",
+           STEP_CALLS, median(tsc, reps), median(cas, reps), median(xchg, reps), median(rel, reps),
+           median(segs, reps), median(text, reps));
     return 0;
 }
