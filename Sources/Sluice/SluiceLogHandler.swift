@@ -56,7 +56,8 @@ public struct SluiceLogHandler: LogHandler {
     public func log(event: LogEvent) {
         if logger.keepsFiltered && levelOverride == nil && logger.runTimeLevel == nil && event.level < logger.level {
             sluice_count_filtered(logger.corePointer, logger.coreID, logger.moduleID)
-            var message = message(of: event, provided: metadataProvider?.get())
+            let provided = metadataProvider?.get()
+            var message = message(of: event, provided: provided, fields: fields(of: event, provided: provided))
             message.buffer.withBytes { bytes, segments in
                 _ = sluice_flight_keep(
                     logger.corePointer, event.level.sluiceLevel, logger.moduleID, bytes.baseAddress, bytes.count, segments ? 1 : 0)
@@ -73,40 +74,45 @@ public struct SluiceLogHandler: LogHandler {
 
     private func write(_ event: LogEvent) {
         let provided = metadataProvider?.get()
-        guard hasFields(event, provided: provided) else {
+        let fields = fields(of: event, provided: provided)
+        guard fields.any else {
             // No fields: the message's own UTF-8 goes to the core as plain text, never copied first.
             logger.write(level: event.level.sluiceLevel, text: event.message.description)
             return
         }
-        var message = message(of: event, provided: provided)
+        var message = message(of: event, provided: provided, fields: fields)
         logger.write(level: event.level.sluiceLevel, &message, metadata: nil)
     }
 
-    /// Whether a record of event carries fields: its source or location (when a sink shows them) or metadata.
-    private func hasFields(_ event: LogEvent, provided: Logger.Metadata?) -> Bool {
-        logger.core.sourceShown.load(ordering: .relaxed) || logger.core.sourceLocation.load(ordering: .relaxed)
-            || hasMetadata(event, provided: provided)
+    /// What a record carries after its message.
+    private struct Fields {
+        let source: Bool  // text sinks never show it
+        let location: Bool
+        let metadata: Bool
+        var any: Bool { source || location || metadata }
     }
 
-    private func hasMetadata(_ event: LogEvent, provided: Logger.Metadata?) -> Bool {
-        !metadata.isEmpty || event.metadata?.isEmpty == false || event.error != nil || provided?.isEmpty == false
+    /// The fields a record of event carries: its source or location when a sink shows them, and metadata.
+    private func fields(of event: LogEvent, provided: Logger.Metadata?) -> Fields {
+        Fields(
+            source: logger.core.sourceShown.load(ordering: .relaxed),
+            location: logger.core.sourceLocation.load(ordering: .relaxed),
+            metadata: !metadata.isEmpty || event.metadata?.isEmpty == false || event.error != nil
+                || provided?.isEmpty == false)
     }
 
-    /// The event's message, then its source, location and metadata (the provider's: provided) as fields.
-    private func message(of event: LogEvent, provided: Logger.Metadata?) -> SluiceMessage {
+    /// The event's message, then its fields (the provider's metadata: provided).
+    private func message(of event: LogEvent, provided: Logger.Metadata?, fields: Fields) -> SluiceMessage {
         var message = SluiceMessage(event.message.description)
-        let showsSource = logger.core.sourceShown.load(ordering: .relaxed)  // text sinks never show it
-        let showsLocation = logger.core.sourceLocation.load(ordering: .relaxed)
-        let hasMetadata = hasMetadata(event, provided: provided)
-        guard showsSource || showsLocation || hasMetadata else { return message }
+        guard fields.any else { return message }
         message.buffer.beginFields()
-        if showsSource {
+        if fields.source {
             message.buffer.appendSource(event.source)
         }
-        if showsLocation {
+        if fields.location {
             message.buffer.appendLocation(file: event.file, line: event.line, function: event.function)
         }
-        if hasMetadata {
+        if fields.metadata {
             // Without metadata of the handler's own, the provider's dictionary is used as it is:
             // merging it into an empty one would copy it on every call.
             var merged = metadata
