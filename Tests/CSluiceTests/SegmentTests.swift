@@ -29,6 +29,32 @@ final class SegmentTests: XCTestCase {
         segments.bytes.withUnsafeBytes { sluice_log_segments(core.pointer, Int32(SLUICE_INFO), module, $0.baseAddress, $0.count) }
     }
 
+    /// A short text segment with more segments after it is loaded as one word, the bytes past
+    /// it masked: every byte there must still escape as it does in a plain text message.
+    func testShortTextSegmentsEscapeAsPlainTextDoes() throws {
+        let path = temporaryLogPath(self)
+        let core = try openCore(path: path, overflow: Int32(SLUICE_OVERFLOW_BLOCK))
+        let module = sluice_module(core.pointer, "segments")
+        var texts: [[UInt8]] = []
+        for byte in UInt8.min...UInt8.max {
+            texts += [[byte], [0x61, byte, 0x62], Array("abcde".utf8) + [byte], [0xE2, 0x80, byte], [byte, 0xA9, 0x5C]]
+        }
+        for text in texts {
+            var s = Segments()
+            s.tagged(SLUICE_SEGMENT_TEXT, text)
+            s.int(1)
+            XCTAssertEqual(logSegments(core, module, s), Int32(SLUICE_OK))
+            XCTAssertEqual(text.withUnsafeBytes { sluice_log(core.pointer, Int32(SLUICE_INFO), module, $0.baseAddress, $0.count) },
+                           Int32(SLUICE_OK))
+        }
+        sluice_free(core.pointer)
+        let messages = readLines(path).map { Array($0.message) }
+        XCTAssertEqual(messages.count, 2 * texts.count)
+        for (index, text) in texts.enumerated() where 2 * index + 1 < messages.count {
+            XCTAssertEqual(messages[2 * index], messages[2 * index + 1] + Array("1".utf8), "text \(text)")
+        }
+    }
+
     func testSegmentsRenderAsTheirText() throws {
         let path = temporaryLogPath(self)
         let core = try openCore(path: path)
