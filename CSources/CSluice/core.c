@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "asymmetric.h"
 #include "core.h"
 
 /* Every core not yet freed, so that an exiting process still writes what it
@@ -128,6 +129,10 @@ void sluice_options_init(sluice_options *options)
 
 static void release_resources(sluice_core *core)
 {
+    for (struct abandoned_position *p = core->abandoned.positions, *next; p != NULL; p = next) {
+        next = p->next;
+        free(p);
+    }
     ring_destroy(&core->ring);
     flight_destroy(&core->flight);
     modules_destroy(&core->modules);
@@ -162,6 +167,7 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     }
     if (!overflow_is_valid(options, "nothing was opened", error, error_size))
         return NULL;
+    asymmetric_init(); /* how commits publish, decided before any core can take one */
     unsigned every = options->call_timing_every;
     if (every > (1u << 20) || (every & (every - 1)) != 0) {
         if (error != NULL)

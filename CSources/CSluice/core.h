@@ -111,9 +111,28 @@ struct writer {
  * handler, load_relaxed by each writer before each write. */
 extern uint64_t sluice_sighup_reopens;
 
+/* A reservation a closing writer gave up on (abandon_rest), remembered for its late commit. */
+struct abandoned_position {
+    uint64_t position;
+    struct abandoned_position *next;
+};
+
+/* What a light commit (a store, asymmetric.h) needs to learn whether a closing writer
+ * gave its reservation up first: the store may have overwritten the writer's mark. */
+struct abandoned {
+    uint64_t below;    /* every abandoned position is below it; 0 until a close gives one up.
+                          store_release by the writer, after walking and before its heavy fence;
+                          a light commit's load_acquire after its store tells it to look. */
+    int32_t walking;   /* 1 while the writer marks reservations. store_release(0) once every
+                          mark is in the list; a late commit waits for 0 (load_acquire). */
+    struct abandoned_position *positions; /* newest first, freed with the core. store_release
+                          by the writer; load_acquire by late commits. */
+};
+
 struct sluice_core {
     struct ring ring;
     _Alignas(CACHE_LINE) struct doorbell bell;     /* wakes the writer */
+    _Alignas(CACHE_LINE) struct abandoned abandoned; /* read by every light commit: its own line */
     _Alignas(CACHE_LINE) struct event space;       /* producers waiting for room (block policy) */
     _Alignas(CACHE_LINE) struct event written;     /* flushers waiting for written_position */
     _Alignas(CACHE_LINE) uint64_t written_position; /* every record before it has been handed to the

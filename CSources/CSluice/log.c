@@ -2,8 +2,10 @@
  * log.c — the log calls: argument checks, the accounting, and the choice
  * between the ring (ring.c) and the synchronous path (sync.c).
  */
+#include <sched.h>
 #include <string.h>
 
+#include "asymmetric.h"
 #include "core.h"
 
 static inline uint64_t align8(uint64_t n)
@@ -150,6 +152,31 @@ int sluice_reserve_segments(sluice_core *core, int level, int module, size_t len
     return reserve_record(core, level, module, length, length, RECORD_SEGMENTS, r);
 }
 
+/* A light commit's position was below a closing writer's give-up: whether the writer
+ * marked it abandoned (its list says so once it has walked) or saw it committed. */
+static bool given_up(sluice_core *core, uint64_t position)
+{
+    while (load_acquire(&core->abandoned.walking))
+        sched_yield(); /* the writer is marking reservations: microseconds */
+    for (struct abandoned_position *p = load_acquire(&core->abandoned.positions); p != NULL; p = p->next)
+        if (p->position == position)
+            return true;
+    return false;
+}
+
+/* Publishes the record. Either the writer's re-check after announcing its sleep sees it,
+ * or the look at the doorbell after it sees the announcement (wait.h): a light commit
+ * orders the two with light_fence, paired with the writer's heavy_fence, an exchange
+ * with its own full fence. False if a closing writer gave up on the record first. */
+static bool publish(sluice_core *core, struct record *record, uint64_t position)
+{
+    if (!asymmetric_fences)
+        return ring_commit(&core->ring, record, position);
+    ring_commit_store(&core->ring, record, position);
+    light_fence();
+    return __builtin_expect(position >= load_acquire(&core->abandoned.below), 1) || !given_up(core, position);
+}
+
 void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used)
 {
     struct record *record = r->record;
@@ -157,12 +184,8 @@ void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used)
     if (core->synchronous) {
         sync_end(core, record);
     } else {
-        /* Publish, then a full fence before looking at the doorbell: either the
-         * writer's re-check after announcing its sleep sees this record, or
-         * this load sees the announcement (wait.h). The exchange also tells
-         * whether a closing writer gave up on this record: then it is dropped,
-         * and counted. */
-        if (__builtin_expect(!ring_commit(&core->ring, record, r->position), 0)) {
+        /* A record a closing writer gave up on is dropped, and counted here. */
+        if (__builtin_expect(!publish(core, record, r->position), 0)) {
             add_relaxed(&core->map->totals.dropped_abandoned, 1);
             add_relaxed(&core->map->totals.dropped_by_level[record->level], 1);
             add_relaxed(&core->map->modules[record->module].dropped, 1);

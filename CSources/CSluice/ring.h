@@ -21,10 +21,12 @@
  */
 struct record {
     uint64_t commit;  /* position ^ commit_key once published (see ring.c). Written
-                         by the producer last, with exchange (a full fence; the old
-                         value says whether a closing writer abandoned the record),
-                         or by that writer with cas; read by the writer with
-                         load_acquire, before any other field. */
+                         by the producer last: with store_release where fences are
+                         asymmetric (asymmetric.h; a closing writer's give-up is then
+                         learnt from the core's list, log.c), else with exchange (a
+                         full fence; the old value says whether a closing writer
+                         abandoned the record); or by that writer with cas. Read by
+                         the writer with load_acquire, before any other field. */
     uint64_t ticks;   /* clock_ticks() taken at reserve */
     uint32_t size;    /* bytes from this header to the next record */
     uint32_t length;  /* message bytes */
@@ -207,6 +209,14 @@ static inline bool ring_commit(struct ring *ring, struct record *record, uint64_
 {
     uint64_t commit = position ^ ring->commit_key;
     return exchange(&record->commit, commit) != (commit ^ COMMIT_ABANDONED);
+}
+/* Publishes it with a release store: no locked instruction, so the store waits in the
+ * store buffer instead of the caller waiting for the line (which the writer, reading
+ * the records just before, often holds). It may overwrite a closing writer's
+ * abandonment mark: the caller asks the core's list instead (log.c). */
+static inline void ring_commit_store(struct ring *ring, struct record *record, uint64_t position)
+{
+    store_release(&record->commit, position ^ ring->commit_key);
 }
 
 /* The next free position, seal aside. */

@@ -47,7 +47,9 @@ struct doorbell {
     int32_t state;
 };
 
-/* Producers, after a fenced commit: wakes the writer only if it announced a sleep. */
+/* Producers, after a commit and its fence (a full one, or a light one that the writer's
+ * heavy_fence after its announcement pairs with: asymmetric.h): wakes the writer only if it
+ * announced a sleep. */
 static inline bool doorbell_is_sleeping(struct doorbell *bell);
 void doorbell_ring(struct doorbell *bell);
 /* Flush and close: wakes the writer whatever it is doing. */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "asymmetric.h"
 #include "core.h"
 
 #define REPORT_INTERVAL_NS 100000000 /* the most often a drop report is written */
@@ -476,11 +477,30 @@ static void wait_for_work(sluice_core *core)
     }
     if (reports_owed(core))
         return; /* a report not yet due: keep napping, never sleep on it */
-    /* Announce, fence (in announce), re-check: a producer that committed
-     * before the announcement is seen here; one after it rings. */
-    if (doorbell_announce(&core->bell) && !has_work(core))
-        doorbell_sleep(&core->bell);
+    /* Announce, fence, re-check: a producer that committed before the
+     * announcement is seen here; one after it rings. The announcement's cas is a
+     * full fence here; the heavy fence is the one a light commit pairs with. */
+    if (doorbell_announce(&core->bell)) {
+        heavy_fence();
+        if (!has_work(core))
+            doorbell_sleep(&core->bell);
+    }
     doorbell_reset(&core->bell);
+}
+
+/* A light commit may land on a mark after it is made, and overwrite it: the list
+ * tells that commit what the mark said. */
+static void remember_abandoned(sluice_core *core, uint64_t position)
+{
+    struct abandoned_position *p = malloc(sizeof *p);
+    if (p == NULL) {
+        dprintf(STDERR_FILENO, "sluice: out of memory to remember the reservation at %llu of '%s' as abandoned: "
+                "if it is committed late, its drop goes uncounted\n", (unsigned long long)position, core->sink.name);
+        return;
+    }
+    p->position = position;
+    p->next = core->abandoned.positions;
+    store_release(&core->abandoned.positions, p);
 }
 
 /* Close gave up waiting for a reservation that was never committed. Each such
@@ -492,6 +512,11 @@ static void abandon_rest(sluice_core *core, uint64_t end)
     struct writer *w = &core->writer;
     struct ring *ring = &core->ring;
     uint64_t position = w->position, records = 0, stragglers = 0;
+    /* A light commit from here on looks for its position in the list (after the walk);
+     * one before the heavy fence is seen committed by the walk. */
+    store_relaxed(&core->abandoned.walking, 1);
+    store_release(&core->abandoned.below, end);
+    heavy_fence();
     while (position < end) {
         struct record *r = ring_record(ring, position);
         uint64_t commit = load_acquire(&r->commit);
@@ -504,6 +529,8 @@ static void abandon_rest(sluice_core *core, uint64_t end)
             position += ring_padding(ring, position);
         } else if (cas(&r->commit, commit, position ^ ring->commit_key ^ COMMIT_ABANDONED) == commit) {
             stragglers++;
+            if (asymmetric_fences)
+                remember_abandoned(core, position);
             /* Its producer wrote the header before it let the reservation out;
              * a size that does not fit means it stopped before that: search. */
             uint32_t size = r->size;
@@ -511,6 +538,7 @@ static void abandon_rest(sluice_core *core, uint64_t end)
             position = sane ? position + size : ring_next_published(ring, position + 8, end);
         } /* else: committed just now; look again */
     }
+    store_release(&core->abandoned.walking, 0);
     add_relaxed(&core->map->totals.dropped_abandoned, records);
     dprintf(STDERR_FILENO,
             "sluice: closing '%s' without %llu records: they were committed behind %llu reservations never "
