@@ -151,8 +151,9 @@ struct sluice_core {
     int32_t accounting;
     int32_t close_timeout_ms; /* store_relaxed by open and reconfigure (under close_lock); read by close */
 
-    /* Read-only after open. */
-    uint64_t id;               /* unique in the process, never reused: names the stats mapping */
+    /* Read-only after open, and read by every log call: a line apart from the words above,
+     * which the writer stores after every write. */
+    _Alignas(CACHE_LINE) uint64_t id;               /* unique in the process, never reused: names the stats mapping */
     bool synchronous;
     bool recoverable;          /* options.recoverable: the ring lives in a file (ring_file.c) whenever
                                   the core has a statistics file, and the writer releases only what
