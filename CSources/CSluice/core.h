@@ -121,7 +121,7 @@ struct abandoned_position {
  * gave its reservation up first: the store may have overwritten the writer's mark. */
 struct abandoned {
     uint64_t below;    /* every abandoned position is below it; 0 until a close gives one up.
-                          store_release by the writer, after walking and before its heavy fence;
+                          store_release by the writer after it sets walking, before its heavy fence;
                           a light commit's load_acquire after its store tells it to look. */
     int32_t walking;   /* 1 while the writer marks reservations. store_release(0) once every
                           mark is in the list; a late commit waits for 0 (load_acquire). */
@@ -151,9 +151,9 @@ struct sluice_core {
     int32_t accounting;
     int32_t close_timeout_ms; /* store_relaxed by open and reconfigure (under close_lock); read by close */
 
-    /* Read-only after open, and read by every log call: a line apart from the words above,
+    /* Read-only after open, and read by every log call: a line apart from written_position,
      * which the writer stores after every write. */
-    _Alignas(CACHE_LINE) uint64_t id;               /* unique in the process, never reused: names the stats mapping */
+    _Alignas(CACHE_LINE) uint64_t id; /* unique in the process, never reused: names the stats mapping */
     bool synchronous;
     bool recoverable;          /* options.recoverable: the ring lives in a file (ring_file.c) whenever
                                   the core has a statistics file, and the writer releases only what
