@@ -10,7 +10,7 @@ CORE_BENCH := .build-bench/core_bench
 ASAN_CHILD := .build-asan-child/SluiceTestChild
 CORE_SOURCES := $(wildcard CSources/CSluice/*.c CSources/CSluice/*.h CSources/CSluice/include/*.h)
 
-.PHONY: deps build demo examples test test-demo test-tsan test-asan bench bench-micro bench-core soak clean
+.PHONY: deps build demo examples test test-demo test-tsan test-asan bench bench-micro bench-core bench-bundle soak clean
 
 deps:
 	@scripts/ensure-liburcu.sh
@@ -101,6 +101,11 @@ bench-core: deps
 		Benchmarks/core/core_bench.c CSources/CSluice/*.c -o $(CORE_BENCH) \
 		$$(pkg-config --libs liburcu-memb) -lpthread -lm
 	$(CORE_BENCH)
+
+# sluice-bench and core_bench with their loader and libraries, for a machine with the cores and no
+# Swift toolchain (scripts/bench-bundle.sh; never in CI).
+bench-bundle: deps
+	scripts/bench-bundle.sh
 
 clean:
 	rm -rf .build .build-tsan .build-bench .build-asan-child Benchmarks/.build Examples/*/.build sluice-demo.log
