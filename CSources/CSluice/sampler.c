@@ -116,21 +116,26 @@ static uint64_t key_word(const struct key *key, size_t i)
     return word;
 }
 
-/* Only the words the key's bytes cover: equal lengths mean equal stored sizes. */
+/* Only the words the key's bytes cover: equal lengths mean equal stored sizes.
+ * Whole words first, the padded last one alone: one compare a word. */
 static bool holds(const struct slot *slot, const struct key *key)
 {
     if (load_relaxed(&slot->hash) != key->hash || load_relaxed(&slot->length) != key->length)
         return false;
-    for (size_t i = 0; 8 * i < key->stored; i++)
-        if (load_relaxed(&slot->text[i]) != key_word(key, i))
+    size_t whole = key->stored / 8;
+    for (size_t i = 0; i < whole; i++) {
+        uint64_t word;
+        memcpy(&word, key->bytes + 8 * i, 8);
+        if (load_relaxed(&slot->text[i]) != word)
             return false;
-    return true;
+    }
+    return key->stored % 8 == 0 || load_relaxed(&slot->text[whole]) == key_word(key, whole);
 }
 
 enum { ABSENT, COUNTED, MOVED };
 
 /* Counts a call of key in slot if the slot holds it under generation; *n gets the count. */
-static int count_in(struct slot *slot, uint64_t state, const struct key *key, uint64_t *n)
+static inline __attribute__((always_inline)) int count_in(struct slot *slot, uint64_t state, const struct key *key, uint64_t *n)
 {
     uint64_t generation = state >> CALLS_BITS;
     if (!holds(slot, key))
@@ -147,9 +152,18 @@ static int count_in(struct slot *slot, uint64_t state, const struct key *key, ui
     }
 }
 
+/* Marks the slot used now, for eviction; stored only when the clock has moved,
+ * so that calls of a busy key leave its line shared. */
+static inline void note_use(sluice_sampler *sampler, struct slot *slot)
+{
+    uint64_t now = load_relaxed(&sampler->clock);
+    if (load_relaxed(&slot->last_use) != now)
+        store_relaxed(&slot->last_use, now);
+}
+
 /* Looks for key in its window: COUNTED (with *n), ABSENT (an empty slot or the
  * window's end reached), or MOVED (a slot changed under us: look again). */
-static inline __attribute__((always_inline)) int find(sluice_sampler *sampler, const struct key *key, uint64_t *n)
+static int find(sluice_sampler *sampler, const struct key *key, uint64_t *n)
 {
     for (uint32_t i = 0; i < WINDOW; i++) {
         struct slot *slot = &sampler->slots[(key->hash + i) & sampler->mask];
@@ -160,8 +174,8 @@ static inline __attribute__((always_inline)) int find(sluice_sampler *sampler, c
             return ABSENT; /* keys fill windows from their start and are never removed */
         int result = count_in(slot, state, key, n);
         if (result != ABSENT) {
-            if (result == COUNTED && load_relaxed(&slot->last_use) != load_relaxed(&sampler->clock))
-                store_relaxed(&slot->last_use, load_relaxed(&sampler->clock));
+            if (result == COUNTED)
+                note_use(sampler, slot);
             return result;
         }
     }
@@ -224,8 +238,14 @@ int sluice_sampler_take(sluice_sampler *sampler, const void *bytes, size_t store
                       .stored = stored < SLUICE_SAMPLER_KEY_BYTES ? stored : SLUICE_SAMPLER_KEY_BYTES,
                       .length = length,
                       .hash = hash};
-    uint64_t n;
-    if (__builtin_expect(find(sampler, &key, &n) == COUNTED, 1))
+    /* Most keys sit in their window's first slot: a stable slot there that
+     * counts the call is the whole of the usual call. */
+    struct slot *first = &sampler->slots[hash & sampler->mask];
+    uint64_t state = load_acquire(&first->state), n;
+    uint64_t generation = state >> CALLS_BITS;
+    if (__builtin_expect(generation != 0 && (generation & 1) == 0 && count_in(first, state, &key, &n) == COUNTED, 1)) {
+        note_use(sampler, first);
         return emitted(n, ppm);
+    }
     return take_slowly(sampler, &key, ppm);
 }

@@ -69,11 +69,18 @@ final class SamplerTests: XCTestCase {
         let sampler = try makeSampler()
         var perKey = [String: Int]()
         let keys = ["", "a", "b", "ab", String(repeating: "x", count: 96), String(repeating: "x", count: 95) + "y"]
+        // Pairs that differ only in a tail of 4 to 7 bytes, in a whole last word, or in a first word
+        // before an equal tail; a window away from the first keys (windows are 8 slots).
+        let words = ["abcd", "abce", "abcdefg", "abcdefh", "abcdefgh", "abcdefgi", "Xbcdefghijkl", "abcdefghijkl"]
         for i in 0..<600 {
             let key = keys[i % keys.count]
             perKey[key, default: 0] += Int(take(sampler, key, hash: 42, ppm: 100_000))  // every key the same hash
         }
-        XCTAssertEqual(perKey, Dictionary(uniqueKeysWithValues: keys.map { ($0, 10) }), "100 calls each: 10 emitted each")
+        for i in 0..<800 {
+            let key = words[i % words.count]
+            perKey[key, default: 0] += Int(take(sampler, key, hash: 7, ppm: 100_000))
+        }
+        XCTAssertEqual(perKey, Dictionary(uniqueKeysWithValues: (keys + words).map { ($0, 10) }), "100 calls each: 10 emitted each")
     }
 
     func testEightThreadsOnOneKeyEmitExactlyTheirShare() throws {
