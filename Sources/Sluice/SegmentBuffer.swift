@@ -111,15 +111,16 @@ struct SegmentBuffer {
 
     @inlinable @inline(__always)
     mutating func appendText(_ text: String) {
-        var text = text
-        let copied = text.withUTF8 { utf8 in
+        // The string lends its bytes where they are: no copy of the String, so nothing retained.
+        let copied = text.utf8.withContiguousStorageIfAvailable { utf8 in
             guard spill != nil || external != nil || count &+ Self.textHeader &+ utf8.count <= Self.inlineCapacity else {
                 return false
             }
             appendText(utf8.baseAddress, utf8.count)
             return true
         }
-        if !copied { appendExternal(text) }
+        // Too big for the inline bytes, or (bridged, never on Linux) without contiguous UTF-8.
+        if copied != true { appendExternal(text) }
     }
 
     /// The bytes a message holds, a string kept by reference included.
