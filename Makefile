@@ -10,7 +10,7 @@ CORE_BENCH := .build-bench/core_bench
 ASAN_CHILD := .build-asan-child/SluiceTestChild
 CORE_SOURCES := $(wildcard CSources/CSluice/*.c CSources/CSluice/*.h CSources/CSluice/include/*.h)
 
-.PHONY: deps build demo examples test test-demo test-tsan test-asan bench bench-micro bench-core bench-bundle soak clean
+.PHONY: deps build demo examples test test-demo test-tsan test-asan bench bench-micro bench-core bench-subring bench-bundle soak clean
 
 deps:
 	@scripts/ensure-liburcu.sh
@@ -101,6 +101,14 @@ bench-core: deps
 		Benchmarks/core/core_bench.c CSources/CSluice/*.c -o $(CORE_BENCH) \
 		$$(pkg-config --libs liburcu-memb) -lpthread -lm
 	$(CORE_BENCH)
+
+# A model of docs/SCALING.md's per-thread sub-rings against the shared ring, the transport alone
+# (Benchmarks/core/subring_bench.c): THREADS producer counts, 1,2,4,8 unless given.
+bench-subring: deps
+	mkdir -p .build-bench
+	$(CC) -O2 -std=gnu11 -D_GNU_SOURCE -ICSources/CSluice Benchmarks/core/subring_bench.c \
+		-o .build-bench/subring_bench -lpthread
+	.build-bench/subring_bench --threads $${THREADS:-1,2,4,8}
 
 # sluice-bench and core_bench with their loader and libraries, for a machine with the cores and no
 # Swift toolchain (scripts/bench-bundle.sh; never in CI).

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # make bench-bundle: the benchmarks for a machine that has the cores but no Swift toolchain (a
-# bigger box lent for an hour). Builds sluice-bench with Swift's standard library linked in and
-# core_bench, and puts them in BUNDLE (.build-bench/bundle) with the dynamic loader and the shared
-# libraries they load from this machine, and run.sh. Copy the folder there, run it, bring
-# results.jsonl back and read it here with `Benchmarks/.build/release/sluice-bench --table FILE`.
+# bigger box lent for an hour). Builds sluice-bench with Swift's standard library linked in,
+# core_bench and subring_bench, and puts them in BUNDLE (.build-bench/bundle) with the dynamic
+# loader and the shared libraries they load from this machine, and run.sh. Copy the folder there,
+# run it, bring results.jsonl back and read it here with
+# `Benchmarks/.build/release/sluice-bench --table FILE`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bundle=${BUNDLE:-.build-bench/bundle}
@@ -16,15 +17,16 @@ strip -o "$bundle/sluice-bench" "$scratch/release/sluice-bench"
 cc -O2 -std=gnu11 -D_GNU_SOURCE -ICSources/CSluice/include -ICSources/CSluice \
     Benchmarks/core/core_bench.c CSources/CSluice/*.c -o "$bundle/core_bench" \
     $(pkg-config --libs liburcu-memb) -lpthread -lm
-for library in $(ldd "$bundle/sluice-bench" "$bundle/core_bench" | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
+cc -O2 -std=gnu11 -D_GNU_SOURCE -ICSources/CSluice Benchmarks/core/subring_bench.c -o "$bundle/subring_bench" -lpthread
+for library in $(ldd "$bundle/sluice-bench" "$bundle/core_bench" "$bundle/subring_bench" | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
     cp -L "$library" "$bundle/lib/"
 done
 cat > "$bundle/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # Runs Sluice's benchmarks with the loader and libraries beside them: W1, W2 at each of THREADS
 # producers (beside the write() ceiling), W3 and W4 (beside the C level-check floors), REPS rounds
-# interleaved; then core_bench. Results: OUT/results.jsonl (sluice-bench --table reads it) and
-# OUT/core.txt. Log files go to DIR (/tmp), removed after each run.
+# interleaved; then core_bench and subring_bench. Results: OUT/results.jsonl (sluice-bench --table
+# reads it), OUT/core.txt and OUT/subring.txt. Log files go to DIR (/tmp), removed after each run.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${OUT:-$PWD/bench-out}; dir=${DIR:-/tmp}
@@ -43,6 +45,7 @@ for rep in $(seq "$reps"); do
     bench --workload W3 --workload W4 --calls "$calls" --peer sluice --peer c-level-check --peer c-level-count
 done
 run "$here/core_bench" --records "$records" --reps "$reps" --path "$dir/sluice-core-bench.log" > "$out/core.txt"
+run "$here/subring_bench" --records "$records" --reps "$reps" --threads "1,${THREADS:-2,4,8,16}" > "$out/subring.txt"
 echo "bench-bundle: results in $out" >&2
 RUN
 chmod +x "$bundle/run.sh"
