@@ -33,28 +33,12 @@
 #include <x86intrin.h>
 #endif
 
-static uint64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
+#include "bench_common.h"
 
 static int compare_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
-}
-
-static double median(double *values, int n)
-{
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && values[j - 1] > values[j]; j--) {
-            double t = values[j];
-            values[j] = values[j - 1];
-            values[j - 1] = t;
-        }
-    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 /* 64 bytes; the id digits change per call. */

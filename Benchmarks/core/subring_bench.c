@@ -40,6 +40,7 @@
 #include <x86intrin.h>
 
 #include "atomics.h"
+#include "bench_common.h"
 
 enum {
     SLOT = 128,                 /* a record's room: two cache lines */
@@ -85,13 +86,6 @@ struct producer {
     struct run *run;
     int id;
 };
-
-static uint64_t now_ns(clockid_t clock)
-{
-    struct timespec t;
-    clock_gettime(clock, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
 
 static struct record *slot_of(struct ring *ring, uint64_t slot)
 {
@@ -320,9 +314,9 @@ static struct result measure(bool per_thread, int threads, uint64_t records, dou
         pthread_create(&tids[t], NULL, produce, &producers[t]);
     }
     pthread_barrier_wait(&run->start);
-    uint64_t begin = now_ns(CLOCK_MONOTONIC);
+    uint64_t begin = now_ns();
     consume(run);
-    uint64_t elapsed = now_ns(CLOCK_MONOTONIC) - begin;
+    uint64_t elapsed = now_ns() - begin;
     for (int t = 0; t < threads; t++)
         pthread_join(tids[t], NULL);
     pthread_barrier_destroy(&run->start);
@@ -349,9 +343,9 @@ static double drain_ns(bool per_thread, int threads)
         for (uint32_t i = 0; i < run->per_producer; i++)
             for (int t = 0; t < threads; t++)
                 log_one(run, t, i, message);
-        uint64_t begin = now_ns(CLOCK_MONOTONIC);
+        uint64_t begin = now_ns();
         consume(run);
-        elapsed += now_ns(CLOCK_MONOTONIC) - begin;
+        elapsed += now_ns() - begin;
         taken += run->per_producer * (uint64_t)threads;
         check_and_free(run, "drain");
     }
@@ -361,21 +355,10 @@ static double drain_ns(bool per_thread, int threads)
 /* ns per rdtsc tick, against CLOCK_MONOTONIC over 100 ms. */
 static double calibrate(void)
 {
-    uint64_t ns0 = now_ns(CLOCK_MONOTONIC), t0 = __rdtsc();
-    while (now_ns(CLOCK_MONOTONIC) - ns0 < 100000000u) {
+    uint64_t ns0 = now_ns(), t0 = __rdtsc();
+    while (now_ns() - ns0 < 100000000u) {
     }
-    return (double)(now_ns(CLOCK_MONOTONIC) - ns0) / (double)(__rdtsc() - t0);
-}
-
-static double median(double *values, int n)
-{
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && values[j - 1] > values[j]; j--) {
-            double t = values[j];
-            values[j] = values[j - 1];
-            values[j - 1] = t;
-        }
-    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+    return (double)(now_ns() - ns0) / (double)(__rdtsc() - t0);
 }
 
 int main(int argc, char **argv)
