@@ -43,14 +43,14 @@
 #include "bench_common.h"
 
 enum {
-    SLOT = 128,                 /* a record's room: two cache lines */
+    SLOT = 128,                    /* a record's room: two cache lines */
     RING_SLOTS = (4 << 20) / SLOT, /* 4 MiB per ring, as Sluice's default */
     MESSAGE = 72,
-    BATCH = 256 << 10,          /* the consumer's batch, as a writer's */
-    RELEASE_EVERY = 256,        /* slots the consumer takes between releases */
-    GATHER_NS = 100000,         /* the consumer's nap once caught up, as the writer's */
+    BATCH = 256 << 10,             /* the consumer's batch, as a writer's */
+    RELEASE_EVERY = 256,           /* slots the consumer takes between releases */
+    GATHER_NS = 100000,            /* the consumer's nap once caught up, as the writer's */
     MAX_THREADS = 64,
-    BUCKETS = 4096              /* latency histogram: one bucket per tick below it */
+    BUCKETS = 4096                 /* latency histogram: one bucket per tick below it */
 };
 
 struct record {
@@ -108,6 +108,8 @@ static void log_one(struct run *run, int id, uint32_t sequence, const char *mess
     if (run->per_thread) {
         ring = &run->rings[id];
         slot = load_relaxed(&ring->head); /* only this thread writes it */
+        /* No cas to fence with: on x86 (this program is, for rdtsc) a store never
+         * passes an earlier load, so the record's stores stay after the tail's. */
         wait_for_room(ring, slot);
         store_relaxed(&ring->head, slot + 1);
     } else {
@@ -293,7 +295,8 @@ static struct run *make_run(bool per_thread, int threads, uint64_t per_producer)
 static void check_and_free(struct run *run, const char *what)
 {
     if (run->failed) {
-        fprintf(stderr, "subring_bench: %s, %s, %d producers: a record was lost, repeated or out of its producer's order\n",
+        fprintf(stderr,
+                "subring_bench: %s, %s, %d producers: a record was lost, repeated or out of its producer's order\n",
                 what, run->per_thread ? "per-thread" : "shared", run->threads);
         exit(1);
     }

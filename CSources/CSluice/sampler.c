@@ -135,7 +135,8 @@ static bool holds(const struct slot *slot, const struct key *key)
 enum { ABSENT, COUNTED, MOVED };
 
 /* Counts a call of key in slot if the slot holds it under generation; *n gets the count. */
-static inline __attribute__((always_inline)) int count_in(struct slot *slot, uint64_t state, const struct key *key, uint64_t *n)
+static inline __attribute__((always_inline)) int count_in(struct slot *slot, uint64_t state, const struct key *key,
+                                                          uint64_t *n)
 {
     uint64_t generation = state >> CALLS_BITS;
     if (!holds(slot, key))
