@@ -40,13 +40,23 @@ void event_finish(struct event *ev)
     (void)add_fetch(&ev->waiters, -1);
 }
 
-void event_signal(struct event *ev)
+static void signal_waiters(struct event *ev, int32_t count)
 {
     fence(); /* the caller's publish before the look at waiters */
     if (load_relaxed(&ev->waiters) > 0) {
         (void)add_fetch(&ev->epoch, 1);
-        futex_wake(&ev->epoch, INT_MAX);
+        futex_wake(&ev->epoch, count);
     }
+}
+
+void event_signal(struct event *ev)
+{
+    signal_waiters(ev, INT_MAX);
+}
+
+void event_signal_one(struct event *ev)
+{
+    signal_waiters(ev, 1);
 }
 
 void doorbell_ring(struct doorbell *bell)

@@ -20,7 +20,8 @@
  *     if (!condition) event_wait(&ev, seen, timeout_ns);
  *     event_finish(&ev);
  *
- * Signaller: make the condition true, then event_signal(&ev).
+ * Signaller: make the condition true, then event_signal(&ev), or
+ * event_signal_one(&ev) when one waiter's progress may use the condition up.
  */
 struct event {
     int32_t epoch;   /* futex word. Written by event_signal (add_fetch, full fence);
@@ -33,7 +34,11 @@ int32_t event_prepare(struct event *ev);
 /* Sleeps until signalled after prepare, or timeout_ns passes (< 0: no limit). */
 void event_wait(struct event *ev, int32_t seen, int64_t timeout_ns);
 void event_finish(struct event *ev);
+/* Wakes every sleeper; one that has prepared but not slept yet sees the epoch move. */
 void event_signal(struct event *ev);
+/* Wakes one sleeper (the kernel's order: the longest asleep at one priority); the
+ * others sleep on until the next signal. The epoch moves all the same. */
+void event_signal_one(struct event *ev);
 
 /*
  * The writer's doorbell: one sleeper (the writer), many ringers.

@@ -49,7 +49,13 @@ static void release(sluice_core *core)
     ring_release(&core->ring, through); /* after every read of those records */
     w->released = through;
     store_relaxed(&totals->depth_bytes, head - through);
-    event_signal(&core->space);
+    /* Producers blocked on a full ring: one of them can fill what a release frees,
+     * and every other one woken would only compete with the writer for the cores
+     * until it blocks again. An empty ring has room for them all. */
+    if (head == through)
+        event_signal(&core->space);
+    else
+        event_signal_one(&core->space);
 }
 
 /* The writer's clock into the ring's header whenever it re-anchors, so that `sluice

@@ -76,6 +76,32 @@ final class ExactlyOnceTests: XCTestCase {
         XCTAssertEqual(c.written, c.accepted)
         XCTAssertEqual(c.dropped, 0)
     }
+
+    /// A release wakes one blocked producer unless it empties the ring. Producers whose records
+    /// need different room (a warning may use the reserve that an info record may not) all finish.
+    func testBlockedProducersOfBothLimitsAllFinishAndDropNothing() throws {
+        let perProducer = stressRecords(default: 100_000)
+        let path = temporaryLogPath(self)
+        let core = try openCore(path: path, ringBytes: 4096, overflow: Int32(SLUICE_OVERFLOW_BLOCK))
+        let module = sluice_module(core.pointer, "stress")
+        let levels = [SLUICE_INFO, SLUICE_INFO, SLUICE_INFO, SLUICE_WARNING].map { Int32($0) }
+        let accepted = Slots(producers, 0)
+        onThreads(producers) { p in
+            accepted[p] = (0..<perProducer).filter { _ in
+                sluice_log(core.pointer, levels[p], module, "blocked", 7) == Int32(SLUICE_OK)
+            }.count
+        }
+        XCTAssertEqual(sluice_flush(core.pointer, -1), Int32(SLUICE_OK))
+        let c = counters(core)
+        sluice_free(core.pointer)
+
+        XCTAssertEqual(accepted.all, Array(repeating: perProducer, count: producers), "no call returned dropped")
+        XCTAssertEqual(c.written, UInt64(producers * perProducer))
+        XCTAssertEqual(c.dropped, 0)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.filter { $0.hasSuffix(" WARNING stress: blocked") }.count, perProducer)
+        XCTAssertEqual(lines.filter { $0.hasSuffix(" INFO stress: blocked") }.count, 3 * perProducer)
+    }
 }
 
 /// Logs "p=<producer> s=<sequence>" for sequence 0..<count; returns which were accepted.
