@@ -24,10 +24,10 @@
  * event_signal_one(&ev) when one waiter's progress may use the condition up.
  */
 struct event {
-    int32_t epoch;   /* futex word. Written by event_signal (add_fetch, full fence);
-                        read by waiters before they announce themselves. */
-    int32_t waiters; /* threads between prepare and finish. Written by waiters
-                        (add_fetch, full fence); read by event_signal after its fence. */
+    int32_t epoch;   /* futex word. Written by event_signal and event_signal_one (add_fetch,
+                        full fence); read by waiters before they announce themselves. */
+    int32_t waiters; /* threads between prepare and finish. Written by waiters (add_fetch,
+                        full fence); read by both signals after their fence. */
 };
 
 int32_t event_prepare(struct event *ev);
