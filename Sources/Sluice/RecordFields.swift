@@ -34,22 +34,26 @@ extension SegmentBuffer {
         }
     }
 
-    /// Calls body with each entry of metadata in the order of its keys. The keys are sorted in
-    /// temporary room (on the stack for the few keys a record has): a call allocates nothing.
+    /// Calls body with each entry of metadata in the order of its keys. The entries' indices are
+    /// sorted in temporary room (on the stack for the few keys a record has): a call allocates
+    /// nothing, and reaches each entry by its index, never hashing a key.
     static func forEachSorted(_ metadata: Logger.Metadata, _ body: (String, Logger.MetadataValue) -> Void) {
         guard !metadata.isEmpty else { return }
-        withUnsafeTemporaryAllocation(of: String.self, capacity: metadata.count) { keys in
-            let base = keys.baseAddress!
+        withUnsafeTemporaryAllocation(of: Logger.Metadata.Index.self, capacity: metadata.count) { order in
+            let base = order.baseAddress!
             var n = 0
-            for key in metadata.keys {  // insertion sort: a record's keys are few
+            var index = metadata.startIndex
+            while index != metadata.endIndex {  // insertion sort: a record's keys are few
+                let key = metadata.keys[index]
                 var at = n
-                while at > 0 && base[at - 1] > key { at -= 1 }
+                while at > 0 && metadata.keys[base[at - 1]] > key { at -= 1 }
                 (base + at + 1).moveInitialize(from: base + at, count: n - at)
-                (base + at).initialize(to: key)
+                (base + at).initialize(to: index)
                 n += 1
+                metadata.formIndex(after: &index)  // not `indices`: its wrapper cost ~200 instructions a record
             }
             defer { base.deinitialize(count: n) }
-            for i in 0..<n { body(base[i], metadata[base[i]]!) }
+            for i in 0..<n { body(metadata.keys[base[i]], metadata.values[base[i]]) }
         }
     }
 
@@ -100,30 +104,49 @@ extension SegmentBuffer {
 
     /// A tag, then a uint32 length and the text, as a segment of its own (never merged).
     mutating func appendTagged(_ tag: Int, _ text: String) {
-        appendTag(tag)
-        appendTaggedText(text)
+        closeText()
+        hasValues = true
+        withUTF8(of: text) { appendLengthAndBytes($0, after: UInt8(truncatingIfNeeded: tag)) }
     }
 
     mutating func appendTaggedValue<Bits: FixedWidthInteger>(_ tag: Int, _ littleEndianBits: Bits?) {
         closeText()
-        appendRaw(UInt8(truncatingIfNeeded: tag))
-        if let littleEndianBits { appendRaw(littleEndianBits) }
+        let size = 1 + (littleEndianBits == nil ? 0 : MemoryLayout<Bits>.size)
+        reserve(size)
+        let at = count
+        withStorage { base in
+            base.storeBytes(of: UInt8(truncatingIfNeeded: tag), toByteOffset: at, as: UInt8.self)
+            if let littleEndianBits { base.storeBytes(of: littleEndianBits, toByteOffset: at + 1, as: Bits.self) }
+        }
+        count = at + size
         hasValues = true
     }
 
     /// A uint32 length and the text's bytes, cut where a message must end.
     mutating func appendTaggedText(_ text: String) {
-        var text = text
-        text.withUTF8 { utf8 in
-            let length = min(utf8.count, max(0, Self.largestMessage - logicalCount - 4))
-            appendRaw(UInt32(length).littleEndian)
-            reserve(length)
-            let at = count
-            withStorage { base in
-                if length > 0 { (base + at).copyMemory(from: utf8.baseAddress!, byteCount: length) }
-            }
-            count = at + length
+        withUTF8(of: text) { appendLengthAndBytes($0, after: nil) }
+    }
+
+    /// The optional tag, a uint32 length and the bytes, cut where a message must end: one
+    /// reservation and one look at the storage for the three.
+    private mutating func appendLengthAndBytes(_ bytes: UnsafeBufferPointer<UInt8>, after tag: UInt8?) {
+        let header = (tag == nil ? 0 : 1) + MemoryLayout<UInt32>.size
+        let length = min(bytes.count, max(0, Self.largestMessage - logicalCount - header))
+        reserve(header + length)
+        let at = count
+        withStorage { base in
+            if let tag { base.storeBytes(of: tag, toByteOffset: at, as: UInt8.self) }
+            base.storeBytes(of: UInt32(length).littleEndian, toByteOffset: at + header - 4, as: UInt32.self)
+            if length > 0 { Self.copy(to: base + at + header, from: UnsafeRawPointer(bytes.baseAddress!), count: length) }
         }
+        count = at + header + length
+    }
+
+    /// Calls body with the string's UTF-8 where it is, without a copy of the String.
+    private func withUTF8<R>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var text = text  // bridged, never on Linux: made contiguous first
+        return text.withUTF8(body)
     }
 
     /// The bits of value at the end, as they are.

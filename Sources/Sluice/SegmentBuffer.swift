@@ -194,11 +194,16 @@ struct SegmentBuffer {
         return withUnsafeMutableBytes(of: &inline) { body($0.baseAddress!) }
     }
 
-    /// Makes room for extra more bytes, moving to (or growing) the heap.
-    @usableFromInline
+    /// Makes room for extra more bytes, moving to (or growing) the heap. The check is inlined:
+    /// a record's fields reserve a few bytes at a time, and nearly always have them.
+    @inlinable @inline(__always)
     mutating func reserve(_ extra: Int) {
+        if count + extra > (spill?.capacity ?? Self.inlineCapacity) { grow(extra) }
+    }
+
+    @usableFromInline
+    mutating func grow(_ extra: Int) {
         let capacity = spill?.capacity ?? Self.inlineCapacity
-        guard count + extra > capacity else { return }
         let bigger = Spill(capacity: max(2 * capacity, count + extra))
         let used = count
         withStorage { bigger.pointer.copyMemory(from: $0, byteCount: used) }
