@@ -34,11 +34,39 @@ extension SegmentBuffer {
         }
     }
 
-    /// Calls body with each entry of metadata in the order of its keys. The entries' indices are
-    /// sorted in temporary room (on the stack for the few keys a record has): a call allocates
-    /// nothing, and reaches each entry by its index, never hashing a key.
+    /// Each key of the layers as a field, keys sorted; a key in more than one layer takes the last
+    /// one's value, as merging each layer over the ones before it would. No merged dictionary is
+    /// built: that would allocate and hash every key again.
+    mutating func appendMetadata(layers: UnsafeBufferPointer<Logger.Metadata>) {
+        guard layers.count > 1 else {
+            if let only = layers.first { appendMetadata(only) }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UnsafeBufferPointer<Logger.Metadata.Index>.self, capacity: layers.count) {
+            orders in
+            Self.withSortedIndices(of: layers, from: 0, into: orders.baseAddress!) {
+                Self.forEachMerged(layers, orders.baseAddress!) { key, value in
+                    appendTagged(SLUICE_SEGMENT_KEY, key)
+                    append(value, depth: 0)
+                }
+            }
+        }
+    }
+
+    /// Calls body with each entry of metadata in the order of its keys.
     static func forEachSorted(_ metadata: Logger.Metadata, _ body: (String, Logger.MetadataValue) -> Void) {
-        guard !metadata.isEmpty else { return }
+        withSortedIndices(metadata) { order in
+            for index in order { body(metadata.keys[index], metadata.values[index]) }
+        }
+    }
+
+    /// Calls body with the indices of metadata's entries in the order of their keys, sorted in
+    /// temporary room (on the stack for the few keys a record has): a call allocates nothing, and
+    /// reaches each entry by its index, never hashing a key.
+    @inline(__always)
+    static func withSortedIndices<R>(
+        _ metadata: Logger.Metadata, _ body: (UnsafeBufferPointer<Logger.Metadata.Index>) -> R
+    ) -> R {
         withUnsafeTemporaryAllocation(of: Logger.Metadata.Index.self, capacity: metadata.count) { order in
             let base = order.baseAddress!
             var n = 0
@@ -53,7 +81,48 @@ extension SegmentBuffer {
                 metadata.formIndex(after: &index)  // not `indices`: its wrapper cost ~200 instructions a record
             }
             defer { base.deinitialize(count: n) }
-            for i in 0..<n { body(metadata.keys[base[i]], metadata.values[base[i]]) }
+            return body(UnsafeBufferPointer(start: base, count: n))
+        }
+    }
+
+    /// Sorts the indices of layers[from...] into orders[from...], then calls body.
+    private static func withSortedIndices(
+        of layers: UnsafeBufferPointer<Logger.Metadata>, from layer: Int,
+        into orders: UnsafeMutablePointer<UnsafeBufferPointer<Logger.Metadata.Index>>, _ body: () -> Void
+    ) {
+        guard layer < layers.count else { return body() }
+        withSortedIndices(layers[layer]) { order in
+            (orders + layer).initialize(to: order)
+            withSortedIndices(of: layers, from: layer + 1, into: orders, body)
+        }
+    }
+
+    /// Calls body with each key of the sorted layers in order, and its value in the last layer
+    /// that has it.
+    private static func forEachMerged(
+        _ layers: UnsafeBufferPointer<Logger.Metadata>,
+        _ orders: UnsafeMutablePointer<UnsafeBufferPointer<Logger.Metadata.Index>>,
+        _ body: (String, Logger.MetadataValue) -> Void
+    ) {
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: layers.count) { room in
+            let next = room.baseAddress!  // per layer: where in its order its next entry is
+            next.initialize(repeating: 0, count: layers.count)
+            func key(_ layer: Int) -> String? {
+                next[layer] < orders[layer].count ? layers[layer].keys[orders[layer][next[layer]]] : nil
+            }
+            while true {
+                var least: String?
+                for layer in 0..<layers.count {
+                    if let key = key(layer), least == nil || key < least! { least = key }
+                }
+                guard let least else { return }
+                var winner = 0
+                for layer in 0..<layers.count where key(layer) == least {
+                    winner = layer
+                    next[layer] += 1
+                }
+                body(least, layers[winner].values[orders[winner][next[winner] - 1]])
+            }
         }
     }
 

@@ -113,20 +113,24 @@ public struct SluiceLogHandler: LogHandler {
             message.buffer.appendLocation(file: event.file, line: event.line, function: event.function)
         }
         if fields.metadata {
-            // Without metadata of the handler's own, the provider's dictionary is used as it is:
-            // merging it into an empty one would copy it on every call.
-            var merged = metadata
-            if let provided {
-                merged = merged.isEmpty ? provided : merged.merging(provided) { _, new in new }
+            // swift-log's layers, each over the ones before it, written as one without merging them.
+            withUnsafeTemporaryAllocation(of: Logger.Metadata.self, capacity: 4) { room in
+                let layers = room.baseAddress!
+                var count = 0
+                func add(_ layer: Logger.Metadata?) {
+                    guard let layer, !layer.isEmpty else { return }
+                    (layers + count).initialize(to: layer)
+                    count += 1
+                }
+                add(metadata)
+                add(provided)
+                add(event.metadata)
+                if let error = event.error {  // swift-log's keys: beside an `error` key of the caller's, never over it
+                    add(["error.message": "\(error)", "error.type": "\(String(reflecting: type(of: error)))"])
+                }
+                defer { layers.deinitialize(count: count) }
+                message.buffer.appendMetadata(layers: UnsafeBufferPointer(start: layers, count: count))
             }
-            if let extra = event.metadata {
-                merged.merge(extra) { _, new in new }
-            }
-            if let error = event.error {  // swift-log's keys: beside an `error` key of the caller's, never over it
-                merged["error.message"] = "\(error)"
-                merged["error.type"] = "\(String(reflecting: type(of: error)))"
-            }
-            message.buffer.appendMetadata(merged)
         }
         return message
     }

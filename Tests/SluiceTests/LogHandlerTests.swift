@@ -29,6 +29,34 @@ final class LogHandlerTests: XCTestCase {
         ])
     }
 
+    // swift-log's layers, each over the ones before it: the handler's, the provider's, the call's,
+    // then the error's two keys. Every layer here shares a key with another.
+    func testAKeyInSeveralMetadataLayersTakesTheLastLayersValue() throws {
+        let (core, path) = try openCore(self)
+        let provider = Logger.MetadataProvider { ["shared": "provider", "trace-id": "abc", "b": "p", "pool": "provided"] }
+        var logger = Logger(label: "layers") { label in
+            SluiceLogHandler(label: label, core: core, metadataProvider: provider)
+        }
+        logger[metadataKey: "pool"] = "primary"
+        logger[metadataKey: "shared"] = "handler"
+        logger[metadataKey: "a"] = ["nested": "h"]
+        logger.info("all", metadata: ["shared": "call", "error.message": "the caller's", "z": "c", "b": ["x", "y"]])
+        logger.error("failed", error: DiskFull(), metadata: ["error.message": "the caller's", "error.type": "its own"])
+        var plain = Logger(label: "plain") { label in SluiceLogHandler(label: label, core: core) }
+        plain[metadataKey: "k"] = "handler"
+        plain.info("one layer")
+        plain.info("two layers", metadata: ["k": "call", "j": "call"])
+        core.close()
+        XCTAssertEqual(try lines(path), [
+            #"INFO layers: all a="[\"nested\": h]" b="[x, y]" error.message="the caller's" pool=provided shared=call "#
+                + "trace-id=abc z=c",
+            #"ERROR layers: failed a="[\"nested\": h]" b=p error.message="disk full" error.type=SluiceTests.DiskFull "#
+                + "pool=provided shared=provider trace-id=abc",
+            "INFO plain: one layer k=handler",
+            "INFO plain: two layers j=call k=call",
+        ])
+    }
+
     func testSwiftLogCallsAreTimedLikeNativeOnes() throws {
         let (core, _) = try openCore(self, .init(level: .trace, callTimingEvery: 1))
         let logger = Logger(label: "timed") { label in SluiceLogHandler(label: label, core: core) }

@@ -97,6 +97,18 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The handler's metadata and the call's, written as one: what Sluice allocates is none of the two
+    // the row counts (the call's dictionary literal and swift-log's message String).
+    var swiftLogLayered = Logger(label: "bench.swiftlog") { SluiceLogHandler(label: $0, core: core) }
+    swiftLogLayered[metadataKey: "request-id"] = "8c1f2a"
+    Benchmark("swift-log on Sluice: handler and call metadata") { benchmark in
+        measureCalls(benchmark, core) {
+            for i in benchmark.scaledIterations {
+                swiftLogLayered.info("request id=\(i)", metadata: ["op": "\(operations[i & 7])"])
+            }
+        }
+    }
+
     let swiftLog = Logger(label: "bench.swiftlog") { SluiceLogHandler(label: $0, core: core) }
     Benchmark("swift-log on Sluice: request id op latency_us") { benchmark in
         measureCalls(benchmark, core) {
