@@ -199,16 +199,17 @@ extension SegmentBuffer {
     /// The optional tag, a uint32 length and the bytes, cut where a message must end: one
     /// reservation and one look at the storage for the three.
     private mutating func appendLengthAndBytes(_ bytes: UnsafeBufferPointer<UInt8>, after tag: UInt8?) {
-        let header = (tag == nil ? 0 : 1) + MemoryLayout<UInt32>.size
-        let length = min(bytes.count, max(0, Self.largestMessage - logicalCount - header))
-        reserve(header + length)
+        // Wrapping arithmetic: every term is bounded by the largest message (256 MiB).
+        let header = (tag == nil ? 0 : 1) &+ MemoryLayout<UInt32>.size
+        let length = min(bytes.count, max(0, Self.largestMessage &- logicalCount &- header))
+        reserve(header &+ length)
         let at = count
         withStorage { base in
             if let tag { base.storeBytes(of: tag, toByteOffset: at, as: UInt8.self) }
-            base.storeBytes(of: UInt32(length).littleEndian, toByteOffset: at + header - 4, as: UInt32.self)
-            if length > 0 { Self.copy(to: base + at + header, from: UnsafeRawPointer(bytes.baseAddress!), count: length) }
+            base.storeBytes(of: UInt32(truncatingIfNeeded: length).littleEndian, toByteOffset: at &+ header &- 4, as: UInt32.self)
+            if length > 0 { Self.copy(to: base + (at &+ header), from: UnsafeRawPointer(bytes.baseAddress!), count: length) }
         }
-        count = at + header + length
+        count = at &+ header &+ length
     }
 
     /// Calls body with the string's UTF-8 where it is, without a copy of the String.
