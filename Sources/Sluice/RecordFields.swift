@@ -64,9 +64,9 @@ extension SegmentBuffer {
     /// temporary room (on the stack for the few keys a record has): a call allocates nothing, and
     /// reaches each entry by its index, never hashing a key.
     @inline(__always)
-    static func withSortedIndices<R>(
-        _ metadata: Logger.Metadata, _ body: (UnsafeBufferPointer<Logger.Metadata.Index>) -> R
-    ) -> R {
+    static func withSortedIndices(
+        _ metadata: Logger.Metadata, _ body: (UnsafeBufferPointer<Logger.Metadata.Index>) -> Void
+    ) {
         withUnsafeTemporaryAllocation(of: Logger.Metadata.Index.self, capacity: metadata.count) { order in
             let base = order.baseAddress!
             var n = 0
@@ -81,7 +81,7 @@ extension SegmentBuffer {
                 metadata.formIndex(after: &index)  // not `indices`: its wrapper cost ~200 instructions a record
             }
             defer { base.deinitialize(count: n) }
-            return body(UnsafeBufferPointer(start: base, count: n))
+            body(UnsafeBufferPointer(start: base, count: n))
         }
     }
 
@@ -206,8 +206,11 @@ extension SegmentBuffer {
         let at = count
         withStorage { base in
             if let tag { base.storeBytes(of: tag, toByteOffset: at, as: UInt8.self) }
-            base.storeBytes(of: UInt32(truncatingIfNeeded: length).littleEndian, toByteOffset: at &+ header &- 4, as: UInt32.self)
-            if length > 0 { Self.copy(to: base + (at &+ header), from: UnsafeRawPointer(bytes.baseAddress!), count: length) }
+            let lengthAt = at &+ header &- MemoryLayout<UInt32>.size
+            base.storeBytes(of: UInt32(truncatingIfNeeded: length).littleEndian, toByteOffset: lengthAt, as: UInt32.self)
+            if length > 0 {
+                Self.copy(to: base + (at &+ header), from: UnsafeRawPointer(bytes.baseAddress!), count: length)
+            }
         }
         count = at &+ header &+ length
     }

@@ -97,8 +97,8 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // The handler's metadata and the call's, written as one: what Sluice allocates is none of the two
-    // the row counts (the call's dictionary literal and swift-log's message String).
+    // The handler's metadata and the call's, written as one without a merged dictionary: the row's
+    // one allocation is the call's dictionary literal, none is Sluice's.
     var swiftLogLayered = Logger(label: "bench.swiftlog") { SluiceLogHandler(label: $0, core: core) }
     swiftLogLayered[metadataKey: "request-id"] = "8c1f2a"
     Benchmark("swift-log on Sluice: handler and call metadata") { benchmark in
