@@ -88,25 +88,6 @@ static void track(sluice_core *core)
     pthread_mutex_unlock(&open_cores_lock);
 }
 
-void core_flush_all_for_crash(int timeout_ms)
-{
-    /* The crashing thread may hold the list's lock (or another may, forever): walk the
-     * list without it then. A list changing under the walk can only fault again, and
-     * crash.c sends a second fault straight on. */
-    bool locked = pthread_mutex_trylock(&open_cores_lock) == 0;
-    int64_t deadline = clock_monotonic_ns() + (int64_t)timeout_ms * 1000000;
-    for (sluice_core *core = open_cores; core != NULL; core = core->next_open) {
-        int64_t left_ms = (deadline - clock_monotonic_ns()) / 1000000;
-        if (left_ms <= 0)
-            break;
-        /* A synchronous core wrote every record already; a writer that crashed cannot write. */
-        if (!core->synchronous && !core->closed && !pthread_equal(core->thread, pthread_self()))
-            (void)sluice_flush(core, (int)left_ms);
-    }
-    if (locked)
-        pthread_mutex_unlock(&open_cores_lock);
-}
-
 /* Takes core off whichever list holds it; under open_cores_lock. */
 static void unlink_core(sluice_core **list, sluice_core *core)
 {
@@ -244,9 +225,10 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     return core;
 }
 
-int sluice_flush(sluice_core *core, int timeout_ms)
+/* Waits until every record accepted before the call is written or dropped: atomics and
+ * futex waits only, so that a crash handler may call it. */
+static int flush_written(sluice_core *core, int timeout_ms)
 {
-    core_ready(core);
     /* Every record accepted before this call lies below head: its cas came first. */
     uint64_t target = ring_head(&core->ring);
     if (load_acquire(&core->written_position) >= target)
@@ -267,6 +249,35 @@ int sluice_flush(sluice_core *core, int timeout_ms)
         if (expired)
             return SLUICE_TIMEOUT;
     }
+}
+
+int sluice_flush(sluice_core *core, int timeout_ms)
+{
+    core_ready(core);
+    return flush_written(core, timeout_ms);
+}
+
+void core_flush_all_for_crash(int timeout_ms)
+{
+    /* The crashing thread may hold the list's lock (or another may, forever): walk the
+     * list without it then. A list changing under the walk can only fault again, and
+     * crash.c sends a second fault straight on. */
+    bool locked = pthread_mutex_trylock(&open_cores_lock) == 0;
+    log_give_up_own_reservations(); /* this thread will never commit them: write what is behind */
+    int64_t deadline = clock_monotonic_ns() + (int64_t)timeout_ms * 1000000;
+    for (sluice_core *core = open_cores; core != NULL; core = core->next_open) {
+        int64_t left_ms = (deadline - clock_monotonic_ns()) / 1000000;
+        if (left_ms <= 0)
+            break;
+        /* A synchronous core wrote every record already; a writer that crashed cannot write;
+         * a forked child's core not yet used holds nothing, and its restart (locks, a file,
+         * a thread) has no place in a signal handler. */
+        if (!core->synchronous && !core->closed && !pthread_equal(core->thread, pthread_self()) &&
+            !load_acquire(&core->restart_pending))
+            (void)flush_written(core, (int)left_ms);
+    }
+    if (locked)
+        pthread_mutex_unlock(&open_cores_lock);
 }
 
 void sluice_counters_read(sluice_core *core, sluice_counters *out)

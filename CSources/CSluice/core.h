@@ -218,6 +218,10 @@ void core_flush_all_for_crash(int timeout_ms);
  * waits: a writer thread (whose formatter or sink may log) must never wait on a ring only
  * it can empty. */
 void log_on_writer_thread(void);
+/* log.c: from a fatal signal's handler: gives up the reservations this thread holds open
+ * (it will never commit them), each counted as dropped (abandoned), so that the writer
+ * writes every record committed behind them. */
+void log_give_up_own_reservations(void);
 /* log.c: a record the flight recorder kept, into the ring as recalled: its level, module,
  * thread and time as when it was logged. */
 void log_recalled(sluice_core *core, const struct flight_slot *slot, const char *message);

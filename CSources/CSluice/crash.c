@@ -1,26 +1,36 @@
 /*
  * crash.c — the records already committed when the process receives a fatal
- * signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT) are written before it dies:
- * the handler flushes every open core within a deadline, then hands the signal
- * to whatever handled it before (Swift's backtracer, a sanitizer), or to the
- * default action, so the process still dies of that signal.
+ * signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP) are written before
+ * it dies: the handler gives up the reservations its own thread holds open,
+ * flushes every open core within a deadline, then hands the signal to whatever
+ * handled it before (Swift's backtracer, a sanitizer), or to the default action,
+ * so the process still dies of that signal.
  *
  * The handler only flushes: atomics and futex waits on the writer, which keeps
  * running on its own thread. A crash on the writer thread itself, or a sink that
- * never takes the write, costs at most the deadline.
+ * never takes the write, costs at most the deadline. A fatal signal on a second
+ * thread while the first one's handler flushes waits for that flush (at most the
+ * deadline), so that it cannot end the process halfway through.
  */
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core.h"
 
-static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
 enum { FATAL_SIGNALS = sizeof fatal_signals / sizeof fatal_signals[0] };
+enum { FLUSH_DONE = -1 };
 
 static struct sigaction previous[FATAL_SIGNALS]; /* written once, before the handler is installed */
 static int32_t crash_timeout_ms;                 /* store_relaxed by install; load_relaxed by the handler */
-static int32_t crashing;                         /* exchange: the first fatal signal flushes, a later one
-                                                    (a fault inside the flush) goes straight on */
+static int32_t flushing_thread;                  /* 0, then the id of the thread whose handler flushes
+                                                    (cas: the first fatal signal's), FLUSH_DONE once it
+                                                    has (store_release; other crashing threads wait on
+                                                    it with load_acquire). A fault inside the flush,
+                                                    on that thread, goes straight on. */
 static int32_t installed;                        /* cas: the handlers go in once per process */
 
 /* The signal to its previous handler, as if Sluice's had not been there. */
@@ -34,9 +44,10 @@ static void pass_on(int index, int sig, siginfo_t *info, void *context)
         before->sa_handler(sig);
     } else {
         /* The default action: a fault re-executes its instruction on return; a signal
-         * that was sent (abort, kill) is sent again, delivered once this returns. */
+         * that was sent (abort, kill) is sent again, delivered once this returns, and so
+         * is a breakpoint trap, whose instruction (int3) is behind the return address. */
         signal(sig, SIG_DFL);
-        if (info == NULL || info->si_code <= 0)
+        if (info == NULL || info->si_code <= 0 || sig == SIGTRAP)
             raise(sig);
     }
 }
@@ -46,8 +57,18 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context)
     int index = 0;
     while (index < FATAL_SIGNALS - 1 && fatal_signals[index] != sig)
         index++;
-    if (exchange(&crashing, 1) == 0)
-        core_flush_all_for_crash(load_relaxed(&crash_timeout_ms));
+    int32_t self = (int32_t)syscall(SYS_gettid);
+    int32_t flushing = cas(&flushing_thread, 0, self);
+    int timeout_ms = load_relaxed(&crash_timeout_ms);
+    if (flushing == 0) {
+        core_flush_all_for_crash(timeout_ms);
+        store_release(&flushing_thread, FLUSH_DONE);
+    } else if (flushing != self) {
+        /* Another thread's handler is flushing: wait for it, a little past its deadline. */
+        struct timespec pause = {.tv_nsec = 1000000};
+        for (int waited = 0; waited <= timeout_ms + 1000 && load_acquire(&flushing_thread) != FLUSH_DONE; waited++)
+            nanosleep(&pause, NULL);
+    }
     pass_on(index, sig, info, context);
 }
 

@@ -9,15 +9,25 @@ static struct flight_slot *slot_at(const struct flight_recorder *recorder, uint6
     return (struct flight_slot *)((char *)recorder->slots + (position % recorder->capacity) * FLIGHT_SLOT_BYTES);
 }
 
-static void lock_slot(struct flight_slot *slot)
+/*
+ * Slot locks this thread holds. A signal handler that interrupts a keep or a dump
+ * on the same thread and keeps a record must not wait for a slot: the holder
+ * cannot let go until the handler returns.
+ */
+static __thread uint32_t slots_held;
+
+static bool try_lock_slot(struct flight_slot *slot)
 {
-    while (cas(&slot->lock, 0, 1) != 0) /* held for one copy of at most a slot */
-        cpu_relax();
+    if (load_relaxed(&slot->lock) != 0 || cas(&slot->lock, 0, 1) != 0)
+        return false;
+    slots_held++;
+    return true;
 }
 
 static void unlock_slot(struct flight_slot *slot)
 {
     store_release(&slot->lock, 0);
+    slots_held--;
 }
 
 int flight_init(struct flight_recorder *recorder, uint32_t capacity)
@@ -42,10 +52,25 @@ int sluice_flight_keep(sluice_core *core, int level, int module, const void *mes
     if (recorder->slots == NULL || (unsigned)level > SLUICE_CRITICAL || module < 0 ||
         (uint32_t)module >= load_relaxed(&core->map->module_count) || (message == NULL && length != 0))
         return SLUICE_INVALID;
-    uint64_t position = add_fetch(&recorder->next, 1) - 1;
-    struct flight_slot *slot = slot_at(recorder, position);
+    bool nested = slots_held != 0;
+    uint64_t position = load_relaxed(&recorder->next);
+    struct flight_slot *slot;
+    for (;;) { /* the slot's lock first, then the number: see flight.h */
+        slot = slot_at(recorder, position);
+        if (!try_lock_slot(slot)) {
+            if (nested)
+                return SLUICE_DROPPED; /* the slot may be this thread's own, interrupted */
+            cpu_relax(); /* another thread copies or fills it: one slot's copy */
+            position = load_relaxed(&recorder->next);
+            continue;
+        }
+        uint64_t found = cas(&recorder->next, position, position + 1);
+        if (found == position)
+            break;
+        unlock_slot(slot);
+        position = found;
+    }
     size_t room = FLIGHT_SLOT_BYTES - sizeof *slot;
-    lock_slot(slot);
     slot->position = position;
     slot->ticks = clock_ticks();
     slot->thread = sluice_shard(core, core->id)->thread;
@@ -62,28 +87,27 @@ int sluice_flight_keep(sluice_core *core, int level, int module, const void *mes
 void flight_dump(sluice_core *core)
 {
     struct flight_recorder *recorder = &core->flight;
-    uint64_t end = load_acquire(&recorder->next), from = load_relaxed(&recorder->dumped);
-    for (;;) { /* claim [from, end): a dump racing this one gets what came after */
-        if (from >= end)
-            return;
-        uint64_t found = cas(&recorder->dumped, from, end);
-        if (found == from)
-            break;
-        from = found;
-    }
-    if (end - from > recorder->capacity)
-        from = end - recorder->capacity; /* older ones were overwritten */
     struct {
         struct flight_slot head;
         char bytes[FLIGHT_SLOT_BYTES - sizeof(struct flight_slot)];
     } copy;
-    for (uint64_t position = from; position < end; position++) {
+    for (;;) {
+        uint64_t position = load_acquire(&recorder->dumped), end = load_acquire(&recorder->next);
+        if (position >= end)
+            return;
+        if (end - position > recorder->capacity) { /* older ones were overwritten */
+            (void)cas(&recorder->dumped, position, end - recorder->capacity);
+            continue;
+        }
         struct flight_slot *slot = slot_at(recorder, position);
-        lock_slot(slot);
-        bool held = slot->position == position; /* not yet filled, or already a newer one's: gone */
+        if (!try_lock_slot(slot))
+            return; /* being filled in, or copied by another dump: the next dump starts here */
+        bool held = slot->position == position; /* else a newer one's: this record is gone */
         if (held)
             memcpy(&copy, slot, sizeof(struct flight_slot) + slot->length);
         unlock_slot(slot);
+        if (cas(&recorder->dumped, position, position + 1) != position)
+            continue; /* another dump claimed it first */
         if (held)
             log_recalled(core, &copy.head, copy.bytes);
     }

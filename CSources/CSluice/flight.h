@@ -15,7 +15,9 @@
 enum { FLIGHT_SLOT_BYTES = 512 }; /* a slot: its header, then up to this less the header of message */
 
 struct flight_slot {
-    int32_t lock;       /* 1 while a producer fills it or a dump copies it: cas 0 -> 1, store_release 0 */
+    int32_t lock;       /* 1 while a keeper fills it or a dump copies it: taken by cas 0 -> 1, never
+                           waited for by a dump or by a call nested in a holder (a signal handler);
+                           store_release 0 */
     uint32_t length;    /* message bytes kept */
     uint64_t position;  /* which record it holds (its number since open) */
     uint64_t ticks;     /* when it was logged */
@@ -29,15 +31,19 @@ struct flight_slot {
 struct flight_recorder {
     struct flight_slot *slots; /* capacity slots of FLIGHT_SLOT_BYTES; NULL when off. Fixed at open. */
     uint32_t capacity;
-    uint64_t next;   /* records kept so far: add_fetch by producers, each claims its number */
-    uint64_t dumped; /* records before it are recalled or too old: cas by a dump, which claims the
-                        range [dumped, next) so that two errors never recall a record twice */
+    uint64_t next;   /* records kept so far. A keeper takes its slot's lock first, then claims its
+                        number by cas: a dump that sees a number below next finds its slot either
+                        locked (being filled) or holding that record or a newer one. */
+    uint64_t dumped; /* records before it are recalled or too old. A dump copies the record at dumped,
+                        then claims it by cas dumped -> dumped + 1: two dumps never recall one record,
+                        and a record not filled in yet stops the dump there, for the next one. */
 };
 
 struct sluice_core;
 int flight_init(struct flight_recorder *recorder, uint32_t capacity);
 void flight_destroy(struct flight_recorder *recorder);
-/* Recalls every record kept since the last dump into the core's ring, oldest first. */
+/* Recalls the records kept since the last dump into the core's ring, oldest first, up to the
+ * first one still being filled in (the next dump starts there). Never waits. */
 void flight_dump(struct sluice_core *core);
 
 #endif /* SLUICE_FLIGHT_H */

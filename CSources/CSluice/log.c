@@ -28,9 +28,53 @@ size_t sluice_max_message(const sluice_core *core)
  */
 static __thread uint32_t log_depth;
 
+/*
+ * This thread's reservations, one per depth (the first few): written once a claim's
+ * header is whole, so that a crash on this thread can give up the one it holds open
+ * (log_give_up_own_reservations). An entry at a depth below log_depth may still be a
+ * committed call's, which the crash handler tells by the record's commit word.
+ */
+enum { TRACKED_DEPTHS = 4 };
+struct open_reservation {
+    sluice_core *core;
+    uint64_t position;
+};
+static __thread struct open_reservation open_reservations[TRACKED_DEPTHS];
+
 void log_on_writer_thread(void)
 {
     log_depth = 1;
+}
+
+/* A record given up by whoever counts its drop (a crash, a closing writer, a late commit). */
+static void count_abandoned(sluice_core *core, const struct record *record)
+{
+    add_relaxed(&core->map->totals.dropped_abandoned, 1);
+    add_relaxed(&core->map->totals.dropped_by_level[record->level], 1);
+    add_relaxed(&core->map->modules[record->module].dropped, 1);
+}
+
+void log_give_up_own_reservations(void)
+{
+    uint32_t depth = log_depth < TRACKED_DEPTHS ? log_depth : TRACKED_DEPTHS;
+    for (uint32_t i = 0; i < depth; i++) {
+        sluice_core *core = open_reservations[i].core;
+        uint64_t position = open_reservations[i].position;
+        if (core == NULL || core->synchronous || ring_head(&core->ring) <= position)
+            continue;
+        struct ring *ring = &core->ring;
+        struct record *record = ring_record(ring, position);
+        uint64_t key = position ^ ring->commit_key;
+        if (load_acquire(&ring->header->tail) > position)
+            continue; /* released: a committed call's, and the room is another's now */
+        uint64_t seen = load_acquire(&record->commit);
+        if (seen == key)
+            continue; /* committed */
+        /* Given up by this handler, or by a closing writer whose list expects a late
+         * commit that will never come: either way the drop is counted here. */
+        if (seen == (key ^ COMMIT_ABANDONED) || cas(&record->commit, seen, key ^ COMMIT_ABANDONED) == seen)
+            count_abandoned(core, record);
+    }
 }
 
 /* Block policy: sleeps until the writer releases enough for a reservation
@@ -133,6 +177,8 @@ static int reserve_record(sluice_core *core, int level, int module, size_t lengt
     record->module = (uint16_t)module;
     record->level = (uint8_t)level;
     record->flags = flags;
+    if (!core->synchronous && log_depth <= TRACKED_DEPTHS)
+        open_reservations[log_depth - 1] = (struct open_reservation){.core = core, .position = position};
     char *message = (char *)(record + 1);
     if (flags & RECORD_TRUNCATED) {
         memcpy(message, &original, sizeof original);
@@ -185,13 +231,10 @@ void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used)
         sync_end(core, record);
     } else {
         /* A record a closing writer gave up on is dropped, and counted here. */
-        if (__builtin_expect(!publish(core, record, r->position), 0)) {
-            add_relaxed(&core->map->totals.dropped_abandoned, 1);
-            add_relaxed(&core->map->totals.dropped_by_level[record->level], 1);
-            add_relaxed(&core->map->modules[record->module].dropped, 1);
-        } else if (doorbell_is_sleeping(&core->bell)) {
+        if (__builtin_expect(!publish(core, record, r->position), 0))
+            count_abandoned(core, record);
+        else if (doorbell_is_sleeping(&core->bell))
             doorbell_ring(&core->bell);
-        }
     }
     log_depth--; /* only now: until it is published, a call nested here must not wait for it */
 }

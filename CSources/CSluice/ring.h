@@ -49,7 +49,9 @@ enum {
  * the end reserves the rest of the lap too and marks it with a padding commit
  * word, (position ^ commit_key ^ COMMIT_PADDING). A reservation the closing
  * writer gave up on gets (position ^ commit_key ^ COMMIT_ABANDONED), by cas,
- * so that its late commit, an exchange, learns it and counts its own drop. */
+ * so that its late commit, an exchange, learns it and counts its own drop; so
+ * does one whose own thread crashed holding it (log.c), which the writer steps
+ * over by its size. */
 enum { COMMIT_PADDING = 2, COMMIT_ABANDONED = 4 };
 
 /* Set in head by sluice_close: no reservation succeeds after it. The writer
@@ -127,8 +129,9 @@ struct ring {
     char *path;           /* the file the mapping lives in (ring_publish), or NULL */
 };
 
-/* What the writer found at a position. */
-enum peek { PEEK_NOTHING, PEEK_RECORD, PEEK_PADDING };
+/* What the writer found at a position: nothing committed yet, a record, padding to the
+ * lap's end, or a reservation its crashing producer gave up (its drop counted already). */
+enum peek { PEEK_NOTHING, PEEK_RECORD, PEEK_PADDING, PEEK_ABANDONED };
 
 int ring_init(struct ring *ring, size_t capacity, uint64_t core_id, char *error, size_t error_size);
 /* Unmaps, and removes its file if it has one. */
@@ -244,6 +247,8 @@ static inline enum peek ring_peek(const struct ring *ring, uint64_t position, st
         return PEEK_RECORD;
     if (commit == (position ^ ring->commit_key ^ COMMIT_PADDING))
         return PEEK_PADDING;
+    if (commit == (position ^ ring->commit_key ^ COMMIT_ABANDONED))
+        return PEEK_ABANDONED;
     return PEEK_NOTHING;
 }
 /* Bytes of padding from position to the end of the lap. */

@@ -450,6 +450,10 @@ static uint64_t drain(sluice_core *core)
             w->position += ring_padding(ring, w->position);
             continue;
         }
+        if (found == PEEK_ABANDONED) { /* its header was whole before it was given up */
+            w->position += r->size;
+            continue;
+        }
         if (__builtin_expect(load_acquire(&core->next_sink) != NULL, 0) && w->position >= core->sink_switch_at &&
             core->written_position < core->sink_switch_at) {
             release(core);

@@ -97,7 +97,7 @@ public enum Sluice {
         defaultCore.withLock { $0 }?.flush(timeout: timeout) ?? true
     }
 
-    /// From now on, a process that receives SIGSEGV, SIGBUS, SIGILL, SIGFPE or SIGABRT first
+    /// From now on, a process that receives SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT or SIGTRAP first
     /// writes every record already logged, to every core, within `timeout`; then the handler
     /// that was there before (Swift's backtracer) or the default action takes the signal, so the
     /// process still dies of it. `LOG_CRASH_FLUSH=true` (``SluiceConfiguration/crashFlush``)

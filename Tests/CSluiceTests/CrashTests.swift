@@ -37,4 +37,46 @@ final class CrashTests: XCTestCase {
         XCTAssertEqual(result.status, SIGABRT)
         XCTAssertLessThan(Date().timeIntervalSince(started), 20, "the flush gave up after its deadline (500 ms)")
     }
+
+    /// The crashing thread's own open reservation is given up at once: every record other
+    /// threads committed behind it is written, without waiting the flush's deadline on it.
+    func testACrashWithItsOwnReservationOpenWritesEveryRecordCommittedBehindIt() throws {
+        let path = temporaryLogPath(self)
+        let started = Date()
+        let result = try runChild(["crash-reserved", path, "4", "10000"], environment: environment)
+        XCTAssertEqual(result.reason, .uncaughtSignal, result.err)
+        XCTAssertEqual(result.status, SIGSEGV)
+        let messages = readLines(path).map { String(decoding: $0.message, as: UTF8.self) }
+        XCTAssertEqual(messages.count, 40_000, "every record of the other threads")
+        XCTAssertFalse(messages.contains { $0.hasPrefix("rrrr") }, "the half-filled reservation is not written")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 9, "no wait on the reservation (the deadline is 10 s)")
+    }
+
+    /// A second thread that crashes while the first one's handler flushes waits for that flush.
+    func testASecondCrashWaitsForTheFirstCrashsFlush() throws {
+        let path = temporaryLogPath(self)
+        let records = 300_000
+        let result = try runChild(["crash-twice", path, "\(records)"], environment: environment)
+        XCTAssertEqual(result.reason, .uncaughtSignal, result.err)
+        XCTAssertEqual(readLines(path).count, records, "every record, though another thread crashed meanwhile")
+    }
+
+    /// SIGTRAP (a Swift trap on arm64) is a crash like the others.
+    func testSIGTRAPIsHandled() throws {
+        let path = temporaryLogPath(self)
+        let result = try runChild(["crash", path, "1000", "trap"], environment: environment)
+        XCTAssertEqual(result.reason, .uncaughtSignal, result.err)
+        XCTAssertEqual(result.status, SIGTRAP)
+        XCTAssertEqual(readLines(path).count, 1000)
+    }
+
+    /// A forked child that crashes before it logs takes no lock, makes no file and starts no
+    /// thread in its handler: it had nothing to flush.
+    func testAForkedChildThatCrashesBeforeItLogsLeavesNoFileBehind() throws {
+        if underThreadSanitizer { throw XCTSkip("ThreadSanitizer does not follow a multi-threaded fork") }
+        let directory = try temporaryDirectory(self)
+        let result = try runChild(["fork-crash", "10"], environment: environment.merging(["SLUICE_STATS_DIR": directory]) { $1 })
+        XCTAssertEqual(result.status, 0, result.err)
+        XCTAssertEqual(result.out, "aborted 10 of 10 files 0\n", result.err)
+    }
 }

@@ -97,6 +97,35 @@ final class FlightRecorderTests: XCTestCase {
         XCTAssertEqual(c.accepted, c.written)
     }
 
+    /// Keepers that log an error every 50 records race each other's dumps: a dump that
+    /// meets a slot not filled in yet leaves it, and everything after it, to the next one.
+    func testEveryRecordKeptBeforeAnErrorIsRecalledExactlyOnceUnderRacingDumps() throws {
+        let path = temporaryLogPath(self)
+        let keepers = 4, perKeeper = underThreadSanitizer ? 1_000 : 5_000
+        let core = try openRecorder(path, records: UInt32(keepers * perKeeper))  // room for all: none too old
+        let module = sluice_module(core.pointer, "racing")
+        onThreads(keepers) { keeper in
+            for i in 0..<perKeeper {
+                FlightRecorderTests.keep(core, module, "keeper \(keeper) \(i)")
+                if i % 50 == 49 { log(core, module, "error \(keeper) \(i)", level: Int32(SLUICE_ERROR)) }
+            }
+        }
+        log(core, module, "the last error", level: Int32(SLUICE_ERROR))  // recalls whatever is left
+        sluice_close(core.pointer)
+        sluice_free(core.pointer)
+        let recalled = readLines(path).map { String(decoding: $0.message, as: UTF8.self) }.filter { $0.hasPrefix("[recalled] ") }
+        XCTAssertEqual(Set(recalled).count, recalled.count, "no record recalled twice")
+        XCTAssertEqual(recalled.count, keepers * perKeeper, "every kept record recalled")
+    }
+
+    /// sluice.h promises a log call on an asynchronous core is async-signal-safe: an error
+    /// logged by a signal handler whose thread was keeping a record never waits for that slot.
+    func testAnErrorLoggedFromASignalHandlerDuringAKeepNeverHangs() throws {
+        let result = try runChild(["flight-signal", underThreadSanitizer ? "2000" : "20000"])
+        XCTAssertEqual(result.reason, .exit, "not killed by the alarm: \(result.err)")
+        XCTAssertEqual(result.status, 0, result.err)
+    }
+
     func testWithoutARecorderKeepingIsRefused() throws {
         let core = try openCore(path: temporaryLogPath(self))
         defer { sluice_free(core.pointer) }

@@ -7,12 +7,8 @@ import XCTest
 /// and trusts nothing in the file.
 final class RingRecoveryTests: XCTestCase {
     /// A statistics directory of this test's own, removed when it ends.
-    func statsDirectory() throws -> String {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("sluice-rings-\(getpid())-\(name.filter(\.isLetter))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
-        return directory
+    func statsDirectory(_ name: String = #function) throws -> String {
+        try temporaryDirectory(self, name)
     }
 
     /// Runs the killed scenario with its statistics in directory; the ring file it left.

@@ -259,9 +259,9 @@ static int fork_children(char **argv)
     return 0;
 }
 
-/* crash <path> <count> <abort|segv|stuck>: installs a SIGABRT handler of its own, then
+/* crash <path> <count> <abort|segv|trap|stuck>: installs a SIGABRT handler of its own, then
  * Sluice's crash handler (500 ms), logs count records through the writer thread and
- * crashes at once: abort(), a write through NULL, or abort() with its sink a pipe that
+ * crashes at once: abort(), a write through NULL, a breakpoint trap (SIGTRAP), or abort() with its sink a pipe that
  * is full and never read (path is ignored then). */
 static void previous_abort_handler(int sig)
 {
@@ -295,6 +295,13 @@ static int crash(char **argv)
     log_records(core, sluice_module(core, "child"), "record", strtol(argv[1], NULL, 10));
     if (strcmp(how, "segv") == 0)
         *(volatile int *)NULL = 1;
+    if (strcmp(how, "trap") == 0) {
+#if defined(__x86_64__) || defined(__i386__)
+        __asm__ volatile("int3"); /* SIGTRAP, as a Swift trap's brk on arm64 */
+#else
+        __builtin_trap(); /* brk: SIGTRAP */
+#endif
+    }
     abort();
 }
 
@@ -377,6 +384,10 @@ static const struct {
     {"clock-check", 0, clock_check},
     {"civil-check", 0, civil_check},
     {"killed", 5, killed},
+    {"flight-signal", 1, flight_signal},
+    {"crash-reserved", 3, crash_reserved},
+    {"crash-twice", 2, crash_twice},
+    {"fork-crash", 1, fork_crash},
 };
 
 int main(int argc, char **argv)

@@ -5,5 +5,9 @@
 int clock_check(char **argv);
 int civil_check(char **argv);
 int killed(char **argv);
+int flight_signal(char **argv);
+int crash_reserved(char **argv);
+int crash_twice(char **argv);
+int fork_crash(char **argv);
 
 #endif

@@ -10,6 +10,16 @@ public func temporaryLogPath(_ test: XCTestCase, _ name: String = #function) -> 
     return path
 }
 
+/// A fresh directory under the temporary directory (a statistics directory, say), removed
+/// with what it holds when the test ends.
+public func temporaryDirectory(_ test: XCTestCase, _ name: String = #function) throws -> String {
+    let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("sluice-dir-\(getpid())-" + name.filter { $0.isLetter || $0.isNumber } + "-\(UInt32.random(in: 0...UInt32.max))").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
+    return directory
+}
+
 /// Runs body(index) on `count` threads released together, and waits for all.
 public func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     let start = DispatchSemaphore(value: 0)

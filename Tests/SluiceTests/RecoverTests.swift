@@ -7,11 +7,8 @@ import XCTest
 /// core's ring still held, once.
 final class RecoverTests: XCTestCase {
     /// A statistics directory of this test's own, removed when it ends.
-    private func statsDirectory() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-recover-\(getpid())-\(name.filter(\.isLetter))").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
-        return directory
+    func statsDirectory(_ name: String = #function) throws -> String {
+        try temporaryDirectory(self, name)
     }
 
     func testRecordsWaitingInTheRingOfAKilledProcessAreRecoveredOnceInOrder() throws {

@@ -522,15 +522,21 @@ void sluice_close(sluice_core *core);
  * first, with the time and thread it was logged at, marked as recalled; the oldest
  * are forgotten past the recorder's size. SLUICE_INVALID when the core has no
  * recorder, or for a bad level or module. A recalled record is counted as accepted
- * then (the facade counted the call as filtered when it was kept).
+ * then (the facade counted the call as filtered when it was kept). Neither a keep nor
+ * a dump ever waits for a slot its own thread may hold: a keep from a signal handler
+ * that interrupted this thread's keep of the same slot is refused (SLUICE_DROPPED), and
+ * a dump that meets a record still being kept leaves it, and the ones after it, to the
+ * next dump: each kept record is recalled once, by the first error after it or the next.
  */
 int sluice_flight_keep(sluice_core *core, int level, int module, const void *message, size_t length, int segments);
 
 /*
  * Writes the records already committed when the process receives SIGSEGV,
- * SIGBUS, SIGILL, SIGFPE or SIGABRT: every open core is flushed, all within
- * timeout_ms (a crash on a writer thread, or a sink that never takes the write,
- * costs at most that), then the signal goes to the handler installed before
+ * SIGBUS, SIGILL, SIGFPE, SIGABRT or SIGTRAP: the reservations the crashing
+ * thread holds open are given up (counted as dropped_abandoned), every open core
+ * is flushed, all within timeout_ms (a crash on a writer thread, or a sink that
+ * never takes the write, costs at most that), and a fatal signal on another
+ * thread meanwhile waits for that flush; then the signal goes to the handler installed before
  * (Swift's backtracer, a sanitizer) or to its default action, so the process
  * still dies of it. Once per process (a second call only changes the timeout);
  * 0, or -1 with errno from sigaction.
