@@ -38,7 +38,7 @@ struct sink {
     bool owns_fd;               /* closed with the sink (not the standard streams) */
     /* A file sink's rotation: the path is name. Only the thread that writes touches these. */
     unsigned mode;              /* for the files it creates */
-    uint64_t max_bytes;         /* rotate before a write would pass it; 0: never */
+    uint64_t max_bytes;         /* rotate where a write would pass it, between lines; 0: never */
     unsigned keep;              /* rotated files kept */
     uint64_t size;              /* bytes in the file now, as far as this sink knows */
     uint64_t rotations;         /* done, and failed: the writer adds them to the counters */

@@ -130,25 +130,56 @@ static const char *numbered(char *buffer, size_t size, const char *path, unsigne
     return buffer;
 }
 
-/* path -> path.1 -> ... -> path.keep (the oldest removed), then a new path. A rename that
- * fails leaves writing in the file it had: nothing is lost, the failure is counted. */
+/* A rotation that could not be carried out, at its step from -> to (to NULL: removing
+ * from, the oldest): counted, the first one reported on stderr. */
+static void rotation_failed(struct sink *sink, const char *from, const char *to, const char *reason)
+{
+    if (sink->rotation_failures++ == 0)
+        dprintf(STDERR_FILENO,
+                "sluice: cannot rotate '%s'%s%s%s: %s; writing goes on in '%s' (counted as rotation_failures)\n",
+                from, to != NULL ? " to '" : " (removing the oldest)", to != NULL ? to : "", to != NULL ? "'" : "",
+                reason, sink->name);
+    sink->size = 0; /* try again after another max_bytes */
+}
+
+/* Whether every name of the chain, path.1 .. path.keep, is free or a file that a rename may
+ * move or replace: a directory (or anything else) in it would be moved along, or have a
+ * rotated file renamed onto it and fail after the renames below it destroyed another. */
+static bool chain_is_clear(struct sink *sink)
+{
+    char from[4096], to[4096];
+    for (unsigned n = 1; n <= sink->keep; n++) {
+        struct stat st;
+        if (lstat(numbered(to, sizeof to, sink->name, n), &st) != 0 || S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
+            continue;
+        const char *source = n == 1 ? sink->name : numbered(from, sizeof from, sink->name, n - 1);
+        rotation_failed(sink, source, to, S_ISDIR(st.st_mode) ? strerror(EISDIR) : "it is not a regular file");
+        return false;
+    }
+    return true;
+}
+
+/* path -> path.1 -> ... -> path.keep (the oldest removed), then a new path. A step that
+ * fails stops the rotation before any rename below it could overwrite a file: writing
+ * goes on in the file it had, nothing is lost, and the failure is counted. */
 static void rotate(struct sink *sink)
 {
     char from[4096], to[4096];
     if (sink->keep == 0) {
         (void)unlink(sink->name);
     } else {
-        (void)unlink(numbered(to, sizeof to, sink->name, sink->keep));
-        for (unsigned n = sink->keep - 1; n >= 1; n--)
-            (void)rename(numbered(from, sizeof from, sink->name, n), numbered(to, sizeof to, sink->name, n + 1));
-        if (rename(sink->name, numbered(to, sizeof to, sink->name, 1)) != 0) {
-            if (sink->rotation_failures++ == 0)
-                dprintf(STDERR_FILENO,
-                        "sluice: cannot rotate '%s' to '%s': %s; writing goes on in '%s' (counted as "
-                        "rotation_failures)\n",
-                        sink->name, to, strerror(errno), sink->name);
-            sink->size = 0; /* try again after another max_bytes */
+        if (!chain_is_clear(sink))
             return;
+        if (unlink(numbered(to, sizeof to, sink->name, sink->keep)) != 0 && errno != ENOENT) {
+            rotation_failed(sink, to, NULL, strerror(errno));
+            return;
+        }
+        for (unsigned n = sink->keep; n >= 1; n--) {
+            const char *source = n == 1 ? sink->name : numbered(from, sizeof from, sink->name, n - 1);
+            if (rename(source, numbered(to, sizeof to, sink->name, n)) != 0 && (errno != ENOENT || n == 1)) {
+                rotation_failed(sink, source, to, strerror(errno));
+                return;
+            }
         }
     }
     if (file_reopen(sink) != 0) {
@@ -159,13 +190,46 @@ static void rotate(struct sink *sink)
     sink->rotations++;
 }
 
+/* How much of data, from its start, goes into the current file: everything that fits
+ * within max_bytes, cut after a newline; or, in a file still empty, at least its first
+ * line, which is never split. 0: the file must rotate first. */
+static size_t fitting_part(const struct sink *sink, const char *data, size_t length)
+{
+    uint64_t room = sink->size < sink->max_bytes ? sink->max_bytes - sink->size : 0;
+    if (length <= room)
+        return length;
+    for (size_t end = (size_t)room; end > 0; end--)
+        if (data[end - 1] == '\n')
+            return end;
+    if (sink->size > 0)
+        return 0;
+    const char *end = memchr(data, '\n', length);
+    return end != NULL ? (size_t)(end - data) + 1 : length;
+}
+
+/* Size rotation splits a batch at line boundaries, so that every file stays within
+ * max_bytes unless a single line is longer. */
 static size_t file_write(struct sink *sink, const char *data, size_t length)
 {
-    if (sink->max_bytes != 0 && sink->size > 0 && sink->size + length > sink->max_bytes)
-        rotate(sink); /* before the batch: a batch, and so a line, is never split */
-    size_t written = write_all(sink, data, length);
-    sink->size += written;
-    return written;
+    if (sink->max_bytes == 0) {
+        size_t written = write_all(sink, data, length);
+        sink->size += written;
+        return written;
+    }
+    size_t done = 0;
+    while (done < length) {
+        size_t part = fitting_part(sink, data + done, length - done);
+        if (part == 0) {
+            rotate(sink);
+            continue; /* a failed rotation leaves size 0: the next part fits */
+        }
+        size_t written = write_all(sink, data + done, part);
+        sink->size += written;
+        done += written;
+        if (written < part)
+            break;
+    }
+    return done;
 }
 
 /* write(2), or a test's stand-in (sluice_facade.h): store_release by the test, load_acquire here. */

@@ -77,6 +77,57 @@ final class RotationTests: XCTestCase {
         XCTAssertTrue(stderr.hasPrefix("sluice: cannot rotate '\(path)' to '\(path).1': Is a directory;"), stderr)
     }
 
+    /// The regular files of directory whose names start with app.log, oldest first (app.log.N
+    /// before app.log.1, app.log last).
+    func rotatedFiles(_ directory: String) throws -> [String] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { name in
+            var isDirectory: ObjCBool = false
+            return name.hasPrefix("app.log") && FileManager.default.fileExists(atPath: directory + "/" + name, isDirectory: &isDirectory)
+                && !isDirectory.boolValue
+        }
+        return names.sorted { (Int($0.split(separator: ".").last!) ?? 0) > (Int($1.split(separator: ".").last!) ?? 0) }
+            .map { directory + "/" + $0 }
+    }
+
+    /// A directory in the middle of the chain (app.log.2 with three kept) must never be moved
+    /// along, nor a rotated file renamed onto it or over another: nothing lost, counted, one line.
+    func testADirectoryInTheChainLosesNothingAndIsCountedAndReportedOnce() throws {
+        let directory = try folder(), path = directory + "/app.log"
+        try FileManager.default.createDirectory(atPath: path + ".2", withIntermediateDirectories: false)
+        var core: SluiceCore?
+        let stderr = try capturingStandardError {
+            core = try SluiceCore(.init(level: .info, destination: .file(path), fileMaxBytes: 4096, fileKeep: 3))
+            logInBatches(core!.logger("app"), core!, from: 0, count: 400)
+            core!.close()
+        }
+        let counters = try XCTUnwrap(core).counters
+        let kept = try records(try rotatedFiles(directory))
+        XCTAssertEqual(kept, (0..<400).map { "record \($0) \(String(repeating: "x", count: 40))" }, "every record, once, in order")
+        XCTAssertGreaterThan(counters.rotationFailures, 0)
+        XCTAssertEqual(stderr.split(separator: "\n").count, 1, stderr)
+        XCTAssertTrue(stderr.hasPrefix("sluice: cannot rotate '\(path).1' to '\(path).2': Is a directory;"), stderr)
+    }
+
+    /// A burst logged at once is one batch: it is split at a line boundary where it would
+    /// cross the limit, so that no file passes it (a line alone longer than it would).
+    func testABurstIsSplitAtLineBoundariesSoThatEveryFileStaysWithinTheLimit() throws {
+        let directory = try folder(), path = directory + "/app.log"
+        let core = try SluiceCore(.init(level: .info, destination: .file(path), fileMaxBytes: 20_000, fileKeep: 3))
+        let log = core.logger("app")
+        for i in 0..<2_000 { log.info("record \(i) \(String(repeating: "x", count: 40))") }
+        core.close()
+        let files = try rotatedFiles(directory)
+        XCTAssertEqual(files.count, 4, "app.log and the three kept: \(files)")
+        for file in files {
+            let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
+            XCTAssertLessThanOrEqual(size, 20_000, file)
+        }
+        let kept = try records(files)
+        XCTAssertEqual(kept.last, "record 1999 \(String(repeating: "x", count: 40))")
+        XCTAssertEqual(kept, (2_000 - kept.count..<2_000).map { "record \($0) \(String(repeating: "x", count: 40))" }, "the newest, in order")
+        XCTAssertGreaterThanOrEqual(core.counters.rotations, 8)
+    }
+
     func testReopenAfterARenameSendsTheNextRecordsToTheNewFile() throws {
         let directory = try folder(), path = directory + "/app.log"
         let core = try SluiceCore(.init(level: .info, destination: .file(path)))

@@ -127,7 +127,8 @@ typedef struct sluice_options {
     unsigned file_mode; /* permissions of a log file sluice_open creates (less the umask); default 0640 */
     uint64_t file_max_bytes; /* rotate the log file before a write would take it past this size:
                            path -> path.1 -> ... -> path.<file_keep>, the oldest removed; a batch
-                           is never split, so a file may pass it by one batch. 0 (default): never */
+                           is split at a line boundary, so a file passes it only with a single
+                           line longer than it (a line is never split). 0 (default): never */
     unsigned file_keep; /* rotated files kept; default 5 */
     int stream_priority_prefix; /* non-zero, with stderr or stdout as the sink: each line starts with
                            its syslog severity, "<6>" for info, which journald records as the
