@@ -8,7 +8,9 @@
  * writer for long: connecting and each send give up after SEND_TIMEOUT_MS;
  * what could not be sent is counted as dropped by this sink (the writer does
  * that from the offset write returns); reconnection is tried again before a
- * later batch, with a back-off from 100 ms doubling to 5 s.
+ * later batch, with a back-off from 100 ms doubling to 5 s. A line longer than
+ * one datagram can carry is cut to fit, with a truncation marker, and sent
+ * alone: the lines around it go as they are.
  */
 #include "sink.h"
 
@@ -30,6 +32,8 @@ enum {
     BACKOFF_FIRST_MS = 100,
     BACKOFF_MOST_MS = 5000,
     FRAMES_PER_WRITE = 256, /* TCP: messages per writev (two iovecs each) */
+    DATAGRAM_MOST = 65507,  /* UDP over IPv4's largest payload: a longer line is cut to it */
+    DATAGRAM_LEAST = 480,   /* RFC 5424: the least every receiver takes */
 };
 
 enum transport { TRANSPORT_UDP, TRANSPORT_TCP, TRANSPORT_UNIX };
@@ -161,14 +165,35 @@ static bool ensure_connected(struct sink *sink)
     return false;
 }
 
-/* Datagrams: one send per line. */
+/* A line too long for one datagram (EMSGSIZE): its start, cut before a character, with
+ * the truncation marker, in the largest UDP payload, or half that until the transport
+ * takes it. False with errno for any other failure. */
+static bool send_cut(struct sink *sink, const char *line, size_t length)
+{
+    for (size_t most = DATAGRAM_MOST; most >= DATAGRAM_LEAST; most /= 2) {
+        char marker[64];
+        size_t keep = most - sizeof marker;
+        while (keep > 0 && ((unsigned char)line[keep] & 0xC0) == 0x80)
+            keep--; /* a UTF-8 continuation byte: its character goes whole */
+        int marked = snprintf(marker, sizeof marker, " [sluice: truncated to %zu of %zu bytes]", keep, length);
+        struct iovec parts[2] = {{.iov_base = (void *)line, .iov_len = keep}, {.iov_base = marker, .iov_len = (size_t)marked}};
+        struct msghdr message = {.msg_iov = parts, .msg_iovlen = 2};
+        if (sendmsg(sink->fd, &message, MSG_NOSIGNAL) >= 0)
+            return true;
+        if (errno != EMSGSIZE)
+            return false;
+    }
+    return false;
+}
+
+/* Datagrams: one send per line; a line too long for the transport is cut, alone. */
 static size_t send_datagrams(struct sink *sink, const char *data, size_t length)
 {
     const char *p = data, *end = data + length;
     while (p < end) {
         const char *newline = memchr(p, '\n', (size_t)(end - p));
         size_t n = (size_t)((newline != NULL ? newline : end) - p);
-        if (send(sink->fd, p, n, MSG_NOSIGNAL) < 0) {
+        if (send(sink->fd, p, n, MSG_NOSIGNAL) < 0 && !(errno == EMSGSIZE && send_cut(sink, p, n))) {
             int failure = errno;
             if (failure != EINTR) {
                 if (sink->syslog->transport == TRANSPORT_UNIX)

@@ -7,12 +7,31 @@ import XCTest
 /// test's own and checked by a strict parser: no input gets out of its message, its
 /// structured data or its line.
 final class SyslogLineTests: XCTestCase {
-    /// A Unix datagram socket bound in /tmp, read without blocking.
+    /// A Unix datagram socket bound in /tmp (or a UDP socket on loopback), read without blocking.
     final class Receiver {
         let path = "/tmp/sluice-syslog-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        let fd: Int32
+        /// The sink's address for it.
+        let url: String
 
-        init() throws {
+        init(udp: Bool = false) throws {
+            let fd = socket(udp ? AF_INET : AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            self.fd = fd
+            if udp {
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                var size = socklen_t(MemoryLayout<sockaddr_in>.size)
+                let bound = withUnsafeMutablePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) == 0 && getsockname(fd, $0, &size) == 0 }
+                }
+                guard bound else { throw XCTSkip("cannot bind a UDP socket on loopback: errno \(errno)") }
+                var room: Int32 = 8 << 20  // past rmem_max as root; the default otherwise
+                _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &room, socklen_t(MemoryLayout<Int32>.size))
+                url = "udp://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+                return
+            }
+            url = "unix://" + path
             var address = sockaddr_un()
             address.sun_family = sa_family_t(AF_UNIX)
             withUnsafeMutableBytes(of: &address.sun_path) { raw in
@@ -97,13 +116,48 @@ final class SyslogLineTests: XCTestCase {
         return Line(pri: pri, structuredData: elements, message: Array(bytes[i...]))
     }
 
+    /// A record too large for one datagram (EMSGSIZE) is cut to the transport's limit, with
+    /// the truncation marker; the records before and after it in the same batch are sent.
+    func testAnOversizedRecordIsCutToTheTransportsLimitAndItsNeighboursAreSent() throws {
+        for udp in [true, false] {
+            let receiver = try Receiver(udp: udp)
+            var options = sluice_options()
+            sluice_options_init(&options)
+            var errorText = [CChar](repeating: 0, count: 256)
+            let opened = receiver.url.withCString { path -> OpaquePointer? in
+                options.path = path
+                return sluice_open(&options, &errorText, errorText.count)
+            }
+            let core = Core(pointer: try XCTUnwrap(opened, cString(errorText)))
+            let module = sluice_module(core.pointer, "big")
+            let neighbours = udp ? 50 : 4  // a Unix socket queues ten datagrams unread
+            sluice_test_pause_writers(1)  // one batch: every record below is in the ring before it
+            for i in 0..<neighbours { log(core, module, "before \(i)") }
+            log(core, module, "é" + String(repeating: "y", count: udp ? 100_000 : 250_000))  // past a Unix socket's buffer
+            for i in 0..<neighbours { log(core, module, "after \(i)") }
+            sluice_test_pause_writers(0)
+            sluice_flush(core.pointer, -1)
+            let c = counters(core)
+            sluice_free(core.pointer)
+            let lines = receiver.drain().map { String(decoding: $0, as: UTF8.self) }
+            let transport = udp ? "UDP" : "a Unix socket"
+            XCTAssertEqual(lines.count, 2 * neighbours + 1, transport)
+            XCTAssertEqual(lines.filter { $0.hasSuffix(" after \(neighbours - 1)") }.count, 1, "\(transport): the last one arrived")
+            let cut = try XCTUnwrap(lines.first { $0.contains("éyyy") }, transport)
+            XCTAssertLessThanOrEqual(cut.utf8.count, 65_507, transport)
+            XCTAssertNotNil(cut.range(of: #" \[sluice: truncated to \d+ of \d+ bytes\]$"#, options: .regularExpression), "\(transport): \(cut.suffix(60))")
+            XCTAssertEqual(c.written, UInt64(2 * neighbours + 1), transport)
+            XCTAssertEqual(c.dropped, 0, transport)
+        }
+    }
+
     func testTheHostileCorpusAndMalformedFieldsGiveStrictRFC5424LinesWithTheMessageEscapedAsText() throws {
         let receiver = try Receiver()
         var options = sluice_options()
         sluice_options_init(&options)
         options.syslog_facility = 16  // local0
         var errorText = [CChar](repeating: 0, count: 256)
-        let opened = "unix://\(receiver.path)".withCString { path -> OpaquePointer? in
+        let opened = receiver.url.withCString { path -> OpaquePointer? in
             options.path = path
             return sluice_open(&options, &errorText, errorText.count)
         }
