@@ -314,6 +314,7 @@ static void leave_writer_behind(sluice_core *core)
     sluice_stats_counters(&core->stats, &c);
     uint64_t left = c.accepted > c.written + c.dropped ? c.accepted - c.written - c.dropped : 0;
     add_relaxed(&core->map->totals.dropped_abandoned, left);
+    ring_forget_file(&core->ring); /* counted as dropped: none of it is recover's, even after a kill */
     dprintf(STDERR_FILENO,
             "sluice: closing '%s' after %d ms without its writer, stuck in a write: %llu records not written are "
             "counted as dropped\n",
@@ -502,8 +503,10 @@ void sluice_free(sluice_core *core)
     unlink_core(&open_cores, core); /* off both lists now: no drain can take it up later */
     unlink_core(&drained_cores, core);
     pthread_mutex_unlock(&open_cores_lock);
-    if (load_relaxed(&core->left_behind))
+    if (load_relaxed(&core->left_behind)) {
+        forget_stats_file(core); /* no file outlives the process for a core nobody holds */
         return; /* its writer may still wake in its write and look at the core: it stays */
+    }
     pthread_mutex_destroy(&core->close_lock);
     if (core->synchronous)
         pthread_mutex_destroy(&core->sync.lock);

@@ -215,4 +215,24 @@ final class CloseTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 15)
         XCTAssertTrue(result.err.contains("without its writer, stuck in a write"), result.err)
     }
+
+    /// A close that gave up on a stuck sink counted what was left as dropped: nothing of it may
+    /// be recovered later, and a clean exit leaves neither a statistics nor a ring file.
+    func testACloseThatGaveUpLeavesNoFileAfterExitAndNothingToRecover() throws {
+        let records = underThreadSanitizer ? 10_000 : 100_000
+        for mode in ["close", "exit", "kill"] {
+            let directory = try temporaryDirectory(self, mode)
+            let result = try runChild(["stuck-close", "\(records)", mode],
+                                      environment: ["ASAN_OPTIONS": "detect_leaks=0", "SLUICE_STATS_DIR": directory])
+            XCTAssertTrue(result.err.contains("without its writer, stuck in a write"), "\(mode): \(result.err)")
+            let left = try FileManager.default.contentsOfDirectory(atPath: directory)
+            if mode == "kill" {
+                XCTAssertEqual(result.status, SIGKILL, result.err)
+                XCTAssertEqual(left.filter { $0.hasSuffix(".ring") }, [], "a killed process's ring holds nothing counted as dropped")
+            } else {
+                XCTAssertEqual(result.status, 0, result.err)
+                XCTAssertEqual(left, [], "\(mode): nothing left after a clean exit")
+            }
+        }
+    }
 }

@@ -305,9 +305,10 @@ static int crash(char **argv)
     abort();
 }
 
-/* stuck-close <count> <close|exit>: the sink is a pipe nobody reads; the core closes with
- * a timeout of 300 ms (close: sluice_close, then the counters on stderr; exit: returning
- * from main, the exit drain). */
+/* stuck-close <count> <close|exit|kill>: the sink is a pipe nobody reads; a recoverable
+ * core closes with a timeout of 300 ms (close: sluice_close, then the counters on stderr,
+ * then sluice_free; exit: returning from main, the exit drain; kill: sluice_close, then
+ * SIGKILL, as a process killed after its close gave up). */
 static int stuck_close(char **argv)
 {
     if (!stdout_stuck())
@@ -316,14 +317,17 @@ static int stuck_close(char **argv)
     sluice_options_init(&options);
     options.path = "/dev/stdout";
     options.close_timeout_ms = 300;
+    options.recoverable = 1;
     char error[256];
     sluice_core *core = sluice_open(&options, error, sizeof error);
     if (core == NULL)
         return 1;
     log_records(core, sluice_module(core, "child"), "record", strtol(argv[0], NULL, 10));
-    if (strcmp(argv[1], "close") == 0) {
+    if (strcmp(argv[1], "exit") != 0) {
         sluice_close(core);
         print_counters(core, stderr);
+        if (strcmp(argv[1], "kill") == 0)
+            raise(SIGKILL);
         sluice_free(core);
     }
     return 0;
