@@ -3,7 +3,9 @@
  * committed but not yet written when its process died, read from the ring's
  * file and written in order, as its writer would have written them.
  *
- * The file belongs to a dead process, so nothing in it is trusted: the header
+ * The file belongs to a dead process, so nothing in it is trusted: it must be
+ * what that process made (a regular file of mode 0600, owned by this user,
+ * named after the process and core its header names), the header
  * and the records are read (not mapped) into private memory, every position and
  * size is checked against the ring's bounds, and a record is one only where its
  * commit word is its own position's (ring.c). Between tail and head, a word that
@@ -65,15 +67,69 @@ static const char *header_problem(const struct ring_header *h, off_t file_size, 
     return NULL;
 }
 
+/* The statistics file beside path (path without ".ring") into stats_path; false if path
+ * is not named as a ring file. */
+static bool stats_path_of(const char *path, char *stats_path, size_t size)
+{
+    size_t length = strlen(path);
+    if (length < 5 || length - 5 >= size || strcmp(path + length - 5, ".ring") != 0)
+        return false;
+    memcpy(stats_path, path, length - 5);
+    stats_path[length - 5] = '\0';
+    return true;
+}
+
+/* Why a ring file whose stat is st may have been planted rather than made by the process
+ * it names, or NULL: its process made it 0600, owned by its user, which must be this
+ * caller's (root: the owner of the statistics file made beside it). */
+static const char *ownership_problem(const char *path, const struct stat *st, char *detail, size_t detail_size)
+{
+    if ((st->st_mode & 07777) != 0600) {
+        snprintf(detail, detail_size, "mode %04o, not 0600 as its process made it (planted?)",
+                 (unsigned)(st->st_mode & 07777));
+        return detail;
+    }
+    uid_t self = geteuid();
+    if (st->st_uid == self)
+        return NULL;
+    char stats_path[4096];
+    struct stat beside;
+    if (self == 0 && stats_path_of(path, stats_path, sizeof stats_path) && lstat(stats_path, &beside) == 0 &&
+        S_ISREG(beside.st_mode) && beside.st_uid == st->st_uid)
+        return NULL;
+    snprintf(detail, detail_size, "owned by uid %u, not by this user (uid %u)%s", (unsigned)st->st_uid, (unsigned)self,
+             self == 0 ? " nor by the owner of the statistics file beside it" : "");
+    return detail;
+}
+
+/* Why header does not belong to the process and core path's name gives
+ * (sluice-<pid>-<core>[-<8 hex digits>].ring), or NULL. */
+static const char *name_problem(const char *path, const struct ring_header *header, char *detail,
+                                size_t detail_size)
+{
+    const char *name = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+    unsigned pid = 0;
+    unsigned long long core = 0;
+    int end = 0;
+    if (sscanf(name, "sluice-%u-%llu%n", &pid, &core, &end) != 2 ||
+        (strcmp(name + end, ".ring") != 0 && (strlen(name + end) != 14 || name[end] != '-' ||
+                                              strspn(name + end + 1, "0123456789abcdef") != 8 ||
+                                              strcmp(name + end + 9, ".ring") != 0)))
+        return "not named as a ring file (sluice-<pid>-<core>.ring)";
+    if (pid != header->pid || core != header->core_id) {
+        snprintf(detail, detail_size, "its header names process %u core %llu, but its name process %u core %llu (planted?)",
+                 header->pid, (unsigned long long)header->core_id, pid, core);
+        return detail;
+    }
+    return NULL;
+}
+
 /* The statistics file beside path (path without ".ring"): a checked snapshot, or NULL. */
 static struct stats_map *read_names(const char *path)
 {
-    size_t length = strlen(path);
     char stats_path[4096];
-    if (length < 5 || length - 5 >= sizeof stats_path || strcmp(path + length - 5, ".ring") != 0)
+    if (!stats_path_of(path, stats_path, sizeof stats_path))
         return NULL;
-    memcpy(stats_path, path, length - 5);
-    stats_path[length - 5] = '\0';
     struct stats_map *map = malloc(sizeof *map);
     int fd = open(stats_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     char detail[160];
@@ -239,11 +295,15 @@ int sluice_recover(const char *path, int output_fd, int format, sluice_recovery 
         problem = strerror(errno);
     else if (!S_ISREG(st.st_mode))
         problem = "not a regular file";
+    else if ((problem = ownership_problem(path, &st, detail, sizeof detail)) != NULL)
+        ;
     else if (flock(fd, LOCK_EX | LOCK_NB) != 0)
         problem = errno == EWOULDBLOCK ? "another recovery is reading it" : strerror(errno);
     else if (pread(fd, &r.header, sizeof r.header, 0) != (ssize_t)sizeof r.header)
         problem = "too short for a Sluice ring file (truncated?)";
     else if ((problem = header_problem(&r.header, st.st_size, detail, sizeof detail)) != NULL)
+        ;
+    else if ((problem = name_problem(path, &r.header, detail, sizeof detail)) != NULL)
         ;
     else if (!stats_owner_is_dead(r.header.pid, r.header.opened_ns)) {
         snprintf(detail, sizeof detail,

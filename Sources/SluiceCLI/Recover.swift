@@ -8,13 +8,16 @@ struct Recover: ParsableCommand {
         discussion: """
             Each record is written once, in order, with its original timestamp; the ring file is then marked \
             recovered, so a second run writes nothing. A running process's files are refused: its own writer \
-            writes them. A summary goes to stderr.
+            writes them. So is a file its process did not make: not a regular file of mode 0600 owned by this \
+            user, or named for another process or core than its header names. A file that cannot be recovered \
+            costs one line on stderr and the others are still recovered; the exit status is 2 only when none \
+            could be. A summary goes to stderr.
             """)
 
     @Argument(help: "The dead process's id, or one ring file (<statistics file>.ring).")
     var target: String
 
-    @Option(help: "Append the records to this file (created if missing) instead of writing them to stdout.")
+    @Option(help: "Append the records to this file (created if missing; never through a symbolic link) instead of writing them to stdout.")
     var output: String?
 
     @Option(help: "text, logfmt or json (default: the format of the process's first sink).")
@@ -42,17 +45,31 @@ struct Recover: ParsableCommand {
             }
             let fd = try output.map(openOutput) ?? STDOUT_FILENO
             defer { if fd != STDOUT_FILENO { close(fd) } }
+            // A bad file (planted, corrupt, locked) costs its own records only: one line each.
+            var failures: [SluiceError] = []
             for file in files {
-                let recovery = try SluiceRecovery.recover(ringFile: file, to: fd, format: lineFormat)
-                reportSkipped(summary(recovery, file))
+                do throws(SluiceError) {
+                    let recovery = try SluiceRecovery.recover(ringFile: file, to: fd, format: lineFormat)
+                    reportSkipped(summary(recovery, file))
+                } catch {
+                    failures.append(error)
+                }
             }
+            if failures.count == files.count, let last = failures.popLast() {
+                failures.forEach { reportSkipped($0.message) }
+                throw last  // nothing usable: exit 2
+            }
+            failures.forEach { reportSkipped($0.message + "; skipped") }
         }
     }
 
+    /// The output, appended to; never through a symbolic link (as `LOG_FILE`).
     private func openOutput(_ path: String) throws -> Int32 {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o640)
         guard fd >= 0 else {
-            throw InspectFailure(line: "sluice: cannot open \(path) for the records: \(String(cString: strerror(errno))); nothing was recovered")
+            let reason = errno == ELOOP
+                ? "it is a symbolic link, which Sluice does not follow (name the file itself)" : String(cString: strerror(errno))
+            throw InspectFailure(line: "sluice: cannot open \(path) for the records: \(reason); nothing was recovered")
         }
         return fd
     }

@@ -96,4 +96,68 @@ final class RecoverTests: XCTestCase {
         XCTAssertEqual(none.status, 2)
         XCTAssertTrue(none.err.contains("left no ring file"), none.err)
     }
+
+    /// A child killed with `count` records still in its recoverable ring; its pid.
+    func killedWithRecords(_ count: Int, in directory: String) throws -> Int32 {
+        let child = try ServingChild(self, environment: ["SLUICE_STATS_DIR": directory, "LOG_RECOVERABLE": "true"])
+        let pid = child.process.processIdentifier
+        defer { if child.process.isRunning { kill(pid, SIGKILL) } }
+        XCTAssertEqual(try child.send("pause"), [])
+        XCTAssertEqual(try child.send("kept \(count)"), [])
+        kill(pid, SIGKILL)
+        child.process.waitUntilExit()
+        return pid
+    }
+
+    /// Recovery trusts no ring file its process did not make: another process's ring planted
+    /// under the victim's pid, a file of the wrong mode or owner, a corrupt file each cost one
+    /// line on stderr, the victim's own records are still recovered, and --output never
+    /// follows a link.
+    func testRecoverSkipsPlantedAndBadRingFilesAndRecoversTheGoodOnes() throws {
+        let directory = try statsDirectory()
+        let environment = ["SLUICE_STATS_DIR": directory]
+        let victim = try killedWithRecords(5, in: directory)
+        let other = try killedWithRecords(100, in: directory)
+        let victimRing = try XCTUnwrap(SluiceRecovery.ringFiles(pid: victim, in: directory).first)
+        let planted = directory + "/sluice-\(victim)-7.ring"
+        try FileManager.default.moveItem(atPath: try XCTUnwrap(SluiceRecovery.ringFiles(pid: other, in: directory).first), toPath: planted)
+        XCTAssertEqual(chmod(planted, 0o666), 0)
+        let corrupt = directory + "/sluice-\(victim)-0.ring"  // sorted before the real one
+        XCTAssertTrue(FileManager.default.createFile(atPath: corrupt, contents: Data("not a ring".utf8), attributes: [.posixPermissions: 0o600]))
+
+        let output = temporaryLogPath(self, "recovered")
+        if getuid() == 0 {  // a ring its user does not own, beside a statistics file root owns
+            XCTAssertEqual(chown(victimRing, 65534, 65534), 0)
+            let foreign = try sluice(["recover", victimRing, "--output", output], environment: environment)
+            XCTAssertEqual(foreign.status, 2, foreign.err)
+            XCTAssertTrue(foreign.err.contains("owned by uid 65534, not by this user (uid 0) nor by the owner of the statistics file beside it"), foreign.err)
+            XCTAssertEqual(chown(victimRing, 0, 0), 0)
+        }
+        let first = try sluice(["recover", "\(victim)", "--output", output], environment: environment)
+        XCTAssertEqual(first.status, 0, first.err)
+        XCTAssertEqual(try messages(output), (0..<5).map { "kept \($0)" }, "the victim's records, and none planted")
+        let said = first.err.split(separator: "\n")
+        XCTAssertEqual(said.count, 3, first.err)
+        XCTAssertTrue(said.contains { $0.hasPrefix("sluice: cannot recover \(corrupt): too short") && $0.hasSuffix("; skipped") }, first.err)
+        XCTAssertTrue(said.contains { $0.contains("\(planted): mode 0666, not 0600") }, first.err)
+
+        XCTAssertEqual(chmod(planted, 0o600), 0)
+        let second = try sluice(["recover", "\(victim)", "--output", output], environment: environment)
+        XCTAssertEqual(second.status, 0, "the victim's file is usable (nothing left in it): \(second.err)")
+        XCTAssertTrue(second.err.contains("\(planted): its header names process \(other) core 1, but its name process \(victim) core 7"),
+                      second.err)
+        XCTAssertEqual(try messages(output).count, 5, "nothing planted, nothing twice")
+
+        try FileManager.default.removeItem(atPath: victimRing)
+        let nothingGood = try sluice(["recover", "\(victim)", "--output", output], environment: environment)
+        XCTAssertEqual(nothingGood.status, 2, "no usable file left: \(nothingGood.err)")
+        XCTAssertEqual(nothingGood.err.split(separator: "\n").count, 2, nothingGood.err)
+
+        let link = directory + "/link.log"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: output)
+        let linked = try sluice(["recover", "\(victim)", "--output", link], environment: environment)
+        XCTAssertEqual(linked.status, 2)
+        XCTAssertEqual(linked.err, "sluice: cannot open \(link) for the records: it is a symbolic link, which Sluice does not follow "
+            + "(name the file itself); nothing was recovered\n")
+    }
 }

@@ -580,7 +580,10 @@ int sluice_reopen_on_sighup(void);
  * A reservation whose producer died before committing it is skipped and counted
  * (torn). Once everything is written (and, for a regular file, synced), the ring
  * file is marked recovered: a second recovery writes nothing. SLUICE_INVALID with
- * the reason in error for a file that is not a ring file, is a live process's
+ * the reason in error for a file that is not a ring file, may have been planted
+ * (not a regular file of mode 0600 owned by this user — root: by the owner of
+ * the statistics file beside it —, or named for another process or core than
+ * its header names: sluice-<pid>-<core>.ring), is a live process's
  * (its own writer writes those records), is locked by another recovery, or when
  * a write to output_fd fails (the file is then not marked: recover again).
  */
