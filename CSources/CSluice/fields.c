@@ -19,12 +19,18 @@
 enum { FIELD_DEPTH_MAX = 16, SD_NAME_MAX = 32 };
 
 /* Keys the line itself writes: a metadata key that repeats one is written as
- * "fields.<key>", so that no key appears twice and none hides the line's own. */
+ * "fields.<key>", so that none hides the line's own. A metadata key that starts
+ * with "fields." gets the prefix too, so that a renamed key can never meet it:
+ * "msg" is written "fields.msg", "fields.msg" "fields.fields.msg", and no key
+ * appears twice. */
 static const char *const own_keys[] = {"ts",   "level", "module",   "msg",     "thread",  "source",
                                        "file", "line",  "function", "dropped", "recalled"};
+static const char renamed_prefix[] = "fields.";
 
-static bool is_own_key(const char *key, size_t length)
+static bool is_renamed(const char *key, size_t length)
 {
+    if (length >= sizeof renamed_prefix - 1 && memcmp(key, renamed_prefix, sizeof renamed_prefix - 1) == 0)
+        return true;
     for (size_t i = 0; i < sizeof own_keys / sizeof own_keys[0]; i++)
         if (strlen(own_keys[i]) == length && memcmp(own_keys[i], key, length) == 0)
             return true;
@@ -76,12 +82,10 @@ static bool read_text(struct walk *w, const char **text, size_t *length)
  * every other byte written as '_'. */
 static void put_sd_name(struct out_buffer *out, const char *key, size_t length, bool renamed)
 {
-    static const char prefix[] = "fields.";
     size_t room = SD_NAME_MAX;
     if (renamed) {
-        memcpy(out->data + out->length, prefix, sizeof prefix - 1);
-        out->length += sizeof prefix - 1;
-        room -= sizeof prefix - 1;
+        put(out, renamed_prefix, sizeof renamed_prefix - 1);
+        room -= sizeof renamed_prefix - 1;
     }
     if (length == 0)
         out->data[out->length++] = '_';
@@ -108,13 +112,13 @@ static void put_key(struct walk *w, const char *key, size_t length, bool renamed
     } else if (w->format == SLUICE_FORMAT_JSON) {
         PUT_LITERAL(out, ",\"");
         if (renamed)
-            PUT_LITERAL(out, "fields.");
+            put(out, renamed_prefix, sizeof renamed_prefix - 1);
         render_escaped(out, key, length, ESCAPE_JSON);
         PUT_LITERAL(out, "\":");
     } else {
         out->data[out->length++] = ' ';
         if (renamed)
-            PUT_LITERAL(out, "fields.");
+            put(out, renamed_prefix, sizeof renamed_prefix - 1);
         render_logfmt_key(out, key, length);
         out->data[out->length++] = '=';
     }
@@ -284,7 +288,7 @@ static bool put_item(struct walk *w)
     if (tag != SLUICE_SEGMENT_KEY || !read_text(w, &text, &length))
         return false;
     if (w->depth == 0)
-        put_key(w, text, length, is_own_key(text, length), false);
+        put_key(w, text, length, is_renamed(text, length), false);
     else
         put_nested_key(w, text, length);
     if (put_value(w))

@@ -95,6 +95,38 @@ final class FormatTests: XCTestCase {
                       "ts, level, module, msg and thread come first, in that order: \(json)")
     }
 
+    /// A key renamed for naming one of the line's own ("msg" as "fields.msg") can meet a key
+    /// the metadata holds already ("fields.msg"): that one gets a further prefix, so no key
+    /// is written twice and each value keeps a key of its own.
+    func testARenamedKeyNeverMeetsAMetadataKeyOfTheSameName() throws {
+        var s = Segments()
+        s.text("hello")
+        s.tag(SLUICE_SEGMENT_FIELDS)
+        s.key("fields.fields.msg"); s.text("c")
+        s.key("fields.msg"); s.text("b")
+        s.key("msg"); s.text("a")
+        for format in Self.formats {
+            let path = temporaryLogPath(self, "renamed-\(format.name)")
+            let core = try openCore(path: path, format: format.value)
+            let module = sluice_module(core.pointer, "api")
+            s.bytes.withUnsafeBytes { _ = sluice_log_segments(core.pointer, Int32(SLUICE_INFO), module, $0.baseAddress, $0.count) }
+            sluice_free(core.pointer)
+            let line = try String(contentsOfFile: path, encoding: .utf8)
+            let separator = format.name == "json" ? "\"" : " "
+            for key in ["fields.msg", "fields.fields.msg", "fields.fields.fields.msg"] {
+                XCTAssertEqual(line.components(separatedBy: separator + key + (format.name == "json" ? "\":" : "=")).count, 2,
+                               "\(format.name): \(key) once in \(line)")
+            }
+            if format.name == "json" {
+                let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                XCTAssertEqual(object["msg"] as? String, "hello")
+                XCTAssertEqual(object["fields.msg"] as? String, "a")
+                XCTAssertEqual(object["fields.fields.msg"] as? String, "b")
+                XCTAssertEqual(object["fields.fields.fields.msg"] as? String, "c")
+            }
+        }
+    }
+
     func testTheHostileCorpusStaysOnOneSafeLineInEveryFormatAndRoundTripsThroughJSONAndLogfmt() throws {
         var corpus: [[UInt8]] = hostileCorpus
         var random = SplitMix(seed: 0x5eed_1234)

@@ -380,8 +380,9 @@ int sluice_log(sluice_core *core, int level, int module, const char *message, si
  *   SLUICE_SEGMENT_ARRAY    (nothing more) opens an array: values up to its END.
  * At most 16 levels deep. A key that names one of the line's own fields (ts, level,
  * module, msg, thread, source, file, line, function, dropped, recalled) is written as
- * "fields.<key>". Fields are written in the order given: give each key once. A
- * malformed or cut sequence ends the fields there, every object and array closed.
+ * "fields.<key>", and so is a key starting with "fields.", so that no key appears
+ * twice. Fields are written in the order given: give each key once. A malformed or
+ * cut sequence ends the fields there, every object and array closed.
  */
 enum {
     SLUICE_SEGMENT_TEXT = 1,
