@@ -1,4 +1,5 @@
 /* asymmetric.c — membarrier() for the rare side of asymmetric.h's fence. */
+#include "diagnostics.h"
 #include "asymmetric.h"
 
 #include <errno.h>
@@ -43,10 +44,10 @@ void heavy_fence(void)
     if (call_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
         static int said;
         if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
-            dprintf(STDERR_FILENO,
+            report_problem(
                     "sluice: membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) failed after it was registered: %s; "
                     "a writer may sleep through a commit until the next one, and a commit racing a close's "
-                    "give-up may go uncounted\n",
+                    "give-up may go uncounted",
                     strerror(errno));
         fence();
     }

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diagnostics.h"
 #include "asymmetric.h"
 #include "core.h"
 
@@ -315,9 +316,9 @@ static void leave_writer_behind(sluice_core *core)
     uint64_t left = c.accepted > c.written + c.dropped ? c.accepted - c.written - c.dropped : 0;
     add_relaxed(&core->map->totals.dropped_abandoned, left);
     ring_forget_file(&core->ring); /* counted as dropped: none of it is recover's, even after a kill */
-    dprintf(STDERR_FILENO,
+    report_problem(
             "sluice: closing '%s' after %d ms without its writer, stuck in a write: %llu records not written are "
-            "counted as dropped\n",
+            "counted as dropped",
             core->sink.name, load_relaxed(&core->close_timeout_ms), (unsigned long long)left);
 }
 

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "diagnostics.h"
 #include "core.h"
 
 void fork_reset_core(sluice_core *core)
@@ -92,9 +93,9 @@ void fork_restart_core(sluice_core *core)
         int failure = core->synchronous ? 0 : writer_start(core);
         if (failure != 0) {
             /* Nothing can write this core's records in this process: refuse them, counted. */
-            dprintf(STDERR_FILENO,
+            report_problem(
                     "sluice: cannot start the writer thread of '%s' after fork: %s; its records are dropped and "
-                    "counted in this process\n",
+                    "counted in this process",
                     core->sink.name, strerror(failure));
             ring_seal(&core->ring);
             store_release(&core->writer_done, 1);

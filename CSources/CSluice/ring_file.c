@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diagnostics.h"
 #include "ring.h"
 
 bool ring_file_holds_records(const char *path)
@@ -78,9 +79,9 @@ bool ring_publish(struct ring *ring, const char *stats_path)
             unlink(name);
     }
     if (problem != NULL) {
-        dprintf(STDERR_FILENO,
+        report_problem(
                 "sluice: cannot create the ring file %s: %s; logging goes on, but records waiting in the ring "
-                "cannot be recovered after a kill\n",
+                "cannot be recovered after a kill",
                 name, problem);
         return false;
     }

@@ -1,6 +1,8 @@
 /* sink_file.c — the file and standard-stream sink, and the SIGPIPE guard; see sink.h. */
 #include "sink.h"
 
+#include "diagnostics.h"
+
 #include "atomics.h"
 #include "sluice_facade.h"
 
@@ -114,7 +116,7 @@ static int file_reopen(struct sink *sink)
     uint64_t size = 0;
     int fd = open_file(sink->name, sink->mode, &size, error, sizeof error);
     if (fd < 0) {
-        dprintf(STDERR_FILENO, "%s; writing goes on to the file it had\n", error);
+        report_problem("%s; writing goes on to the file it had", error);
         return -1;
     }
     close(sink->fd);
@@ -135,8 +137,8 @@ static const char *numbered(char *buffer, size_t size, const char *path, unsigne
 static void rotation_failed(struct sink *sink, const char *from, const char *to, const char *reason)
 {
     if (sink->rotation_failures++ == 0)
-        dprintf(STDERR_FILENO,
-                "sluice: cannot rotate '%s'%s%s%s: %s; writing goes on in '%s' (counted as rotation_failures)\n",
+        report_problem(
+                "sluice: cannot rotate '%s'%s%s%s: %s; writing goes on in '%s' (counted as rotation_failures)",
                 from, to != NULL ? " to '" : " (removing the oldest)", to != NULL ? to : "", to != NULL ? "'" : "",
                 reason, sink->name);
     sink->size = 0; /* try again after another max_bytes */

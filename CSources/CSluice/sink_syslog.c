@@ -14,6 +14,8 @@
  */
 #include "sink.h"
 
+#include "diagnostics.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -342,8 +344,8 @@ int sink_syslog_open(struct sink *sink, const char *url, int facility, const cha
     sink->syslog_pid_at = (size_t)(at - style->syslog_head);
     set_pid(sink, (int)getpid());
     if (!ensure_connected(sink))
-        dprintf(STDERR_FILENO, "sluice: cannot connect to syslog at '%s' yet: %s; records are dropped and counted "
-                "until it works, retrying with back-off\n", url, strerror(errno));
+        report_problem("sluice: cannot connect to syslog at '%s' yet: %s; records are dropped and counted "
+                "until it works, retrying with back-off", url, strerror(errno));
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "diagnostics.h"
 #include "core.h"
 
 const char *sluice_stats_directory(void)
@@ -154,9 +155,9 @@ char *stats_publish(struct stats_map *map)
             unlink(name);
     }
     if (problem != NULL) {
-        dprintf(STDERR_FILENO,
+        report_problem(
                 "sluice: cannot create the statistics file %s: %s; logging goes on, but `sluice stat` cannot see "
-                "this core\n",
+                "this core",
                 name, problem);
         return NULL;
     }

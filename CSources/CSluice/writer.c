@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "diagnostics.h"
 #include "asymmetric.h"
 #include "core.h"
 
@@ -206,8 +207,8 @@ static void report_drops(sluice_core *core, bool force)
 static void report_failure(const struct sink *sink, uint64_t *failed_writes, int error)
 {
     if ((*failed_writes)++ == 0)
-        dprintf(STDERR_FILENO,
-                "sluice: cannot write to '%s': %s; records are dropped and counted until it works again\n",
+        report_problem(
+                "sluice: cannot write to '%s': %s; records are dropped and counted until it works again",
                 sink->name, strerror(error));
 }
 
@@ -215,7 +216,7 @@ static void report_failure(const struct sink *sink, uint64_t *failed_writes, int
 static void report_recovery(const struct sink *sink, uint64_t *failed_writes)
 {
     if (*failed_writes > 0)
-        dprintf(STDERR_FILENO, "sluice: writing to '%s' works again after %llu failed writes\n", sink->name,
+        report_problem("sluice: writing to '%s' works again after %llu failed writes", sink->name,
                 (unsigned long long)*failed_writes);
     *failed_writes = 0;
 }
@@ -522,8 +523,8 @@ static void remember_abandoned(sluice_core *core, uint64_t position)
 {
     struct abandoned_position *p = malloc(sizeof *p);
     if (p == NULL) {
-        dprintf(STDERR_FILENO, "sluice: out of memory to remember the reservation at %llu of '%s' as abandoned: "
-                "if it is committed late, its drop goes uncounted\n", (unsigned long long)position, core->sink.name);
+        report_problem("sluice: out of memory to remember the reservation at %llu of '%s' as abandoned: "
+                "if it is committed late, its drop goes uncounted", (unsigned long long)position, core->sink.name);
         return;
     }
     p->position = position;
@@ -568,9 +569,9 @@ static void abandon_rest(sluice_core *core, uint64_t end)
     }
     store_release(&core->abandoned.walking, 0);
     add_relaxed(&core->map->totals.dropped_abandoned, records);
-    dprintf(STDERR_FILENO,
+    report_problem(
             "sluice: closing '%s' without %llu records: they were committed behind %llu reservations never "
-            "committed within %d s; all are counted as dropped (a late commit counts its own)\n",
+            "committed within %d s; all are counted as dropped (a late commit counts its own)",
             core->sink.name, (unsigned long long)records, (unsigned long long)stragglers,
             (int)(STRAGGLER_PATIENCE_NS / 1000000000));
     w->position = end;

@@ -9,9 +9,10 @@ struct InspectFailure: Error {
     let line: String
 }
 
-/// One line on stderr for a file the inspector does not trust; the others are still shown.
+/// One line on stderr (a file the inspector does not trust, whose name it quotes; a summary),
+/// escaped as records are so that no name can end it or forge another.
 func reportSkipped(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    FileHandle.standardError.write(Data((escapedForALine(line) + "\n").utf8))
 }
 
 /// Runs body; a failure becomes one line on stderr and exit status 2.
@@ -19,10 +20,10 @@ func inspecting(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let failure as InspectFailure {
-        FileHandle.standardError.write(Data((failure.line + "\n").utf8))
+        reportSkipped(failure.line)
         throw ExitCode(2)
     } catch let error as SluiceError {
-        FileHandle.standardError.write(Data((error.message + "\n").utf8))
+        reportSkipped(error.message)
         throw ExitCode(2)
     }
 }

@@ -41,4 +41,15 @@ final class ModuleTableTests: XCTestCase {
         XCTAssertEqual([overflow.accepted, overflow.written, overflow.filtered, overflow.sampledOut], [5, 5, 1, 2])
         XCTAssertEqual(stats.modules["m7"]?.level, .trace, "no other module changed")
     }
+
+    /// The notice quotes a label the application made: escaped as records are, so a label
+    /// holding a newline cannot forge a line of its own on stderr (the default sink).
+    func testTheFullTableNoticeEscapesTheLabelItQuotes() throws {
+        let (core, _) = try openCore(self, .init(level: .info))
+        for i in 1..<Int(SLUICE_MODULES_MAX) - 1 { _ = core.logger("m\(i)") }
+        let said = try capturingStandardError { _ = core.logger("evil\nCRITICAL auth: forged\r\u{1b}[2J") }
+        core.close()
+        XCTAssertEqual(said.split(separator: "\n").count, 1, said)
+        XCTAssertTrue(said.contains("'evil\\nCRITICAL auth: forged\\r\\x1b[2J'"), said)
+    }
 }

@@ -108,6 +108,21 @@ final class RotationTests: XCTestCase {
         XCTAssertTrue(stderr.hasPrefix("sluice: cannot rotate '\(path).1' to '\(path).2': Is a directory;"), stderr)
     }
 
+    /// The core's own notices escape what they quote (here a path holding a newline).
+    func testARotationNoticeEscapesThePathItQuotes() throws {
+        let directory = try folder() + "/logs\nCRITICAL auth: forged"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/app.log"
+        try FileManager.default.createDirectory(atPath: path + ".1", withIntermediateDirectories: false)
+        let stderr = try capturingStandardError {
+            let core = try SluiceCore(.init(level: .info, destination: .file(path), fileMaxBytes: 1_000, fileKeep: 1))
+            logInBatches(core.logger("app"), core, from: 0, count: 100)
+            core.close()
+        }
+        XCTAssertEqual(stderr.split(separator: "\n").count, 1, stderr)
+        XCTAssertTrue(stderr.contains("logs\\nCRITICAL auth: forged/app.log"), stderr)
+    }
+
     /// A burst logged at once is one batch: it is split at a line boundary where it would
     /// cross the limit, so that no file passes it (a line alone longer than it would).
     func testABurstIsSplitAtLineBoundariesSoThatEveryFileStaysWithinTheLimit() throws {

@@ -117,6 +117,12 @@ void sluice_test_set_write(sluice_write_function write_function);
  * a test that needs records to be waiting in a ring when its process is killed. */
 void sluice_test_pause_writers(int paused);
 
+/* text escaped as a record's text is in a text line (control bytes and invalid UTF-8 as
+ * \n, \t, \xHH ...), whole characters only, into out: at most capacity bytes, returned.
+ * For every line the facade and the tools write about themselves (diagnostics, tables),
+ * so that no name or value they quote can end the line or forge another. */
+size_t sluice_escape_text(const char *text, size_t length, char *out, size_t capacity);
+
 /* Words a caller keeps itself, for a module past the table: read and set as relaxed
  * as the table's own (one word each; nothing else has to agree with them). */
 static inline int sluice_level_word_load(const int32_t *level_word)
