@@ -108,18 +108,19 @@ extension SluiceStats {
         return metrics
     }
 
-    /// A label value with `\`, `"` and newlines escaped, as the format requires.
+    /// A label value with `\`, `"` and line feeds escaped, as the format requires. By Unicode
+    /// scalar: Swift's Characters merge CR LF into one, which a match on "\n" never sees.
     static func escapedLabel(_ value: String) -> String {
-        var escaped = ""
-        for character in value {
-            switch character {
-            case "\\": escaped += "\\\\"
-            case "\"": escaped += "\\\""
-            case "\n": escaped += "\\n"
-            default: escaped.append(character)
+        var escaped = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": escaped.append(contentsOf: #"\\"#.unicodeScalars)
+            case "\"": escaped.append(contentsOf: #"\""#.unicodeScalars)
+            case "\n": escaped.append(contentsOf: #"\n"#.unicodeScalars)
+            default: escaped.append(scalar)
             }
         }
-        return escaped
+        return String(escaped)
     }
 
     static func number(_ value: Double) -> String {

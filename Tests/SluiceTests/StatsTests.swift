@@ -154,4 +154,26 @@ final class StatsTests: XCTestCase {
         first.close()
         second.close()
     }
+
+    /// A module name is the application's: one holding CR LF (a single Character in Swift), a
+    /// lone CR, a quote or a backslash must never fail the whole scrape.
+    func testModuleNamesWithLineBreaksQuotesAndBackslashesPassPromtool() throws {
+        let (core, _) = try openCore(self, .init(level: .info))
+        for name in ["crlf\r\nmodule", "cr\ronly", "lf\nonly", "quote\"d", "back\\slash", "tab\tand\u{1b}escape"] {
+            core.logger(name).info("one")
+        }
+        XCTAssertTrue(core.flush())
+        let text = core.stats.prometheusText()
+        core.close()
+        XCTAssertTrue(text.contains("module=\"crlf\r\\nmodule\""), "the line feed escaped, the CR as it is (the format has no escape for it)")
+        XCTAssertTrue(text.contains(#"module="quote\"d""#) && text.contains(#"module="back\\slash""#), text)
+        let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let promtool else {
+            throw XCTSkip("promtool is missing: make test installs it (Debian: prometheus)")
+        }
+        let file = temporaryLogPath(self, "metrics")
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let check = try runExecutable("promtool", at: "/bin/sh", ["-c", "\(promtool) check metrics < '\(file)'"])
+        XCTAssertEqual(check.status, 0, check.out + check.err)
+    }
 }
