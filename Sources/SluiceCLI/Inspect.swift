@@ -202,7 +202,7 @@ struct List: ParsableCommand {
                         reportSkipped("sluice: skipping \(path): its header names process \(mapping.pid), not \(pid)")
                         continue
                     }
-                    print(pad("\(mapping.pid)", 8) + pad("\(mapping.coreID)", 6) + pad(mapping.command, 18) + "running")
+                    print(pad("\(mapping.pid)", 8) + pad("\(mapping.coreID)", 6) + pad(escapedForALine(mapping.command), 18) + "running")
                 } catch {
                     reportSkipped("sluice: skipping \(error.message.dropFirst("sluice: ".count))")
                 }
@@ -244,10 +244,7 @@ struct ProcessSnapshot {
     func json() -> String {
         let t = total
         var object: [String: Any] = [
-            "pid": pid, "accepted": t.accepted, "written": t.written, "dropped": t.dropped,
-            "sampled_out": t.sampledOut, "sampling_keys_forgotten": t.samplingKeysForgotten, "filtered": t.filtered, "bytes_written": t.bytesWritten,
-            "depth_bytes": t.depthBytes, "high_water_bytes": t.highWaterBytes, "write_errors": t.writeErrors,
-            "dropped_by_level": Dictionary(uniqueKeysWithValues: t.droppedByLevel.map { ("\($0.key)", $0.value) }),
+            "pid": pid, "dropped_by_level": Dictionary(uniqueKeysWithValues: t.droppedByLevel.map { ("\($0.key)", $0.value) }),
             "modules": modules.mapValues { m -> [String: Any] in
                 var module: [String: Any] = [
                     "accepted": m.accepted, "written": m.written, "dropped": m.dropped, "sampled_out": m.sampledOut,
@@ -259,6 +256,7 @@ struct ProcessSnapshot {
             },
             "histograms": Self.histogramsJSON(cores[0].stats),
         ]
+        for (name, value) in Self.counters(t) { object[name] = value }
         object["sinks"] = cores.flatMap { core in
             core.stats.sinks.map { sink -> [String: Any] in
                 ["core": core.id, "name": sink.name, "level": "\(sink.level)", "format": sink.format.rawValue,
@@ -273,6 +271,31 @@ struct ProcessSnapshot {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Every count of the mapping (sluice_counters) but the per-level drops, by its JSON name,
+    /// in the table's order: the table shows each as its name with spaces.
+    static func counters(_ t: SluiceCore.Counters) -> KeyValuePairs<String, UInt64> {
+        [
+            "accepted": t.accepted, "written": t.written, "dropped": t.dropped,
+            "dropped_full": t.droppedFull, "dropped_after_close": t.droppedAfterClose, "dropped_by_sink": t.droppedBySink,
+            "dropped_abandoned": t.droppedAbandoned, "truncated": t.truncated,
+            "sampled_out": t.sampledOut, "sampling_keys_forgotten": t.samplingKeysForgotten, "filtered": t.filtered,
+            "bytes_written": t.bytesWritten, "write_errors": t.writeErrors, "batches": t.batches, "flushes": t.flushes,
+            "rotations": t.rotations, "rotation_failures": t.rotationFailures, "reopens": t.reopens,
+            "depth_bytes": t.depthBytes, "depth_records": t.depthRecords, "high_water_bytes": t.highWaterBytes,
+            "ring_bytes": t.ringBytes,
+        ]
+    }
+
+    /// The lines the table groups the counters in, by their JSON names.
+    static let counterLines = [
+        ["accepted", "written", "dropped"],
+        ["dropped_full", "dropped_after_close", "dropped_by_sink", "dropped_abandoned", "truncated"],
+        ["sampled_out", "sampling_keys_forgotten", "filtered"],
+        ["bytes_written", "write_errors", "batches", "flushes"],
+        ["rotations", "rotation_failures", "reopens"],
+        ["depth_bytes", "depth_records", "high_water_bytes", "ring_bytes"],
+    ]
+
     static func histogramsJSON(_ stats: SluiceStats) -> [String: Any] {
         stats.histograms.mapValues { h -> [String: Any] in
             ["count": h.count, "p50_ns": h.p50, "p99_ns": h.p99, "p999_ns": h.p999, "max_ns": h.max]
@@ -281,28 +304,28 @@ struct ProcessSnapshot {
 
     func table(since previous: (SluiceCore.Counters, Date)?) -> String {
         let t = total
-        var lines = ["process \(pid) (\(command)), \(cores.count) core\(cores.count == 1 ? "" : "s")"]
+        var lines = ["process \(pid) (\(escapedForALine(command))), \(cores.count) core\(cores.count == 1 ? "" : "s")"]
         func rate(_ value: UInt64, _ before: KeyPath<SluiceCore.Counters, UInt64>) -> String {
             guard let (counters, at) = previous else { return "" }
             let seconds = Date().timeIntervalSince(at)
             let delta = value >= counters[keyPath: before] ? value - counters[keyPath: before] : 0
             return seconds > 0 ? String(format: "  (%.0f/s)", Double(delta) / seconds) : ""
         }
-        lines.append("  accepted \(t.accepted)\(rate(t.accepted, \.accepted))   written \(t.written)\(rate(t.written, \.written))"
-            + "   dropped \(t.dropped)\(rate(t.dropped, \.dropped))")
-        lines.append("  sampled out \(t.sampledOut)   sampling keys forgotten \(t.samplingKeysForgotten)   filtered \(t.filtered)"
-            + "   bytes written \(t.bytesWritten)   write errors \(t.writeErrors)")
-        lines.append("  queue depth \(t.depthBytes) bytes / \(t.depthRecords) records   high water \(t.highWaterBytes) bytes")
-        if t.dropped > 0 {
-            lines.append("  dropped by level: " + Logger.Level.allCases.compactMap { level in
-                t.droppedByLevel[level].flatMap { $0 > 0 ? "\(level) \($0)" : nil }
-            }.joined(separator: ", "))
+        let counts = Dictionary(uniqueKeysWithValues: Self.counters(t).map { ($0.key, $0.value) })
+        let rates: [String: KeyPath<SluiceCore.Counters, UInt64>] = ["accepted": \.accepted, "written": \.written, "dropped": \.dropped]
+        for names in Self.counterLines {
+            lines.append("  " + names.map { name in
+                let value = counts[name] ?? 0
+                return name.replacingOccurrences(of: "_", with: " ") + " \(value)" + (rates[name].map { rate(value, $0) } ?? "")
+            }.joined(separator: "   "))
         }
+        let shed = Logger.Level.allCases.compactMap { level in t.droppedByLevel[level].flatMap { $0 > 0 ? "\(level) \($0)" : nil } }
+        lines.append("  dropped by level: " + (shed.isEmpty ? "none" : shed.joined(separator: ", ")))
         lines.append("")
         lines.append("  " + pad("module", 24) + pad("level", 9) + pad("rate", 8) + pad("accepted", 12) + pad("written", 12)
             + pad("dropped", 10) + pad("sampled out", 13) + "filtered")
-        for (name, m) in modules.sorted(by: { $0.key < $1.key }) {
-            lines.append("  " + pad(name, 24) + pad("\(m.level)", 9) + pad(String(format: "%g", m.sampleRate), 8)
+        for (name, m) in modules.sorted(by: { $0.key < $1.key }) {  // names are the application's: escaped
+            lines.append("  " + pad(escapedForALine(name), 24) + pad("\(m.level)", 9) + pad(String(format: "%g", m.sampleRate), 8)
                 + pad("\(m.accepted)", 12) + pad("\(m.written)", 12) + pad("\(m.dropped)", 10)
                 + pad("\(m.sampledOut)", 13) + "\(m.filtered)")
         }
@@ -312,7 +335,8 @@ struct ProcessSnapshot {
         for core in cores {
             for sink in core.stats.sinks {  // the name last: a path can be long
                 lines.append("  " + pad("\(sink.level)+", 10) + pad(sink.format.rawValue, 8) + pad("\(sink.written)", 12)
-                    + pad("\(sink.bytes)", 14) + pad("\(sink.writeErrors)", 8) + pad("\(sink.dropped)", 10) + sink.name)
+                    + pad("\(sink.bytes)", 14) + pad("\(sink.writeErrors)", 8) + pad("\(sink.dropped)", 10)
+                    + escapedForALine(sink.name))
             }
         }
         lines.append("")

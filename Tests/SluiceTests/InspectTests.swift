@@ -107,6 +107,56 @@ final class InspectTests: XCTestCase {
         XCTAssertNotNil(table.out.range(of: #"\n  trace\+ +text +120 +\d+ +0 +0 +/\S+\.log\n"#, options: .regularExpression), table.out)
     }
 
+    /// The counters the mapping holds: the fields of sluice.h's sluice_counters, by their C names.
+    static func mappingCounters() throws -> [String] {
+        let header = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("CSources/CSluice/include/sluice.h")
+        let text = try String(contentsOf: header, encoding: .utf8)
+        let body = try XCTUnwrap(text.range(of: "typedef struct sluice_counters {").flatMap { start in
+            text.range(of: "} sluice_counters;", range: start.upperBound..<text.endIndex).map { text[start.upperBound..<$0.lowerBound] }
+        })
+        return body.split(separator: "\n").compactMap { line in
+            line.firstMatch(of: /^\s*uint64_t (\w+)/).map { String($0.1) }
+        }
+    }
+
+    /// `sluice stat` and `--json` show every counter the mapping holds: a counter added to the
+    /// mapping and to neither output fails here.
+    func testStatShowsEveryCounterTheMappingHolds() throws {
+        let counters = try Self.mappingCounters()
+        XCTAssertGreaterThan(counters.count, 20, "\(counters)")
+        let child = try ServingChild(self)
+        defer { child.finish() }
+        let pid = child.process.processIdentifier
+        let result = try sluice(["stat", "--json", "\(pid)"])
+        XCTAssertEqual(result.status, 0, result.err)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+        let table = try sluice(["stat", "\(pid)"])
+        XCTAssertEqual(table.status, 0, table.err)
+        let renamed = ["keys_forgotten": "sampling_keys_forgotten"]  // the Swift name, sampling's keys
+        for counter in counters {
+            let key = renamed[counter] ?? counter
+            XCTAssertNotNil(json[key], "--json lacks \(key)")
+            XCTAssertTrue(table.out.contains(" " + key.replacingOccurrences(of: "_", with: " ") + " ")
+                          || table.out.contains(" " + key.replacingOccurrences(of: "_", with: " ") + ":"),
+                          "the table lacks \(key): \(table.out)")
+        }
+    }
+
+    /// A module's name is the application's: terminal escapes and a newline in it reach the
+    /// operator's table escaped, never raw.
+    func testStatEscapesModuleNamesInTheTable() throws {
+        let child = try ServingChild(self)
+        defer { child.finish() }
+        XCTAssertEqual(try child.send("hostile"), [])
+        let table = try sluice(["stat", "\(child.process.processIdentifier)"])
+        XCTAssertEqual(table.status, 0, table.err)
+        XCTAssertFalse(table.out.utf8.contains(0x1b), "no escape byte reaches the terminal")
+        XCTAssertFalse(table.out.utf8.contains(0x07))
+        XCTAssertTrue(table.out.contains(#"evil\nforged row\x1b]0;title\x07\x1b[2J"#), table.out)
+        XCTAssertFalse(table.out.split(separator: "\n").contains { $0.hasPrefix("forged row") }, "no forged row")
+    }
+
     func testLevelTurnsAModulesDebugRecordsOnAndThenOff() throws {
         let child = try ServingChild(self)
         defer { child.finish() }
