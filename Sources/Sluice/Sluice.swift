@@ -138,21 +138,38 @@ public enum Sluice {
         }))
     }
 
-    /// `configuration` resolved against `environment`, given to `body`; when `LOG_FILE` names a
-    /// file that cannot be opened, reported, and given again with stderr instead.
+    /// `configuration` resolved against `environment`, given to `body`. When a sink the
+    /// environment named cannot be opened (`LOG_FILE`'s file, `LOG_SYSLOG`'s receiver), that is
+    /// reported under its variable and `body` is given the options again without it: stderr
+    /// instead as the first sink, no syslog sink beside a file.
     static func apply<Result>(
         _ configuration: SluiceConfiguration, _ environment: [String: String],
         _ body: (SluiceCore.Options) throws(SluiceError) -> Result
     ) throws(SluiceError) -> Result {
         var options = configuration.options(environment: environment, report: reportProblem)
+        var failure: SluiceError
         do {
             return try body(options)
         } catch {
-            guard configuration.destination == nil, let path = options.path else { throw error }
-            reportProblem("\(error.message); logging to stderr instead (LOG_FILE=\(path))")
-            options.path = nil
-            return try body(options)
+            failure = error
         }
+        // The core's message quotes the value it could not use: a syslog sink beside a file goes.
+        let syslog = environment["LOG_SYSLOG"].map(SluiceConfiguration.Destination.syslog)?.path
+        if configuration.moreSinks.isEmpty, let syslog, failure.message.contains("'\(syslog)'"),
+           let index = options.moreSinks.firstIndex(where: { $0.destination.path == syslog })
+        {
+            reportProblem("\(failure.message); no syslog sink (LOG_SYSLOG=\(syslog))")
+            options.moreSinks.remove(at: index)
+            do {
+                return try body(options)
+            } catch {
+                failure = error
+            }
+        }
+        guard configuration.destination == nil, let path = options.path, failure.message.contains("'\(path)'") else { throw failure }
+        reportProblem("\(failure.message); logging to stderr instead (\(path == syslog ? "LOG_SYSLOG" : "LOG_FILE")=\(path))")
+        options.path = nil
+        return try body(options)
     }
 
     /// The environment's core; if even that cannot open, a synchronous core on stderr.

@@ -398,11 +398,18 @@ struct EnvironmentParser {
             priorityPrefix: options.priorityPrefix)]
     }
 
-    /// A syslog address, or nil when unset; a malformed one is left for the core to refuse with its reason.
+    /// A syslog address, or nil when unset or not one (reported: the value is never taken for
+    /// a file). An address that cannot be resolved is the core's to refuse (Sluice.apply).
     func syslog(_ variable: String) -> SluiceConfiguration.Destination? {
         guard let address = environment[variable] else { return nil }
+        let outcome = environment["LOG_FILE"].map { !$0.isEmpty } ?? false ? "no syslog sink" : "logging to stderr instead"
         if address.isEmpty {
-            report("sluice: \(variable) is empty; no syslog sink")
+            report("sluice: \(variable) is empty; \(outcome)")
+            return nil
+        }
+        guard ["udp://", "tcp://", "unix://"].contains(where: address.hasPrefix) else {
+            report("sluice: \(variable)=\"\(address)\" is not a syslog address (udp://host:port, tcp://host:port, "
+                + "unix:///path); \(outcome)")
             return nil
         }
         return .syslog(address)

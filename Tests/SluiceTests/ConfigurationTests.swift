@@ -203,4 +203,27 @@ final class ConfigurationTests: XCTestCase {
             XCTAssertEqual("\($0)", "sluice: cannot open log file '/nonexistent-sluice/app.log': No such file or directory")
         }
     }
+
+    /// A syslog address the core cannot use is reported under LOG_SYSLOG, never as a bad LOG_FILE;
+    /// beside a log file, the file keeps working without the syslog sink.
+    func testASyslogAddressThatCannotBeUsedIsReportedUnderItsOwnVariable() throws {
+        for address in ["http://x:1", "tcp://127.0.0.1:no-such-port"] {
+            let said = try capturingStandardError {
+                try Sluice.bootstrap(environment: ["LOG_SYSLOG": address])
+                Sluice.shutdown()
+            }
+            XCTAssertEqual(said.split(separator: "\n").count, 1, said)
+            XCTAssertTrue(said.contains("LOG_SYSLOG") && said.contains(address) && said.contains("; logging to stderr instead"), said)
+            XCTAssertFalse(said.contains("LOG_FILE"), said)
+        }
+        let path = temporaryLogPath(self)
+        let said = try capturingStandardError {
+            try Sluice.bootstrap(environment: ["LOG_FILE": path, "LOG_SYSLOG": "http://x:1"])
+            Sluice.logger("app").info("kept")
+            Sluice.shutdown()
+        }
+        XCTAssertTrue(said.contains("LOG_SYSLOG") && said.contains("; no syslog sink"), said)
+        XCTAssertFalse(said.contains("LOG_FILE"), said)
+        XCTAssertEqual(try lines(path).filter { $0.hasPrefix("INFO") }, ["INFO app: kept"], "the file is the sink still")
+    }
 }
