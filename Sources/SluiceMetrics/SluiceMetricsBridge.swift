@@ -39,7 +39,9 @@ public struct SluiceMetricsBridge: Service, CustomStringConvertible {
 
     public var description: String { "SluiceMetricsBridge" }
 
-    /// Reports every `interval` until cancelled or shut down gracefully, and once more then.
+    /// Reports every `interval` until cancelled or shut down gracefully, and once more then,
+    /// after a flush (at most `finalFlushTimeout`), so that the last report counts every record
+    /// logged before the shutdown began.
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             report()
@@ -49,8 +51,12 @@ public struct SluiceMetricsBridge: Service, CustomStringConvertible {
                 break  // cancelled, or shutting down
             }
         }
+        if let core { core.flush(timeout: Self.finalFlushTimeout) } else { Sluice.flush(timeout: Self.finalFlushTimeout) }
         report()
     }
+
+    /// The longest the final report waits for the writer to write what was logged before it.
+    public static let finalFlushTimeout: Duration = .seconds(2)
 
     /// Reads the core's statistics now and reports what changed since the last reading.
     public func report() {

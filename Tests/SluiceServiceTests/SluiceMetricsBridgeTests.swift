@@ -1,3 +1,4 @@
+import CSluice
 import Logging
 import MetricsTestKit
 import ServiceLifecycle
@@ -60,5 +61,27 @@ final class SluiceMetricsBridgeTests: XCTestCase {
         }
         let written = try metrics.expectCounter("sluice_records_written_total", [("core", coreID), ("module", "app")])
         XCTAssertEqual(written.totalValue, 11, "the final report at shutdown has the last record")
+    }
+
+    /// The records logged just before a graceful shutdown, not yet written when it begins, are
+    /// in the final report: it flushes first.
+    func testTheFinalReportCarriesEveryRecordLoggedBeforeShutdown() async throws {
+        let core = try SluiceCore(.init(level: .info, destination: .file(temporaryLogPath(self))))
+        defer { core.close() }
+        let metrics = TestMetrics()
+        let bridge = SluiceMetricsBridge(core: core, interval: .seconds(60), factory: metrics)
+        let group = ServiceGroup(services: [bridge], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await Task.sleep(for: .milliseconds(50))  // the first report is made
+            sluice_test_pause_writers(1)  // the records wait in the ring when the shutdown begins
+            for i in 0..<1_457 { core.logger("app").info("record \(i)") }
+            await group.triggerGracefulShutdown()
+            try await Task.sleep(for: .milliseconds(100))
+            sluice_test_pause_writers(0)
+            try await tasks.waitForAll()
+        }
+        let written = try metrics.expectCounter("sluice_records_written_total", [("core", "\(core.stats.coreID)"), ("module", "app")])
+        XCTAssertEqual(written.totalValue, 1_457)
     }
 }
