@@ -71,6 +71,8 @@ static int register_within(struct modules *modules, const char *name, int level,
         store_relaxed(&entry->operator_level, SLUICE_LEVEL_UNSET);
         store_relaxed(&entry->sample_ppm, sample_ppm);
         store_release(&map->module_count, count + 1); /* the entry before the count that covers it */
+        fence(); /* then the requests: either a tool sees this module, or this sees its request */
+        stats_take_level_request(map, count);
         id = (int)count;
     }
     pthread_mutex_unlock(&modules->lock);

@@ -237,6 +237,80 @@ static int set_module_word(sluice_stats_mapping *stats, int module, size_t offse
     return SLUICE_OK;
 }
 
+/* An operator's level into a live module: the operator's word before the level it puts in effect. */
+static void set_live_level(struct stats_map *live, uint32_t module, int level)
+{
+    store_relaxed(&live->modules[module].operator_level, level);
+    store_relaxed(&live->modules[module].level, level);
+}
+
+/* Takes the pending request for name out of the table; true if there was one (with its level). */
+static bool take_request(struct stats_map *live, const char *name, size_t length, int *level)
+{
+    bool found = false;
+    for (int i = 0; i < STATS_LEVEL_REQUESTS; i++) {
+        struct stats_level_request *r = &live->level_requests[i];
+        if (load_acquire(&r->state) != REQUEST_READY || cas(&r->state, REQUEST_READY, REQUEST_TAKEN) != REQUEST_READY)
+            continue;
+        bool match = r->length == length && memcmp(r->name, name, length) == 0;
+        if (match && level != NULL)
+            *level = r->level;
+        found |= match;
+        store_release(&r->state, match ? REQUEST_FREE : REQUEST_READY);
+    }
+    return found;
+}
+
+void stats_take_level_request(struct stats_map *map, uint32_t module)
+{
+    const struct stats_module *m = &map->modules[module];
+    int level = SLUICE_LEVEL_UNSET;
+    if (take_request(map, m->name, m->length, &level) && level >= SLUICE_TRACE && level <= SLUICE_CRITICAL)
+        set_live_level(map, module, level);
+}
+
+/* The live module called name (id), or SLUICE_INVALID. */
+static int live_module(struct stats_map *live, const char *name, size_t length)
+{
+    uint32_t count = load_acquire(&live->module_count);
+    for (uint32_t i = 0; i < count && i < SLUICE_MODULES_MAX; i++)
+        if (live->modules[i].length == length && memcmp(live->modules[i].name, name, length) == 0)
+            return (int)i;
+    return SLUICE_INVALID;
+}
+
+int sluice_stats_request_level(sluice_stats_mapping *stats, const char *name, int level)
+{
+    size_t length = name == NULL ? 0 : strlen(name);
+    struct stats_map *live = stats->live;
+    if (live == NULL || length == 0 || length > SLUICE_MODULE_NAME_MAX || level < SLUICE_TRACE || level > SLUICE_CRITICAL)
+        return SLUICE_INVALID;
+    (void)take_request(live, name, length, NULL); /* one request a name: the newest */
+    struct stats_level_request *slot = NULL;
+    for (int i = 0; i < STATS_LEVEL_REQUESTS && slot == NULL; i++)
+        if (cas(&live->level_requests[i].state, REQUEST_FREE, REQUEST_WRITING) == REQUEST_FREE)
+            slot = &live->level_requests[i];
+    if (slot == NULL)
+        return SLUICE_INVALID;
+    slot->level = level;
+    slot->length = (uint32_t)length;
+    memcpy(slot->name, name, length + 1);
+    store_release(&slot->state, REQUEST_READY);
+    fence(); /* the registering process fences after its module_count (stats_take_level_request) */
+    int module = live_module(live, name, length);
+    if (module != SLUICE_INVALID && take_request(live, name, length, NULL))
+        set_live_level(live, (uint32_t)module, level); /* it registered meanwhile, without the request */
+    return SLUICE_OK;
+}
+
+int sluice_stats_withdraw_level(sluice_stats_mapping *stats, const char *name)
+{
+    size_t length = name == NULL ? 0 : strlen(name);
+    if (stats->live == NULL || length == 0 || length > SLUICE_MODULE_NAME_MAX)
+        return SLUICE_INVALID;
+    return take_request(stats->live, name, length, NULL) ? SLUICE_OK : SLUICE_INVALID;
+}
+
 int sluice_stats_reopen(sluice_stats_mapping *stats)
 {
     if (stats->live == NULL)

@@ -2,7 +2,7 @@
  * stats.h — a core's counters, module settings and histograms, in one
  * file-backed shared mapping (/dev/shm/sluice-<pid>-<core id>, or under
  * $SLUICE_STATS_DIR), so that they can be read, and module settings changed,
- * from outside the process (`sluice stat`, `sluice level`). Layout version 3;
+ * from outside the process (`sluice stat`, `sluice level`). Layout version 5;
  * every field is naturally aligned and little-endian. Readers outside the
  * process trust nothing in the file: they read a snapshot and check it.
  *
@@ -22,6 +22,8 @@
  *                          instruction and no shared cache line; a thread claims
  *                          a shard by cas on its owner word. Past the last
  *                          shard, threads share one whose counts are add_relaxed.
+ *   level_requests         tools (`sluice level` ahead of a module's first call) and the
+ *                          registering process, each slot claimed by cas on its state
  *   sinks                  names, levels and formats by whoever installs a set of sinks (open,
  *                          or the writer adopting a new set) before sink_count covers them
  *                          (store_release); counts by the writer alone
@@ -39,7 +41,7 @@
 #include "sluice_facade.h"
 
 #define STATS_MAGIC 0x31304543494c5553ull /* "SLUICE01" */
-#define STATS_VERSION 4u
+#define STATS_VERSION 5u
 
 enum {
     STATS_SHARDS = 64,       /* threads with a shard of their own, per core */
@@ -97,6 +99,20 @@ struct stats_module {
     uint64_t written;
 };
 
+/* `sluice level` for a module that has not registered yet (it has not logged): the process
+ * applies it as the operator's level when the module registers (modules.c). */
+enum { STATS_LEVEL_REQUESTS = 16 };
+enum { REQUEST_FREE, REQUEST_WRITING, REQUEST_READY, REQUEST_TAKEN };
+struct stats_level_request {
+    uint32_t state; /* FREE -> WRITING: a tool's cas, then level, length and name, then READY by its
+                       store_release. READY -> TAKEN: the cas of whoever reads it (the registering
+                       process, or a tool replacing or withdrawing it), then FREE (used) or READY
+                       (not the name it looked for) by store_release. */
+    int32_t level;
+    uint32_t length;
+    char name[SLUICE_MODULE_NAME_MAX + 1];
+};
+
 struct stats_shard_module {
     uint64_t accepted;
     uint64_t filtered;
@@ -137,6 +153,7 @@ struct stats_map {
     struct stats_totals totals;
     _Alignas(64) uint32_t sink_count;
     struct stats_sink sinks[SLUICE_SINKS_MAX];
+    struct stats_level_request level_requests[STATS_LEVEL_REQUESTS];
     struct stats_module modules[SLUICE_MODULES_MAX];
     struct stats_histogram histograms[SLUICE_HISTOGRAMS];
     struct stats_shard shards[STATS_SHARDS + 1]; /* the last one is shared */
@@ -177,6 +194,11 @@ struct sluice_stats_mapping {
     char *path;             /* NULL when the mapping has no file */
     bool owned;             /* made by sluice_stats_open: freed by sluice_stats_close */
 };
+
+/* stats.c: applies a pending operator's level request for the module just registered at
+ * index module, after module_count covers it and a full fence (the tool's side fences too:
+ * either the tool sees the module, or this sees its request). */
+void stats_take_level_request(struct stats_map *map, uint32_t module);
 
 /* histogram.c */
 void histogram_record(struct stats_histogram *h, uint64_t value, bool shared);

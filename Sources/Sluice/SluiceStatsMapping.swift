@@ -56,6 +56,22 @@ public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is o
         _ = sluice_stats_reset_level(view, try moduleID(module))
     }
 
+    /// An operator's level for a module that has not logged yet (not registered): the process
+    /// applies it when the module registers, before its first call, so that an operator can turn
+    /// a rare code path's debug lines on ahead of it. Replaces an earlier request for the name.
+    /// Throws for a read-only mapping or when 16 requests are pending already.
+    public func requestLevel(_ level: Logger.Level, module: String) throws(SluiceError) {
+        guard sluice_stats_request_level(view, module, level.sluiceLevel) == SLUICE_OK else {
+            throw SluiceError(message: "sluice: process \(pid) holds 16 level requests for modules that have not logged yet "
+                + "(or the mapping was opened read-only); nothing was changed")
+        }
+    }
+
+    /// Withdraws a ``requestLevel(_:module:)`` the module has not taken yet; false if none was pending.
+    public func withdrawLevelRequest(module: String) -> Bool {
+        sluice_stats_withdraw_level(view, module) == SLUICE_OK
+    }
+
     /// Asks the process to reopen its log file before its next write (`sluice reopen`).
     public func reopen() throws(SluiceError) {
         guard sluice_stats_reopen(view) == SLUICE_OK else {

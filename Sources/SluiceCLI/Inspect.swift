@@ -83,12 +83,14 @@ struct Level: ParsableCommand {
     @Argument var module: String
     @Argument(help: """
         trace, debug, info, notice, warning, error or critical: it wins over levels set in code until \
-        reset; or reset: the configured level again.
+        reset; or reset: the configured level again. A module that has not logged yet takes it from its \
+        first call.
         """)
     var level: String
 
     func run() throws {
         try inspecting {
+            if try requestAhead() { return }
             if level == "reset" {
                 try change(pid: pid, module: module) { mapping in
                     let before = mapping.stats.modules[module]?.level
@@ -108,6 +110,30 @@ struct Level: ParsableCommand {
                 return "level \(before.map { "\($0)" } ?? "?") -> \(newLevel)"
             }
         }
+    }
+}
+
+extension Level {
+    /// A module no core of the process has yet (it has not logged): the level is asked for
+    /// ahead of its first call, or a request is withdrawn (reset). False when some core has it.
+    func requestAhead() throws -> Bool {
+        let mappings = try SluiceStatsMapping.open(pid: pid, writable: true, skipping: reportSkipped)
+        guard !mappings.contains(where: { $0.stats.modules[module] != nil }) else { return false }
+        if level == "reset" {
+            let withdrawn = mappings.filter { $0.withdrawLevelRequest(module: module) }
+            guard !withdrawn.isEmpty else { return false }  // neither a module nor a request: the usual error
+            for mapping in withdrawn {
+                print(escapedForALine("process \(pid) core \(mapping.coreID) module \(module): the level asked for ahead is withdrawn"))
+            }
+            return true
+        }
+        guard let newLevel = Sluice.level(named: level) else { return false }  // the usual error
+        for mapping in mappings {
+            try mapping.requestLevel(newLevel, module: module)
+            print(escapedForALine("process \(pid) core \(mapping.coreID) module \(module): has not logged yet; level \(newLevel) "
+                + "from its first call (sluice level \(pid) \(module) reset withdraws it)"))
+        }
+        return true
     }
 }
 

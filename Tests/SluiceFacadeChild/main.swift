@@ -78,6 +78,7 @@ func serve() throws {
             paused = true
         case "kept": for i in 0..<(Int(words.last ?? "0") ?? 0) { app.info("kept \(i)") }
         case "framework": framework.debug("framework \(words.last ?? "")")
+        case "rare": Sluice.logger(String(words.last ?? "rare")).debug("rare path")  // a module's first call
         case "hostile": Sluice.logger("evil\nforged row\u{1b}]0;title\u{7}\u{1b}[2J").info("hostile")  // a name an attacker chose
         case "exit": Sluice.shutdown(); return
         default: print("unknown command: \(command)")

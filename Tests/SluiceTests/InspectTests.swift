@@ -157,6 +157,31 @@ final class InspectTests: XCTestCase {
         XCTAssertFalse(table.out.split(separator: "\n").contains { $0.hasPrefix("forged row") }, "no forged row")
     }
 
+    /// An operator can turn a module's debug lines on before the module ever logged (a rare
+    /// code path), and withdraw that before it does.
+    func testLevelForAModuleThatHasNotLoggedYetAppliesFromItsFirstCall() throws {
+        let child = try ServingChild(self)
+        defer { child.finish() }
+        let pid = child.process.processIdentifier
+        let ahead = try sluice(["level", "\(pid)", "rare", "debug"])
+        XCTAssertEqual(ahead.status, 0, ahead.err)
+        XCTAssertTrue(ahead.out.contains("module rare: has not logged yet; level debug from its first call"), ahead.out)
+        let withdrawn = try sluice(["level", "\(pid)", "never", "debug"])
+        XCTAssertEqual(withdrawn.status, 0, withdrawn.err)
+        let reset = try sluice(["level", "\(pid)", "never", "reset"])
+        XCTAssertEqual(reset.status, 0, reset.err)
+        XCTAssertTrue(reset.out.contains("the level asked for ahead is withdrawn"), reset.out)
+        XCTAssertEqual(try child.send("rare rare"), [])
+        XCTAssertEqual(try child.send("rare never"), [])
+        let json = try sluice(["stat", "--json", "\(pid)"])
+        let modules = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])?["modules"] as? [String: [String: Any]])
+        XCTAssertEqual(modules["rare"]?["run_time_level"] as? String, "debug")
+        XCTAssertNil(modules["never"]?["run_time_level"])
+        let written = try String(contentsOfFile: child.logPath, encoding: .utf8)
+        XCTAssertTrue(written.contains("DEBUG rare: rare path"), "the first call was at the operator's level")
+        XCTAssertFalse(written.contains("never: rare path"), "withdrawn: the configured level (info) applies")
+    }
+
     func testLevelTurnsAModulesDebugRecordsOnAndThenOff() throws {
         let child = try ServingChild(self)
         defer { child.finish() }
@@ -251,7 +276,7 @@ final class InspectTests: XCTestCase {
         let future = "\(directory)/sluice-\(getpid())-77"
         let refused = "sluice: process \(getpid()) has no usable Sluice mapping: every file was refused"
         _ = FileManager.default.createFile(atPath: future, contents: header, attributes: [.posixPermissions: 0o600])
-        try check(["stat", "\(getpid())"], "sluice: skipping \(future): layout version 99, and this sluice reads version 4\n" + refused)
+        try check(["stat", "\(getpid())"], "sluice: skipping \(future): layout version 99, and this sluice reads version 5\n" + refused)
         try FileManager.default.removeItem(atPath: future)
         _ = FileManager.default.createFile(atPath: future, contents: Data(count: size), attributes: [.posixPermissions: 0o600])
         try check(["stat", "\(getpid())"], "sluice: skipping \(future): not a Sluice statistics mapping\n" + refused)
@@ -262,7 +287,9 @@ final class InspectTests: XCTestCase {
                   "sluice: 'loud' is not a level (trace, debug, info, notice, warning, error, critical) or reset; nothing was changed")
         try check(["sample", pid, "noisy", "2"], "sluice: '2' is not a sample rate from 0 to 1; nothing was changed")
         try check(["sample", pid, "noisy", "NaN"], "sluice: 'NaN' is not a sample rate from 0 to 1; nothing was changed")
-        try check(["level", pid, "nowhere", "debug"],
+        try check(["level", pid, "nowhere", "reset"],  // neither a module nor a level asked for ahead
+                  "sluice: process \(pid) has no module 'nowhere' (its modules: app, framework, noisy, sluice); nothing was changed")
+        try check(["sample", pid, "nowhere", "0.5"],
                   "sluice: process \(pid) has no module 'nowhere' (its modules: app, framework, noisy, sluice); nothing was changed")
         if getuid() != 0 {
             let mapping = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: directory).first { $0.hasPrefix("sluice-\(pid)-") })

@@ -501,6 +501,11 @@ int sluice_stats_set_level(sluice_stats_mapping *stats, int module, int level); 
 int sluice_stats_reset_level(sluice_stats_mapping *stats, int module);                  /* to the configured; SLUICE_OK or _INVALID */
 int sluice_stats_set_sample_ppm(sluice_stats_mapping *stats, int module, uint32_t ppm);  /* SLUICE_OK or _INVALID */
 int sluice_stats_reopen(sluice_stats_mapping *stats);  /* asks the process to reopen its log files; SLUICE_OK or _INVALID */
+/* An operator's level for a module that has not registered yet (it has not logged): the process
+ * applies it when the module registers, as if set then; it replaces an earlier request for the
+ * name. SLUICE_OK, or SLUICE_INVALID for a bad name or level, or when 16 requests are pending. */
+int sluice_stats_request_level(sluice_stats_mapping *stats, const char *name, int level);
+int sluice_stats_withdraw_level(sluice_stats_mapping *stats, const char *name); /* SLUICE_OK if one was pending */
 int sluice_stats_sink_count(sluice_stats_mapping *stats);
 int sluice_stats_sink(sluice_stats_mapping *stats, int sink, sluice_sink_counters *out); /* SLUICE_INVALID: no such */
 
