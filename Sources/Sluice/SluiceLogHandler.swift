@@ -29,13 +29,15 @@ public struct SluiceLogHandler: LogHandler {
     private var levelOverride: Logger.Level?
     let logger: SluiceLogger  // its module: SampledLogger samples with its keys and counts
 
-    /// A handler for module `label` of the default core.
+    /// A handler for module `label` of the default core; its metadata provider is swift-log's
+    /// bootstrapped one unless given.
     public init(label: String, metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {
         self.init(label: label, core: Sluice.core, metadataProvider: metadataProvider)
     }
 
-    /// A handler for module `label` of `core`.
-    public init(label: String, core: SluiceCore, metadataProvider: Logger.MetadataProvider? = nil) {
+    /// A handler for module `label` of `core`; its metadata provider is swift-log's bootstrapped
+    /// one unless given, as for the default core.
+    public init(label: String, core: SluiceCore, metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {
         logger = core.logger(label)
         self.metadataProvider = metadataProvider
     }

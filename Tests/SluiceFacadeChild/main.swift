@@ -156,11 +156,22 @@ func crash(_ count: Int) -> Never {
     abort()
 }
 
+/// swift-log bootstrapped with a metadata provider, onto a core of the program's own: the
+/// handler made without naming a provider takes swift-log's, as the default core's does.
+func ownCoreProvider(_ path: String) throws {
+    let core = try SluiceCore(.init(level: .info, destination: .file(path)))
+    LoggingSystem.bootstrap({ label, _ in SluiceLogHandler(label: label, core: core) },
+                            metadataProvider: Logger.MetadataProvider { ["trace_id": "4bf92f3577b34da6"] })
+    Logger(label: "api").info("request started")
+    core.close()
+}
+
 switch CommandLine.arguments.dropFirst().first {
 case "serve": try serve()
 case "precedence": try precedence()
 case "order": try startupOrder(CommandLine.arguments[2])
 case "stuck": try stuckSink(CommandLine.arguments[2])
 case "crash": crash(Int(CommandLine.arguments[2]) ?? 0)
+case "own-core-provider": try ownCoreProvider(CommandLine.arguments[2])
 default: try runTheWholeAPI()
 }

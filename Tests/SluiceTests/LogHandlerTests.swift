@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Sluice
+import SluiceTestSupport
 import XCTest
 
 struct DiskFull: Error, CustomStringConvertible {
@@ -131,5 +132,14 @@ final class LogHandlerTests: XCTestCase {
         net.error("an error")
         core.flush()
         XCTAssertEqual(try lines(path), ["DEBUG net: seen at the operator's level", "ERROR net: an error"])
+    }
+
+    /// A handler on a core of the program's own takes swift-log's bootstrapped metadata provider
+    /// by default, as the default core's handler does: trace ids stay in its lines.
+    func testAHandlerOnAnOwnCoreTakesSwiftLogsMetadataProviderByDefault() throws {
+        let path = temporaryLogPath(self)
+        let result = try runExecutable("SluiceFacadeChild", ["own-core-provider", path])
+        XCTAssertEqual(result.status, 0, result.err)
+        XCTAssertEqual(try lines(path), ["INFO api: request started trace_id=4bf92f3577b34da6"])
     }
 }
