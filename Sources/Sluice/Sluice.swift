@@ -35,24 +35,31 @@ public enum Sluice {
         configuration: SluiceConfiguration = SluiceConfiguration(),
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(SluiceError) {
-        try defaultCore.withLock { (current) throws(SluiceError) in
+        var notices: [String] = []
+        let core = try defaultCore.withLock { (current) throws(SluiceError) -> SluiceCore in
             if let core = current {
-                try apply(configuration, environment) { options throws(SluiceError) in try core.reconfigure(options: options) }
-            } else {
-                current = try apply(configuration, environment) { options throws(SluiceError) in try SluiceCore(options: options) }
+                try apply(configuration, environment, &notices) { options throws(SluiceError) in try core.reconfigure(options: options) }
+                return core
             }
+            let opened = try apply(configuration, environment, &notices) { options throws(SluiceError) in try SluiceCore(options: options) }
+            current = opened
+            return opened
         }
+        core.logNotices(notices)
     }
 
     /// The default core: the same one for the life of the process, opened from the
     /// environment on first use when nothing bootstrapped it.
     public static var core: SluiceCore {
-        defaultCore.withLock { current in
+        var notices: [String] = []
+        let core = defaultCore.withLock { current in
             if let current { return current }
-            let opened = openFromEnvironment()
+            let opened = openFromEnvironment(&notices)
             current = opened
             return opened
         }
+        core.logNotices(notices)  // empty but for the first use
+        return core
     }
 
     /// A logger for `module` of the default core.
@@ -142,11 +149,16 @@ public enum Sluice {
     /// environment named cannot be opened (`LOG_FILE`'s file, `LOG_SYSLOG`'s receiver), that is
     /// reported under its variable and `body` is given the options again without it: stderr
     /// instead as the first sink, no syslog sink beside a file.
+    /// Every notice goes to stderr at once and into `notices`, for the log once it is open.
     static func apply<Result>(
-        _ configuration: SluiceConfiguration, _ environment: [String: String],
+        _ configuration: SluiceConfiguration, _ environment: [String: String], _ notices: inout [String],
         _ body: (SluiceCore.Options) throws(SluiceError) -> Result
     ) throws(SluiceError) -> Result {
-        var options = configuration.options(environment: environment, report: reportProblem)
+        func report(_ line: String) {
+            reportProblem(line)
+            notices.append(line)
+        }
+        var options = configuration.options(environment: environment, report: report)
         var failure: SluiceError
         do {
             return try body(options)
@@ -158,7 +170,7 @@ public enum Sluice {
         if configuration.moreSinks.isEmpty, let syslog, failure.message.contains("'\(syslog)'"),
            let index = options.moreSinks.firstIndex(where: { $0.destination.path == syslog })
         {
-            reportProblem("\(failure.message); no syslog sink (LOG_SYSLOG=\(syslog))")
+            report("\(failure.message); no syslog sink (LOG_SYSLOG=\(syslog))")
             options.moreSinks.remove(at: index)
             do {
                 return try body(options)
@@ -167,19 +179,20 @@ public enum Sluice {
             }
         }
         guard configuration.destination == nil, let path = options.path, failure.message.contains("'\(path)'") else { throw failure }
-        reportProblem("\(failure.message); logging to stderr instead (\(path == syslog ? "LOG_SYSLOG" : "LOG_FILE")=\(path))")
+        report("\(failure.message); logging to stderr instead (\(path == syslog ? "LOG_SYSLOG" : "LOG_FILE")=\(path))")
         options.path = nil
         return try body(options)
     }
 
     /// The environment's core; if even that cannot open, a synchronous core on stderr.
-    private static func openFromEnvironment() -> SluiceCore {
+    private static func openFromEnvironment(_ notices: inout [String]) -> SluiceCore {
         do {
-            return try apply(SluiceConfiguration(), ProcessInfo.processInfo.environment) { options throws(SluiceError) in
+            return try apply(SluiceConfiguration(), ProcessInfo.processInfo.environment, &notices) { options throws(SluiceError) in
                 try SluiceCore(options: options)
             }
         } catch {
             reportProblem("\(error.message); logging synchronously to stderr")
+            notices.append("\(error.message); logging synchronously to stderr")
         }
         do {
             return try SluiceCore(options: .init(ringBytes: Int(SLUICE_RING_MIN), synchronous: true))

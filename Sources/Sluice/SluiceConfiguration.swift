@@ -204,6 +204,7 @@ public struct SluiceConfiguration: Sendable {
         options.sampleRate = checked(sampleRate, "sampleRate", rateSetting, report) {
             parser.rate("LOG_SAMPLE_RATE", default: 1)
         }
+        options.sampleRate = EnvironmentParser.finest(options.sampleRate, "configuration sampleRate \(options.sampleRate)", report)
         var environmentLevels: [String: Logger.Level] = [:]
         for (module, variable) in parser.moduleVariables(prefix: "LOG_LEVEL_") {
             environmentLevels[module] = parser.level(variable, default: options.level)
@@ -217,9 +218,11 @@ public struct SluiceConfiguration: Sendable {
         let fallbackRates = ModuleSettings(environmentRates)
         var rates: [String: Double] = [:]
         for module in moduleSampleRates.keys.sorted() {
-            rates[module] = checked(moduleSampleRates[module], "moduleSampleRates[\"\(module)\"]", rateSetting, report) {
+            let name = "moduleSampleRates[\"\(module)\"]"
+            let rate = checked(moduleSampleRates[module], name, rateSetting, report) {
                 fallbackRates.value(for: module) ?? options.sampleRate
             }
+            rates[module] = EnvironmentParser.finest(rate, "configuration \(name) \(rate)", report)
         }
         options.moduleLevels = Self.merge(moduleLevels, over: environmentLevels)
         options.moduleSampleRates = Self.merge(rates, over: environmentRates)
@@ -228,7 +231,7 @@ public struct SluiceConfiguration: Sendable {
         // The first sink: the file, else syslog, else stderr; syslog beside a file is a second one.
         options.path = (destination ?? (file != .standardError ? file : syslog ?? .standardError)).path
         options.ringBytes = checked(queueBytes, "queueBytes", queueBytesSetting, report) {
-            parser.queueBytes("LOG_QUEUE_BYTES", default: 4 << 20)
+            parser.size("LOG_QUEUE_BYTES", default: 4 << 20, queueBytesSetting)
         }
         options.overflow = overflow ?? parser.overflow("LOG_OVERFLOW", default: .drop)
         options.warningReserve = checked(warningReserve, "warningReserve", reserveSetting, report) {
@@ -237,7 +240,7 @@ public struct SluiceConfiguration: Sendable {
         options.callTimingEvery = checked(callTimingEvery, "callTimingEvery", callTimingSetting, report) { 64 }
         options.fileMode = fileMode ?? options.fileMode
         options.fileMaxBytes = checked(fileMaxBytes, "fileMaxBytes", countSetting, report) {
-            parser.count("LOG_FILE_MAX_BYTES", default: 0)
+            parser.size("LOG_FILE_MAX_BYTES", default: 0, countSetting)
         }
         options.fileKeep = checked(fileKeep, "fileKeep", keepSetting, report) { parser.count("LOG_FILE_KEEP", default: 5, keepSetting) }
         options.reopenOnSIGHUP = reopenOnSIGHUP ?? parser.switchValue("LOG_REOPEN_ON_SIGHUP", default: false)
@@ -329,11 +332,47 @@ struct EnvironmentParser {
             .map { (String($0.dropFirst(prefix.count)), $0) }
     }
 
+    /// The variable's value, without the spaces around it, parsed; else one line and fallback.
     private func value<T>(_ variable: String, default fallback: T, expected: String, parse: (String) -> T?) -> T {
         guard let text = environment[variable] else { return fallback }
-        if let parsed = parse(text) { return parsed }
+        if let parsed = parse(text.trimmingCharacters(in: .whitespacesAndNewlines)) { return parsed }
         report("sluice: \(variable)=\"\(text)\" is not \(expected); using \(fallback)")
         return fallback
+    }
+
+    /// A size in bytes: a number, or one with a suffix (k, M, G, KiB, MiB, GiB: powers of 1024;
+    /// KB, MB, GB: of 1000), a space between allowed. nil for anything else or past Int.
+    static func parseSize(_ text: String) -> Int? {
+        let digits = text.prefix { $0.isASCII && $0.isNumber }
+        guard let number = Int(digits) else { return nil }
+        let units: [String: Int] = ["": 1, "b": 1, "k": 1 << 10, "kib": 1 << 10, "kb": 1000, "m": 1 << 20, "mib": 1 << 20,
+                                    "mb": 1_000_000, "g": 1 << 30, "gib": 1 << 30, "gb": 1_000_000_000]
+        let suffix = text.dropFirst(digits.count).trimmingCharacters(in: .whitespaces).lowercased()
+        guard let unit = units[suffix] else { return nil }
+        let (bytes, overflow) = number.multipliedReportingOverflow(by: unit)
+        return overflow ? nil : bytes
+    }
+
+    static let sizeForms = "a number of bytes, or with k, M, G, KiB, MiB, GiB for powers of 1024, KB, MB, GB for powers of 1000"
+
+    /// A size setting: what parseSize reads, and valid for setting; a value of the wrong form
+    /// or range says which forms are read (and, for a size read but refused, its bytes).
+    func size(_ variable: String, default fallback: Int, _ setting: Setting<Int>) -> Int {
+        guard let raw = environment[variable] else { return fallback }
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let bytes = Self.parseSize(text)
+        if let bytes, setting.isValid(bytes) { return bytes }
+        let read = bytes.map { bytes in text.allSatisfy(\.isNumber) ? "" : ": \(text) is \(bytes) bytes" } ?? ""
+        report("sluice: \(variable)=\"\(raw)\" is not \(setting.expected) (\(Self.sizeForms)\(read)); using \(fallback)")
+        return fallback
+    }
+
+    /// A positive rate below half a millionth would round to "never" in the core's millionths:
+    /// one millionth instead, said in a line naming where the rate came from.
+    static func finest(_ rate: Double, _ source: String, _ report: (String) -> Void) -> Double {
+        guard rate > 0 && rate < 0.0000005 else { return rate }
+        report("sluice: \(source) is below one in a million, the finest Sluice keeps; using 0.000001")
+        return 0.000001
     }
 
     func level(_ variable: String, default fallback: Logger.Level) -> Logger.Level {
@@ -341,9 +380,10 @@ struct EnvironmentParser {
     }
 
     func rate(_ variable: String, default fallback: Double) -> Double {
-        value(variable, default: fallback, expected: rateSetting.expected) { text in
+        let rate = value(variable, default: fallback, expected: rateSetting.expected) { text in
             Double(text).flatMap { rateSetting.isValid($0) ? $0 : nil }
         }
+        return Self.finest(rate, "\(variable)=\"\(environment[variable] ?? "")\"", report)
     }
 
     func switchValue(_ variable: String, default fallback: Bool) -> Bool {
@@ -368,12 +408,6 @@ struct EnvironmentParser {
     func reserve(_ variable: String, default fallback: Double) -> Double {
         value(variable, default: fallback, expected: reserveSetting.expected) { text in
             Double(text).flatMap { reserveSetting.isValid($0) ? $0 : nil }
-        }
-    }
-
-    func queueBytes(_ variable: String, default fallback: Int) -> Int {
-        value(variable, default: fallback, expected: queueBytesSetting.expected) { text in
-            Int(text).flatMap { queueBytesSetting.isValid($0) ? $0 : nil }
         }
     }
 

@@ -150,7 +150,7 @@ public final class SluiceCore: Sendable {
             throw SluiceError(message: String(cBuffer: error))
         }
         if result == SLUICE_TIMEOUT {
-            reportProblem(String(cBuffer: error))
+            notify(String(cBuffer: error))
         }
         sourceLocation.store(options.sourceLocation, ordering: .relaxed)
         if result == SLUICE_OK { sourceShown.store(options.showsSource, ordering: .relaxed) }  // the old sinks are done
@@ -163,7 +163,7 @@ public final class SluiceCore: Sendable {
             ("recoverable setting", "\(options.recoverable)", "\(recoverable)"),
         ]
         for (setting, wanted, kept) in fixed where wanted != kept {
-            reportProblem("sluice: the \(setting) is fixed while a core is open; asked for \(wanted), keeping \(kept)")
+            notify("sluice: the \(setting) is fixed while a core is open; asked for \(wanted), keeping \(kept)")
         }
         registry.withLock { registry in
             let defaults = ModuleDefaults(options)
@@ -291,6 +291,23 @@ public final class SluiceCore: Sendable {
         if id >= 0 { return id }
         reportFullTable(name)
         return nil
+    }
+
+    /// A notice about this open core: on stderr, and in its log.
+    func notify(_ notice: String) {
+        reportProblem(notice)
+        logNotices([notice])
+    }
+
+    /// Notices about its configuration, into its own log as warnings of the module `sluice`
+    /// (they went to stderr already): a service whose stderr is discarded still sees them.
+    /// Not when its log is stderr, which has them.
+    func logNotices(_ notices: [String]) {
+        guard !notices.isEmpty, stats.sinks.first?.name != "stderr" else { return }
+        let own = logger("sluice")
+        for notice in notices {
+            own.warning("\(notice.hasPrefix("sluice: ") ? String(notice.dropFirst(8)) : notice)")
+        }
     }
 
     private func reportFullTable(_ name: String) {

@@ -58,6 +58,7 @@ final class ConfigurationTests: XCTestCase {
     }
 
     func testEachBadValueGivesOneLineNamingItAndTheDefaultApplies() {
+        let sizes = "a number of bytes, or with k, M, G, KiB, MiB, GiB for powers of 1024, KB, MB, GB for powers of 1000"
         let cases: [(String, String, String)] = [
             ("LOG_SAMPLE_RATE_X", "abc", #"sluice: LOG_SAMPLE_RATE_X="abc" is not a number from 0 to 1; using 1.0"#),
             ("LOG_SAMPLE_RATE_X", "1.5", #"sluice: LOG_SAMPLE_RATE_X="1.5" is not a number from 0 to 1; using 1.0"#),
@@ -69,9 +70,9 @@ final class ConfigurationTests: XCTestCase {
             ("LOG_LEVEL_DB", "",
              #"sluice: LOG_LEVEL_DB="" is not a level (trace, debug, info, notice, warning, error, critical); using info"#),
             ("LOG_QUEUE_BYTES", "12",
-             #"sluice: LOG_QUEUE_BYTES="12" is not a power of two from 4096 to 1073741824; using 4194304"#),
+             #"sluice: LOG_QUEUE_BYTES="12" is not a power of two from 4096 to 1073741824 (\#(sizes)); using 4194304"#),
             ("LOG_QUEUE_BYTES", "5000",
-             #"sluice: LOG_QUEUE_BYTES="5000" is not a power of two from 4096 to 1073741824; using 4194304"#),
+             #"sluice: LOG_QUEUE_BYTES="5000" is not a power of two from 4096 to 1073741824 (\#(sizes)); using 4194304"#),
             ("LOG_OVERFLOW", "spill", #"sluice: LOG_OVERFLOW="spill" is not drop or block; using drop"#),
             ("ASYNC_LOGGING_ENABLED", "maybe",
              #"sluice: ASYNC_LOGGING_ENABLED="maybe" is not one of true, false, 1, 0, yes, no, on, off; using true"#),
@@ -88,6 +89,55 @@ final class ConfigurationTests: XCTestCase {
             XCTAssertEqual(options.asynchronous, defaults.asynchronous)
             XCTAssertEqual(options.moduleSampleRates.values.first ?? 1, 1)
         }
+    }
+
+    /// A notice names the variable the value came from; values are read without the spaces
+    /// around them; sizes take the usual suffixes, and a size of the wrong form says which is wanted.
+    func testNoticesNameTheVariableValuesAreTrimmedAndSizesTakeSuffixes() {
+        let (tiny, said) = resolve(["LOG_SAMPLE_RATE": "0.0000001", "LOG_SAMPLE_RATE_DB": "0.0000002"])
+        XCTAssertEqual(said, [
+            #"sluice: LOG_SAMPLE_RATE="0.0000001" is below one in a million, the finest Sluice keeps; using 0.000001"#,
+            #"sluice: LOG_SAMPLE_RATE_DB="0.0000002" is below one in a million, the finest Sluice keeps; using 0.000001"#,
+        ])
+        XCTAssertEqual(tiny.sampleRate, 0.000001)
+        XCTAssertEqual(tiny.moduleSampleRates["DB"], 0.000001)
+
+        let (trimmed, none) = resolve(["LOG_LEVEL": " debug", "LOG_SAMPLE_RATE": "0.5 ", "LOG_OVERFLOW": "\tblock\n",
+                                       "ASYNC_LOGGING_ENABLED": " off", "LOG_QUEUE_BYTES": " 65536 "])
+        XCTAssertEqual(none, [])
+        XCTAssertEqual(trimmed.level, .debug)
+        XCTAssertEqual(trimmed.sampleRate, 0.5)
+        XCTAssertEqual(trimmed.overflow, .block)
+        XCTAssertEqual(trimmed.asynchronous, false)
+        XCTAssertEqual(trimmed.queueBytes, 65536)
+
+        let sizes: [(String, Int)] = [("16MiB", 16 << 20), ("16m", 16 << 20), ("64k", 65536), ("64KiB", 65536), ("1G", 1 << 30),
+                                      ("8192", 8192), ("4 MiB", 4 << 20)]
+        for (text, bytes) in sizes {
+            let (options, reports) = resolve(["LOG_QUEUE_BYTES": text, "LOG_FILE_MAX_BYTES": text])
+            XCTAssertEqual(reports, [], text)
+            XCTAssertEqual(options.queueBytes, bytes, text)
+            XCTAssertEqual(options.fileMaxBytes, bytes, text)
+        }
+        XCTAssertEqual(resolve(["LOG_FILE_MAX_BYTES": "10MB"]).0.fileMaxBytes, 10_000_000, "MB, KB and GB count in thousands")
+        XCTAssertEqual(resolve(["LOG_QUEUE_BYTES": "16MB"]).1, [
+            #"sluice: LOG_QUEUE_BYTES="16MB" is not a power of two from 4096 to 1073741824 (a number of bytes, or with k, M, G, "#
+                + #"KiB, MiB, GiB for powers of 1024, KB, MB, GB for powers of 1000: 16MB is 16000000 bytes); using 4194304"#,
+        ])
+        XCTAssertEqual(resolve(["LOG_FILE_MAX_BYTES": "ten"]).1, [
+            #"sluice: LOG_FILE_MAX_BYTES="ten" is not a whole number, 0 or more (a number of bytes, or with k, M, G, "#
+                + #"KiB, MiB, GiB for powers of 1024, KB, MB, GB for powers of 1000); using 0"#,
+        ])
+    }
+
+    /// A notice also goes into the log once it is open: a service whose stderr is discarded sees it.
+    func testConfigurationNoticesAlsoGoToTheLog() throws {
+        let path = temporaryLogPath(self)
+        _ = try capturingStandardError {
+            try Sluice.bootstrap(environment: ["LOG_FILE": path, "LOG_SAMPLE_RATE_NOISY": "abc"])
+            Sluice.shutdown()
+        }
+        XCTAssertEqual(try lines(path), [#"WARNING sluice: LOG_SAMPLE_RATE_NOISY="abc" is not a number from 0 to 1; using 1.0"#])
     }
 
     func testABadModuleValueFallsBackToTheGlobalSetting() {
@@ -188,6 +238,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertTrue(Sluice.flush())
         Sluice.shutdown()
         XCTAssertEqual(try lines(path), [
+            #"WARNING sluice: LOG_SAMPLE_RATE_NOISY="abc" is not a number from 0 to 1; using 1.0"#,  // the notice, in the log too
             "DEBUG main: shown", "ERROR quiet: shown too",
         ] + (0..<10).map { "DEBUG noisy: sampled \($0)" } + ["DEBUG noisy: half 0", "DEBUG noisy: half 2"])
     }

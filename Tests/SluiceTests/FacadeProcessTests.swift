@@ -54,12 +54,14 @@ final class FacadeProcessTests: XCTestCase {
             "LOG_LEVEL": "loud", "LOG_QUEUE_BYTES": "12", "LOG_SAMPLE_RATE_X": "NaN",
         ])
         XCTAssertEqual(result.status, 0)
-        XCTAssertEqual(result.stderr.split(separator: "\n"), [
-            #"sluice: LOG_LEVEL="loud" is not a level (trace, debug, info, notice, warning, error, critical); using info"#,
-            #"sluice: LOG_SAMPLE_RATE_X="NaN" is not a number from 0 to 1; using 1.0"#,
-            #"sluice: LOG_QUEUE_BYTES="12" is not a power of two from 4096 to 1073741824; using 4194304"#,
-        ])
-        XCTAssertEqual(try lines(path), expected)
+        let notices = [
+            #"LOG_LEVEL="loud" is not a level (trace, debug, info, notice, warning, error, critical); using info"#,
+            #"LOG_SAMPLE_RATE_X="NaN" is not a number from 0 to 1; using 1.0"#,
+            #"LOG_QUEUE_BYTES="12" is not a power of two from 4096 to 1073741824 (a number of bytes, or with k, M, G, "#
+                + #"KiB, MiB, GiB for powers of 1024, KB, MB, GB for powers of 1000); using 4194304"#,
+        ]
+        XCTAssertEqual(result.stderr.split(separator: "\n").map(String.init), notices.map { "sluice: " + $0 })
+        XCTAssertEqual(try lines(path), notices.map { "WARNING sluice: " + $0 } + expected, "the notices in the log too, first")
     }
 
     func testLoggersMadeBeforeABootstrapWriteWhereEachBootstrapSays() throws {
@@ -97,6 +99,9 @@ final class FacadeProcessTests: XCTestCase {
         let report = result.err.split(separator: "\n")
         XCTAssertEqual(report.last, "bootstrap returned: true; flushed: true")
         XCTAssertTrue(report.first?.hasPrefix("sluice: 'stdout' did not finish writing within 1000 ms") == true, result.err)
-        XCTAssertEqual(try lines(path), ["INFO app: after the bootstrap"])
+        let written = try lines(path)
+        XCTAssertEqual(written.count, 2, "\(written)")
+        XCTAssertTrue(written.first?.hasPrefix("WARNING sluice: 'stdout' did not finish writing within 1000 ms") == true, "the notice in the new log")
+        XCTAssertEqual(written.last, "INFO app: after the bootstrap")
     }
 }
