@@ -52,10 +52,13 @@ public struct SampledLogger: Sendable {
         logger.log(level: level, message(), metadata: metadata(), source: source(), file: file, function: function, line: line)
     }
 
-    /// Runs body only on the sampled-in calls of `key`: function-level sampling.
+    /// Runs body only when the logger lets `level` through (the level of what body logs: debug
+    /// unless given) and, below warning, on the sampled-in calls of `key`: function-level
+    /// sampling. A call below the level takes no number, as a log call below it.
     @inlinable
-    public func sampled(key: SamplingKey, _ body: (Logger) throws -> Void) rethrows {
-        if keys.admits(key) {
+    public func sampled(key: SamplingKey, level: Logger.Level = .debug, _ body: (Logger) throws -> Void) rethrows {
+        guard logger.logLevel <= level else { return }
+        if level >= .warning || keys.admits(key) {
             try body(logger)
         }
     }

@@ -60,10 +60,17 @@ public struct SamplingLogger: Sendable {
         logger.write(level: level, &message, metadata: metadata())
     }
 
-    /// Runs body only on the sampled-in calls of `key`.
+    /// Runs body only when the module lets `level` through (the level of what body logs:
+    /// debug unless given) and, below warning, on the sampled-in calls of `key`. A call below
+    /// the level is counted as filtered and takes no number, as a log call below it; with a
+    /// flight recorder, whose records are kept below the level, body's share runs still.
     @inlinable
-    public func sampled(key: SamplingKey, _ body: (SluiceLogger) throws -> Void) rethrows {
-        if keys.admits(key) {
+    public func sampled(key: SamplingKey, level: Logger.Level = .debug, _ body: (SluiceLogger) throws -> Void) rethrows {
+        guard sluice_enabled(logger.levelWord, level.sluiceLevel) != 0 || logger.keepsFiltered else {
+            logger.countFiltered()
+            return
+        }
+        if level >= .warning || keys.admits(key) {
             try body(logger)
         }
     }

@@ -79,8 +79,14 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
     /// A call below the module's level: counted, and kept if the core has a flight recorder.
     @inlinable @inline(__always)
     func filtered(_ level: Int32, _ message: () -> SluiceMessage, _ metadata: () -> Logger.Metadata?) {
-        sluice_count_filtered(corePointer, coreID, moduleID)
+        countFiltered()
         if keepsFiltered { keep(level: level, message(), metadata: metadata()) }
+    }
+
+    /// Counts a call below the module's level.
+    @usableFromInline
+    func countFiltered() {
+        sluice_count_filtered(corePointer, coreID, moduleID)
     }
 
     /// Runs body and adds its duration to the core's call-latency histogram.

@@ -44,6 +44,11 @@ final class SampledLoggerTests: XCTestCase {
         for i in 1...4 { filtered.info("kept \(i)", key: "k") }
         XCTAssertEqual(handler.messages.list.withLock { Array($0.suffix(2)) }, ["info kept 1", "info kept 3"],
                        "a call below the logger's level takes no number")
+        var filteredRuns = 0, infoRuns = 0
+        for _ in 1...100 { filtered.sampled(key: "body") { _ in filteredRuns += 1 } }  // debug unless given
+        for _ in 1...100 { filtered.sampled(key: "body", level: .info) { _ in infoRuns += 1 } }
+        XCTAssertEqual(filteredRuns, 0, "below the logger's level the body never runs")
+        XCTAssertEqual(infoRuns, 50)
     }
 
     func testTheRateComesFromTheLabelsVariableThenTheGlobalOne() throws {

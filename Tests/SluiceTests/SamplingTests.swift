@@ -74,6 +74,21 @@ final class SamplingTests: XCTestCase {
                                              "flushed 13 messages", "flushed 17 messages"])
     }
 
+    /// The closure's level is checked first, as every log call's is: below the module's level
+    /// it never runs and takes no sampling number; at or above it, its share runs.
+    func testFunctionLevelSamplingChecksTheLevelFirst() throws {
+        let (core, path) = try openCore(self, .init(level: .info))
+        let sampled = SamplingLogger(core.logger("quiet"), sampleRate: 0.1)
+        var debugRuns = 0, infoRuns = 0
+        for _ in 0..<1_000 { sampled.sampled(key: "k") { _ in debugRuns += 1 } }  // debug unless given
+        for _ in 0..<1_000 { sampled.sampled(key: "k", level: .info) { log in infoRuns += 1; log.info("ran") } }
+        core.close()
+        XCTAssertEqual(debugRuns, 0, "the module filters debug: nothing to build")
+        XCTAssertEqual(infoRuns, 100, "and the filtered calls took no number: calls 1, 11, 21 ... of the info ones")
+        XCTAssertEqual(try messages(path).count, 100)
+        XCTAssertEqual(core.stats.modules["quiet"]?.filtered, 1_000)
+    }
+
     func testTheModuleSamplingLoggerFollowsTheModuleRateAndSharesItsCounters() throws {
         let (core, path) = try openCore(self, .init(level: .trace, moduleSampleRates: ["ws": 0.5]))
         let first = core.samplingLogger("ws")
