@@ -278,7 +278,7 @@ int sluice_log_segments(sluice_core *core, int level, int module, const void *se
 int sluice_log_labelled(sluice_core *core, int level, int module, const char *label, size_t label_length,
                         const void *message, size_t length, int segments)
 {
-    if ((message == NULL && length != 0) || label == NULL || label_length == 0 ||
+    if ((message == NULL && length != 0) || label == NULL ||
         label_length > SLUICE_MODULE_NAME_MAX)
         return SLUICE_INVALID;
     sluice_reservation r;

@@ -49,7 +49,7 @@ static bool make_labels(struct module_labels *labels, const char *name, size_t l
 static int register_within(struct modules *modules, const char *name, int level, uint32_t sample_ppm, uint32_t limit)
 {
     size_t length = name == NULL ? 0 : strlen(name);
-    if (length == 0 || length > SLUICE_MODULE_NAME_MAX || level < SLUICE_TRACE || level > SLUICE_CRITICAL ||
+    if (name == NULL || length > SLUICE_MODULE_NAME_MAX || level < SLUICE_TRACE || level > SLUICE_CRITICAL ||
         sample_ppm > SLUICE_PPM_ALL)
         return SLUICE_INVALID;
     struct stats_map *map = modules->map;

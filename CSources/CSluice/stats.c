@@ -283,7 +283,7 @@ int sluice_stats_request_level(sluice_stats_mapping *stats, const char *name, in
 {
     size_t length = name == NULL ? 0 : strlen(name);
     struct stats_map *live = stats->live;
-    if (live == NULL || length == 0 || length > SLUICE_MODULE_NAME_MAX || level < SLUICE_TRACE || level > SLUICE_CRITICAL)
+    if (live == NULL || name == NULL || length > SLUICE_MODULE_NAME_MAX || level < SLUICE_TRACE || level > SLUICE_CRITICAL)
         return SLUICE_INVALID;
     (void)take_request(live, name, length, NULL); /* one request a name: the newest */
     struct stats_level_request *slot = NULL;
@@ -306,7 +306,7 @@ int sluice_stats_request_level(sluice_stats_mapping *stats, const char *name, in
 int sluice_stats_withdraw_level(sluice_stats_mapping *stats, const char *name)
 {
     size_t length = name == NULL ? 0 : strlen(name);
-    if (stats->live == NULL || length == 0 || length > SLUICE_MODULE_NAME_MAX)
+    if (stats->live == NULL || name == NULL || length > SLUICE_MODULE_NAME_MAX)
         return SLUICE_INVALID;
     return take_request(stats->live, name, length, NULL) ? SLUICE_OK : SLUICE_INVALID;
 }

@@ -189,7 +189,7 @@ const char *stats_snapshot_problem(const struct stats_map *map, char *detail, si
     for (uint32_t i = 0; i < modules; i++) {
         const struct stats_module *m = &map->modules[i];
         size_t length = strnlen(m->name, sizeof m->name);
-        if (length == 0 || length == sizeof m->name || length != m->length || m->level < SLUICE_TRACE ||
+        if ((length == 0 && i == 0) || length == sizeof m->name || length != m->length || m->level < SLUICE_TRACE ||
             m->level > SLUICE_CRITICAL || m->operator_level < SLUICE_LEVEL_UNSET || m->operator_level > SLUICE_CRITICAL ||
             m->configured_level < SLUICE_TRACE || m->configured_level > SLUICE_CRITICAL || m->sample_ppm > SLUICE_PPM_ALL) {
             snprintf(detail, detail_size, "corrupt: module %u has a bad name, level or sample rate", i);

@@ -146,7 +146,21 @@ extension SegmentBuffer {
             }
             appendTag(SLUICE_SEGMENT_END)
         case .dictionary, .array:
-            appendTagged(SLUICE_SEGMENT_TEXT, value.description)
+            appendTagged(SLUICE_SEGMENT_TEXT, Self.sortedDescription(value))
+        }
+    }
+
+    /// value as swift-log describes it, but a dictionary's keys sorted, as the core renders the
+    /// levels above: the same line in every process, whatever its hash seed.
+    static func sortedDescription(_ value: Logger.MetadataValue) -> String {
+        switch value {
+        case .string(let text): text
+        case .stringConvertible(let convertible): convertible.description
+        case .array(let array): "[" + array.map(sortedDescription).joined(separator: ", ") + "]"
+        case .dictionary(let dictionary) where dictionary.isEmpty: "[:]"
+        case .dictionary(let dictionary):
+            "[" + dictionary.sorted { $0.key < $1.key }.map { "\($0.key.debugDescription): \(sortedDescription($0.value))" }
+                .joined(separator: ", ") + "]"
         }
     }
 

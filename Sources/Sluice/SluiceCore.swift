@@ -318,9 +318,9 @@ public final class SluiceCore: Sendable {
         }
     }
 
-    /// A registrable name: an empty one becomes "-", a long one is cut to 127 bytes on a character boundary.
+    /// A registrable name: a long one cut to 127 bytes on a character boundary. The empty name
+    /// is a module of its own, shown as empty: a form no other name takes.
     private func moduleName(_ name: String) -> String {
-        if name.isEmpty { return "-" }
         var cut = Substring(name)
         while cut.utf8.count > Int(SLUICE_MODULE_NAME_MAX) { cut = cut.dropLast() }
         return String(cut)

@@ -92,4 +92,46 @@ final class LineFormatTests: XCTestCase {
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])
         XCTAssertEqual(object["msg"] as? String, "as json")
     }
+
+    /// A module named "" is shown as the empty name, never as a real module's ("-" is one).
+    func testAnEmptyModuleNameIsNotAnotherModulesName() throws {
+        for format in [SluiceConfiguration.Format.text, .json] {
+            let (core, path) = try openCore(self, .init(level: .info, format: format), name: "empty-\(format)")
+            Logger(label: "") { SluiceLogHandler(label: $0, core: core) }.info("from the empty label")
+            core.logger("-").info("from the dash")
+            core.close()
+            XCTAssertNotNil(core.stats.modules[""], "a module of its own")
+            XCTAssertEqual(core.stats.modules["-"]?.written, 1, "the dash module counts its own record only")
+            let written = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+            if format == .text {
+                XCTAssertEqual(written.map { String($0.dropFirst(28)) }, ["INFO : from the empty label", "INFO -: from the dash"])
+            } else {
+                let modules = try written.map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["module"] as? String }
+                XCTAssertEqual(modules, ["", "-"])
+            }
+        }
+    }
+
+    /// Nested dictionaries render with sorted keys in every format, as the top level does: a
+    /// line is the same in every process, whatever Swift's per-process hash seed.
+    func testNestedDictionariesRenderWithSortedKeysInTextAndLogfmt() throws {
+        let keys = ["kilo", "alpha", "juliet", "echo", "bravo", "hotel", "delta", "india", "charlie", "golf", "foxtrot"]
+        let nested = Logger.Metadata(uniqueKeysWithValues: keys.map { ($0, .string("v")) })
+        let sorted = keys.sorted().map { "\"\($0)\": v" }.joined(separator: ", ")
+        for format in [SluiceConfiguration.Format.text, .logfmt] {
+            let (core, path) = try openCore(self, .init(level: .info, format: format), name: "nested-\(format)")
+            var deep = Logger.MetadataValue.dictionary(nested)  // past the 16 levels the core renders: a description
+            for _ in 0..<20 { deep = .dictionary(["x": deep]) }
+            core.logger("app").info("native", metadata: ["n": .dictionary(nested), "deep": .array([.dictionary(nested)])])
+            core.logger("app").info("deep", metadata: ["n": .dictionary(nested), "z": deep])
+            Logger(label: "app") { SluiceLogHandler(label: $0, core: core) }.info("swift-log", metadata: ["n": .dictionary(nested)])
+            core.close()
+            let written = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            for line in written {
+                XCTAssertTrue(line.contains(#"n="[\#(sorted.replacingOccurrences(of: "\"", with: "\\\""))]""#), "\(format): \(line)")
+            }
+            XCTAssertEqual(written.count, 3)
+            XCTAssertTrue(written[1].contains(sorted.replacingOccurrences(of: "\"", with: "\\\"") + "]]]"), "\(format): \(written[1])")
+        }
+    }
 }

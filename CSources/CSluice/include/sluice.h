@@ -252,7 +252,9 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
 /*
  * Returns the id of the module called name, registering it on first use: the
  * same name always gives the same id. Id 0 is "sluice", the core's own.
- * Returns SLUICE_INVALID for a NULL or empty name, a name longer than
+ * The empty name is a module of its own, which lines show as empty (in text
+ * "INFO : message"), a form no other name takes.
+ * Returns SLUICE_INVALID for a NULL name, a name longer than
  * SLUICE_MODULE_NAME_MAX bytes, or when the table is full: SLUICE_MODULES_MAX - 1
  * names, the last slot being kept for SLUICE_OVERFLOW_MODULE.
  */
