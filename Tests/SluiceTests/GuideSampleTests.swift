@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Sluice
 import SluiceTestSupport
 import XCTest
 
@@ -61,5 +63,46 @@ final class GuideSampleTests: XCTestCase {
             }
         }
         XCTAssertGreaterThanOrEqual(blocks, 1)
+    }
+
+    /// The shipping guide's JSON and logfmt examples are what Sluice writes for that record,
+    /// keys in the order it writes them (sorted).
+    func testTheShippingGuidesFormatExamplesAreWhatSluiceWrites() throws {
+        let guide = try String(contentsOf: root.appendingPathComponent("docs/shipping-logs.md"), encoding: .utf8)
+        let stamp = "2026-11-29T04:08:43.123456Z"
+        for (format, start) in [(SluiceConfiguration.Format.json, #"{"ts":"\#(stamp)","level":"error""#),
+                                (.logfmt, "ts=\(stamp) level=error module=ws.session")] {
+            let example = try XCTUnwrap(guide.split(separator: "\n").first { $0.hasPrefix(start) }, "\(format)")
+            let path = temporaryLogPath(self, "\(format)")
+            let core = try SluiceCore(.init(level: .info, destination: .file(path), format: format))
+            Logger(label: "ws.session") { SluiceLogHandler(label: $0, core: core) }.log(
+                level: .error, "write failed",
+                metadata: ["user": ["id": .stringConvertible(42), "roles": ["admin", "ops"]], "error.message": "disk full",
+                           "error.type": "App.DiskFull"],
+                source: "App")
+            core.close()
+            var written = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .newlines)
+            written = written.replacingOccurrences(of: #"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"#, with: stamp,
+                                                   options: .regularExpression)
+            written = written.replacingOccurrences(of: #""thread":\d+"#, with: #""thread":4711"#, options: .regularExpression)
+            XCTAssertEqual(written, String(example), "\(format): the guide shows what Sluice writes")
+        }
+    }
+
+    /// `sluice` refuses arguments it cannot parse (a pid that is no number, a missing one) with
+    /// exit status 64 and its usage, and what it can parse but not do with one line and 2: the
+    /// developer guide says both.
+    func testTheGuideStatesTheToolsExitStatusesAsTheToolReturnsThem() throws {
+        let guide = try String(contentsOf: root.appendingPathComponent("docs/developer-guide.md"), encoding: .utf8)
+        let unparsable = try runExecutable("sluice", ["stat", "not-a-pid"])
+        XCTAssertEqual(unparsable.status, 64)
+        XCTAssertTrue(unparsable.err.contains("Usage: sluice stat"), unparsable.err)
+        let missing = try runExecutable("sluice", ["level", "1"])
+        XCTAssertEqual(missing.status, 64)
+        let undoable = try runExecutable("sluice", ["level", "\(unusedPid())", "app", "loud"])
+        XCTAssertEqual(undoable.status, 2)
+        XCTAssertEqual(undoable.err.split(separator: "\n").count, 1, undoable.err)
+        XCTAssertTrue(guide.contains("exit status 64"), "the developer guide names exit status 64 for arguments it cannot parse")
+        XCTAssertTrue(guide.contains("exit status 2"))
     }
 }
