@@ -106,7 +106,7 @@ void sluice_options_init(sluice_options *options)
     *options = (sluice_options){
         .ring_bytes = SLUICE_RING_DEFAULT, .overflow = SLUICE_OVERFLOW_DROP, .path = NULL, .call_timing_every = 64,
         .file_mode = 0640, .file_max_bytes = 0, .file_keep = 5, .syslog_facility = 1 /* user */,
-        .warning_reserve_permille = 125, .close_timeout_ms = 5000};
+        .warning_reserve_permille = 125, .warning_wait_us = 2000, .close_timeout_ms = 5000};
 }
 
 static void release_resources(sluice_core *core)
@@ -124,6 +124,19 @@ static void release_resources(sluice_core *core)
     free(core->writer.lines);
     free(core->sync.record);
     free(core);
+}
+
+/* How full a claim of each level may leave the ring (sluice.h, warning_reserve_permille): the
+ * lower the level, the more room it leaves to the ones above. Whole records only: multiples of 8. */
+static void set_admission_limits(sluice_core *core, unsigned reserve_permille)
+{
+    static const unsigned reserves_left[SLUICE_LEVELS] = {4, 4, 2, 1, 0, 0, 0}; /* trace ... critical */
+    uint64_t capacity = core->ring.capacity, reserve = capacity * reserve_permille / 1000;
+    for (int level = 0; level < SLUICE_LEVELS; level++) {
+        uint64_t left = reserve * reserves_left[level];
+        uint64_t limit = left < capacity / 2 ? capacity - left : capacity / 2;
+        core->admission_limit[level] = level >= SLUICE_WARNING ? capacity : limit & ~(uint64_t)7;
+    }
 }
 
 /* Clears error, then checks options->overflow; a line naming it and outcome if bad. */
@@ -165,6 +178,12 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
                      options->warning_reserve_permille);
         return NULL;
     }
+    if (options->warning_wait_us > 1000000) {
+        if (error != NULL)
+            snprintf(error, error_size, "sluice: warning_wait_us %u is more than 1000000 (a second); nothing was opened",
+                     options->warning_wait_us);
+        return NULL;
+    }
     clock_setup();
 
     sluice_core *core = NULL;
@@ -180,9 +199,8 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
         free(core);
         return NULL;
     }
-    /* Whole records only: the reserve is a multiple of 8 bytes, as every record is. */
-    core->below_warning_limit =
-        core->ring.capacity - (core->ring.capacity * options->warning_reserve_permille / 1000 & ~(uint64_t)7);
+    set_admission_limits(core, options->warning_reserve_permille);
+    core->warning_wait_ns = (int64_t)options->warning_wait_us * 1000;
     core->close_timeout_ms = options->close_timeout_ms;
     core->map = stats_create(core->id, options->ring_bytes, every);
     core->stats = (struct sluice_stats_mapping){.map = core->map, .live = core->map, .path = NULL, .owned = false};

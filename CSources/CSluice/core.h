@@ -133,7 +133,12 @@ struct sluice_core {
     struct ring ring;
     _Alignas(CACHE_LINE) struct doorbell bell;     /* wakes the writer */
     _Alignas(CACHE_LINE) struct abandoned abandoned; /* read by every light commit: its own line */
-    _Alignas(CACHE_LINE) struct event space;       /* producers waiting for room (block policy) */
+    _Alignas(CACHE_LINE) struct event space;       /* producers waiting for room (block policy; warning
+                                                      and above for a while under the drop policy) */
+    int32_t warning_waits_off;                     /* 1 after a warning's wait for room ran out: later ones
+                                                      drop at once until the writer frees room. store_relaxed
+                                                      by that producer, and by the writer's release (0, only
+                                                      when set); load_relaxed by warnings that find no room */
     _Alignas(CACHE_LINE) struct event written;     /* flushers waiting for written_position */
     _Alignas(CACHE_LINE) uint64_t written_position; /* every record before it has been handed to the
                                                        sink or counted as dropped. store_release by the
@@ -158,8 +163,9 @@ struct sluice_core {
     bool recoverable;          /* options.recoverable: the ring lives in a file (ring_file.c) whenever
                                   the core has a statistics file, and the writer releases only what
                                   its sinks took */
-    uint64_t below_warning_limit; /* the most bytes the ring may hold after a claim below warning:
-                                     the rest is warning's and above */
+    uint64_t admission_limit[SLUICE_LEVELS]; /* the most bytes the ring may hold after a claim of each
+                                     level: the lower the level, the more it leaves to those above */
+    int64_t warning_wait_ns;       /* drop policy: how long warning and above wait for room; 0: never */
 
     int32_t overflow;          /* SLUICE_OVERFLOW_*: set at open and by sluice_reconfigure
                                   (store_relaxed); load_relaxed by each claim, which needs no

@@ -77,33 +77,68 @@ void log_give_up_own_reservations(void)
     }
 }
 
-/* Block policy: sleeps until the writer releases enough for a reservation
- * ending at end within limit, or the core is sealed; the caller then tries again. */
-static void wait_for_room(sluice_core *core, uint64_t end, uint64_t limit)
+/* Sleeps until the writer releases enough for a reservation ending at end within limit,
+ * the core is sealed, or timeout_ns (negative: no limit) passes; the caller then tries again. */
+static void wait_for_room(sluice_core *core, uint64_t end, uint64_t limit, int64_t timeout_ns)
 {
     int32_t seen = event_prepare(&core->space);
     /* After prepare's fence: either this sees the writer's new tail (or the
      * seal), or the writer's event_signal sees this waiter. */
     if (!ring_has_room(&core->ring, end, limit))
-        event_wait(&core->space, seen, -1);
+        event_wait(&core->space, seen, timeout_ns);
     event_finish(&core->space);
 }
 
-/* Claims room in the ring, waiting under the block policy unless nested;
- * counts a drop. Below warning, a record may not fill the reserve at the ring's
- * end that is warning's and above: a flood of debug never costs an error line. */
+/* The ring has no room for a record: whether to wait for some. Under the block policy, for
+ * ever; under the drop policy, warning and above until *deadline (set on the first look),
+ * unless a wait ran out since the writer last freed room. Never a nested call. */
+static bool waits_for_room(sluice_core *core, int level, bool nested, int64_t *deadline, int64_t *timeout_ns)
+{
+    if (nested)
+        return false;
+    if (load_relaxed(&core->overflow) == SLUICE_OVERFLOW_BLOCK) {
+        *timeout_ns = -1;
+        return true;
+    }
+    if (level < SLUICE_WARNING || core->warning_wait_ns == 0 || load_relaxed(&core->warning_waits_off))
+        return false;
+    int64_t now = clock_monotonic_ns();
+    if (*deadline == 0)
+        *deadline = now + core->warning_wait_ns;
+    *timeout_ns = *deadline - now;
+    if (*timeout_ns > 0)
+        return true;
+    store_relaxed(&core->warning_waits_off, 1);
+    return false;
+}
+
+/* A warning's wait for room under the drop policy, into its histogram. */
+static void record_warning_wait(sluice_core *core, int64_t deadline)
+{
+    int64_t waited = clock_monotonic_ns() - (deadline - core->warning_wait_ns);
+    histogram_record(&core->map->histograms[SLUICE_HISTOGRAM_WARNING_WAIT], waited > 0 ? (uint64_t)waited : 0, true);
+}
+
+/* Claims room in the ring within the level's admission limit (the lower the level, the more
+ * room it leaves to those above: a flood of debug never costs an error line), waiting as
+ * waits_for_room says; counts a drop. */
 static int claim_in_ring(sluice_core *core, int level, uint64_t size, bool nested, uint64_t *position)
 {
-    uint64_t limit = level >= SLUICE_WARNING ? core->ring.capacity : core->below_warning_limit;
+    uint64_t limit = core->admission_limit[level];
+    int64_t deadline = 0, timeout_ns = -1; /* deadline: a warning's wait under the drop policy */
     for (;;) {
         switch (ring_reserve(&core->ring, size, limit, position)) {
         case RING_CLAIMED:
+            if (__builtin_expect(deadline != 0, 0))
+                record_warning_wait(core, deadline);
             return SLUICE_OK;
         case RING_SEALED:
             add_relaxed(&core->map->totals.dropped_after_close, 1);
             return SLUICE_DROPPED;
         case RING_FULL:
-            if (nested || load_relaxed(&core->overflow) != SLUICE_OVERFLOW_BLOCK) {
+            if (!waits_for_room(core, level, nested, &deadline, &timeout_ns)) {
+                if (deadline != 0)
+                    record_warning_wait(core, deadline);
                 add_relaxed(&core->map->totals.dropped_full_by_level[level], 1);
                 /* A full fence, then: the writer must wake to report the gap. */
                 (void)add_fetch(&core->map->totals.dropped_full, 1);
@@ -111,7 +146,9 @@ static int claim_in_ring(sluice_core *core, int level, uint64_t size, bool neste
                     doorbell_ring(&core->bell);
                 return SLUICE_DROPPED;
             }
-            wait_for_room(core, *position, limit);
+            if (doorbell_is_sleeping(&core->bell))
+                doorbell_ring(&core->bell); /* a writer asleep would never free the room */
+            wait_for_room(core, *position, limit, timeout_ns);
         }
     }
 }

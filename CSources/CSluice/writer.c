@@ -50,6 +50,8 @@ static void release(sluice_core *core)
     ring_release(&core->ring, through); /* after every read of those records */
     w->released = through;
     store_relaxed(&totals->depth_bytes, head - through);
+    if (load_relaxed(&core->warning_waits_off))
+        store_relaxed(&core->warning_waits_off, 0); /* room again: a warning may wait for more */
     /* Producers blocked on a full ring: one of them can fill what a release frees,
      * and every other one woken would only compete with the writer for the cores
      * until it blocks again. An empty ring has room for them all. */

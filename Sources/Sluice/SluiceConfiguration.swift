@@ -16,6 +16,7 @@ import Logging
 /// | ``queueBytes`` | `LOG_QUEUE_BYTES` | 4194304 |
 /// | ``overflow`` | `LOG_OVERFLOW` (`drop`, `block`) | drop |
 /// | ``warningReserve`` | `LOG_WARNING_RESERVE` | 0.125 |
+/// | ``warningWait`` | `LOG_WARNING_WAIT_MS` (milliseconds) | 2 ms |
 /// | ``crashFlush`` | `LOG_CRASH_FLUSH` | false |
 /// | ``flightRecorder`` | `LOG_FLIGHT_RECORDER` (records) | 0 (off) |
 /// | ``recoverable`` | `LOG_RECOVERABLE` | false |
@@ -101,10 +102,16 @@ public struct SluiceConfiguration: Sendable {
     /// The ring's size in bytes: a power of two from 4 KiB to 1 GiB.
     public var queueBytes: Int?
     public var overflow: SluiceCore.Overflow?
-    /// The part of the ring, from 0 to 0.5, that only warning and above may fill (default an
-    /// eighth): a flood of lower levels that fills the rest never costs a warning or an error.
+    /// r, from 0 to 0.5 of the ring (default an eighth): how much of it each level leaves to the
+    /// levels above, so that a flood of lower levels never costs a warning or an error. Notice
+    /// may fill all but r, info all but 2r, trace and debug all but 4r (none of them below half
+    /// the ring): at the default, debug half, info three quarters. 0: every level fills it all.
     /// Fixed when a core opens, as the ring's size is.
     public var warningReserve: Double?
+    /// Under the drop policy, how long a record at warning or above that finds the ring full
+    /// waits for the writer to free room before it is dropped (0 to 1 s, default 2 ms; zero: never
+    /// waits). Each wait is in the `warning_wait` histogram. Fixed when a core opens.
+    public var warningWait: Duration?
     /// A fatal signal first writes every record already logged (``Sluice/installCrashHandler(timeout:)``,
     /// with its 2-second deadline); once on, it stays on for the process.
     public var crashFlush: Bool?
@@ -156,7 +163,7 @@ public struct SluiceConfiguration: Sendable {
         fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
         format: Format? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
         syslogFacility: SyslogFacility? = nil, syslogAppName: String? = nil, warningReserve: Double? = nil,
-        crashFlush: Bool? = nil, flightRecorder: Int? = nil, closeTimeout: Duration? = nil, recoverable: Bool? = nil
+        warningWait: Duration? = nil, crashFlush: Bool? = nil, flightRecorder: Int? = nil, closeTimeout: Duration? = nil, recoverable: Bool? = nil
     ) {
         self.level = level
         self.moduleLevels = moduleLevels
@@ -178,6 +185,7 @@ public struct SluiceConfiguration: Sendable {
         self.syslogFacility = syslogFacility
         self.syslogAppName = syslogAppName
         self.warningReserve = warningReserve
+        self.warningWait = warningWait
         self.crashFlush = crashFlush
         self.flightRecorder = flightRecorder
         self.closeTimeout = closeTimeout
@@ -237,6 +245,9 @@ public struct SluiceConfiguration: Sendable {
         options.warningReserve = checked(warningReserve, "warningReserve", reserveSetting, report) {
             parser.reserve("LOG_WARNING_RESERVE", default: 0.125)
         }
+        options.warningWait = checked(warningWait, "warningWait", waitSetting, report) {
+            parser.milliseconds("LOG_WARNING_WAIT_MS", default: .milliseconds(2), waitSetting)
+        }
         options.callTimingEvery = checked(callTimingEvery, "callTimingEvery", callTimingSetting, report) { 64 }
         options.fileMode = fileMode ?? options.fileMode
         options.fileMaxBytes = checked(fileMaxBytes, "fileMaxBytes", countSetting, report) {
@@ -287,6 +298,7 @@ let queueBytesSetting = Setting<Int>(expected: "a power of two from 4096 to 1073
     $0 >= 4096 && $0 <= 1 << 30 && $0 & ($0 - 1) == 0
 }
 let reserveSetting = Setting<Double>(expected: "a number from 0 to 0.5") { (0...0.5).contains($0) }
+let waitSetting = Setting<Duration>(expected: "from 0 to 1000 milliseconds") { $0 >= .zero && $0 <= .seconds(1) }
 let recorderSetting = Setting<Int>(expected: "a whole number from 0 to 1000000") { (0...1_000_000).contains($0) }
 let countSetting = Setting<Int>(expected: "a whole number, 0 or more") { $0 >= 0 }
 let keepSetting = Setting<Int>(expected: "a whole number from 0 to 1000") { (0...1000).contains($0) }
@@ -403,6 +415,14 @@ struct EnvironmentParser {
             return .standardError
         }
         return .file(path)
+    }
+
+    /// A duration in milliseconds (a fraction of one too).
+    func milliseconds(_ variable: String, default fallback: Duration, _ setting: Setting<Duration>) -> Duration {
+        value(variable, default: fallback, expected: setting.expected) { text in
+            Double(text).flatMap { $0.isFinite ? Duration.nanoseconds(Int64(($0 * 1e6).rounded())) : nil }
+                .flatMap { setting.isValid($0) ? $0 : nil }
+        }
     }
 
     func reserve(_ variable: String, default fallback: Double) -> Double {

@@ -46,8 +46,10 @@ extension SluiceCore {
         var moreSinks: [SluiceConfiguration.Sink] = []
         var syslogFacility = SluiceConfiguration.SyslogFacility.user
         var syslogAppName: String?
-        /// The part of the ring only warning and above may fill.
+        /// How much of the ring each level leaves to the levels above (SluiceConfiguration.warningReserve).
         var warningReserve = 0.125
+        /// How long warning and above wait for room under the drop policy.
+        var warningWait = Duration.milliseconds(2)
         /// A fatal signal first writes what was logged.
         var crashFlush = false
         /// Records below their level kept for the next error; 0: none.
@@ -120,6 +122,8 @@ extension SluiceCore.Options {
         c.format = format.sluiceFormat
         c.syslog_facility = syslogFacility.rawValue
         c.warning_reserve_permille = UInt32((max(0, warningReserve) * 1000).rounded())
+        c.warning_wait_us = UInt32(clamping: (warningWait.components.seconds * 1_000_000)
+            + warningWait.components.attoseconds / 1_000_000_000_000)
         c.flight_recorder_records = UInt32(clamping: flightRecorder)
         c.close_timeout_ms = SluiceCore.flushMilliseconds(closeTimeout)
         c.recoverable = recoverable ? 1 : 0
@@ -150,6 +154,7 @@ extension SluiceCore.Options {
         syslogFacility = configuration.syslogFacility ?? .user
         syslogAppName = configuration.syslogAppName
         warningReserve = configuration.warningReserve ?? 0.125
+        warningWait = configuration.warningWait ?? .milliseconds(2)
         crashFlush = configuration.crashFlush ?? false
         flightRecorder = configuration.flightRecorder ?? 0
         closeTimeout = configuration.closeTimeout ?? .seconds(5)
@@ -168,7 +173,7 @@ extension SluiceConfiguration {
             fileMaxBytes: options.fileMaxBytes, fileKeep: options.fileKeep, reopenOnSIGHUP: options.reopenOnSIGHUP,
             priorityPrefix: options.priorityPrefix, format: options.format, sourceLocation: options.sourceLocation,
             moreSinks: options.moreSinks, syslogFacility: options.syslogFacility, syslogAppName: options.syslogAppName,
-            warningReserve: options.warningReserve, crashFlush: options.crashFlush,
+            warningReserve: options.warningReserve, warningWait: options.warningWait, crashFlush: options.crashFlush,
             flightRecorder: options.flightRecorder, closeTimeout: options.closeTimeout,
             recoverable: options.recoverable)
     }

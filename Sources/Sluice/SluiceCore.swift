@@ -38,6 +38,7 @@ public final class SluiceCore: Sendable {
     private let synchronous: Bool
     private let callTimingEvery: Int
     private let warningReserve: Double
+    private let warningWait: Duration
     private let flightRecorder: Int
     private let recoverable: Bool
     /// A flight recorder keeps the calls below their module's level (fixed at open).
@@ -74,6 +75,7 @@ public final class SluiceCore: Sendable {
         synchronous = options.synchronous
         callTimingEvery = options.callTimingEvery
         warningReserve = options.warningReserve
+        warningWait = options.warningWait
         flightRecorder = options.flightRecorder
         recoverable = options.recoverable
         keepsFiltered = options.flightRecorder > 0
@@ -102,6 +104,9 @@ public final class SluiceCore: Sendable {
         }
         guard reserveSetting.isValid(options.warningReserve) else {
             throw SluiceError(message: "sluice: warningReserve \(options.warningReserve) is not \(reserveSetting.expected); \(outcome)")
+        }
+        guard waitSetting.isValid(options.warningWait) else {
+            throw SluiceError(message: "sluice: warningWait \(options.warningWait) is not \(waitSetting.expected); \(outcome)")
         }
         guard options.callTimingEvery >= 0 else {
             throw SluiceError(message: "sluice: callTimingEvery \(options.callTimingEvery) is negative; \(outcome)")
@@ -159,6 +164,7 @@ public final class SluiceCore: Sendable {
             ("synchronous setting", "\(options.synchronous)", "\(synchronous)"),
             ("call timing", "1 in \(options.callTimingEvery)", "1 in \(callTimingEvery)"),
             ("warning reserve", "\(options.warningReserve)", "\(warningReserve)"),
+            ("warning wait", "\(options.warningWait)", "\(warningWait)"),
             ("flight recorder", "\(options.flightRecorder) records", "\(flightRecorder) records"),
             ("recoverable setting", "\(options.recoverable)", "\(recoverable)"),
         ]

@@ -11,6 +11,8 @@ public enum SluiceHistogram: CaseIterable, Sendable {
     case writeDuration
     /// Records per write.
     case batchRecords
+    /// Nanoseconds a record at warning or above waited for room under the drop policy.
+    case warningWait
 
     /// The key in ``SluiceStats/histograms``.
     public var name: String {
@@ -19,6 +21,7 @@ public enum SluiceHistogram: CaseIterable, Sendable {
         case .endToEndLatency: "end_to_end_latency"
         case .writeDuration: "write_duration"
         case .batchRecords: "batch_records"
+        case .warningWait: "warning_wait"
         }
     }
 
@@ -29,6 +32,7 @@ public enum SluiceHistogram: CaseIterable, Sendable {
         case .endToEndLatency: "sluice_end_to_end_seconds"
         case .writeDuration: "sluice_write_duration_seconds"
         case .batchRecords: "sluice_batch_records"
+        case .warningWait: "sluice_warning_wait_seconds"
         }
     }
 
@@ -39,6 +43,7 @@ public enum SluiceHistogram: CaseIterable, Sendable {
         case .endToEndLatency: "A record's timestamp to its batch being written."
         case .writeDuration: "Time of each write to the sink."
         case .batchRecords: "Records per write."
+        case .warningWait: "Time a warning or worse waited for room in a full ring (drop policy)."
         }
     }
 
@@ -52,6 +57,7 @@ public enum SluiceHistogram: CaseIterable, Sendable {
         case .endToEndLatency: Int32(SLUICE_HISTOGRAM_END_TO_END)
         case .writeDuration: Int32(SLUICE_HISTOGRAM_WRITE)
         case .batchRecords: Int32(SLUICE_HISTOGRAM_BATCH_RECORDS)
+        case .warningWait: Int32(SLUICE_HISTOGRAM_WARNING_WAIT)
         }
     }
 }

@@ -91,7 +91,7 @@ final class InspectTests: XCTestCase {
         XCTAssertEqual(modules["noisy"]?["sample_rate"] as? Double, 0.1)
         XCTAssertEqual(modules["app"]?["level"] as? String, "info")
         let histograms = try XCTUnwrap(json["histograms"] as? [String: [String: Any]])
-        XCTAssertEqual(Set(histograms.keys), ["call_latency", "end_to_end_latency", "batch_records", "write_duration"])
+        XCTAssertEqual(Set(histograms.keys), ["call_latency", "end_to_end_latency", "batch_records", "write_duration", "warning_wait"])
         XCTAssertEqual((histograms["end_to_end_latency"]?["count"] as? NSNumber)?.intValue, 120)
         for key in ["count", "p50_ns", "p99_ns", "p999_ns", "max_ns"] {
             XCTAssertNotNil(histograms["write_duration"]?[key], key)

@@ -35,4 +35,18 @@ final class WarningReserveTests: XCTestCase {
             XCTAssertEqual("\(error)", "sluice: warningReserve 0.75 is not a number from 0 to 0.5; nothing was opened")
         }
     }
+
+    func testTheWarningWaitComesFromCodeOrTheEnvironmentAndABadOneIsReportedOrRefused() {
+        var reports: [String] = []
+        XCTAssertEqual(SluiceConfiguration().resolve(environment: ["LOG_WARNING_WAIT_MS": "0.5"]) { reports.append($0) }.warningWait,
+                       .microseconds(500))
+        XCTAssertEqual(SluiceConfiguration().resolve(environment: [:]) { reports.append($0) }.warningWait, .milliseconds(2))
+        XCTAssertEqual(reports, [])
+        XCTAssertEqual(SluiceConfiguration().resolve(environment: ["LOG_WARNING_WAIT_MS": "5000"]) { reports.append($0) }.warningWait,
+                       .milliseconds(2))
+        XCTAssertEqual(reports, [#"sluice: LOG_WARNING_WAIT_MS="5000" is not from 0 to 1000 milliseconds; using 0.002 seconds"#])
+        XCTAssertThrowsError(try SluiceCore(.init(warningWait: .seconds(2)))) { error in
+            XCTAssertEqual("\(error)", "sluice: warningWait 2.0 seconds is not from 0 to 1000 milliseconds; nothing was opened")
+        }
+    }
 }

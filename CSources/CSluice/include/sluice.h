@@ -149,9 +149,18 @@ typedef struct sluice_options {
     unsigned flight_recorder_records; /* keep the last this many records below their module's level in
                            memory (sluice_flight_keep) and write them just before the next record at
                            error or above, marked as recalled; 0 (default): off. Fixed at open. */
-    unsigned warning_reserve_permille; /* the last part of the ring, in thousandths, that only warning
-                           and above may fill, so that a flood of lower levels never costs an
-                           error line: 0 to 500; default 125 (an eighth) */
+    unsigned warning_reserve_permille; /* r, in thousandths of the ring: how much of it each level
+                           leaves to the levels above, so that a flood of lower levels never costs
+                           an error line. A claim may fill the ring up to: warning and above all of
+                           it; notice all but r; info all but 2r; trace and debug all but 4r (none
+                           of these below half the ring). 0 to 500; default 125 (an eighth: notice
+                           7/8, info 3/4, debug half); 0: every level may fill it all. */
+    unsigned warning_wait_us; /* under the drop policy, how long a record at warning or above that finds
+                           no room waits for the writer to free some before it is dropped (a call
+                           nested in another on its thread never waits); each wait goes into the
+                           warning-wait histogram. After a wait that ran out, later ones do not wait
+                           until the writer frees room again. 0 to 1000000; default 2000 (2 ms);
+                           0: never wait. */
     const char *syslog_app_name; /* APP-NAME of syslog lines; NULL (default): the program's name */
     int recoverable;    /* non-zero: the ring lives in a file beside the statistics file
                            (<statistics file>.ring, 0600, removed at clean exit or sluice_free), so
@@ -228,6 +237,7 @@ enum {
     SLUICE_HISTOGRAM_END_TO_END,    /* ns from a record's timestamp to its batch being written */
     SLUICE_HISTOGRAM_BATCH_RECORDS, /* records per write */
     SLUICE_HISTOGRAM_WRITE,         /* ns each write took */
+    SLUICE_HISTOGRAM_WARNING_WAIT,  /* ns a record at warning or above waited for room (warning_wait_us) */
     SLUICE_HISTOGRAMS
 };
 enum { SLUICE_HISTOGRAM_POWERS = 40 };
