@@ -218,6 +218,21 @@ size_t render_segments(struct out_buffer *out, const char *segments, size_t leng
     return walk_message(out, segments, length, style);
 }
 
+size_t sluice_message_text_bound(size_t length)
+{
+    return RENDER_ESCAPE_FACTOR * length + 64; /* escapes, and every value at its widest */
+}
+
+size_t sluice_message_text(const void *message, size_t length, int segments, char *out)
+{
+    struct out_buffer buffer = {.data = out, .length = 0, .capacity = sluice_message_text_bound(length)};
+    if (segments)
+        render_segments(&buffer, message, length, ESCAPE_TEXT);
+    else
+        render_escaped(&buffer, message, length, ESCAPE_TEXT);
+    return buffer.length;
+}
+
 size_t render_fields_offset(const char *segments, size_t length)
 {
     return walk_message(NULL, segments, length, ESCAPE_TEXT);

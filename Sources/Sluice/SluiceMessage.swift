@@ -16,7 +16,7 @@ import Logging
 /// Text past 256 MiB in one message is cut (no core carries more of a record); the line says
 /// the record was truncated.
 public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStringLiteral, StringInterpolationProtocol,
-    Sendable
+    CustomStringConvertible, Sendable
 {
     /// A message collects its own interpolation, so the bytes are built where they stay.
     public typealias StringInterpolation = SluiceMessage
@@ -37,6 +37,21 @@ public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStri
     @inlinable
     public init(literalCapacity: Int, interpolationCount: Int) {
         buffer = SegmentBuffer()
+    }
+
+    /// The message's text as a text line shows it: values rendered as the writer renders them,
+    /// control characters escaped. Builds a `String`: for a caller that needs the text itself
+    /// (another logging backend, a test), never on a log call's path.
+    public var description: String {
+        var buffer = buffer
+        return buffer.withBytes { bytes, segments in
+            let capacity = sluice_message_text_bound(bytes.count)
+            return String(unsafeUninitializedCapacity: capacity) { out in
+                out.withMemoryRebound(to: CChar.self) { chars in
+                    sluice_message_text(bytes.baseAddress, bytes.count, segments ? 1 : 0, chars.baseAddress)
+                }
+            }
+        }
     }
 
     /// A message holding the text of `string`.

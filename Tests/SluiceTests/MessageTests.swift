@@ -177,4 +177,13 @@ final class MessageTests: XCTestCase {
         XCTAssertTrue(line.suffix(marker.utf8.count).elementsEqual(marker.utf8),
                       String(decoding: line.suffix(80), as: UTF8.self))
     }
+
+    /// A message's description is its text as a text line shows it.
+    func testAMessagesDescriptionIsItsTextAsALineShowsIt() {
+        let id = 42, ratio = 0.25, ok = true, name = "tab\there"
+        let message: SluiceMessage = "id=\(id) ratio=\(ratio) ok=\(ok) name=\(name) big=\(UInt64.max) f=\(Float(1.5))"
+        XCTAssertEqual(message.description, "id=42 ratio=0.25 ok=true name=tab\\there big=18446744073709551615 f=1.5")
+        XCTAssertEqual(("plain" as SluiceMessage).description, "plain")
+        XCTAssertEqual(SluiceMessage(String(repeating: "é", count: 300)).description, String(repeating: "é", count: 300))
+    }
 }

@@ -117,6 +117,11 @@ void sluice_test_set_write(sluice_write_function write_function);
  * a test that needs records to be waiting in a ring when its process is killed. */
 void sluice_test_pause_writers(int paused);
 
+/* A message's text as a text line shows it (segments rendered, escaped), into out, which holds
+ * at least sluice_message_text_bound(length) bytes; its length. For a message's description. */
+size_t sluice_message_text_bound(size_t length);
+size_t sluice_message_text(const void *message, size_t length, int segments, char *out);
+
 /* text escaped as a record's text is in a text line (control bytes and invalid UTF-8 as
  * \n, \t, \xHH ...), whole characters only, into out: at most capacity bytes, returned.
  * For every line the facade and the tools write about themselves (diagnostics, tables),

@@ -11,7 +11,9 @@ struct Driver {
     }
 
     static let configurations: [Configuration] = [
-        .init(name: "before: sync, DEBUG, no sampling",
+        .init(name: "before: swift-log StreamLogHandler, DEBUG, no sampling",
+              environment: ["DEMO_LOGGER": "swift-log", "LOG_LEVEL": "debug"], warningsLogged: true),
+        .init(name: "Sluice sync, DEBUG, no sampling",
               environment: ["ASYNC_LOGGING_ENABLED": "false", "LOG_LEVEL": "debug"], warningsLogged: true),
         .init(name: "async, DEBUG, sampling 20%",
               environment: ["LOG_LEVEL": "debug", "LOG_SAMPLE_RATE_RESILIENT_WEBSOCKET": "0.2"], warningsLogged: true),
@@ -28,7 +30,8 @@ struct Driver {
     /// Fail unless every row kept every warning and error logged at its level, and faults were injected.
     let check: Bool
 
-    /// What a run's log file holds.
+    /// What a run's log file holds, in Sluice's text lines (`<ts> WARNING module: message`) or
+    /// swift-log's `StreamLogHandler` ones (`<ts> warning module: [source] message`).
     struct LogCount {
         var lines = 0
         var bytes = 0
@@ -42,11 +45,23 @@ struct Driver {
             bytes = data.count
             for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
                 lines += 1
-                if line.contains(" WARNING resilient_websocket: duplicate message") { duplicates += 1 }
-                if line.contains(" WARNING resilient_websocket: slow reply") { slow += 1 }
-                if line.contains(" WARNING resilient_websocket: circuit breaker") { breaker += 1 }
-                if line.contains(" ERROR resilient_websocket: connection lost") { lost += 1 }
+                guard let (level, message) = Self.event(line) else { continue }
+                if level == "WARNING" && message.hasPrefix("duplicate message") { duplicates += 1 }
+                if level == "WARNING" && message.hasPrefix("slow reply") { slow += 1 }
+                if level == "WARNING" && message.hasPrefix("circuit breaker") { breaker += 1 }
+                if level == "ERROR" && message.hasPrefix("connection lost") { lost += 1 }
             }
+        }
+
+        /// A line of the client's module: its level, upper-cased, and its message.
+        static func event(_ line: Substring) -> (String, Substring)? {
+            guard let module = line.range(of: " \(clientModule): ") else { return nil }
+            let level = line[..<module.lowerBound].split(separator: " ").last.map { $0.uppercased() } ?? ""
+            var message = line[module.upperBound...]
+            if message.hasPrefix("["), let source = message.firstIndex(of: "]") {  // swift-log's [source]
+                message = message[message.index(after: source)...].drop { $0 == " " }
+            }
+            return (level, message)
         }
     }
 
@@ -96,6 +111,14 @@ struct Driver {
         environment.merge(configuration.environment) { $1 }
         environment["LOG_FILE"] = logFile
         child.environment = environment
+        if configuration.environment["DEMO_LOGGER"] == "swift-log" {  // StreamLogHandler writes stderr: into the row's file
+            guard FileManager.default.createFile(atPath: logFile, contents: nil),
+                  let file = FileHandle(forWritingAtPath: logFile)
+            else {
+                throw DemoError("cannot create \(logFile) for the run '\(configuration.name)'")
+            }
+            child.standardError = file
+        }
         let output = Pipe(), input = Pipe()
         child.standardOutput = output
         child.standardInput = input

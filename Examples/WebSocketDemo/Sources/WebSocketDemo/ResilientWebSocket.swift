@@ -10,10 +10,10 @@ import Sluice
 /// up per-message metrics, drops duplicate replies, and stops sending while its circuit
 /// breaker is open. It logs as that module did: every step of every message at debug through a
 /// sampling logger, state changes at info, duplicates and breaker changes at warning, failures
-/// at error. Its loggers come from the factory and take their settings from the environment
-/// (`LOG_LEVEL_RESILIENT_WEBSOCKET`, `LOG_SAMPLE_RATE_RESILIENT_WEBSOCKET`).
-final class ResilientWebSocket {
-    static let module = "resilient_websocket"
+/// at error. On Sluice its loggers come from the factory and take their settings from the
+/// environment (`LOG_LEVEL_RESILIENT_WEBSOCKET`, `LOG_SAMPLE_RATE_RESILIENT_WEBSOCKET`); the
+/// "before" row makes the same calls through swift-log's `StreamLogHandler` (ClientLog).
+final class ResilientWebSocket<Log: ClientLog> {
 
     /// A message waiting in the outgoing queue.
     struct Outgoing {
@@ -24,8 +24,7 @@ final class ResilientWebSocket {
         var attempts = 0
     }
 
-    private let log = Sluice.logger(ResilientWebSocket.module)
-    private let sampled = Sluice.samplingLogger(ResilientWebSocket.module)
+    private let log: Log
     private let port: Int
     private let group: MultiThreadedEventLoopGroup
     private var queue: [Outgoing] = []
@@ -36,16 +35,17 @@ final class ResilientWebSocket {
     private var connections = 0
     /// Messages given up on after `maxAttempts` sends.
     private(set) var discarded = 0
-    static let maxAttempts = 3
+    static var maxAttempts: Int { 3 }
 
-    init(port: Int, group: MultiThreadedEventLoopGroup) {
+    init(port: Int, group: MultiThreadedEventLoopGroup, log: Log) {
+        self.log = log
         self.port = port
         self.group = group
     }
 
     func enqueue(_ message: Outgoing) {
         queue.append(message)
-        sampled.debug("enqueue id=\(message.id) request=\(message.request) queued=\(queue.count)", key: "enqueue")
+        log.debug("enqueue id=\(message.id) request=\(message.request) queued=\(queue.count)", key: "enqueue")
     }
 
     /// Runs `requests` requests of `messages` messages each (and `presence` short-lived ones),
@@ -110,13 +110,13 @@ final class ResilientWebSocket {
         defer {
             queue.append(contentsOf: batch)
             let queued = queue.count
-            sampled.sampled(key: "flush") { log in log.debug("flushed \(sent) messages queued=\(queued)") }
+            log.sampled(key: "flush") { log in log.debug("flushed \(sent) messages queued=\(queued)") }
         }
         while var message = batch.first {
             if now - message.enqueuedAt >= message.expiresAfter {
                 batch.removeFirst()
-                sampled.debug("expired id=\(message.id) age_us=\(microseconds(now - message.enqueuedAt))", key: "expired")
-                sampled.debug("retry_discard id=\(message.id) reason=expired", key: "retry_discard")
+                log.debug("expired id=\(message.id) age_us=\(microseconds(now - message.enqueuedAt))", key: "expired")
+                log.debug("retry_discard id=\(message.id) reason=expired", key: "retry_discard")
                 continue
             }
             let frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: "r \(message.request) m \(message.id)"))
@@ -128,7 +128,7 @@ final class ResilientWebSocket {
             batch.removeFirst()
             message.attempts += 1
             inFlight[message.id] = message
-            sampled.debug("send_success id=\(message.id) attempt=\(message.attempts) bytes=\(frame.data.readableBytes)", key: "send_success")
+            log.debug("send_success id=\(message.id) attempt=\(message.attempts) bytes=\(frame.data.readableBytes)", key: "send_success")
             sent += 1
         }
         return true
@@ -159,7 +159,7 @@ final class ResilientWebSocket {
                 log.warning("duplicate message id=\(id) dropped")
                 continue
             }
-            sampled.debug("cleanup id=\(id) latency_us=\(microseconds(ContinuousClock.now - message.enqueuedAt))", key: "cleanup")
+            log.debug("cleanup id=\(id) latency_us=\(microseconds(ContinuousClock.now - message.enqueuedAt))", key: "cleanup")
         }
         return .complete(slow: slow)
     }
@@ -168,14 +168,14 @@ final class ResilientWebSocket {
     /// `maxAttempts` sends, and the breaker counts a failure.
     private func connectionLost(_ connection: Int) {
         log.error("connection lost connection=\(connection) in_flight=\(inFlight.count)")
-        sampled.debug("close connection=\(connection) reason=lost", key: "close")
+        log.debug("close connection=\(connection) reason=lost", key: "close")
         for message in inFlight.values.sorted(by: { $0.id < $1.id }) {
             if message.attempts >= Self.maxAttempts {
-                sampled.debug("retry_discard id=\(message.id) attempts=\(message.attempts)", key: "retry_discard")
+                log.debug("retry_discard id=\(message.id) attempts=\(message.attempts)", key: "retry_discard")
                 discarded += 1
             } else {
                 queue.append(message)
-                sampled.debug("retry_requeue id=\(message.id) attempts=\(message.attempts)", key: "retry_requeue")
+                log.debug("retry_requeue id=\(message.id) attempts=\(message.attempts)", key: "retry_requeue")
             }
         }
         inFlight.removeAll()
@@ -183,9 +183,9 @@ final class ResilientWebSocket {
     }
 
     private func close() {
-        sampled.debug("close connection=\(connections) reason=done queued=\(queue.count)", key: "close")
+        log.debug("close connection=\(connections) reason=done queued=\(queue.count)", key: "close")
         for id in acknowledged.sorted().suffix(8) {
-            sampled.debug("cleanup id=\(id) metrics=released", key: "cleanup")
+            log.debug("cleanup id=\(id) metrics=released", key: "cleanup")
         }
         acknowledged.removeAll()
     }
@@ -204,20 +204,20 @@ struct CircuitBreaker {
     private var openedAt = ContinuousClock.now
     let coolDown = Duration.milliseconds(2)
 
-    mutating func recordFailure(_ log: SluiceLogger) {
+    mutating func recordFailure<Log: ClientLog>(_ log: Log) {
         guard state != .open else { return }
         state = .open
         openedAt = .now
         log.warning("circuit breaker open cool_down_ms=\(milliseconds(coolDown))")
     }
 
-    mutating func recordSuccess(_ log: SluiceLogger) {
+    mutating func recordSuccess<Log: ClientLog>(_ log: Log) {
         guard state != .closed else { return }
         state = .closed
         log.warning("circuit breaker closed")
     }
 
-    mutating func waitUntilClosed(_ log: SluiceLogger) async {
+    mutating func waitUntilClosed<Log: ClientLog>(_ log: Log) async {
         guard state == .open else { return }
         try? await Task.sleep(until: openedAt + coolDown)
         state = .halfOpen
