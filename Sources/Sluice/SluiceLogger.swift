@@ -84,7 +84,7 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
     }
 
     /// Counts a call below the module's level.
-    @usableFromInline
+    @inlinable @inline(__always)
     func countFiltered() {
         sluice_count_filtered(corePointer, coreID, moduleID)
     }
