@@ -11,21 +11,28 @@ final class OverloadTests: XCTestCase {
         var alarmsRefused: Int
     }
 
-    /// Three threads flood debug under the drop policy while a fourth logs 1,000 errors and
-    /// 1,000 warnings, one every 50 µs; the flood goes on until the fourth is done.
-    func flood(reservePermille: UInt32) throws -> Outcome {
-        let path = temporaryLogPath(self, "overload-\(reservePermille)")
+    /// A core on path with the defaults as set changes them.
+    func open(_ path: String, _ set: (inout sluice_options) -> Void) throws -> Core {
         var options = sluice_options()
         sluice_options_init(&options)
-        options.ring_bytes = 1 << 20
-        options.warning_reserve_permille = reservePermille
-        options.warning_wait_us = reservePermille == 0 ? 0 : options.warning_wait_us  // without any protection
+        set(&options)
         var error = [CChar](repeating: 0, count: 256)
         let opened = path.withCString { path -> OpaquePointer? in
             options.path = path
             return sluice_open(&options, &error, error.count)
         }
-        let core = Core(pointer: try XCTUnwrap(opened, cString(error)))
+        return Core(pointer: try XCTUnwrap(opened, cString(error)))
+    }
+
+    /// Three threads flood debug under the drop policy while a fourth logs 1,000 errors and
+    /// 1,000 warnings, one every 50 µs; the flood goes on until the fourth is done.
+    func flood(reservePermille: UInt32) throws -> Outcome {
+        let path = temporaryLogPath(self, "overload-\(reservePermille)")
+        let core = try open(path) { options in
+            options.ring_bytes = 1 << 20
+            options.warning_reserve_permille = reservePermille
+            options.warning_wait_us = reservePermille == 0 ? 0 : options.warning_wait_us  // without any protection
+        }
         let flood = sluice_module(core.pointer, "flood"), alarm = sluice_module(core.pointer, "alarm")
         let done = Slots<Bool>(1, false), refused = Slots<Int>(1, 0)
         let padding = String(repeating: "d", count: 1000)  // long: the writer, not the flood, is the bottleneck
@@ -87,16 +94,10 @@ final class OverloadTests: XCTestCase {
     /// room (warning and above, drop policy) keep every one, and the wait is measured.
     func testABurstOfWarningsInsideADebugFloodIsWrittenWhole() throws {
         let path = temporaryLogPath(self)
-        var options = sluice_options()
-        sluice_options_init(&options)
-        options.ring_bytes = 64 << 10
-        options.warning_wait_us = 200_000  // a bound this shared, two-core machine keeps: the writer shares its cores with four threads
-        var error = [CChar](repeating: 0, count: 256)
-        let opened = path.withCString { path -> OpaquePointer? in
-            options.path = path
-            return sluice_open(&options, &error, error.count)
+        let core = try open(path) { options in
+            options.ring_bytes = 64 << 10
+            options.warning_wait_us = 200_000  // a bound a shared two-core machine keeps: the writer shares its cores with four threads
         }
-        let core = Core(pointer: try XCTUnwrap(opened, cString(error)))
         let flood = sluice_module(core.pointer, "flood"), alarm = sluice_module(core.pointer, "alarm")
         let done = Slots<Bool>(1, false), refused = Slots<Int>(1, 0)
         onThreads(4) { thread in

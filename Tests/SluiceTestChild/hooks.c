@@ -29,13 +29,7 @@ static sluice_core *open_hooked(const char *path, unsigned flight_records, size_
     options.flight_recorder_records = flight_records;
     options.ring_bytes = ring_bytes;
     options.recoverable = recoverable;
-    char error[256];
-    sluice_core *core = sluice_open(&options, error, sizeof error);
-    if (core == NULL) {
-        fprintf(stderr, "%s\n", error);
-        exit(1);
-    }
-    return core;
+    return open_options_or_exit(&options);
 }
 
 /* flight-signal <signals>: a thread keeps records in the flight recorder without pause

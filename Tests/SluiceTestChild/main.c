@@ -17,6 +17,17 @@
 
 #include "scenarios.h"
 
+sluice_core *open_options_or_exit(const sluice_options *options)
+{
+    char error[256];
+    sluice_core *core = sluice_open(options, error, sizeof error);
+    if (core == NULL) {
+        fprintf(stderr, "%s\n", error);
+        exit(1);
+    }
+    return core;
+}
+
 static sluice_core *open_or_exit(const char *path, int synchronous, int overflow)
 {
     sluice_options options;
@@ -24,13 +35,7 @@ static sluice_core *open_or_exit(const char *path, int synchronous, int overflow
     options.path = path;
     options.synchronous = synchronous;
     options.overflow = overflow;
-    char error[256];
-    sluice_core *core = sluice_open(&options, error, sizeof error);
-    if (core == NULL) {
-        fprintf(stderr, "%s\n", error);
-        exit(1);
-    }
-    return core;
+    return open_options_or_exit(&options);
 }
 
 static void log_records(sluice_core *core, int module, const char *prefix, long count)
