@@ -41,7 +41,8 @@ final class StandardStreamTests: XCTestCase {
             reports.append($0)
         }
         XCTAssertEqual(reports, [
-            #"sluice: LOG_FILE_MAX_BYTES="-1" is not a whole number, 0 or more; using 0"#,
+            #"sluice: LOG_FILE_MAX_BYTES="-1" is not a whole number, 0 or more (a number of bytes, or with k, M, G, KiB, "#
+                + #"MiB, GiB for powers of 1024, KB, MB, GB for powers of 1000); using 0"#,
             #"sluice: LOG_FILE_KEEP="5000" is not a whole number from 0 to 1000; using 5"#,
         ])
         XCTAssertEqual(bad.fileMaxBytes, 0)
