@@ -18,31 +18,17 @@ final class ForkTests: XCTestCase {
         let result = try runChild(["fork", path, "\(children)", core])
         XCTAssertEqual(result.status, 0, result.err)
         let words = result.out.split(whereSeparator: { $0 == " " || $0 == "\n" })
-        guard words.count == 14 else { return XCTFail("unexpected report: \(result.out) \(result.err)") }
+        guard words.count == 18 else { return XCTFail("unexpected report: \(result.out) \(result.err)") }
         let value = { (name: String) in Int(words[words.firstIndex(of: Substring(name))! + 1])! }
         XCTAssertEqual(value("slow"), 0, "no child took more than 5 s")
         XCTAssertEqual(value("failed"), 0,
                        "every child's flush returned, it had a statistics file (and ring file) of its own, and it exited 0")
         XCTAssertEqual(value("stats_file"), 1, "the parent's statistics file is still there")
         XCTAssertEqual(value("accepted"), value("logged"), "the children's records are not in the parent's counters")
-        let perThread = words.suffix(4).map { Int($0)! }
-
-        var parent = [[Int]](repeating: [], count: 4)
-        var child: [String: [Int]] = [:]
-        for line in readLines(path) where line.module == "fork" {
-            let parts = String(decoding: line.message, as: UTF8.self).split(separator: " ")
-            if parts[0] == "parent" {
-                parent[Int(parts[1])!].append(Int(parts[2])!)
-            } else {
-                child[String(parts[1]), default: []].append(Int(parts[2])!)
-            }
-        }
-        XCTAssertEqual(parent.map(\.count), perThread, "every parent record once")
-        for (t, records) in parent.enumerated() where records != Array(0..<perThread[t]) {
-            XCTFail("thread \(t): its records are not each once and in order")
-        }
-        XCTAssertEqual(child.count, children, "every child wrote")
-        XCTAssertTrue(child.values.allSatisfy { $0 == Array(0..<10) }, "each child's 10 records once and in order")
+        // The file holds millions of lines: the child reads it (in C) and says what it found.
+        XCTAssertEqual(value("parent_in_order"), 1, "every parent record once, each thread's in order")
+        XCTAssertEqual(value("children_whole"), children, "each child's 10 records once and in order")
+        XCTAssertGreaterThan(value("logged"), children, "the parent logged throughout")
     }
 
     func testTwoHundredChildrenForkedWhileFourThreadsLogEachGetAWorkingCore() throws {

@@ -171,8 +171,10 @@ static int signal_count(char **argv)
 
 /* fork <path> <children> <0|1|recoverable>: 4 threads log into an asynchronous, a
  * synchronous or a recoverable core while the main thread forks children one after
- * another; each child logs 10 records, flushes and exits. Prints what the parent logged
- * and how the children fared. */
+ * another; each child logs 10 records, flushes and exits. Prints what the parent logged,
+ * how the children fared, and what the file holds: whether each parent thread's records
+ * are there once each, in order, and how many children's 10 records are, likewise (read
+ * here, in C: the parent logs millions of lines). */
 enum { FORK_THREADS = 4 };
 static sluice_core *forking_core;
 static int forking_module, forking_stop, forking_recoverable;
@@ -208,6 +210,42 @@ static int child_after_fork(void)
     return forking_recoverable && access(ring, F_OK) != 0 ? 5 : 0;
 }
 
+/* The lines of path: parent_in_order 1 if thread t's records are 0 ..< counts[t], once each
+ * and in order; *children_whole the number of pids whose records are 0 ..< 10 likewise. */
+static int fork_log_in_order(const char *path, const long counts[FORK_THREADS], const pid_t *pids, long children,
+                             long *children_whole)
+{
+    FILE *file = fopen(path, "r");
+    long next[FORK_THREADS] = {0}, *child_next = calloc((size_t)children, sizeof *child_next);
+    bool in_order = file != NULL && child_next != NULL;
+    char line[512];
+    while (in_order && fgets(line, sizeof line, file) != NULL) {
+        const char *message = strstr(line, " fork: ");
+        long who = -1, i = -1;
+        if (message == NULL)
+            continue; /* a line of another module (a drop report) */
+        if (sscanf(message, " fork: parent %ld %ld", &who, &i) == 2) {
+            in_order = who >= 0 && who < FORK_THREADS && i == next[who]++;
+        } else if (sscanf(message, " fork: child %ld %ld", &who, &i) == 2) {
+            long c = 0;
+            while (c < children && pids[c] != (pid_t)who)
+                c++;
+            in_order = c < children && i == child_next[c]++;
+        } else {
+            in_order = false;
+        }
+    }
+    for (int t = 0; t < FORK_THREADS; t++)
+        in_order = in_order && next[t] == counts[t];
+    *children_whole = 0;
+    for (long c = 0; child_next != NULL && c < children; c++)
+        *children_whole += child_next[c] == 10;
+    free(child_next);
+    if (file != NULL)
+        fclose(file);
+    return in_order;
+}
+
 static int fork_children(char **argv)
 {
     sluice_options options;
@@ -229,8 +267,10 @@ static int fork_children(char **argv)
     for (long t = 0; t < FORK_THREADS; t++)
         pthread_create(&threads[t], NULL, log_until_stopped, (void *)(intptr_t)t);
     long children = strtol(argv[1], NULL, 10), slow = 0, failed = 0;
+    pid_t *pids = calloc((size_t)children, sizeof *pids);
     for (long c = 0; c < children; c++) {
         pid_t pid = fork();
+        pids[c] = pid;
         if (pid == 0)
             exit(child_after_fork());
         int status = 0, waited = 0;
@@ -255,12 +295,15 @@ static int fork_children(char **argv)
     sluice_flush(forking_core, -1);
     sluice_counters c;
     sluice_counters_read(forking_core, &c);
-    printf("slow %ld failed %ld stats_file %d accepted %llu logged %ld", slow, failed, stats_file,
-           (unsigned long long)c.accepted, total);
+    sluice_free(forking_core); /* every record written: the file is whole */
+    long children_whole = 0;
+    int in_order = fork_log_in_order(argv[0], forking_counts, pids, children, &children_whole);
+    free(pids);
+    printf("slow %ld failed %ld stats_file %d accepted %llu logged %ld parent_in_order %d children_whole %ld", slow,
+           failed, stats_file, (unsigned long long)c.accepted, total, in_order, children_whole);
     for (int t = 0; t < FORK_THREADS; t++)
         printf(" %ld", forking_counts[t]);
     printf("\n");
-    sluice_free(forking_core);
     return 0;
 }
 
