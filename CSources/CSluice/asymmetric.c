@@ -1,5 +1,4 @@
 /* asymmetric.c — membarrier() for the rare side of asymmetric.h's fence. */
-#include "diagnostics.h"
 #include "asymmetric.h"
 
 #include <errno.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "atomics.h"
+#include "diagnostics.h"
 
 bool asymmetric_fences;
 

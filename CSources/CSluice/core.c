@@ -7,9 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "diagnostics.h"
 #include "asymmetric.h"
 #include "core.h"
+#include "diagnostics.h"
 
 /* Every core not yet freed, so that an exiting process still writes what it
  * accepted and removes every statistics file.

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "diagnostics.h"
 #include "core.h"
+#include "diagnostics.h"
 
 void fork_reset_core(sluice_core *core)
 {

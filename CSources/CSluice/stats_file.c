@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "diagnostics.h"
 #include "core.h"
+#include "diagnostics.h"
 
 const char *sluice_stats_directory(void)
 {

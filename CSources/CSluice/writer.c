@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "diagnostics.h"
 #include "asymmetric.h"
 #include "core.h"
+#include "diagnostics.h"
 
 #define REPORT_INTERVAL_NS 100000000 /* the most often a drop report is written */
 enum {
