@@ -13,7 +13,7 @@ final class LongevityTests: XCTestCase {
 
     func testTenThousandCoresOpenedLoggedToAndFreedLeaveMemoryWhereItWas() throws {
         let path = temporaryLogPath(self)
-        let cores = underThreadSanitizer ? 1_000 : 10_000
+        let cores = underThreadSanitizer || underAddressSanitizer ? 1_000 : 10_000
         func cycle() throws {
             let core = try openCore(path: path, ringBytes: 4096)
             let module = sluice_module(core.pointer, "cycle")

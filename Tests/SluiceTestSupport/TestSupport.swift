@@ -85,6 +85,12 @@ public var underThreadSanitizer: Bool {
     ProcessInfo.processInfo.environment["SLUICE_UNDER_TSAN"] != nil
 }
 
+/// `make test-asan` sets SLUICE_UNDER_ASAN: LeakSanitizer reports a leak of a single cycle at
+/// exit, so a test that repeats a cycle to see memory grow needs few repetitions there.
+public var underAddressSanitizer: Bool {
+    ProcessInfo.processInfo.environment["SLUICE_UNDER_ASAN"] != nil
+}
+
 /// Bytes that try to get out of their line or their quotes.
 public let hostileCorpus: [[UInt8]] = [
     Array("a\nb".utf8), Array("a\r\nb".utf8), Array("tab\there".utf8), [0x1B] + Array("[31mred".utf8),
