@@ -191,8 +191,9 @@ public enum Sluice {
                 try SluiceCore(options: options)
             }
         } catch {
-            reportProblem("\(error.message); logging synchronously to stderr")
-            notices.append("\(error.message); logging synchronously to stderr")
+            let notice = "\(error.message); logging synchronously to stderr"
+            reportProblem(notice)
+            notices.append(notice)
         }
         do {
             return try SluiceCore(options: .init(ringBytes: Int(SLUICE_RING_MIN), synchronous: true))
