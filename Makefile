@@ -32,6 +32,7 @@ demo: deps
 	Examples/WebSocketDemo/.build/release/WebSocketDemo --logs demo-logs --sluice .build/release/sluice
 
 test: deps $(ASAN_CHILD)
+	scripts/check-c-layers.sh
 	@scripts/ensure-promtool.sh
 	@scripts/ensure-logrotate.sh
 	@scripts/ensure-rsyslog.sh
@@ -47,10 +48,11 @@ test-demo: deps
 	cd Examples/WebSocketDemo && $(SWIFT) build
 	Examples/WebSocketDemo/.build/debug/WebSocketDemo --requests 300 --logs .build/demo-check --sluice .build/debug/sluice --check
 
-$(ASAN_CHILD): $(wildcard Tests/SluiceTestChild/*.c Tests/SluiceTestChild/*.h) $(CORE_SOURCES)
+$(ASAN_CHILD): $(wildcard Tests/SluiceTestChild/*.c Tests/SluiceTestChild/*.h Tests/CSluiceTestSeams/*.c) $(CORE_SOURCES)
 	mkdir -p $(@D)
 	clang -fsanitize=address -fuse-ld=lld -g -O1 -std=gnu11 -D_GNU_SOURCE -ICSources/CSluice/include \
-		-ICSources/CSluice Tests/SluiceTestChild/*.c CSources/CSluice/*.c -o $@ \
+		-ICSources/CSluice -ITests/CSluiceTestSeams/include Tests/SluiceTestChild/*.c Tests/CSluiceTestSeams/*.c \
+		CSources/CSluice/*.c -o $@ \
 		$$(pkg-config --libs liburcu-memb) -lpthread -lm
 
 # The core's tests under AddressSanitizer and LeakSanitizer, in a build folder of their own (the

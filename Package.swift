@@ -52,19 +52,26 @@ let package = Package(
             name: "SluiceCLI",
             dependencies: ["Sluice", "SluiceToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Stand-ins for the core's seams (CSources/CSluice/seams.h), linked into test binaries only.
+        .target(
+            name: "CSluiceTestSeams",
+            dependencies: ["CSluice"],
+            path: "Tests/CSluiceTestSeams",
+            cSettings: [.headerSearchPath("../../CSources/CSluice")]  // seams.h
+        ),
         .executableTarget(
             name: "SluiceTestChild",
-            dependencies: ["CSluice"],
+            dependencies: ["CSluice", "CSluiceTestSeams"],
             path: "Tests/SluiceTestChild",
             cSettings: [.define("_GNU_SOURCE"), .headerSearchPath("../../CSources/CSluice")]  // the core's private headers
         ),
         .executableTarget(
             name: "SluiceFacadeChild",
-            dependencies: ["Sluice", "CSluice", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Sluice", "CSluice", "CSluiceTestSeams", .product(name: "Logging", package: "swift-log")],
             path: "Tests/SluiceFacadeChild"
         ),
         .target(name: "SluiceTestSupport", path: "Tests/SluiceTestSupport"),
-        .testTarget(name: "CSluiceTests", dependencies: ["CSluice", "SluiceTestChild", "SluiceTestSupport"]),
+        .testTarget(name: "CSluiceTests", dependencies: ["CSluice", "CSluiceTestSeams", "SluiceTestChild", "SluiceTestSupport"]),
         .testTarget(
             name: "SluiceTests",
             dependencies: [
@@ -75,7 +82,7 @@ let package = Package(
         .testTarget(
             name: "SluiceServiceTests",
             dependencies: [
-                "SluiceServiceLifecycle", "SluiceMetrics", "SluiceTestSupport",
+                "SluiceServiceLifecycle", "SluiceMetrics", "SluiceTestSupport", "CSluiceTestSeams",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -18,7 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core.h"
+#include "atomics.h"
+#include "process_hooks.h"
+#include "sluice.h"
 
 static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
 enum { FATAL_SIGNALS = sizeof fatal_signals / sizeof fatal_signals[0] };
@@ -61,7 +63,7 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context)
     int32_t flushing = cas(&flushing_thread, 0, self);
     int timeout_ms = load_relaxed(&crash_timeout_ms);
     if (flushing == 0) {
-        core_flush_all_for_crash(timeout_ms);
+        process_hooks_flush_for_crash(timeout_ms);
         store_release(&flushing_thread, FLUSH_DONE);
     } else if (flushing != self) {
         /* Another thread's handler is flushing: wait for it, a little past its deadline. */

@@ -2,7 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
+#include "atomics.h"
+#include "clock.h"
+#include "flight.h"
+#include "sluice.h"
 
 static struct flight_slot *slot_at(const struct flight_recorder *recorder, uint64_t position)
 {
@@ -46,12 +49,9 @@ void flight_destroy(struct flight_recorder *recorder)
     recorder->slots = NULL;
 }
 
-int sluice_flight_keep(sluice_core *core, int level, int module, const void *message, size_t length, int segments)
+int flight_keep(struct flight_recorder *recorder, int level, int module, uint32_t thread, const void *message,
+                size_t length, bool segments)
 {
-    struct flight_recorder *recorder = &core->flight;
-    if (recorder->slots == NULL || (unsigned)level > SLUICE_CRITICAL || module < 0 ||
-        (uint32_t)module >= load_relaxed(&core->map->module_count) || (message == NULL && length != 0))
-        return SLUICE_INVALID;
     bool nested = slots_held != 0;
     uint64_t position = load_relaxed(&recorder->next);
     struct flight_slot *slot;
@@ -73,10 +73,10 @@ int sluice_flight_keep(sluice_core *core, int level, int module, const void *mes
     size_t room = FLIGHT_SLOT_BYTES - sizeof *slot;
     slot->position = position;
     slot->ticks = clock_ticks();
-    slot->thread = sluice_shard(core, core->id)->thread;
+    slot->thread = thread;
     slot->module = (uint16_t)module;
     slot->level = (uint8_t)level;
-    slot->segments = segments != 0;
+    slot->segments = segments;
     slot->original = length;
     slot->length = (uint32_t)(length < room ? length : room);
     memcpy(slot + 1, message, slot->length);
@@ -84,31 +84,26 @@ int sluice_flight_keep(sluice_core *core, int level, int module, const void *mes
     return SLUICE_OK;
 }
 
-void flight_dump(sluice_core *core)
+bool flight_take(struct flight_recorder *recorder, struct flight_copy *copy)
 {
-    struct flight_recorder *recorder = &core->flight;
-    struct {
-        struct flight_slot head;
-        char bytes[FLIGHT_SLOT_BYTES - sizeof(struct flight_slot)];
-    } copy;
     for (;;) {
         uint64_t position = load_acquire(&recorder->dumped), end = load_acquire(&recorder->next);
         if (position >= end)
-            return;
+            return false;
         if (end - position > recorder->capacity) { /* older ones were overwritten */
             (void)cas(&recorder->dumped, position, end - recorder->capacity);
             continue;
         }
         struct flight_slot *slot = slot_at(recorder, position);
         if (!try_lock_slot(slot))
-            return; /* being filled in, or copied by another dump: the next dump starts here */
+            return false; /* being filled in, or copied by another dump: the next dump starts here */
         bool held = slot->position == position; /* else a newer one's: this record is gone */
         if (held)
-            memcpy(&copy, slot, sizeof(struct flight_slot) + slot->length);
+            memcpy(copy, slot, sizeof(struct flight_slot) + slot->length);
         unlock_slot(slot);
         if (cas(&recorder->dumped, position, position + 1) != position)
             continue; /* another dump claimed it first */
         if (held)
-            log_recalled(core, &copy.head, copy.bytes);
+            return true;
     }
 }

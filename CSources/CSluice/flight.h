@@ -39,11 +39,21 @@ struct flight_recorder {
                         and a record not filled in yet stops the dump there, for the next one. */
 };
 
-struct sluice_core;
+/* A kept record, copied out of its slot by a dump. */
+struct flight_copy {
+    struct flight_slot head;
+    char message[FLIGHT_SLOT_BYTES - sizeof(struct flight_slot)];
+};
+
 int flight_init(struct flight_recorder *recorder, uint32_t capacity);
 void flight_destroy(struct flight_recorder *recorder);
-/* Recalls the records kept since the last dump into the core's ring, oldest first, up to the
- * first one still being filled in (the next dump starts there). Never waits. */
-void flight_dump(struct sluice_core *core);
+/* Keeps a record (its message cut to what a slot holds); SLUICE_DROPPED for a keep nested in
+ * this thread's own keep or dump (a signal handler), which must not wait for its slot. */
+int flight_keep(struct flight_recorder *recorder, int level, int module, uint32_t thread, const void *message,
+                size_t length, bool segments);
+/* A dump, one record at a time: copies the oldest record kept since the last dump into copy and
+ * claims it (true), or finds none left, or one still being filled in (false: the next dump starts
+ * there). Never waits. The caller re-logs each one (log.c). */
+bool flight_take(struct flight_recorder *recorder, struct flight_copy *copy);
 
 #endif /* SLUICE_FLIGHT_H */

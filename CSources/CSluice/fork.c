@@ -4,7 +4,7 @@
  * fork() copies one thread: the child has no writer thread, holds copies of
  * locks other threads may have held, shares the parent's statistics file, and
  * has the parent's records in its rings, which the parent writes. The child's
- * fork handler (core.c calls fork_reset_core for every open core, then
+ * fork handler (process_hooks.c calls fork_reset_core for every open core, then
  * fork_reset_thread) therefore, at once and in the child's only thread:
  * re-initializes the locks, empties the ring at its head, forgets the
  * writer's half-built batch, and puts the statistics in a private copy with
@@ -15,16 +15,18 @@
  *
  * Every count the child makes goes through its thread's shard, and no thread
  * of the child has one (fork_reset_thread forgets the forking thread's): the
- * first count attaches one (sluice_shard_attach), which calls core_ready, so
- * nothing is counted, and no record reserved, before the restart.
+ * first count attaches one (sluice_shard_attach, log.c), which calls core_ready,
+ * so nothing is counted, and no record reserved, before the restart.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "core.h"
 #include "diagnostics.h"
+#include "fork.h"
+#include "ring_file.h"
+#include "writer.h"
 
 void fork_reset_core(sluice_core *core)
 {
@@ -39,20 +41,15 @@ void fork_reset_core(sluice_core *core)
     stats_fork_private(core->map);
 
     struct writer *w = &core->writer;
-    w->out.length = 0;
-    w->line_count = 0;
-    w->torn_line = false;
-    w->failed_writes = 0;
     w->pending_reports = 0;
     memset(w->reported_full_by_level, 0, sizeof w->reported_full_by_level);
-    sink_syslog_after_fork(&core->sink);
-    for (uint32_t i = 0; i < core->extra_count; i++) {
-        struct extra_sink *x = &core->extra[i];
-        sink_syslog_after_fork(&x->sink);
-        x->out.length = 0;
-        x->line_count = 0;
-        x->torn_line = false;
-        x->failed_writes = 0;
+    for (uint32_t i = 0; i < core->sinks.count; i++) {
+        struct sink_slot *s = &core->sinks.slot[i];
+        sink_syslog_after_fork(&s->sink);
+        s->out.length = 0;
+        s->line_count = 0;
+        s->torn_line = false;
+        s->failed_writes = 0;
     }
 
     /* The parent's ring file is the parent's: a child that cannot leave it gets a sealed ring. */
@@ -68,7 +65,7 @@ void fork_reset_core(sluice_core *core)
     core->closing = 0;
     if (closing) { /* the parent was closing it: so is the child */
         if (!core->closed)
-            core_close_sinks(core);
+            sink_set_close(&core->sinks);
         core->closed = true;
         core->sync.closed = true;
         return;
@@ -96,10 +93,10 @@ void fork_restart_core(sluice_core *core)
             report_problem(
                     "sluice: cannot start the writer thread of '%s' after fork: %s; its records are dropped and "
                     "counted in this process",
-                    core->sink.name, strerror(failure));
+                    core->sinks.slot[0].sink.name, strerror(failure));
             ring_seal(&core->ring);
             store_release(&core->writer_done, 1);
-            core_close_sinks(core);
+            sink_set_close(&core->sinks);
             core->closed = true;
         }
         store_release(&core->restart_pending, 0);

@@ -1,6 +1,5 @@
-/* histogram.c — log-linear histograms: values below 64 exactly, then 64
- * buckets per power of two; recording (lock-free) and summarizing. See stats.h. */
-#include "stats.h"
+/* histogram.c — log-linear histograms: recording (lock-free) and summarizing. See histogram.h. */
+#include "histogram.h"
 
 #include <string.h>
 

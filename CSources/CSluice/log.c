@@ -1,12 +1,15 @@
 /*
  * log.c — the log calls: argument checks, the accounting, and the choice
- * between the ring (ring.c) and the synchronous path (sync.c).
+ * between the ring (ring.c) and the synchronous path (sync.c); the flight
+ * recorder's keep and recall (flight.h); a thread's first count on a core.
  */
-#include <sched.h>
 #include <string.h>
 
+#include "abandon.h"
 #include "asymmetric.h"
-#include "core.h"
+#include "fork.h"
+#include "reservations.h"
+#include "sync.h"
 
 static inline uint64_t align8(uint64_t n)
 {
@@ -18,63 +21,10 @@ size_t sluice_max_message(const sluice_core *core)
     return core->ring.max_message;
 }
 
-/*
- * Log calls of this thread between their claim and their commit. More than
- * one means nesting: a signal handler that interrupted a log call, or a
- * thread logging while it holds a reservation of its own. A nested call never
- * waits — the room or the lock it would wait for may be held by the very call
- * it interrupted — so it drops and counts instead, whatever the policy. A
- * writer thread starts at one: whatever it logs (from a formatter) is nested.
- */
-static __thread uint32_t log_depth;
-
-/*
- * This thread's reservations, one per depth (the first few): written once a claim's
- * header is whole, so that a crash on this thread can give up the one it holds open
- * (log_give_up_own_reservations). An entry at a depth below log_depth may still be a
- * committed call's, which the crash handler tells by the record's commit word.
- */
-enum { TRACKED_DEPTHS = 4 };
-struct open_reservation {
-    sluice_core *core;
-    uint64_t position;
-};
-static __thread struct open_reservation open_reservations[TRACKED_DEPTHS];
-
-void log_on_writer_thread(void)
+sluice_shard_slot *sluice_shard_attach(sluice_core *core)
 {
-    log_depth = 1;
-}
-
-/* A record given up by whoever counts its drop (a crash, a closing writer, a late commit). */
-static void count_abandoned(sluice_core *core, const struct record *record)
-{
-    add_relaxed(&core->map->totals.dropped_abandoned, 1);
-    add_relaxed(&core->map->totals.dropped_by_level[record->level], 1);
-    add_relaxed(&core->map->modules[record->module].dropped, 1);
-}
-
-void log_give_up_own_reservations(void)
-{
-    uint32_t depth = log_depth < TRACKED_DEPTHS ? log_depth : TRACKED_DEPTHS;
-    for (uint32_t i = 0; i < depth; i++) {
-        sluice_core *core = open_reservations[i].core;
-        uint64_t position = open_reservations[i].position;
-        if (core == NULL || core->synchronous || ring_head(&core->ring) <= position)
-            continue;
-        struct ring *ring = &core->ring;
-        struct record *record = ring_record(ring, position);
-        uint64_t key = position ^ ring->commit_key;
-        if (load_acquire(&ring->header->tail) > position)
-            continue; /* released: a committed call's, and the room is another's now */
-        uint64_t seen = load_acquire(&record->commit);
-        if (seen == key)
-            continue; /* committed */
-        /* Given up by this handler, or by a closing writer whose list expects a late
-         * commit that will never come: either way the drop is counted here. */
-        if (seen == (key ^ COMMIT_ABANDONED) || cas(&record->commit, seen, key ^ COMMIT_ABANDONED) == seen)
-            count_abandoned(core, record);
-    }
+    core_ready(core); /* a forked child's first count restarts its core first (fork.h) */
+    return shards_attach(core->map, core->id);
 }
 
 /* Sleeps until the writer releases enough for a reservation ending at end within limit,
@@ -173,6 +123,8 @@ static int claim(sluice_core *core, int level, uint64_t size, bool nested, uint6
     return status;
 }
 
+static void recall_kept(sluice_core *core);
+
 /* Reserves a record of length message bytes, cut there from original ones (original is
  * length but for a record the flight recorder kept cut). */
 static int reserve_record(sluice_core *core, int level, int module, size_t length, uint64_t original, uint8_t flags,
@@ -183,7 +135,7 @@ static int reserve_record(sluice_core *core, int level, int module, size_t lengt
         (uint32_t)module >= load_relaxed(&core->map->module_count))
         return SLUICE_INVALID;
     if (level >= SLUICE_ERROR && core->flight.slots != NULL && !(flags & RECORD_RECALLED))
-        flight_dump(core); /* the context of an error goes just before it */
+        recall_kept(core); /* the context of an error goes just before it */
     sluice_shard_slot *slot = sluice_shard(core, core->id);
     sluice_shard_count(slot, module, SLUICE_COUNT_ACCEPTED);
 
@@ -235,18 +187,6 @@ int sluice_reserve_segments(sluice_core *core, int level, int module, size_t len
     return reserve_record(core, level, module, length, length, RECORD_SEGMENTS, r);
 }
 
-/* A light commit's position was below a closing writer's give-up: whether the writer
- * marked it abandoned (its list says so once it has walked) or saw it committed. */
-static bool given_up(sluice_core *core, uint64_t position)
-{
-    while (load_acquire(&core->abandoned.walking))
-        sched_yield(); /* the writer is marking reservations: microseconds */
-    for (struct abandoned_position *p = load_acquire(&core->abandoned.positions); p != NULL; p = p->next)
-        if (p->position == position)
-            return true;
-    return false;
-}
-
 /* Publishes the record. Either the writer's re-check after announcing its sleep sees it,
  * or the look at the doorbell after it sees the announcement (wait.h): a light commit
  * orders the two with light_fence, paired with the writer's heavy_fence, an exchange
@@ -257,7 +197,7 @@ static bool publish(sluice_core *core, struct record *record, uint64_t position)
         return ring_commit(&core->ring, record, position);
     ring_commit_store(&core->ring, record, position);
     light_fence();
-    return __builtin_expect(position >= load_acquire(&core->abandoned.below), 1) || !given_up(core, position);
+    return __builtin_expect(position >= load_acquire(&core->abandoned.below), 1) || !abandon_given_up(core, position);
 }
 
 void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used)
@@ -269,7 +209,7 @@ void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used)
     } else {
         /* A record a closing writer gave up on is dropped, and counted here. */
         if (__builtin_expect(!publish(core, record, r->position), 0))
-            count_abandoned(core, record);
+            abandon_count(core, record);
         else if (doorbell_is_sleeping(&core->bell))
             doorbell_ring(&core->bell);
     }
@@ -287,19 +227,6 @@ static int log_bytes(sluice_core *core, int level, int module, const void *bytes
     memcpy(r.message, bytes, r.capacity);
     sluice_commit(core, &r, r.capacity);
     return SLUICE_OK;
-}
-
-void log_recalled(sluice_core *core, const struct flight_slot *slot, const char *message)
-{
-    sluice_reservation r;
-    uint8_t flags = RECORD_RECALLED | (slot->segments ? RECORD_SEGMENTS : 0);
-    if (reserve_record(core, slot->level, slot->module, slot->length, slot->original, flags, &r) != SLUICE_OK)
-        return;
-    struct record *record = r.record;
-    record->ticks = slot->ticks; /* when it was logged, not recalled */
-    record->thread = slot->thread;
-    memcpy(r.message, message, r.capacity);
-    sluice_commit(core, &r, r.capacity);
 }
 
 int sluice_log(sluice_core *core, int level, int module, const char *message, size_t length)
@@ -329,4 +256,37 @@ int sluice_log_labelled(sluice_core *core, int level, int module, const char *la
     memcpy(r.message + labelled, message, r.capacity - labelled); /* a cut takes from the message only */
     sluice_commit(core, &r, r.capacity);
     return SLUICE_OK;
+}
+
+/* A record the flight recorder kept, into the ring as recalled: its level, module, thread
+ * and time as when it was logged. */
+static void log_recalled(sluice_core *core, const struct flight_slot *slot, const char *message)
+{
+    sluice_reservation r;
+    uint8_t flags = RECORD_RECALLED | (slot->segments ? RECORD_SEGMENTS : 0);
+    if (reserve_record(core, slot->level, slot->module, slot->length, slot->original, flags, &r) != SLUICE_OK)
+        return;
+    struct record *record = r.record;
+    record->ticks = slot->ticks; /* when it was logged, not recalled */
+    record->thread = slot->thread;
+    memcpy(r.message, message, r.capacity);
+    sluice_commit(core, &r, r.capacity);
+}
+
+/* Recalls the records kept since the last dump, oldest first, up to the first one still
+ * being filled in (the next dump starts there). Never waits. */
+static void recall_kept(sluice_core *core)
+{
+    struct flight_copy copy;
+    while (flight_take(&core->flight, &copy))
+        log_recalled(core, &copy.head, copy.message);
+}
+
+int sluice_flight_keep(sluice_core *core, int level, int module, const void *message, size_t length, int segments)
+{
+    if (core->flight.slots == NULL || (unsigned)level > SLUICE_CRITICAL || module < 0 ||
+        (uint32_t)module >= load_relaxed(&core->map->module_count) || (message == NULL && length != 0))
+        return SLUICE_INVALID;
+    uint32_t thread = sluice_shard(core, core->id)->thread;
+    return flight_keep(&core->flight, level, module, thread, message, length, segments != 0);
 }

@@ -1,10 +1,8 @@
-/* modules.c — the module registry: name -> small id, stable for the core's
- * life. Names, levels and sample rates live in the shared statistics mapping,
- * so `sluice level` and `sluice sample` can change them from outside. */
+/* modules.c — the module registry; see modules.h. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "core.h"
+#include "modules.h"
 
 int modules_init(struct modules *modules, struct stats_map *map)
 {
@@ -79,121 +77,42 @@ static int register_within(struct modules *modules, const char *name, int level,
     return id;
 }
 
-/* The last slot is kept for sluice_overflow_module, so that a full table still
- * has somewhere to count the records of the modules it turned away. */
 int modules_register(struct modules *modules, const char *name, int level, uint32_t sample_ppm)
 {
     return register_within(modules, name, level, sample_ppm, SLUICE_MODULES_MAX - 1);
 }
 
-int sluice_overflow_module(sluice_core *core)
+/* The last slot is kept for the overflow module, so that a full table still has somewhere
+ * to count the records of the modules it turned away. TRACE and every call: the callers'
+ * own level words and samplers decide. */
+int modules_register_overflow(struct modules *modules)
 {
-    core_ready(core);
-    /* TRACE and every call: the callers' own level words and samplers decide. */
-    return register_within(&core->modules, SLUICE_OVERFLOW_MODULE, SLUICE_TRACE, SLUICE_PPM_ALL, SLUICE_MODULES_MAX);
+    return register_within(modules, SLUICE_OVERFLOW_MODULE, SLUICE_TRACE, SLUICE_PPM_ALL, SLUICE_MODULES_MAX);
 }
 
-int sluice_module(sluice_core *core, const char *name)
+struct stats_module *modules_entry(struct modules *modules, int module)
 {
-    core_ready(core);
-    return modules_register(&core->modules, name, SLUICE_TRACE, SLUICE_PPM_ALL);
-}
-
-int sluice_module_configured(sluice_core *core, const char *name, int level, uint32_t sample_ppm)
-{
-    core_ready(core);
-    return modules_register(&core->modules, name, level, sample_ppm);
-}
-
-/* The entry of a registered module, or NULL. */
-static struct stats_module *entry_of(sluice_core *core, int module)
-{
-    if (module < 0 || (uint32_t)module >= load_acquire(&core->map->module_count))
+    if (module < 0 || (uint32_t)module >= load_acquire(&modules->map->module_count))
         return NULL;
-    return &core->map->modules[module];
-}
-
-const char *sluice_module_name(sluice_core *core, int module)
-{
-    struct stats_module *entry = entry_of(core, module);
-    return entry == NULL ? NULL : entry->name;
-}
-
-int sluice_module_level(sluice_core *core, int module)
-{
-    struct stats_module *entry = entry_of(core, module);
-    return entry == NULL ? SLUICE_INVALID : load_relaxed(&entry->level);
-}
-
-void sluice_set_module_level(sluice_core *core, int module, int level)
-{
-    core_ready(core);
-    (void)sluice_stats_set_level(&core->stats, module, level);
-}
-
-void sluice_reset_module_level(sluice_core *core, int module)
-{
-    core_ready(core);
-    (void)sluice_stats_reset_level(&core->stats, module);
-}
-
-void sluice_configure_module_level(sluice_core *core, int module, int level)
-{
-    core_ready(core);
-    struct stats_module *entry = entry_of(core, module);
-    if (entry == NULL || level < SLUICE_TRACE || level > SLUICE_CRITICAL)
-        return;
-    store_relaxed(&entry->configured_level, level);
-    if (load_relaxed(&entry->operator_level) == SLUICE_LEVEL_UNSET) /* an operator's level stays until reset */
-        store_relaxed(&entry->level, level);
-}
-
-const int32_t *sluice_module_operator_word(sluice_core *core, int module)
-{
-    struct stats_module *entry = entry_of(core, module);
-    return entry == NULL ? NULL : &entry->operator_level;
-}
-
-uint32_t sluice_module_sample_ppm(sluice_core *core, int module)
-{
-    struct stats_module *entry = entry_of(core, module);
-    return entry == NULL ? 0 : load_relaxed(&entry->sample_ppm);
-}
-
-void sluice_set_module_sample_ppm(sluice_core *core, int module, uint32_t ppm)
-{
-    core_ready(core);
-    (void)sluice_stats_set_sample_ppm(&core->stats, module, ppm < SLUICE_PPM_ALL ? ppm : SLUICE_PPM_ALL);
-}
-
-const int32_t *sluice_module_level_word(sluice_core *core, int module)
-{
-    struct stats_module *entry = entry_of(core, module);
-    return entry == NULL ? NULL : &entry->level;
-}
-
-const uint32_t *sluice_module_sample_word(sluice_core *core, int module)
-{
-    struct stats_module *entry = entry_of(core, module);
-    return entry == NULL ? NULL : &entry->sample_ppm;
+    return &modules->map->modules[module];
 }
 
 enum { MODULE_SAMPLER_KEYS = 1024 };
 
-sluice_sampler *sluice_module_sampler(sluice_core *core, int module)
+sluice_sampler *modules_sampler(struct modules *modules, int module)
 {
-    if (entry_of(core, module) == NULL)
+    if (modules_entry(modules, module) == NULL)
         return NULL;
-    sluice_sampler **slot = &core->modules.samplers[module];
+    sluice_sampler **slot = &modules->samplers[module];
     sluice_sampler *sampler = load_acquire(slot);
     if (sampler != NULL)
         return sampler;
-    pthread_mutex_lock(&core->modules.lock);
+    pthread_mutex_lock(&modules->lock);
     sampler = *slot;
     if (sampler == NULL) {
         sampler = sluice_sampler_create(MODULE_SAMPLER_KEYS);
         store_release(slot, sampler);
     }
-    pthread_mutex_unlock(&core->modules.lock);
+    pthread_mutex_unlock(&modules->lock);
     return sampler;
 }

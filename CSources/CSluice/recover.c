@@ -23,7 +23,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core.h"
+#include "clock.h"
+#include "record_line.h"
+#include "ring_file.h"
+#include "stats.h"
 
 enum { RECOVER_BATCH_BYTES = 256 << 10 };
 
@@ -196,7 +199,7 @@ static bool render(struct recovery *r, const struct record *record)
     if ((r->out.length >= RECOVER_BATCH_BYTES || r->out.capacity - r->out.length < bound) && !write_out(r))
         return false;
     struct line_source line = {.utc_ns = clock_to_ns(&r->clock, record->ticks)};
-    (void)writer_line_of_record(&line, record, module, module_length);
+    (void)record_line(&line, record, module, module_length);
     render_line(&r->out, &r->timestamps, &r->style, &line);
     return true;
 }

@@ -78,7 +78,6 @@ void ring_destroy(struct ring *ring)
 {
     if (ring->header == NULL || ring->base == NULL) /* none, or a forked child's sealed stand-in */
         return;
-    ring_forget_file(ring);
     munmap(ring->header, RING_HEADER_BYTES + ring->capacity);
     ring->header = NULL;
     ring->base = NULL;

@@ -134,22 +134,9 @@ struct ring {
 enum peek { PEEK_NOTHING, PEEK_RECORD, PEEK_PADDING, PEEK_ABANDONED };
 
 int ring_init(struct ring *ring, size_t capacity, uint64_t core_id, char *error, size_t error_size);
-/* Unmaps, and removes its file if it has one. */
+/* Unmaps; a ring with a file removes it first (ring_forget_file). */
 void ring_destroy(struct ring *ring);
 
-/* ring_file.c: a recoverable ring. Moves the mapping into a new file, stats_path
- * with ".ring" after it, at the same address; false after one line on stderr,
- * the ring staying private. Before any record is reserved. */
-bool ring_publish(struct ring *ring, const char *stats_path);
-/* A forked child: the mapping becomes private again (the parent's file stays the
- * parent's), positions kept; false if it could not (the child must not use the ring:
- * it is still the parent's). Only one thread exists. */
-bool ring_fork_private(struct ring *ring);
-/* Removes the ring's file, if it has one, and keeps the mapping (exit: the records are written). */
-void ring_forget_file(struct ring *ring);
-/* The file at path is a ring file holding records no writer and no recovery has
- * written yet: never ours to remove. */
-bool ring_file_holds_records(const char *path);
 /* The writer's clock into the header, for recover. */
 void ring_store_clock(struct ring *ring, const struct ring_clock *clock);
 /* A forked child: empties the ring at its head (every record in it is the

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "diagnostics.h"
-#include "ring.h"
+#include "ring_file.h"
 
 bool ring_file_holds_records(const char *path)
 {

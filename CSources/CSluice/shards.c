@@ -1,11 +1,11 @@
 /* shards.c — per-thread counters: each thread counts in a shard of its own
  * (the last one shared, by threads past STATS_SHARDS), so that no two
- * producers write one cache line; readers add the shards up. See stats.h. */
+ * producers write one cache line; readers add the shards up (stats.c). See stats.h. */
 #include <errno.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "core.h"
+#include "stats.h"
 
 __thread sluice_shard_slot sluice_shard_slots[SLUICE_SHARD_SLOTS];
 
@@ -14,10 +14,8 @@ static bool thread_is_gone(uint32_t tid)
     return syscall(SYS_tgkill, getpid(), (pid_t)tid, 0) != 0 && errno == ESRCH;
 }
 
-sluice_shard_slot *sluice_shard_attach(sluice_core *core)
+sluice_shard_slot *shards_attach(struct stats_map *map, uint64_t core_id)
 {
-    core_ready(core); /* a forked child's first count restarts its core first (fork.c) */
-    struct stats_map *map = core->stats.map;
     uint32_t self = (uint32_t)syscall(SYS_gettid);
     struct stats_shard *shard = NULL;
     for (int i = 0; i < STATS_SHARDS && shard == NULL; i++)
@@ -34,32 +32,8 @@ sluice_shard_slot *sluice_shard_attach(sluice_core *core)
     bool shared = shard == NULL;
     if (shared)
         shard = &map->shards[STATS_SHARDS];
-    sluice_shard_slot *slot = &sluice_shard_slots[core->id % SLUICE_SHARD_SLOTS];
+    sluice_shard_slot *slot = &sluice_shard_slots[core_id % SLUICE_SHARD_SLOTS];
     *slot = (sluice_shard_slot){
-        .core_id = core->id, .counts = &shard->modules[0].accepted, .calls = &shard->calls, .shared = shared, .thread = self};
+        .core_id = core_id, .counts = &shard->modules[0].accepted, .calls = &shard->calls, .shared = shared, .thread = self};
     return slot;
-}
-
-uint64_t shards_sum(const struct stats_map *map, uint32_t module, int which)
-{
-    uint64_t sum = 0;
-    for (int i = 0; i <= STATS_SHARDS; i++)
-        sum += load_relaxed(&(&map->shards[i].modules[module].accepted)[which]);
-    return sum;
-}
-
-struct stats_shard_module shards_total(const struct stats_map *map)
-{
-    struct stats_shard_module sum = {0};
-    uint32_t modules = load_acquire(&map->module_count);
-    for (int i = 0; i <= STATS_SHARDS; i++) {
-        for (uint32_t m = 0; m < modules; m++) {
-            const struct stats_shard_module *c = &map->shards[i].modules[m];
-            sum.accepted += load_relaxed(&c->accepted);
-            sum.filtered += load_relaxed(&c->filtered);
-            sum.sampled_out += load_relaxed(&c->sampled_out);
-            sum.keys_forgotten += load_relaxed(&c->keys_forgotten);
-        }
-    }
-    return sum;
 }

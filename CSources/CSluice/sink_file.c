@@ -2,9 +2,7 @@
 #include "sink.h"
 
 #include "diagnostics.h"
-
-#include "atomics.h"
-#include "sluice_facade.h"
+#include "seams.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -234,22 +232,11 @@ static size_t file_write(struct sink *sink, const char *data, size_t length)
     return done;
 }
 
-/* write(2), or a test's stand-in (sluice_facade.h): store_release by the test, load_acquire here. */
-static sluice_write_function write_call;
-
-void sluice_test_set_write(sluice_write_function write_function)
-{
-    store_release(&write_call, write_function);
-}
-
 static size_t write_all(struct sink *sink, const char *data, size_t length)
 {
-    sluice_write_function call = load_acquire(&write_call);
-    if (call == NULL)
-        call = write;
     size_t done = 0;
     while (done < length) {
-        ssize_t n = call(sink->fd, data + done, length - done);
+        ssize_t n = seam_write(sink->fd, data + done, length - done);
         if (n > 0) {
             done += (size_t)n;
         } else if (n < 0 && errno == EINTR) {

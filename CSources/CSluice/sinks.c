@@ -1,13 +1,18 @@
 /*
- * sinks.c — a core's set of sinks: the first, which takes every record and
- * whose accounting is the core's, and up to three more, each with the lowest
- * level it takes, its format, a buffer and counters of its own (core.h).
+ * sinks.c — a core's set of sinks (sinks.h): opening every slot options name,
+ * with its buffer; closing them; publishing them in the statistics mapping.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "core.h"
+#include "sinks.h"
+
+size_t sink_buffer_bytes(uint32_t max_message)
+{
+    return SINK_BATCH_BYTES + render_line_bound(max_message, SLUICE_MODULE_NAME_MAX);
+}
 
 /* One sink as options describe it; -1 after a line in error. */
 static int open_one(struct sink *sink, const char *path, int format, int priority_prefix,
@@ -26,6 +31,23 @@ static int open_one(struct sink *sink, const char *path, int format, int priorit
         return -1;
     sink->style.format = format;
     sink->style.priority_prefix = priority_prefix != 0 && !sink->owns_fd; /* a standard stream, never a file */
+    return 0;
+}
+
+/* The slot's sink and buffer; -1 after a line in error. */
+static int open_slot(struct sink_slot *slot, const char *path, int format, int priority_prefix, int level,
+                     const sluice_options *options, size_t bytes, const char *outcome, char *error, size_t error_size)
+{
+    if (open_one(&slot->sink, path, format, priority_prefix, options, outcome, error, error_size) != 0)
+        return -1;
+    slot->level = level;
+    slot->out = (struct out_buffer){.data = malloc(bytes), .capacity = bytes};
+    slot->lines = malloc(sink_buffer_lines(bytes) * sizeof *slot->lines);
+    if (slot->out.data == NULL || slot->lines == NULL) {
+        if (error != NULL)
+            snprintf(error, error_size, "sluice: out of memory for the buffer of '%s'; %s", slot->sink.name, outcome);
+        return -1;
+    }
     return 0;
 }
 
@@ -49,67 +71,55 @@ int sink_set_open(struct sink_set *set, const sluice_options *options, uint32_t 
             return -1;
         }
     }
-    if (open_one(&set->first, options->path, options->format, options->stream_priority_prefix, options, outcome, error,
-                 error_size) != 0)
-        return -1;
-    sink_file_configure(&set->first, options->file_max_bytes, options->file_keep);
-    size_t bytes = writer_buffer_bytes(max_message);
-    for (size_t i = 0; i < more; i++) {
-        const sluice_sink_options *o = &options->more_sinks[i];
-        struct extra_sink *x = &set->extra[i];
-        if (open_one(&x->sink, o->path, o->format, o->stream_priority_prefix, options, outcome, error, error_size) !=
-            0) {
-            sink_set_close(set);
-            return -1;
-        }
-        set->extra_count++;
-        x->level = o->level;
-        x->out = (struct out_buffer){.data = malloc(bytes), .capacity = bytes};
-        x->lines = malloc(writer_buffer_lines(bytes) * sizeof *x->lines);
-        if (x->out.data == NULL || x->lines == NULL) {
-            if (error != NULL)
-                snprintf(error, error_size, "sluice: out of memory for the buffer of '%s'; %s", x->sink.name, outcome);
+    size_t bytes = sink_buffer_bytes(max_message);
+    for (size_t i = 0; i <= more; i++) {
+        const sluice_sink_options *o = i == 0 ? NULL : &options->more_sinks[i - 1];
+        struct sink_slot *slot = &set->slot[i];
+        set->count++; /* closed with the set, opened or not */
+        int failed = o == NULL ? open_slot(slot, options->path, options->format, options->stream_priority_prefix,
+                                           SLUICE_TRACE, options, bytes, outcome, error, error_size)
+                               : open_slot(slot, o->path, o->format, o->stream_priority_prefix, o->level, options,
+                                           bytes, outcome, error, error_size);
+        if (failed != 0) {
             sink_set_close(set);
             return -1;
         }
     }
+    sink_file_configure(&set->slot[0].sink, options->file_max_bytes, options->file_keep);
     return 0;
 }
 
 void sink_set_close(struct sink_set *set)
 {
-    sink_close(&set->first);
-    for (uint32_t i = 0; i < set->extra_count; i++) {
-        sink_close(&set->extra[i].sink);
-        free(set->extra[i].out.data);
-        free(set->extra[i].lines);
+    for (uint32_t i = 0; i < set->count; i++) {
+        sink_close(&set->slot[i].sink);
+        free(set->slot[i].out.data);
+        free(set->slot[i].lines);
     }
-    set->extra_count = 0;
+    *set = (struct sink_set){0};
 }
 
-static void publish(struct stats_sink *entry, const struct sink *sink, int level)
+void sink_set_publish(const struct sink_set *set, struct stats_map *map)
 {
-    *entry = (struct stats_sink){.level = level, .format = sink->style.format};
-    snprintf(entry->name, sizeof entry->name, "%s", sink->name);
+    for (uint32_t i = 0; i < set->count; i++) {
+        const struct sink_slot *slot = &set->slot[i];
+        struct stats_sink *entry = &map->sinks[i];
+        *entry = (struct stats_sink){.level = slot->level, .format = slot->sink.style.format};
+        snprintf(entry->name, sizeof entry->name, "%s", slot->sink.name);
+    }
+    store_release(&map->sink_count, set->count); /* the entries before the count that covers them */
 }
 
-void core_take_sinks(sluice_core *core, struct sink_set *set)
+void sink_set_install(struct sink_set *sinks, const struct sink_set *set, struct stats_map *map)
 {
-    struct stats_map *map = core->map;
-    core->sink = set->first;
-    core->extra_count = set->extra_count;
-    memcpy(core->extra, set->extra, sizeof core->extra);
-    publish(&map->sinks[0], &core->sink, SLUICE_TRACE);
-    for (uint32_t i = 0; i < core->extra_count; i++)
-        publish(&map->sinks[1 + i], &core->extra[i].sink, core->extra[i].level);
-    store_release(&map->sink_count, 1 + core->extra_count); /* the entries before the count that covers them */
+    *sinks = *set;
+    sink_set_publish(sinks, map);
 }
 
-void core_close_sinks(sluice_core *core)
+bool sink_set_needs_sigpipe_guard(const struct sink_set *set)
 {
-    struct sink_set set = {.first = core->sink, .extra_count = core->extra_count};
-    memcpy(set.extra, core->extra, sizeof set.extra);
-    sink_set_close(&set);
-    core->sink.ops = NULL;
-    core->extra_count = 0;
+    bool pipe = sink_fd_is_pipe(STDERR_FILENO);
+    for (uint32_t i = 0; i < set->count; i++)
+        pipe = pipe || set->slot[i].sink.is_pipe;
+    return pipe;
 }

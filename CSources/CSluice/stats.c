@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core.h"
 
 static void fill_header(struct stats_map *map, uint64_t core_id, uint64_t ring_bytes, uint32_t call_timing_every)
 {
@@ -91,11 +90,6 @@ void stats_destroy(struct stats_map *map, char *path)
 
 /* ---- reading ---- */
 
-sluice_stats_mapping *sluice_core_stats(sluice_core *core)
-{
-    return &core->stats;
-}
-
 const char *sluice_stats_path(sluice_stats_mapping *stats)
 {
     return stats->path;
@@ -120,6 +114,33 @@ int sluice_stats_module_count(sluice_stats_mapping *stats)
 {
     return (int)load_acquire(&stats->map->module_count);
 }
+
+/* One module's count (which: SLUICE_COUNT_*) over every shard. */
+static uint64_t shards_sum(const struct stats_map *map, uint32_t module, int which)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i <= STATS_SHARDS; i++)
+        sum += load_relaxed(&(&map->shards[i].modules[module].accepted)[which]);
+    return sum;
+}
+
+/* Every module's counts over every shard. */
+static struct stats_shard_module shards_total(const struct stats_map *map)
+{
+    struct stats_shard_module sum = {0};
+    uint32_t modules = load_acquire(&map->module_count);
+    for (int i = 0; i <= STATS_SHARDS; i++) {
+        for (uint32_t m = 0; m < modules; m++) {
+            const struct stats_shard_module *c = &map->shards[i].modules[m];
+            sum.accepted += load_relaxed(&c->accepted);
+            sum.filtered += load_relaxed(&c->filtered);
+            sum.sampled_out += load_relaxed(&c->sampled_out);
+            sum.keys_forgotten += load_relaxed(&c->keys_forgotten);
+        }
+    }
+    return sum;
+}
+
 
 /* Sums one count of one module over every shard. */
 int sluice_stats_module(sluice_stats_mapping *stats, int module, sluice_module_counters *out)

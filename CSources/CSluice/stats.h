@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "atomics.h"
+#include "histogram.h"
 #include "sluice.h"
 #include "sluice_facade.h"
 
@@ -45,9 +46,6 @@
 
 enum {
     STATS_SHARDS = 64,       /* threads with a shard of their own, per core */
-    HISTOGRAM_EXACT = 64,    /* values below this have a bucket each */
-    HISTOGRAM_OCTAVES = 32,  /* then 64 buckets per power of two, below 2^38 (~275 s) */
-    HISTOGRAM_BUCKETS = HISTOGRAM_EXACT + HISTOGRAM_OCTAVES * 64,
 };
 
 struct stats_header {
@@ -137,14 +135,6 @@ struct stats_shard {
     struct stats_shard_module modules[SLUICE_MODULES_MAX];
 };
 
-struct stats_histogram {
-    uint64_t count;
-    uint64_t sum;
-    uint64_t min;
-    uint64_t max;
-    uint64_t buckets[HISTOGRAM_BUCKETS];
-};
-
 struct stats_map {
     struct stats_header header;
     _Alignas(64) uint32_t module_count;
@@ -200,12 +190,7 @@ struct sluice_stats_mapping {
  * either the tool sees the module, or this sees its request). */
 void stats_take_level_request(struct stats_map *map, uint32_t module);
 
-/* histogram.c */
-void histogram_record(struct stats_histogram *h, uint64_t value, bool shared);
-void histogram_summarize(const struct stats_histogram *h, sluice_histogram *out);
-
-/* shards.c: one module's count (which: SLUICE_COUNT_*) over every shard, and every module's. */
-uint64_t shards_sum(const struct stats_map *map, uint32_t module, int which);
-struct stats_shard_module shards_total(const struct stats_map *map);
+/* shards.c: claims this thread's shard of map (core core_id's) and caches it in the thread's slot. */
+sluice_shard_slot *shards_attach(struct stats_map *map, uint64_t core_id);
 
 #endif /* SLUICE_STATS_H */

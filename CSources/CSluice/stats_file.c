@@ -15,8 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core.h"
+#include "clock.h"
 #include "diagnostics.h"
+#include "ring_file.h"
+#include "stats.h"
 
 const char *sluice_stats_directory(void)
 {

@@ -2,13 +2,14 @@
  * sync.c — the synchronous rollback: no writer thread; each record is
  * rendered and written on the caller's thread before its log call returns,
  * in the order the callers take the lock. The ring is not used; the writer's
- * buffer, renderer, sink and counters are, under the lock.
+ * state, the sink slots and their counters are (output.c), under the lock.
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <unistd.h>
 
-#include "core.h"
+#include "output.h"
+#include "reports.h"
+#include "sync.h"
 
 int sync_open(sluice_core *core)
 {
@@ -16,18 +17,9 @@ int sync_open(sluice_core *core)
     if (core->sync.record == NULL)
         return ENOMEM;
     pthread_mutex_init(&core->sync.lock, NULL);
-    sync_watch_sigpipe(core);
+    core->sync.guard_sigpipe = sink_set_needs_sigpipe_guard(&core->sinks);
     clock_converter_init(&core->writer.clock, clock_system());
     return 0;
-}
-
-void sync_watch_sigpipe(sluice_core *core)
-{
-    /* stderr too: a failed write is reported there. */
-    bool pipe = core->sink.is_pipe || sink_fd_is_pipe(STDERR_FILENO);
-    for (uint32_t i = 0; i < core->extra_count; i++)
-        pipe = pipe || core->extra[i].sink.is_pipe;
-    core->sync.guard_sigpipe = pipe;
 }
 
 int sync_begin(sluice_core *core, bool nested, struct record **record)
@@ -48,7 +40,11 @@ void sync_end(sluice_core *core, const struct record *record)
     /* Its write, and a report of a failed one on stderr. */
     struct sigpipe_guard guard;
     sigpipe_guard_begin(&guard, core->sync.guard_sigpipe);
-    writer_write_record(core, record);
+    clock_converter_refresh(&core->writer.clock);
+    reports_write(core, false); /* a nested call's drop (sluice.h) */
+    output_ensure_room(core, render_line_bound(record->length, SLUICE_MODULE_NAME_MAX));
+    output_render_record(core, record);
+    output_write(core);
     sigpipe_guard_end(&guard);
     pthread_mutex_unlock(&core->sync.lock);
 }

@@ -1,4 +1,5 @@
 import CSluice
+import CSluiceTestSeams
 import Foundation
 import SluiceTestSupport
 import XCTest

@@ -18,6 +18,7 @@
 //   SluiceFacadeChild order DIR  loggers made before a bootstrap, a shutdown, a second bootstrap
 //   SluiceFacadeChild stuck FILE a bootstrap while the old sink (stdout) is a full pipe
 import CSluice
+import CSluiceTestSeams
 import Foundation
 import Logging
 import Sluice

@@ -1,4 +1,5 @@
 import CSluice
+import CSluiceTestSeams
 import Logging
 import MetricsTestKit
 import ServiceLifecycle

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sluice.h>
 #include <sluice_facade.h>
+#include <sluice_test_seams.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sluice.h>
 #include <sluice_facade.h>
+#include <sluice_test_seams.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -108,15 +108,6 @@ void sluice_record_call(sluice_core *core, uint64_t ns);
 /* call_timing_every - 1, or UINT64_MAX when calls are not timed. */
 uint64_t sluice_call_timing_mask(const sluice_core *core);
 
-/* A test seam, for tests only: every file and standard-stream sink calls this instead of
- * write(2) until it is set back to NULL, so that a test can inject EINTR and short writes. */
-typedef ssize_t (*sluice_write_function)(int fd, const void *data, size_t length);
-void sluice_test_set_write(sluice_write_function write_function);
-/* Test-only: non-zero makes every writer thread stop taking records from its ring
- * (and a closing core wait for it, up to its close timeout); zero lets them go on. For
- * a test that needs records to be waiting in a ring when its process is killed. */
-void sluice_test_pause_writers(int paused);
-
 /* A message's text as a text line shows it (segments rendered, escaped), into out, which holds
  * at least sluice_message_text_bound(length) bytes; its length. For a message's description. */
 size_t sluice_message_text_bound(size_t length);

@@ -1,0 +1,23 @@
+/*
+ * sluice_test_seams.h — for tests only: stand-ins for the core's seams
+ * (CSources/CSluice/seams.h). Linked into a test binary, this target's strong
+ * definitions replace the core's weak ones; the shipped product has neither
+ * these functions nor a branch for them.
+ */
+#ifndef SLUICE_TEST_SEAMS_H
+#define SLUICE_TEST_SEAMS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Every file and standard-stream sink calls write_function instead of write(2) until it is
+ * set back to NULL, so that a test can inject EINTR and short writes. */
+typedef ssize_t (*sluice_write_function)(int fd, const void *data, size_t length);
+void sluice_test_set_write(sluice_write_function write_function);
+
+/* Non-zero makes every writer thread stop taking records from its ring (and a closing core
+ * wait for it, up to its close timeout); zero lets them go on. For a test that needs records
+ * to be waiting in a ring. */
+void sluice_test_pause_writers(int paused);
+
+#endif /* SLUICE_TEST_SEAMS_H */
