@@ -35,7 +35,9 @@ let package = Package(
             cSettings: [.define("_GNU_SOURCE")],
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]
         ),
-        .target(name: "Sluice", dependencies: ["CSluice", .product(name: "Logging", package: "swift-log")]),
+        // What the Swift facade inlines on every call: in no product, so not a C API.
+        .target(name: "CSluiceFacade", dependencies: ["CSluice"], path: "CSources/CSluiceFacade"),
+        .target(name: "Sluice", dependencies: ["CSluice", "CSluiceFacade", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "SluiceServiceLifecycle",
             dependencies: ["Sluice", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
@@ -71,11 +73,14 @@ let package = Package(
             path: "Tests/SluiceFacadeChild"
         ),
         .target(name: "SluiceTestSupport", path: "Tests/SluiceTestSupport"),
-        .testTarget(name: "CSluiceTests", dependencies: ["CSluice", "CSluiceTestSeams", "SluiceTestChild", "SluiceTestSupport"]),
+        .testTarget(
+            name: "CSluiceTests", dependencies: ["CSluice", "CSluiceFacade", "CSluiceTestSeams", "SluiceTestChild", "SluiceTestSupport"]
+        ),
         .testTarget(
             name: "SluiceTests",
             dependencies: [
-                "Sluice", "SluiceFacadeChild", "SluiceCLI", "SluiceTestSupport", .product(name: "Logging", package: "swift-log"),
+                "Sluice", "CSluiceFacade", "SluiceFacadeChild", "SluiceCLI", "SluiceTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["rsyslog", "prometheus"]  // the configurations the tests start rsyslog and prometheus with
         ),

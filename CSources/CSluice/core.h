@@ -19,7 +19,7 @@
 #include "ring.h"
 #include "sinks.h"
 #include "sluice.h"
-#include "sluice_facade.h"
+#include "facade.h"
 #include "stats.h"
 #include "wait.h"
 

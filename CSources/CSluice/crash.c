@@ -78,7 +78,7 @@ int sluice_install_crash_handler(int timeout_ms)
 {
     store_relaxed(&crash_timeout_ms, timeout_ms < 0 ? 0 : timeout_ms);
     if (cas(&installed, 0, 1) != 0)
-        return 0;
+        return SLUICE_OK;
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_sigaction = on_fatal_signal;
@@ -86,9 +86,9 @@ int sluice_install_crash_handler(int timeout_ms)
     sigemptyset(&action.sa_mask);
     for (int i = 0; i < FATAL_SIGNALS; i++)
         if (sigaction(fatal_signals[i], NULL, &previous[i]) != 0)
-            return -1;
+            return SLUICE_SYSTEM;
     for (int i = 0; i < FATAL_SIGNALS; i++)
         if (sigaction(fatal_signals[i], &action, NULL) != 0)
-            return -1;
-    return 0;
+            return SLUICE_SYSTEM;
+    return SLUICE_OK;
 }

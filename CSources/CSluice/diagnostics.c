@@ -5,7 +5,7 @@
 
 #include "diagnostics.h"
 #include "render.h"
-#include "sluice_facade.h"
+#include "facade.h"
 
 enum { PROBLEM_MAX = 1024 };
 

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sluice.h"
+#include "sluice_stats.h"
 
 enum {
     HISTOGRAM_EXACT = 64,    /* values below this have a bucket each */

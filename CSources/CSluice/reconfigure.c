@@ -3,7 +3,6 @@
  * between batches), a closed core opened again, and reopening files by name
  * (sluice_reopen, SIGHUP) for logrotate.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,5 +150,5 @@ int sluice_reopen_on_sighup(void)
 {
     struct sigaction action = {.sa_handler = reopen_on_sighup, .sa_flags = SA_RESTART};
     sigemptyset(&action.sa_mask);
-    return sigaction(SIGHUP, &action, NULL) == 0 ? 0 : errno;
+    return sigaction(SIGHUP, &action, NULL) == 0 ? SLUICE_OK : SLUICE_SYSTEM;
 }

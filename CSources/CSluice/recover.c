@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "record_line.h"
 #include "ring_file.h"
+#include "sluice_recover.h"
 #include "stats.h"
 
 enum { RECOVER_BATCH_BYTES = 256 << 10 };

@@ -38,8 +38,8 @@
 
 #include "atomics.h"
 #include "histogram.h"
-#include "sluice.h"
-#include "sluice_facade.h"
+#include "sluice_stats.h"
+#include "facade.h"
 
 #define STATS_MAGIC 0x31304543494c5553ull /* "SLUICE01" */
 #define STATS_VERSION 5u

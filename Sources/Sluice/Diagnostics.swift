@@ -1,4 +1,5 @@
 import CSluice
+import CSluiceFacade
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import CSluice
+import CSluiceFacade
 
 /// Exact per-key sampling, shared by ``SamplingLogger`` and ``SampledLogger``: a sampler's key
 /// counters, the rate (a module's word, which can change at run time, or a fixed one), and the

@@ -1,4 +1,5 @@
 import CSluice
+import CSluiceFacade
 import Logging
 
 /// A module the full table turned away: its records keep its own name as their label and

@@ -110,7 +110,7 @@ public enum Sluice {
     /// process still dies of it. `LOG_CRASH_FLUSH=true` (``SluiceConfiguration/crashFlush``)
     /// does the same at bootstrap. Throws if the handlers cannot be installed.
     public static func installCrashHandler(timeout: Duration = .seconds(2)) throws(SluiceError) {
-        guard sluice_install_crash_handler(SluiceCore.flushMilliseconds(timeout)) == 0 else {
+        guard sluice_install_crash_handler(SluiceCore.flushMilliseconds(timeout)) == SLUICE_OK else {
             throw SluiceError(message: "sluice: cannot install the crash handler: \(String(cString: strerror(errno)))")
         }
     }

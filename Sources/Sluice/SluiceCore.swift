@@ -136,9 +136,8 @@ public final class SluiceCore: Sendable {
 
     /// SIGHUP reopens every core's log file from now on; a failure is reported on stderr.
     static func reopenOnSIGHUP() {
-        let failure = sluice_reopen_on_sighup()
-        if failure != 0 {
-            reportProblem("sluice: cannot catch SIGHUP to reopen log files: \(String(cString: strerror(failure))); use sluice reopen")
+        if sluice_reopen_on_sighup() != SLUICE_OK {
+            reportProblem("sluice: cannot catch SIGHUP to reopen log files: \(String(cString: strerror(errno))); use sluice reopen")
         }
     }
 

@@ -1,4 +1,5 @@
 import CSluice
+import CSluiceFacade
 import Logging
 
 /// swift-log's backend on Sluice: every `Logger` made with it logs through the

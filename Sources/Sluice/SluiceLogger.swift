@@ -1,4 +1,5 @@
 import CSluice
+import CSluiceFacade
 import Logging
 
 /// Logs records of one module into a ``SluiceCore``.

@@ -1,4 +1,5 @@
 import CSluice
+import CSluiceFacade
 import Logging
 
 /// A log message: a string literal, or an interpolation whose values are written

@@ -6,7 +6,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sluice.h>
-#include <sluice_facade.h>
 #include <sluice_test_seams.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sluice.h>
+#include <sluice_stats.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>

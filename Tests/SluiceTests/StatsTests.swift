@@ -1,4 +1,5 @@
 import CSluice
+import CSluiceFacade
 import Foundation
 import Logging
 @testable import Sluice

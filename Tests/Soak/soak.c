@@ -12,6 +12,7 @@
  */
 #include <pthread.h>
 #include <sluice.h>
+#include <sluice_stats.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>

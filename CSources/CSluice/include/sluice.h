@@ -1,5 +1,8 @@
 /*
- * sluice.h — the whole public C API of the Sluice logging core.
+ * sluice.h — the public C API of the Sluice logging core: a core, its
+ * modules, logging, flushing and closing. Beside it: sluice_stats.h, the
+ * statistics of a core, read in the process or from outside it; and
+ * sluice_recover.h, the records a killed process left in its ring.
  *
  * A core owns a bounded lock-free ring and one writer thread. Any thread may
  * log into it; sluice_log copies the message into the ring and returns without
@@ -81,12 +84,22 @@ enum {
     SLUICE_OVERFLOW_BLOCK, /* sleep (futex, no spinning) until the writer frees room */
 };
 
-/* Results of sluice_log, sluice_reserve and sluice_flush. */
+/*
+ * Results. One convention across the API: a function that acts returns
+ * SLUICE_OK or one of the codes below; one that makes something (sluice_open,
+ * sluice_stats_open) returns it, or NULL with the reason in the caller's error
+ * buffer; one that finds something (a module's id) returns it (0 or more) or
+ * SLUICE_INVALID; a question (sluice_stats_stale, sluice_recover_pending)
+ * returns 1 or 0. Where a caller's error buffer is taken, every failure writes
+ * one line into it: what went wrong, with what value, and what happens now.
+ */
 enum {
-    SLUICE_OK = 0,      /* accepted (log, reserve); everything written (flush) */
+    SLUICE_OK = 0,      /* accepted (log, reserve); everything written (flush); done */
     SLUICE_DROPPED = 1, /* ring full under the drop policy, or the core is closed */
-    SLUICE_TIMEOUT = 2, /* flush: the timeout passed first */
-    SLUICE_INVALID = -1 /* bad argument (level out of range, unknown module id): nothing counted */
+    SLUICE_TIMEOUT = 2, /* flush, reconfigure: the timeout passed first */
+    SLUICE_INVALID = -1, /* bad argument (level out of range, unknown module id), or refused (the
+                            reason in the error buffer): nothing counted, nothing changed */
+    SLUICE_SYSTEM = -2  /* a system call failed: errno says why; nothing changed */
 };
 
 enum {
@@ -208,44 +221,6 @@ typedef struct sluice_counters {
     uint64_t dropped_by_level[SLUICE_LEVELS]; /* dropped, by the record's level (SLUICE_TRACE ...); all
                                      of dropped but what a close left behind (close_timeout_ms) */
 } sluice_counters;
-
-/* One module's counters and settings. */
-typedef struct sluice_module_counters {
-    char name[SLUICE_MODULE_NAME_MAX + 1];
-    int level;           /* in effect */
-    int operator_level;  /* set at run time, or SLUICE_LEVEL_UNSET */
-    uint32_t sample_ppm;
-    uint64_t accepted, written, dropped, sampled_out, filtered, keys_forgotten;
-} sluice_module_counters;
-
-/* One sink's counters: sink 0 is the first (its records are the core's written and
- * dropped_by_sink), then the more_sinks in order. */
-typedef struct sluice_sink_counters {
-    char name[SLUICE_SINK_NAME_MAX + 1]; /* its path, "stderr" or "stdout" */
-    int level;                /* the lowest level it takes */
-    int format;               /* SLUICE_FORMAT_* */
-    uint64_t written;         /* records written to it */
-    uint64_t bytes;           /* bytes written to it, drop reports included */
-    uint64_t write_errors;    /* failed writes */
-    uint64_t dropped;         /* records it took and could not write */
-} sluice_sink_counters;
-
-/* Log-linear histograms: values below 64 exactly, then 64 buckets per power of
- * two (at most 1.6% relative error) below 2^38; larger values land in the last. */
-enum {
-    SLUICE_HISTOGRAM_CALL,          /* ns a timed log call took (1 call in call_timing_every) */
-    SLUICE_HISTOGRAM_END_TO_END,    /* ns from a record's timestamp to its batch being written */
-    SLUICE_HISTOGRAM_BATCH_RECORDS, /* records per write */
-    SLUICE_HISTOGRAM_WRITE,         /* ns each write took */
-    SLUICE_HISTOGRAM_WARNING_WAIT,  /* ns a record at warning or above waited for room (warning_wait_us) */
-    SLUICE_HISTOGRAMS
-};
-enum { SLUICE_HISTOGRAM_POWERS = 40 };
-typedef struct sluice_histogram {
-    uint64_t count, sum, min, max;
-    double mean, p50, p90, p99, p999;       /* from the buckets: within 1% */
-    uint64_t below[SLUICE_HISTOGRAM_POWERS]; /* below[i]: values < 2^i (Prometheus buckets) */
-} sluice_histogram;
 
 /* Fills *options with the defaults: 4 MiB ring, drop on overflow, stderr, files 0640. */
 void sluice_options_init(sluice_options *options);
@@ -471,57 +446,6 @@ int sluice_flush(sluice_core *core, int timeout_ms);
 void sluice_counters_read(sluice_core *core, sluice_counters *out);
 
 /*
- * Statistics from outside the process. A core keeps its counters, module
- * settings and histograms in a shared mapping, <dir>/sluice-<pid>-<core id>
- * (dir: $SLUICE_STATS_DIR, else /dev/shm; read with secure_getenv), mode 0600,
- * its pages reserved when it is made, removed at clean close. When that name
- * is taken by a file that is not a stale one of the same user (its recorded
- * pid gone, or reused by a process that started after the file was made),
- * the core never removes it and takes the name with a random part added,
- * "-<8 hex digits>". When no file can be made (a full /dev/shm), the core
- * keeps its statistics in private memory after one line on stderr.
- *
- * sluice_stats_open reads a snapshot of one and trusts nothing in it: it
- * refuses (NULL, the reason in error) a symbolic link, anything but a regular
- * file (a FIFO cannot hang it), a mode other than 0600, a size other than the
- * layout's, a file whose owner is not the user of the process its header
- * names, a stale file (that process is gone, or started after the file was
- * made), and any count, name or setting out of range. The snapshot is read,
- * not mapped, so a file truncated meanwhile cannot fault. writable also maps the file, so that sluice_stats_set_level /
- * _sample_ppm change the process's modules, seen on their next call.
- * sluice_core_stats gives a core's own, live and not to be closed.
- */
-typedef struct sluice_stats_mapping sluice_stats_mapping;
-const char *sluice_stats_directory(void);
-sluice_stats_mapping *sluice_stats_open(const char *path, int writable, char *error, size_t error_size);
-void sluice_stats_close(sluice_stats_mapping *stats);
-/* 1 if path is a Sluice mapping left by a process that is gone (or whose pid a
- * process started since has taken); *owned (if not NULL) then says whether the
- * caller's user owns it, and so may remove it. 0 for anything else. */
-int sluice_stats_stale(const char *path, int *owned);
-sluice_stats_mapping *sluice_core_stats(sluice_core *core);
-const char *sluice_stats_path(sluice_stats_mapping *stats);  /* NULL for a core without a file */
-int sluice_stats_pid(sluice_stats_mapping *stats);
-uint64_t sluice_stats_core_id(sluice_stats_mapping *stats);
-const char *sluice_stats_command(sluice_stats_mapping *stats);
-void sluice_stats_counters(sluice_stats_mapping *stats, sluice_counters *out);
-int sluice_stats_module_count(sluice_stats_mapping *stats);
-int sluice_stats_module(sluice_stats_mapping *stats, int module, sluice_module_counters *out); /* SLUICE_INVALID: no such */
-void sluice_stats_histogram(sluice_stats_mapping *stats, int which, sluice_histogram *out);
-int sluice_stats_find_module(sluice_stats_mapping *stats, const char *name); /* id, or SLUICE_INVALID */
-int sluice_stats_set_level(sluice_stats_mapping *stats, int module, int level);          /* an operator's; SLUICE_OK or _INVALID */
-int sluice_stats_reset_level(sluice_stats_mapping *stats, int module);                  /* to the configured; SLUICE_OK or _INVALID */
-int sluice_stats_set_sample_ppm(sluice_stats_mapping *stats, int module, uint32_t ppm);  /* SLUICE_OK or _INVALID */
-int sluice_stats_reopen(sluice_stats_mapping *stats);  /* asks the process to reopen its log files; SLUICE_OK or _INVALID */
-/* An operator's level for a module that has not registered yet (it has not logged): the process
- * applies it when the module registers, as if set then; it replaces an earlier request for the
- * name. SLUICE_OK, or SLUICE_INVALID for a bad name or level, or when 16 requests are pending. */
-int sluice_stats_request_level(sluice_stats_mapping *stats, const char *name, int level);
-int sluice_stats_withdraw_level(sluice_stats_mapping *stats, const char *name); /* SLUICE_OK if one was pending */
-int sluice_stats_sink_count(sluice_stats_mapping *stats);
-int sluice_stats_sink(sluice_stats_mapping *stats, int sink, sluice_sink_counters *out); /* SLUICE_INVALID: no such */
-
-/*
  * Stops accepting records (later calls return SLUICE_DROPPED and count as
  * dropped after close), waits for every accepted record to be written, joins
  * the writer and closes the sink. The statistics file stays until sluice_free
@@ -558,7 +482,7 @@ int sluice_flight_keep(sluice_core *core, int level, int module, const void *mes
  * thread meanwhile waits for that flush; then the signal goes to the handler installed before
  * (Swift's backtracer, a sanitizer) or to its default action, so the process
  * still dies of it. Once per process (a second call only changes the timeout);
- * 0, or -1 with errno from sigaction.
+ * SLUICE_OK, or SLUICE_SYSTEM with errno from sigaction.
  */
 int sluice_install_crash_handler(int timeout_ms);
 
@@ -585,40 +509,9 @@ int sluice_reconfigure(sluice_core *core, const sluice_options *options, int tim
  */
 void sluice_reopen(sluice_core *core);
 /* From now on, SIGHUP asks every core of the process to reopen its log file.
- * Opt-in: the application may use SIGHUP for something else. 0, or an errno. */
+ * Opt-in: the application may use SIGHUP for something else. SLUICE_OK, or
+ * SLUICE_SYSTEM with errno from sigaction. */
 int sluice_reopen_on_sighup(void);
-
-/*
- * Recovery after a kill (sluice_options.recoverable). Reads the ring file at path
- * (<statistics file>.ring) of a process that is gone, and writes to output_fd,
- * in order, every record that was committed in it but not yet written, with its
- * original timestamp and thread, in format (SLUICE_FORMAT_*; -1: the format of the
- * process's first sink, text for syslog). Module names come from the statistics
- * file beside it ("module-<id>" where it is gone or unreadable: modules_named 0).
- * A reservation whose producer died before committing it is skipped and counted
- * (torn). Once everything is written (and, for a regular file, synced), the ring
- * file is marked recovered: a second recovery writes nothing. SLUICE_INVALID with
- * the reason in error for a file that is not a ring file, may have been planted
- * (not a regular file of mode 0600 owned by this user — root: by the owner of
- * the statistics file beside it —, or named for another process or core than
- * its header names: sluice-<pid>-<core>.ring), is a live process's
- * (its own writer writes those records), is locked by another recovery, or when
- * a write to output_fd fails (the file is then not marked: recover again).
- */
-typedef struct sluice_recovery {
-    int pid;                   /* the process the ring was in */
-    uint64_t core_id;
-    uint64_t records;          /* written to output_fd by this call */
-    uint64_t maybe_written;    /* of those, the ones the dead writer was writing when the process
-                                  died: they may be in its log as well */
-    uint64_t torn;             /* reservations never committed (their producer died filling them) */
-    uint64_t bytes;            /* written to output_fd */
-    int modules_named;         /* 1: module names came from the statistics file */
-} sluice_recovery;
-int sluice_recover(const char *path, int output_fd, int format, sluice_recovery *out, char *error,
-                   size_t error_size);
-/* 1 if the ring file at path holds records that neither its writer nor a recovery wrote. */
-int sluice_recover_pending(const char *path);
 
 /* Closes the core if needed and releases its memory. No thread may use core afterwards. */
 void sluice_free(sluice_core *core);

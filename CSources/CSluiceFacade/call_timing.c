@@ -1,7 +1,7 @@
 /* call_timing.c — what the facade's inlined hot path asks of the core: its
  * id (the shard cache's key), which calls to time, the clock, and the
  * call-latency histogram. */
-#include "core.h"
+#include "../CSluice/core.h"
 
 uint64_t sluice_core_id(const sluice_core *core)
 {

@@ -1,8 +1,9 @@
 /*
- * sluice_facade.h — the inline helpers the Swift facade calls on every log
- * call: per-thread counts, call timing, and words it keeps for modules past
- * the table. Not a stable C API: the shard layout behind them may change with
- * any release. C programs use sluice.h alone.
+ * facade.h — the inline helpers the Swift facade calls on every log call:
+ * per-thread counts, call timing, and words it keeps for modules past the
+ * table. Private to the core and the facade: the Swift facade reaches it
+ * through the CSluiceFacade target (CSources/CSluiceFacade), which no product
+ * exports; C programs use sluice.h, sluice_stats.h and sluice_recover.h.
  */
 #ifndef SLUICE_FACADE_H
 #define SLUICE_FACADE_H
