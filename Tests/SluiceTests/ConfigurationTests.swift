@@ -13,6 +13,21 @@ final class ConfigurationTests: XCTestCase {
         return (options, reports)
     }
 
+    /// The configuration guide's table of programmatic settings is the table in the code: every
+    /// setting, in order, with its variables and its default (each written once, in the code).
+    func testTheConfigurationGuidesTableIsTheSettingsTable() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let guide = try String(contentsOf: root.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
+        let section = try XCTUnwrap(guide.components(separatedBy: "## Programmatic settings").last)
+        let rows = section.split(separator: "\n").drop { !$0.hasPrefix("|") }.prefix { $0.hasPrefix("|") }.dropFirst(2)
+        let guideRows = rows.map { row in
+            row.split(separator: "|", omittingEmptySubsequences: false).dropFirst().prefix(3)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let codeRows = SluiceConfiguration.settings.map { ["`\($0.name)`", $0.variables, $0.defaultText] }
+        XCTAssertEqual(guideRows, codeRows)
+    }
+
     func testNothingSetGivesTheDefaults() {
         let (options, reports) = resolve([:])
         XCTAssertEqual(reports, [])

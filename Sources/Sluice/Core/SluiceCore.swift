@@ -34,8 +34,8 @@ public final class SluiceCore: Sendable {
     /// module registers with a setting just replaced.
     private let registry: Mutex<ModuleRegistry>
     /// Fixed at open: the ring, the threading and the call timing cannot change under running loggers.
-    private let ringBytes: Int
-    private let synchronous: Bool
+    private let queueBytes: Int
+    private let asynchronous: Bool
     private let callTimingEvery: Int
     private let warningReserve: Double
     private let warningWait: Duration
@@ -71,8 +71,8 @@ public final class SluiceCore: Sendable {
         }
         pointer = opened
         registry = Mutex(ModuleRegistry(defaults: ModuleDefaults(options)))
-        ringBytes = options.ringBytes
-        synchronous = options.synchronous
+        queueBytes = options.queueBytes
+        asynchronous = options.asynchronous
         callTimingEvery = options.callTimingEvery
         warningReserve = options.warningReserve
         warningWait = options.warningWait
@@ -95,21 +95,8 @@ public final class SluiceCore: Sendable {
     }
 
     private static func check(_ options: Options, else outcome: String) throws(SluiceError) {
-        for (name, rate) in [("sampleRate", options.sampleRate)] + options.moduleSampleRates.map({ ($0.key, $0.value) })
-        where !(0...1).contains(rate) {
-            throw SluiceError(message: "sluice: sample rate \(rate) for \(name) is not a number from 0 to 1; \(outcome)")
-        }
-        guard recorderSetting.isValid(options.flightRecorder) else {
-            throw SluiceError(message: "sluice: flightRecorder \(options.flightRecorder) is not \(recorderSetting.expected); \(outcome)")
-        }
-        guard reserveSetting.isValid(options.warningReserve) else {
-            throw SluiceError(message: "sluice: warningReserve \(options.warningReserve) is not \(reserveSetting.expected); \(outcome)")
-        }
-        guard waitSetting.isValid(options.warningWait) else {
-            throw SluiceError(message: "sluice: warningWait \(options.warningWait) is not \(waitSetting.expected); \(outcome)")
-        }
-        guard options.callTimingEvery >= 0 else {
-            throw SluiceError(message: "sluice: callTimingEvery \(options.callTimingEvery) is negative; \(outcome)")
+        if let problem = options.problem {
+            throw SluiceError(message: "sluice: \(problem); \(outcome)")
         }
     }
 
@@ -159,8 +146,8 @@ public final class SluiceCore: Sendable {
         sourceLocation.store(options.sourceLocation, ordering: .relaxed)
         if result == SLUICE_OK { sourceShown.store(options.showsSource, ordering: .relaxed) }  // the old sinks are done
         let fixed: [(String, String, String)] = [
-            ("ring size", "\(options.ringBytes) bytes", "\(ringBytes) bytes"),
-            ("synchronous setting", "\(options.synchronous)", "\(synchronous)"),
+            ("ring size", "\(options.queueBytes) bytes", "\(queueBytes) bytes"),
+            ("asynchronous setting", "\(options.asynchronous)", "\(asynchronous)"),
             ("call timing", "1 in \(options.callTimingEvery)", "1 in \(callTimingEvery)"),
             ("warning reserve", "\(options.warningReserve)", "\(warningReserve)"),
             ("warning wait", "\(options.warningWait)", "\(warningWait)"),

@@ -29,14 +29,10 @@ public struct SampledLogger: Sendable {
         if let sluice = logger.handler as? SluiceLogHandler {
             keys = KeySampler(moduleOf: sluice.logger, fixedRate: sampleRate)
         } else {
-            keys = KeySampler(ownAt: sampleRate ?? Self.environmentRate(of: logger.label), label: logger.label)
+            let rate = sampleRate ?? SluiceConfiguration.sampleRate(
+                of: logger.label, environment: ProcessInfo.processInfo.environment, report: reportProblem)
+            keys = KeySampler(ownAt: rate, label: logger.label)
         }
-    }
-
-    /// `LOG_SAMPLE_RATE_<LABEL>`, else `LOG_SAMPLE_RATE`, else 1; a bad value is reported.
-    private static func environmentRate(of label: String) -> Double {
-        let parser = EnvironmentParser(environment: ProcessInfo.processInfo.environment, report: reportProblem)
-        return parser.rate("LOG_SAMPLE_RATE_" + Sluice.environmentName(of: label), default: parser.rate("LOG_SAMPLE_RATE", default: 1))
     }
 
     /// Logs through the logger if `level` passes its level and, below warning, if this call of

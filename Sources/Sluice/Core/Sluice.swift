@@ -178,9 +178,11 @@ public enum Sluice {
                 failure = error
             }
         }
-        guard configuration.destination == nil, let path = options.path, failure.message.contains("'\(path)'") else { throw failure }
+        guard configuration.destination == nil, let path = options.destination.path, failure.message.contains("'\(path)'") else {
+            throw failure
+        }
         report("\(failure.message); logging to stderr instead (\(path == syslog ? "LOG_SYSLOG" : "LOG_FILE")=\(path))")
-        options.path = nil
+        options.destination = .standardError
         return try body(options)
     }
 
@@ -196,7 +198,10 @@ public enum Sluice {
             notices.append(notice)
         }
         do {
-            return try SluiceCore(options: .init(ringBytes: Int(SLUICE_RING_MIN), synchronous: true))
+            var fallback = SluiceCore.Options()
+            fallback.queueBytes = Int(SLUICE_RING_MIN)
+            fallback.asynchronous = false
+            return try SluiceCore(options: fallback)
         } catch {
             fatalError("sluice: cannot open even a synchronous core on stderr: \(error.message)")
         }

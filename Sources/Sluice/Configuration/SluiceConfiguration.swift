@@ -1,0 +1,186 @@
+import Logging
+
+/// The settings of a core, in the words of the environment variables. For the default
+/// core (``Sluice/bootstrap(configuration:environment:)``) each one left `nil` comes from the
+/// environment, and failing that from its default; a core opened directly
+/// (``SluiceCore/init(_:)``) reads no environment.
+///
+/// Every setting, its variable and its default are in the configuration guide
+/// (docs/configuration.md), which the tests check against ``settings``, where each is
+/// written once.
+///
+/// `<MODULE>` is the module name upper-cased, every other character but ASCII
+/// letters and digits turned into `_` (``Sluice/environmentName(of:)``). A bad
+/// value, in code or in the environment, never stops the program: the next setting
+/// in the precedence applies (a module's rate in code, then `LOG_SAMPLE_RATE_<MODULE>`,
+/// then the global rate, then the default), and one line on stderr names the
+/// setting, the value, and what is used instead.
+///
+/// Precedence between names: a setting in code beats any variable for a name of the
+/// same environment name. A module's setting is the one for its exact name, else one
+/// for a name of the same environment name: one already in that form (`A_B`, or the
+/// variable `LOG_LEVEL_A_B`) wins, then the first in sorted order (`a-b` before `a.b`).
+public struct SluiceConfiguration: Sendable {
+    /// Where records go.
+    public enum Destination: Sendable, Equatable {
+        case standardError
+        case file(String)
+        /// RFC 5424 syslog to `udp://host:port`, `tcp://host:port` (octet-counted framing) or
+        /// `unix:///dev/log`; the format does not apply. A receiver that is away costs the
+        /// records sent meanwhile, counted as dropped by this sink; the sink reconnects.
+        case syslog(String)
+    }
+
+    /// The syslog facility of every syslog sink's lines (RFC 5424 numbers).
+    public enum SyslogFacility: Int32, Sendable, CaseIterable {
+        case kern = 0, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp
+        case local0 = 16, local1, local2, local3, local4, local5, local6, local7
+    }
+
+    /// A sink beside the destination, with the lowest level it takes and a format of its own:
+    /// `Sink(.standardError, level: .warning)` beside a JSON file puts warnings on stderr as text.
+    public struct Sink: Sendable, Equatable {
+        public var destination: Destination
+        /// The lowest level it takes; `.trace` takes every record the modules' levels let through.
+        public var level: Logger.Level
+        public var format: Format
+        /// On stderr or stdout, each line starts with its syslog severity (`<6>`), for journald.
+        public var priorityPrefix: Bool
+
+        public init(_ destination: Destination, level: Logger.Level = .trace, format: Format = .text, priorityPrefix: Bool = false) {
+            self.destination = destination
+            self.level = level
+            self.format = format
+            self.priorityPrefix = priorityPrefix
+        }
+    }
+
+    /// How each record is written: one line, in every format (docs/shipping-logs.md).
+    public enum Format: String, Sendable, CaseIterable {
+        /// `2026-11-29T04:08:43.123456Z INFO module: message key=value`
+        case text
+        /// `ts=2026-11-29T04:08:43.123456Z level=info module=module msg="message" key=value`
+        case logfmt
+        /// `{"ts":"2026-11-29T04:08:43.123456Z","level":"info","module":"module","msg":"message","thread":4711,"key":"value"}`
+        case json
+    }
+
+    public var level: Logger.Level?
+    /// Levels by module name; they win over `LOG_LEVEL_<MODULE>` (see the precedence above).
+    public var moduleLevels: [String: Logger.Level]
+    public var sampleRate: Double?
+    /// Sample rates by module name; they win over `LOG_SAMPLE_RATE_<MODULE>`.
+    public var moduleSampleRates: [String: Double]
+    /// `false` writes each record on the caller's thread: the instant rollback.
+    public var asynchronous: Bool?
+    public var destination: Destination?
+    /// The ring's size in bytes: a power of two from 4 KiB to 1 GiB.
+    public var queueBytes: Int?
+    public var overflow: SluiceCore.Overflow?
+    /// r, from 0 to 0.5 of the ring (default an eighth): how much of it each level leaves to the
+    /// levels above, so that a flood of lower levels never costs a warning or an error. Notice
+    /// may fill all but r, info all but 2r, trace and debug all but 4r (none of them below half
+    /// the ring): at the default, debug half, info three quarters. 0: every level fills it all.
+    /// Fixed when a core opens, as the ring's size is.
+    public var warningReserve: Double?
+    /// Under the drop policy, how long a record at warning or above that finds the ring full
+    /// waits for the writer to free room before it is dropped (0 to 1 s, default 2 ms; zero: never
+    /// waits). Each wait is in the `warning_wait` histogram. Fixed when a core opens.
+    public var warningWait: Duration?
+    /// A fatal signal first writes every record already logged (``Sluice/installCrashHandler(timeout:)``,
+    /// with its 2-second deadline); once on, it stays on for the process.
+    public var crashFlush: Bool?
+    /// Keep the last this many records that were below their module's level, in memory, and write
+    /// them just before the next error (marked as recalled): the debug context of a failure without
+    /// paying for debug logging's I/O. 0 or `nil`: off. Fixed when a core opens.
+    public var flightRecorder: Int?
+    /// The ring lives in a file beside the statistics file, so that the records logged but not yet
+    /// written when the process is killed (`kill -9`, the OOM killer) can be written afterwards by
+    /// `sluice recover <pid>` (docs/when-things-go-wrong.md). Default false. Fixed when a core opens.
+    public var recoverable: Bool?
+    /// How long closing (``SluiceCore/close()``, ``Sluice/shutdown()``, process exit) waits for a
+    /// writer stuck in its sink (a pipe nobody reads); then it gives up, counts every record not
+    /// written as dropped and leaves that thread behind (no variable; default 5 s).
+    public var closeTimeout: Duration?
+    /// Time 1 log call in this many for the call-latency histogram: a power of two up to
+    /// 1,048,576, or 0 for none (no variable; default 64).
+    public var callTimingEvery: Int?
+    /// The permissions of a log file the core creates, less the umask (no variable; default 0o640).
+    public var fileMode: UInt32?
+    /// Rotate the log file before a write would take it past this many bytes: `app.log` →
+    /// `app.log.1` … `app.log.<fileKeep>`. `nil` or 0: never (logrotate can drive it instead).
+    public var fileMaxBytes: Int?
+    /// Rotated files kept (default 5).
+    public var fileKeep: Int?
+    /// Reopen the log file on SIGHUP (default false: the application may use SIGHUP itself).
+    public var reopenOnSIGHUP: Bool?
+    /// With stderr or stdout as the destination, start each line with its syslog severity
+    /// (`<6>` for info), which journald records as the line's priority (default false).
+    public var priorityPrefix: Bool?
+    /// The line format (default text): metadata becomes fields of a JSON object, nested
+    /// dictionaries and arrays included, or `key=value` pairs after the message.
+    public var format: Format?
+    /// Records from swift-log carry the `file`, `line` and `function` of their call (default false).
+    public var sourceLocation: Bool?
+    /// Up to three sinks beside ``destination``, each with its own level and format. The
+    /// destination takes every record and the core's counters are its; each sink counts its
+    /// own (``SluiceStats/sinks``), and one that fails never stops the others.
+    public var moreSinks: [Sink]
+    /// The facility of syslog lines (default `.user`).
+    public var syslogFacility: SyslogFacility?
+    /// The APP-NAME of syslog lines (default: the program's name).
+    public var syslogAppName: String?
+
+    public init(
+        level: Logger.Level? = nil, moduleLevels: [String: Logger.Level] = [:], sampleRate: Double? = nil,
+        moduleSampleRates: [String: Double] = [:], asynchronous: Bool? = nil, destination: Destination? = nil,
+        queueBytes: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil,
+        fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
+        format: Format? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
+        syslogFacility: SyslogFacility? = nil, syslogAppName: String? = nil, warningReserve: Double? = nil,
+        warningWait: Duration? = nil, crashFlush: Bool? = nil, flightRecorder: Int? = nil, closeTimeout: Duration? = nil, recoverable: Bool? = nil
+    ) {
+        self.level = level
+        self.moduleLevels = moduleLevels
+        self.sampleRate = sampleRate
+        self.moduleSampleRates = moduleSampleRates
+        self.asynchronous = asynchronous
+        self.destination = destination
+        self.queueBytes = queueBytes
+        self.overflow = overflow
+        self.callTimingEvery = callTimingEvery
+        self.fileMode = fileMode
+        self.fileMaxBytes = fileMaxBytes
+        self.fileKeep = fileKeep
+        self.reopenOnSIGHUP = reopenOnSIGHUP
+        self.priorityPrefix = priorityPrefix
+        self.format = format
+        self.sourceLocation = sourceLocation
+        self.moreSinks = moreSinks
+        self.syslogFacility = syslogFacility
+        self.syslogAppName = syslogAppName
+        self.warningReserve = warningReserve
+        self.warningWait = warningWait
+        self.crashFlush = crashFlush
+        self.flightRecorder = flightRecorder
+        self.closeTimeout = closeTimeout
+        self.recoverable = recoverable
+    }
+
+    /// Every setting decided: these settings, then the environment's, then the defaults.
+    /// Each value that cannot be used is passed to `report` as one line, and the next
+    /// setting in the precedence used instead.
+    public func resolve(environment: [String: String], report: (String) -> Void) -> SluiceConfiguration {
+        withoutActuallyEscaping(report) { report in
+            let parser = EnvironmentParser(environment: environment, report: report)
+            var resolved = SluiceConfiguration()
+            for setting in Self.settings { setting.resolve(self, parser, &resolved) }
+            return resolved
+        }
+    }
+
+    /// As ``resolve(environment:report:)``, in the form a core is opened with.
+    func options(environment: [String: String], report: (String) -> Void) -> SluiceCore.Options {
+        SluiceCore.Options(resolve(environment: environment, report: report))
+    }
+}
