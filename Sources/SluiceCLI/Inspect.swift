@@ -323,9 +323,9 @@ struct ProcessSnapshot {
     ]
 
     static func histogramsJSON(_ stats: SluiceStats) -> [String: Any] {
-        stats.histograms.mapValues { h -> [String: Any] in
-            ["count": h.count, "p50_ns": h.p50, "p99_ns": h.p99, "p999_ns": h.p999, "max_ns": h.max]
-        }
+        Dictionary(uniqueKeysWithValues: stats.histograms.map { histogram, h -> (String, Any) in
+            (histogram.name, ["count": h.count, "p50_ns": h.p50, "p99_ns": h.p99, "p999_ns": h.p999, "max_ns": h.max])
+        })
     }
 
     func table(since previous: (SluiceCore.Counters, Date)?) -> String {
@@ -370,7 +370,7 @@ struct ProcessSnapshot {
         for core in cores {
             for histogram in SluiceHistogram.allCases {
                 let name = histogram.name
-                guard let h = core.stats.histograms[name] else { continue }
+                guard let h = core.stats.histograms[histogram] else { continue }
                 let show = { (value: Double) in
                     histogram.isDuration ? formatNanoseconds(value) + (value < 1e5 ? "ns" : "") : String(format: "%.0f", value)
                 }

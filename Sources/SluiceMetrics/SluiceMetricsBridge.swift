@@ -60,7 +60,7 @@ public struct SluiceMetricsBridge: Service, CustomStringConvertible {
 
     /// Reads the core's statistics now and reports what changed since the last reading.
     public func report() {
-        reporter.report(core?.stats ?? Sluice.stats())
+        reporter.report(core?.stats ?? Sluice.stats)
     }
 }
 
@@ -108,7 +108,7 @@ private final class Reporter: Sendable {
             }
             let core = ("core", "\(stats.coreID)")
             for histogram in SluiceHistogram.allCases {
-                guard let summary = stats.histograms[histogram.name] else { continue }
+                guard let summary = stats.histograms[histogram] else { continue }
                 let scale = histogram.isDuration ? 1e-9 : 1
                 let quantiles = [("0.5", summary.p50), ("0.9", summary.p90), ("0.99", summary.p99), ("0.999", summary.p999)]
                 for (quantile, value) in quantiles {

@@ -43,7 +43,7 @@ public struct SluiceService: Service, CustomStringConvertible {
             core.close()
         } else {
             Sluice.flush(timeout: flushTimeout)
-            Sluice.shutdown()
+            Sluice.close()
         }
     }
 }

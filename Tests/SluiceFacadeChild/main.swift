@@ -41,12 +41,12 @@ func runTheWholeAPI() throws {
     let swiftLog = Logger(label: "com.example.swiftlog")
     swiftLog.info("through swift-log", metadata: ["user": "ada"])
     Sluice.flush()
-    Sluice.shutdown()
+    Sluice.close()
 }
 
 /// "accepted written dropped sampled_out filtered", then the same per module.
 func ownCounters() -> String {
-    let stats = Sluice.stats()
+    let stats = Sluice.stats
     let c = stats.counters
     var lines = ["total \(c.accepted) \(c.written) \(c.dropped) \(c.sampledOut) \(c.filtered)"]
     for (name, m) in stats.modules.sorted(by: { $0.key < $1.key }) {
@@ -81,7 +81,7 @@ func serve() throws {
         case "framework": framework.debug("framework \(words.last ?? "")")
         case "rare": Sluice.logger(String(words.last ?? "rare")).debug("rare path")  // a module's first call
         case "hostile": Sluice.logger("evil\nforged row\u{1b}]0;title\u{7}\u{1b}[2J").info("hostile")  // a name an attacker chose
-        case "exit": Sluice.shutdown(); return
+        case "exit": Sluice.close(); return
         default: print("unknown command: \(command)")
         }
         if !paused { Sluice.flush() }
@@ -94,9 +94,9 @@ func precedence() throws {
     try Sluice.bootstrap(configuration: .init(moduleLevels: ["a.b": .error, "a-b": .debug, "x": .warning]))
     for name in ["a.b", "a-b", "a_b", "A_B", "foo", "Foo", "bar", "x"] {
         _ = Sluice.logger(name)  // registers the module with its configured level
-        print("\(name) \(Sluice.stats().modules[name].map { "\($0.level)" } ?? "?")")
+        print("\(name) \(Sluice.stats.modules[name].map { "\($0.level)" } ?? "?")")
     }
-    Sluice.shutdown()
+    Sluice.close()
 }
 
 /// Loggers made before a bootstrap, across a shutdown and a second bootstrap: each line says
@@ -106,19 +106,19 @@ func startupOrder(_ directory: String) throws {
     let library = Logger(label: "db")  // a library's `static let`, made first
     let native = Sluice.logger("early")
     let sampled = Sluice.samplingLogger("early")
-    let firstCore = Sluice.stats().coreID
+    let firstCore = Sluice.stats.coreID
     try Sluice.bootstrap(configuration: .init(level: .debug, destination: .file(directory + "/a.log")))
     library.debug("one")
     native.debug("one")
     sampled.debug("one", key: "k")
-    Sluice.shutdown()
+    Sluice.close()
     library.info("after shutdown")
     try Sluice.bootstrap(configuration: .init(level: .info, destination: .file(directory + "/b.log")))
     library.info("two")
     library.debug("filtered")
     native.info("two")
     Sluice.flush()
-    let stats = Sluice.stats()
+    let stats = Sluice.stats
     let files = (try? FileManager.default.contentsOfDirectory(atPath: String(cString: sluice_stats_directory()))) ?? []
     print("same core: \(stats.coreID == firstCore)")
     print("dropped after close: \(stats.counters.droppedAfterClose) of \(stats.counters.dropped) dropped")

@@ -150,7 +150,7 @@ final class ConfigurationTests: XCTestCase {
         let path = temporaryLogPath(self)
         _ = try capturingStandardError {
             try Sluice.bootstrap(environment: ["LOG_FILE": path, "LOG_SAMPLE_RATE_NOISY": "abc"])
-            Sluice.shutdown()
+            Sluice.close()
         }
         XCTAssertEqual(try lines(path), [#"WARNING sluice: LOG_SAMPLE_RATE_NOISY="abc" is not a number from 0 to 1; using 1.0"#])
     }
@@ -251,7 +251,7 @@ final class ConfigurationTests: XCTestCase {
         Sluice.setSampleRate(0.5, module: "noisy")
         for i in 0..<4 { noisy.debug("half \(i)", key: "half") }
         XCTAssertTrue(Sluice.flush())
-        Sluice.shutdown()
+        Sluice.close()
         XCTAssertEqual(try lines(path), [
             #"WARNING sluice: LOG_SAMPLE_RATE_NOISY="abc" is not a number from 0 to 1; using 1.0"#,  // the notice, in the log too
             "DEBUG main: shown", "ERROR quiet: shown too",
@@ -261,7 +261,7 @@ final class ConfigurationTests: XCTestCase {
     func testALogFileThatCannotBeOpenedFallsBackToStderrWithOneLine() throws {
         let stderrText = try capturingStandardError {
             try Sluice.bootstrap(environment: ["LOG_FILE": "/nonexistent-sluice/app.log"])
-            Sluice.shutdown()
+            Sluice.close()
         }
         XCTAssertEqual(stderrText, "sluice: cannot open log file '/nonexistent-sluice/app.log': No such file or directory; "
             + "logging to stderr instead (LOG_FILE=/nonexistent-sluice/app.log)\n")
@@ -276,7 +276,7 @@ final class ConfigurationTests: XCTestCase {
         for address in ["http://x:1", "tcp://127.0.0.1:no-such-port"] {
             let said = try capturingStandardError {
                 try Sluice.bootstrap(environment: ["LOG_SYSLOG": address])
-                Sluice.shutdown()
+                Sluice.close()
             }
             XCTAssertEqual(said.split(separator: "\n").count, 1, said)
             XCTAssertTrue(said.contains("LOG_SYSLOG") && said.contains(address) && said.contains("; logging to stderr instead"), said)
@@ -286,7 +286,7 @@ final class ConfigurationTests: XCTestCase {
         let said = try capturingStandardError {
             try Sluice.bootstrap(environment: ["LOG_FILE": path, "LOG_SYSLOG": "http://x:1"])
             Sluice.logger("app").info("kept")
-            Sluice.shutdown()
+            Sluice.close()
         }
         XCTAssertTrue(said.contains("LOG_SYSLOG") && said.contains("; no syslog sink"), said)
         XCTAssertFalse(said.contains("LOG_FILE"), said)

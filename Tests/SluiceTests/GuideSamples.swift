@@ -54,7 +54,7 @@ func developerGuideShutdown() {
     if !Sluice.flush(timeout: .seconds(2)) {
         print("some records were still being written")
     }
-    Sluice.shutdown()  // writes everything, then later calls count as dropped after close
+    Sluice.close()  // writes everything, then later calls count as dropped after close
 }
 
 func developerGuideOwnCore() throws {
@@ -72,8 +72,8 @@ func developerGuideRunTime() {
 
 func developerGuideStats() {
     var response = Response()
-    let stats = Sluice.stats()                       // counters, modules, histograms with p50/p90/p99/p99.9
-    print(stats.counters.dropped, stats.histograms["call_latency"]?.p99 ?? 0)
+    let stats = Sluice.stats                       // counters, modules, histograms with p50/p90/p99/p99.9
+    print(stats.counters.dropped, stats.histograms[.callLatency]?.p99 ?? 0)
     response.body = stats.prometheusText()           // for an existing /metrics endpoint
     print(response.body.count)
 }

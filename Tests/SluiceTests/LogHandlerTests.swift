@@ -62,7 +62,7 @@ final class LogHandlerTests: XCTestCase {
         let (core, _) = try openCore(self, .init(level: .trace, callTimingEvery: 1))
         let logger = Logger(label: "timed") { label in SluiceLogHandler(label: label, core: core) }
         for i in 0..<10 { logger.info("call \(i)") }
-        XCTAssertEqual(core.stats.histograms["call_latency"]?.count, 10, "every call, at 1 in 1")
+        XCTAssertEqual(core.stats.histograms[.callLatency]?.count, 10, "every call, at 1 in 1")
         core.close()
     }
 

@@ -98,7 +98,7 @@ public struct SluiceConfiguration: Sendable {
     /// written when the process is killed (`kill -9`, the OOM killer) can be written afterwards by
     /// `sluice recover <pid>` (docs/when-things-go-wrong.md). Default false. Fixed when a core opens.
     public var recoverable: Bool?
-    /// How long closing (``SluiceCore/close()``, ``Sluice/shutdown()``, process exit) waits for a
+    /// How long closing (``SluiceCore/close()``, ``Sluice/close()``, process exit) waits for a
     /// writer stuck in its sink (a pipe nobody reads); then it gives up, counts every record not
     /// written as dropped and leaves that thread behind (no variable; default 5 s).
     public var closeTimeout: Duration?
@@ -170,7 +170,7 @@ public struct SluiceConfiguration: Sendable {
     /// Every setting decided: these settings, then the environment's, then the defaults.
     /// Each value that cannot be used is passed to `report` as one line, and the next
     /// setting in the precedence used instead.
-    public func resolve(environment: [String: String], report: (String) -> Void) -> SluiceConfiguration {
+    package func resolve(environment: [String: String], report: (String) -> Void) -> SluiceConfiguration {
         withoutActuallyEscaping(report) { report in
             let parser = EnvironmentParser(environment: environment, report: report)
             var resolved = SluiceConfiguration()

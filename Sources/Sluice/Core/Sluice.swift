@@ -26,7 +26,7 @@ public enum Sluice {
     /// bootstrap opened it already, changes it in place for every logger it has (see
     /// ``SluiceCore/reconfigure(_:timeout:)``: records logged before go to the old sink, a
     /// stuck old sink is waited for at most one second, the ring's size and the synchronous
-    /// switch stay as first opened). After ``shutdown()`` it opens the default core again.
+    /// switch stay as first opened). After ``close()`` it opens the default core again.
     /// A bad value, in `configuration` or in the environment, is reported on stderr and
     /// replaced by the next setting in the precedence; a file from `LOG_FILE` that cannot be
     /// opened is reported and stderr used instead. Throws only when the log file given in
@@ -93,7 +93,7 @@ public enum Sluice {
     }
 
     /// The default core's counters, per-module counters and histograms.
-    public static func stats() -> SluiceStats {
+    public static var stats: SluiceStats {
         core.stats
     }
 
@@ -122,14 +122,14 @@ public enum Sluice {
     }
 
     /// Writes every accepted record and closes the default core: later calls are counted as
-    /// dropped after close (``stats()`` shows them), until a later ``bootstrap(configuration:environment:)``
+    /// dropped after close (``stats`` shows them), until a later ``bootstrap(configuration:environment:)``
     /// opens it again for every logger.
-    public static func shutdown() {
+    public static func close() {
         defaultCore.withLock { $0 }?.close()
     }
 
     /// The level a name gives, in any case, with `warn`, `err` and `crit` accepted; nil for any other name.
-    public static func level(named name: String) -> Logger.Level? {
+    package static func level(named name: String) -> Logger.Level? {
         EnvironmentParser.parseLevel(name)
     }
 

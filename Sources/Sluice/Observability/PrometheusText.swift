@@ -38,7 +38,7 @@ extension SluiceStats {
             let scale = histogram.isDuration ? 1e-9 : 1
             family(name, "histogram", histogram.help)
             for stats in cores {
-                guard let h = stats.histograms[histogram.name] else { continue }
+                guard let h = stats.histograms[histogram] else { continue }
                 let core = "core=\"\(stats.coreID)\""
                 for (power, count) in h.below.enumerated() {
                     let most = Double((UInt64(1) << power) - 1) * scale  // below 2^i: at most 2^i - 1

@@ -1,7 +1,7 @@
 import CSluice
 
-/// The histograms every core keeps: one list for the core's numbering, the names in
-/// ``SluiceStats/histograms``, `sluice stat` and its JSON, and the Prometheus families.
+/// The histograms every core keeps (the keys of ``SluiceStats/histograms``): one list for the
+/// core's numbering, the names in `sluice stat` and its JSON, and the Prometheus families.
 public enum SluiceHistogram: CaseIterable, Sendable {
     /// Nanoseconds inside a timed log call (1 call in `callTimingEvery`).
     case callLatency
@@ -14,7 +14,7 @@ public enum SluiceHistogram: CaseIterable, Sendable {
     /// Nanoseconds a record at warning or above waited for room under the drop policy.
     case warningWait
 
-    /// The key in ``SluiceStats/histograms``.
+    /// Its name in `sluice stat` and its JSON.
     public var name: String {
         switch self {
         case .callLatency: "call_latency"

@@ -3,7 +3,7 @@ import Logging
 
 /// A core's counters, per-module counters and histograms at one moment.
 ///
-/// Read in-process with ``Sluice/stats()`` or ``SluiceCore/stats``, or from a
+/// Read in-process with ``Sluice/stats`` or ``SluiceCore/stats``, or from a
 /// running process's mapping with ``SluiceStatsMapping``. Counters are exact;
 /// accepted = written + dropped once nothing is queued.
 public struct SluiceStats: Sendable, Equatable {
@@ -13,9 +13,8 @@ public struct SluiceStats: Sendable, Equatable {
     public var counters: SluiceCore.Counters
     /// By module name.
     public var modules: [String: ModuleStats]
-    /// By ``SluiceHistogram/name``: `call_latency`, `end_to_end_latency` and `write_duration`
-    /// in ns, `batch_records` in records.
-    public var histograms: [String: HistogramSummary]
+    /// Every histogram the core keeps: durations in ns (``SluiceHistogram/isDuration``), batch sizes in records.
+    public var histograms: [SluiceHistogram: HistogramSummary]
     /// Each sink, the first (whose counts are the core's `written` and `droppedBySink`) first.
     public var sinks: [SinkStats]
 
@@ -110,7 +109,7 @@ public struct SluiceStats: Sendable, Equatable {
             var h = sluice_histogram()
             sluice_stats_histogram(stats, histogram.coreIndex, &h)
             let below = withUnsafeBytes(of: &h.below) { Array($0.bindMemory(to: UInt64.self)) }
-            histograms[histogram.name] = HistogramSummary(
+            histograms[histogram] = HistogramSummary(
                 count: h.count, sum: h.sum, min: h.min, max: h.max, mean: h.mean, p50: h.p50, p90: h.p90,
                 p99: h.p99, p999: h.p999, below: below)
         }

@@ -101,7 +101,7 @@ public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is o
 
     /// Every file in the directory named like a mapping, `sluice-<pid>-<core id>` (with a
     /// random part after it when that name was taken), with the pid its name gives, in pid order.
-    public static func files() -> [(pid: Int32, path: String)] {
+    package static func files() -> [(pid: Int32, path: String)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.compactMap { name -> (Int32, String)? in
             pid(inFileName: name).map { ($0, directory + "/" + name) }
@@ -121,14 +121,14 @@ public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is o
 
     /// Whether the file at path is a mapping left by a process that is gone (or whose pid
     /// another process has taken since), and whether this user owns it (and may remove it).
-    public static func staleness(of path: String) -> (stale: Bool, owned: Bool) {
+    package static func staleness(of path: String) -> (stale: Bool, owned: Bool) {
         var owned: Int32 = 0
         let stale = sluice_stats_stale(path, &owned) != 0
         return (stale, owned != 0)
     }
 
     /// True if a process with this pid exists (whether or not it may be signalled).
-    public static func processExists(_ pid: Int32) -> Bool {
+    package static func processExists(_ pid: Int32) -> Bool {
         kill(pid, 0) == 0 || errno == EPERM
     }
 

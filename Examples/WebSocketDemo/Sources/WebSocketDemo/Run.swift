@@ -47,7 +47,7 @@ func runOnce(requests: Int, hold: Bool) async throws {
     let (durations, discarded): ([Duration], Int)
     if swiftLog {
         var logger = Logger(label: clientModule)
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Sluice.level(named:)) ?? .info
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
         (durations, discarded) = try await drive(SwiftLogClientLog(logger: logger))
     } else {
         (durations, discarded) = try await drive(SluiceClientLog(module: clientModule))
@@ -58,7 +58,7 @@ func runOnce(requests: Int, hold: Bool) async throws {
     var counters: SluiceCore.Counters?  // Sluice's rows only
     if !swiftLog {
         Sluice.flush()
-        counters = Sluice.stats().counters
+        counters = Sluice.stats.counters
     }
     let summary = RunSummary(
         pid: getpid(), requests: requests, p50Milliseconds: milliseconds(percentile(durations, 0.50)),
@@ -70,7 +70,7 @@ func runOnce(requests: Int, hold: Bool) async throws {
     if hold {  // the driver looks at this process with `sluice stat`, then closes stdin
         while readLine() != nil {}
     }
-    if !swiftLog { Sluice.shutdown() }
+    if !swiftLog { Sluice.close() }
     try await group.shutdownGracefully()
 }
 
