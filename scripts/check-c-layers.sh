@@ -28,10 +28,17 @@ done >"$work/edges"
 
 # Calls and shared variables, from each object's symbols.
 cflags="-std=gnu11 -D_GNU_SOURCE -Werror=implicit-function-declaration -I$core/include -I$core $(pkg-config --cflags liburcu-memb)"
+compiling=""
+for file in "$core"/*.c; do
+    # shellcheck disable=SC2086 # cflags is a list of flags
+    ${CC:-cc} $cflags -c "$file" -o "$work/$(stem "$file").o" &
+    compiling="$compiling $!"
+done
+for job in $compiling; do
+    wait "$job" # a file that does not compile stops the check here
+done
 for file in "$core"/*.c; do
     unit=$(stem "$file")
-    # shellcheck disable=SC2086 # cflags is a list of flags
-    ${CC:-cc} $cflags -c "$file" -o "$work/$unit.o"
     nm --defined-only --extern-only "$work/$unit.o" | awk -v unit="$unit" 'NF == 3 { print $3, unit }' >>"$work/defined"
     nm --undefined-only "$work/$unit.o" | awk -v unit="$unit" '{ print $NF, unit }' >>"$work/used"
 done

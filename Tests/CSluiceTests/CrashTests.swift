@@ -73,7 +73,7 @@ final class CrashTests: XCTestCase {
     /// A forked child that crashes before it logs takes no lock, makes no file and starts no
     /// thread in its handler: it had nothing to flush.
     func testAForkedChildThatCrashesBeforeItLogsLeavesNoFileBehind() throws {
-        if underThreadSanitizer { throw XCTSkip("ThreadSanitizer does not follow a multi-threaded fork") }
+        if underThreadSanitizer { throw XCTSkip("ThreadSanitizer does not follow a multi-threaded fork; make test-asan runs this test") }
         let directory = try temporaryDirectory(self)
         let result = try runChild(["fork-crash", "10"], environment: environment.merging(["SLUICE_STATS_DIR": directory]) { $1 })
         XCTAssertEqual(result.status, 0, result.err)

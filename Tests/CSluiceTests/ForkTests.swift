@@ -8,7 +8,7 @@ final class ForkTests: XCTestCase {
     override func setUpWithError() throws {
         if underThreadSanitizer {
             throw XCTSkip("ThreadSanitizer does not support threads started after a multi-threaded fork (the child's "
-                + "writer); make test runs these tests first, on a child built with AddressSanitizer")
+                + "writer); make test-asan runs these tests, on a child built with AddressSanitizer")
         }
     }
 

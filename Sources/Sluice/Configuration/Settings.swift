@@ -36,8 +36,8 @@ package struct ConfigurationSetting {
     /// The configuration's value, else the default, into options as it is: a bad value stays,
     /// for ``problem`` to refuse.
     let adopt: (_ configuration: SluiceConfiguration, _ options: inout SluiceCore.Options) -> Void
-    /// Why options' value cannot open a core, or nil.
-    let problem: (_ options: SluiceCore.Options) -> String?
+    /// Why options' value cannot open a core, or nil (a setting with nothing to check).
+    var problem: (_ options: SluiceCore.Options) -> String? = { _ in nil }
 }
 
 extension ConfigurationSetting {
@@ -163,8 +163,7 @@ extension SluiceConfiguration {
                 }
                 resolved.moduleLevels = merge(given.moduleLevels, over: environment)
             },
-            adopt: { configuration, options in options.moduleLevels = configuration.moduleLevels },
-            problem: { _ in nil })
+            adopt: { configuration, options in options.moduleLevels = configuration.moduleLevels })
     }
 
     /// A bad programmatic rate falls to the next setting in the precedence: the module's
@@ -204,8 +203,7 @@ extension SluiceConfiguration {
                 let file = parser.destination("LOG_FILE"), syslog = parser.syslog("LOG_SYSLOG")  // each reported once, here
                 resolved.destination = given.destination ?? (file != .standardError ? file : syslog ?? .standardError)
             },
-            adopt: { configuration, options in options.destination = configuration.destination ?? options.destination },
-            problem: { _ in nil })
+            adopt: { configuration, options in options.destination = configuration.destination ?? options.destination })
     }
 
     /// Sinks in code, else those the variables make: syslog beside a file, then stderr beside either.
@@ -224,8 +222,7 @@ extension SluiceConfiguration {
                 }
                 resolved.moreSinks = sinks + parser.standardErrorSink(besides: resolved.destination!, priorityPrefix: resolved.priorityPrefix!)
             },
-            adopt: { configuration, options in options.moreSinks = configuration.moreSinks },
-            problem: { _ in nil })
+            adopt: { configuration, options in options.moreSinks = configuration.moreSinks })
     }
 
     private static var syslogAppNameSetting: ConfigurationSetting {
@@ -234,8 +231,7 @@ extension SluiceConfiguration {
             resolve: { given, parser, resolved in
                 resolved.syslogAppName = given.syslogAppName ?? parser.environment["LOG_SYSLOG_APP_NAME"]
             },
-            adopt: { configuration, options in options.syslogAppName = configuration.syslogAppName },
-            problem: { _ in nil })
+            adopt: { configuration, options in options.syslogAppName = configuration.syslogAppName })
     }
 
     /// Programmatic settings over the environment's: a module named in code takes no
