@@ -38,6 +38,8 @@ final class Rsyslog {
     }
 
     /// Starts rsyslogd in the foreground; with TCP input, waits until it accepts connections.
+    /// Without, there is nothing to wait for: what it reads (a file it tails from its start)
+    /// the test polls for in its output (waitForLines).
     func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/rsyslogd")
@@ -46,10 +48,7 @@ final class Rsyslog {
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         self.process = process
-        guard listensOnTCP else {
-            Thread.sleep(forTimeInterval: 0.5)  // no port to wait for: a moment to load its modules
-            return
-        }
+        guard listensOnTCP else { return }
         let deadline = Date().addingTimeInterval(15)
         while !Loopback.accepts(tcpPort) {
             guard process.isRunning, Date() < deadline else {
