@@ -277,7 +277,7 @@ struct ProcessSnapshot {
                     "sampling_keys_forgotten": m.samplingKeysForgotten, "filtered": m.filtered, "level": "\(m.level)",
                     "sample_rate": m.sampleRate,
                 ]
-                module["run_time_level"] = m.runTimeLevel.map { "\($0)" }  // only when an operator set one
+                module["operator_level"] = m.operatorLevel.map { "\($0)" }  // only when an operator set one
                 return module
             },
             "histograms": Self.histogramsJSON(cores[0].stats),

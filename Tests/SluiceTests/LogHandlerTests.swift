@@ -122,11 +122,11 @@ final class LogHandlerTests: XCTestCase {
         net.warning("hidden by the code's level")
         core.setLevel(.debug, module: "net")  // sluice level <pid> net debug
         XCTAssertEqual(net.logLevel, .debug, "the operator's level wins over the code's")
-        XCTAssertEqual(core.stats.modules["net"]?.runTimeLevel, .debug)
+        XCTAssertEqual(core.stats.modules["net"]?.operatorLevel, .debug)
         net.debug("seen at the operator's level")
         core.resetLevel(module: "net")  // sluice level <pid> net reset
         XCTAssertEqual(net.logLevel, .error, "reset: the code's level again")
-        XCTAssertNil(core.stats.modules["net"]?.runTimeLevel)
+        XCTAssertNil(core.stats.modules["net"]?.operatorLevel)
         XCTAssertEqual(core.stats.modules["net"]?.level, .warning, "and the module's configured level")
         net.warning("hidden again")
         net.error("an error")

@@ -32,9 +32,9 @@ final class OverflowModule: @unchecked Sendable {  // the words are used atomica
         rateWord.deallocate()
     }
 
-    /// The run-time level word of every module past the table: no operator reaches one, so it
+    /// The operator's level word of every module past the table: no operator reaches one, so it
     /// stays unset, for ever (never written, never freed).
-    nonisolated(unsafe) static let noRunTimeLevel: UnsafePointer<Int32> = {
+    nonisolated(unsafe) static let noOperatorLevel: UnsafePointer<Int32> = {
         let word = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
         word.initialize(to: SLUICE_LEVEL_UNSET)
         return UnsafePointer(word)

@@ -43,11 +43,11 @@ public struct SluiceLogHandler: LogHandler {
         self.metadataProvider = metadataProvider
     }
 
-    /// An operator's run-time level first, then the one set here, then the module's. With a flight
+    /// An operator's level first, then the one set here, then the module's. With a flight
     /// recorder (``SluiceConfiguration/flightRecorder``) and neither of the first two, every call
     /// reaches the handler (`.trace`), which keeps those below the module's level for the recorder.
     public var logLevel: Logger.Level {
-        get { logger.runTimeLevel ?? levelOverride ?? (logger.keepsFiltered ? .trace : logger.level) }
+        get { logger.operatorLevel ?? levelOverride ?? (logger.keepsFiltered ? .trace : logger.level) }
         set { levelOverride = newValue }
     }
 
@@ -57,7 +57,7 @@ public struct SluiceLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        if logger.keepsFiltered && levelOverride == nil && logger.runTimeLevel == nil && event.level < logger.level {
+        if logger.keepsFiltered && levelOverride == nil && logger.operatorLevel == nil && event.level < logger.level {
             sluice_count_filtered(logger.corePointer, logger.coreID, logger.moduleID)
             let provided = metadataProvider?.get()
             var message = message(of: event, provided: provided, fields: fields(of: event, provided: provided))

@@ -15,7 +15,7 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
     @usableFromInline let moduleID: Int32
     @usableFromInline let levelWord: UnsafePointer<Int32>
     /// The level an operator set at run time, or SLUICE_LEVEL_UNSET (stats.h says who writes it).
-    let runTimeLevelWord: UnsafePointer<Int32>
+    let operatorLevelWord: UnsafePointer<Int32>
     // The words the hot path needs, copied out of the core so that it reaches no class.
     @usableFromInline let corePointer: OpaquePointer
     @usableFromInline let coreID: UInt64
@@ -33,7 +33,7 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
         self.overflow = overflow
         self.levelWord = overflow.map { UnsafePointer($0.levelWord) } ?? sluice_module_level_word(core.pointer, moduleID)
         // Past the table no operator can reach a module: its word stays unset.
-        self.runTimeLevelWord = overflow == nil ? sluice_module_operator_word(core.pointer, moduleID) : OverflowModule.noRunTimeLevel
+        self.operatorLevelWord = overflow == nil ? sluice_module_operator_word(core.pointer, moduleID) : OverflowModule.noOperatorLevel
         self.corePointer = core.pointer
         self.coreID = sluice_core_id(core.pointer)
         self.timingMask = sluice_call_timing_mask(core.pointer)
@@ -47,8 +47,8 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
 
     /// The level an operator set at run time (`sluice level`, ``Sluice/setLevel(_:module:)``),
     /// which wins over levels set in code until it is reset; nil when none is.
-    public var runTimeLevel: Logger.Level? {
-        let level = sluice_level_word_load(runTimeLevelWord)
+    public var operatorLevel: Logger.Level? {
+        let level = sluice_level_word_load(operatorLevelWord)
         return level == SLUICE_LEVEL_UNSET ? nil : Logger.Level(sluiceLevel: level)
     }
 

@@ -39,7 +39,7 @@ public struct SluiceStats: Sendable, Equatable {
         public var level: Logger.Level
         /// The level set at run time (`sluice level`, ``Sluice/setLevel(_:module:)``), which wins
         /// over levels set in code until reset; nil when none is.
-        public var runTimeLevel: Logger.Level?
+        public var operatorLevel: Logger.Level?
         public var sampleRate: Double
         public var accepted: UInt64
         public var written: UInt64
@@ -91,7 +91,7 @@ public struct SluiceStats: Sendable, Equatable {
             let name = withUnsafeBytes(of: &m.name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
             modules[name] = ModuleStats(
                 level: Logger.Level(sluiceLevel: m.level),
-                runTimeLevel: m.operator_level == SLUICE_LEVEL_UNSET ? nil : Logger.Level(sluiceLevel: m.operator_level),
+                operatorLevel: m.operator_level == SLUICE_LEVEL_UNSET ? nil : Logger.Level(sluiceLevel: m.operator_level),
                 sampleRate: Double(m.sample_ppm) / 1_000_000,
                 accepted: m.accepted, written: m.written, dropped: m.dropped, sampledOut: m.sampled_out,
                 filtered: m.filtered, samplingKeysForgotten: m.keys_forgotten)
