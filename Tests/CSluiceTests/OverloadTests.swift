@@ -39,6 +39,10 @@ final class OverloadTests: XCTestCase {
         let padding = String(repeating: "d", count: 1000)  // long: the writer, not the flood, is the bottleneck
         onThreads(4) { thread in
             if thread == 3 {
+                // The burst starts inside the flood: once the flood has filled its part of the ring
+                // (left alone, the burst could be over before the flood had filled anything).
+                let deadline = Date().addingTimeInterval(30)
+                while counters(core).dropped_full == 0 && Date() < deadline { usleep(100) }
                 for i in 0..<2000 {
                     let level = Int32(i % 2 == 0 ? SLUICE_ERROR : SLUICE_WARNING)
                     if log(core, alarm, "alarm \(i)", level: level) != SLUICE_OK { refused[0] += 1 }
