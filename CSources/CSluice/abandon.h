@@ -11,9 +11,10 @@
  *                                                           sealed head, then finishes
  *   writer_done           the writer, last (release)        close (waits, on `written`), flush
  *   left_behind           close, when the writer is stuck   the writer, after it sets accounting
- *                         past close_timeout_ms (then fence) (fence): it exits, counting nothing
+ *                         past close_timeout_ms, then a     and a full fence: it exits,
+ *                         full fence                        counting nothing
  *   accounting            the writer around each count of   close (spins while 1, then counts
- *                         a write's outcome (then fence)    what is left itself)
+ *                         a write's outcome, then a fence   what is left itself)
  *   abandoned.walking     the writer: 1 before its walk,    a late commit below abandoned.below
  *                         0 (release) once every mark is    (waits for 0)
  *                         listed
@@ -21,7 +22,7 @@
  *                         fence (release)                   its store): below it, look
  *   abandoned.positions   the writer (release)              a late commit (acquire)
  *   a record's commit     its producer (commit), or the     the writer's walk; the late commit
- *                         writer's cas to ABANDONED          (its cas fails, or its store is
+ *                         writer's cas to ABANDONED         (its cas fails, or its store is
  *                                                           found in positions)
  *
  * A close seals the ring and waits close_timeout_ms for the writer. The writer
