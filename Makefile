@@ -118,7 +118,7 @@ bench-core: deps
 		$$(pkg-config --libs liburcu-memb) -lpthread -lm
 	$(CORE_BENCH)
 
-# A model of docs/SCALING.md's per-thread sub-rings against the shared ring, the transport alone
+# A model of docs/SCALING.md's per-thread and per-CPU rings against the shared ring, the transport alone
 # (Benchmarks/core/subring_bench.c): THREADS producer counts, 1,2,4,8 unless given.
 bench-subring: deps
 	mkdir -p .build-bench
