@@ -22,12 +22,18 @@ final class CrashTests: XCTestCase {
         XCTAssertEqual(messages, (0..<1000).map { "record \($0)" }, "every record logged before the abort")
     }
 
-    func testAWriteThroughNullWritesEveryRecordAndDiesOfSIGSEGV() throws {
+    /// The child logs 1,000 records, then crashes as `how` says: every record is written and
+    /// the process still dies of `signal`.
+    func assertCrashWritesEveryRecord(_ how: String, dyingOf signal: Int32, line: UInt = #line) throws {
         let path = temporaryLogPath(self)
-        let result = try runChild(["crash", path, "1000", "segv"], environment: environment)
-        XCTAssertEqual(result.reason, .uncaughtSignal, result.err)
-        XCTAssertEqual(result.status, SIGSEGV)
-        XCTAssertEqual(readLines(path).count, 1000)
+        let result = try runChild(["crash", path, "1000", how], environment: environment)
+        XCTAssertEqual(result.reason, .uncaughtSignal, result.err, line: line)
+        XCTAssertEqual(result.status, signal, line: line)
+        XCTAssertEqual(readLines(path).count, 1000, line: line)
+    }
+
+    func testAWriteThroughNullWritesEveryRecordAndDiesOfSIGSEGV() throws {
+        try assertCrashWritesEveryRecord("segv", dyingOf: SIGSEGV)
     }
 
     func testASinkThatNeverTakesTheWriteCannotHangTheCrash() throws {
@@ -63,11 +69,7 @@ final class CrashTests: XCTestCase {
 
     /// SIGTRAP (a Swift trap on arm64) is a crash like the others.
     func testSIGTRAPIsHandled() throws {
-        let path = temporaryLogPath(self)
-        let result = try runChild(["crash", path, "1000", "trap"], environment: environment)
-        XCTAssertEqual(result.reason, .uncaughtSignal, result.err)
-        XCTAssertEqual(result.status, SIGTRAP)
-        XCTAssertEqual(readLines(path).count, 1000)
+        try assertCrashWritesEveryRecord("trap", dyingOf: SIGTRAP)
     }
 
     /// A forked child that crashes before it logs takes no lock, makes no file and starts no
