@@ -47,7 +47,7 @@ extension ConfigurationSetting {
         _ option: WritableKeyPath<SluiceCore.Options, Value>, variable: String? = nil, check: Setting<Value>? = nil,
         read: ((EnvironmentParser, String, Value) -> Value)? = nil, show: @escaping (Value) -> String = { "\($0)" }
     ) -> ConfigurationSetting {
-        let fallback = SluiceCore.Options()[keyPath: option]
+        let fallback = SluiceCore.Options.defaults[keyPath: option]
         return ConfigurationSetting(
             name: name, variables: variable.map { "`\($0)`" } ?? "—", defaultText: show(fallback),
             resolve: { given, parser, resolved in
@@ -258,7 +258,7 @@ extension SluiceCore.Options {
     /// `configuration` as it is, its unset settings at their defaults, no environment read:
     /// a value out of range stays, for ``problem`` (and the core) to refuse.
     init(_ configuration: SluiceConfiguration) {
-        self.init()
+        self = .defaults
         for setting in SluiceConfiguration.settings { setting.adopt(configuration, &self) }
     }
 

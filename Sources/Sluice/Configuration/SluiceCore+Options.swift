@@ -67,6 +67,9 @@ extension SluiceCore {
         var syslogFacility = SluiceConfiguration.SyslogFacility(rawValue: coreDefaults.syslog_facility) ?? .user
         /// nil: the program's name.
         var syslogAppName: String?
+
+        /// Every setting at its default.
+        static let defaults = Options()
     }
 }
 

@@ -198,7 +198,7 @@ public enum Sluice {
             notices.append(notice)
         }
         do {
-            var fallback = SluiceCore.Options()
+            var fallback = SluiceCore.Options.defaults
             fallback.queueBytes = Int(SLUICE_RING_MIN)
             fallback.asynchronous = false
             return try SluiceCore(options: fallback)
