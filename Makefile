@@ -1,5 +1,5 @@
 # Sluice: `make demo` runs the main job, `make test` runs every test.
-# Both install liburcu-dev first when pkg-config cannot find liburcu-memb.
+# Both install liburcu-dev first when pkg-config cannot find liburcu-bp.
 
 SWIFT ?= swift
 # Records per producer in the stress tests under a sanitizer (slower by ~10x); make check runs
@@ -64,12 +64,14 @@ $(ASAN_CHILD): $(wildcard Tests/SluiceTestChild/*.c Tests/SluiceTestChild/*.h Te
 	clang -fsanitize=address -fuse-ld=lld -g -O1 -std=gnu11 -D_GNU_SOURCE -ICSources/CSluice/include \
 		-ICSources/CSluice -ITests/CSluiceTestSeams/include Tests/SluiceTestChild/*.c Tests/CSluiceTestSeams/*.c \
 		CSources/CSluice/*.c -o $@ \
-		$$(pkg-config --libs liburcu-memb) -lpthread -lm
+		$$(pkg-config --libs liburcu-bp) -lpthread -lm
 
 # The core's tests under AddressSanitizer and LeakSanitizer, in a build folder of their own; the C
 # scenarios run in the clang-built child (ASAN_CHILD), the forks ThreadSanitizer cannot follow too.
+# Cores open with one ring here (SLUICE_TEST_RINGS), one per CPU under ThreadSanitizer: every
+# test runs with both; the ring tests (LaneTests) ask for their own counts.
 test-asan: deps $(ASAN_CHILD)
-	$(LSAN_ENV) SLUICE_UNDER_ASAN=1 SLUICE_STRESS_RECORDS=$(SANITIZED_STRESS_RECORDS) SLUICE_TEST_CHILD=$(ASAN_CHILD) \
+	$(LSAN_ENV) SLUICE_UNDER_ASAN=1 SLUICE_STRESS_RECORDS=$(SANITIZED_STRESS_RECORDS) SLUICE_TEST_CHILD=$(ASAN_CHILD) SLUICE_TEST_RINGS=1 \
 		$(SWIFT) test --sanitize=address --scratch-path .build-asan --filter CSluiceTests
 
 # A long run of the core, outside make test (Tests/Soak/soak.c): SOAK_RECORDS per policy from 4
@@ -80,7 +82,7 @@ SOAK_RECORDS ?= 100000000
 $(SOAK): Tests/Soak/soak.c $(CORE_SOURCES)
 	mkdir -p $(@D)
 	$(CC) -O2 -g -std=gnu11 -D_GNU_SOURCE -ICSources/CSluice/include -ICSources/CSluice \
-		Tests/Soak/soak.c CSources/CSluice/*.c -o $@ $$(pkg-config --libs liburcu-memb) -lpthread -lm
+		Tests/Soak/soak.c CSources/CSluice/*.c -o $@ $$(pkg-config --libs liburcu-bp) -lpthread -lm
 
 soak: deps $(SOAK)
 	mkdir -p .build-soak/logs
@@ -115,7 +117,7 @@ bench-core: deps
 	mkdir -p .build-bench
 	$(CC) -O2 -std=gnu11 -D_GNU_SOURCE -ICSources/CSluice/include -ICSources/CSluice \
 		Benchmarks/core/core_bench.c CSources/CSluice/*.c -o $(CORE_BENCH) \
-		$$(pkg-config --libs liburcu-memb) -lpthread -lm
+		$$(pkg-config --libs liburcu-bp) -lpthread -lm
 	$(CORE_BENCH)
 
 # A model of docs/SCALING.md's per-thread and per-CPU rings against the shared ring, the transport alone

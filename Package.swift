@@ -25,7 +25,7 @@ let package = Package(
         .systemLibrary(
             name: "CURCU",
             path: "CSources/CURCU",
-            pkgConfig: "liburcu-memb",
+            pkgConfig: "liburcu-bp",
             providers: [.apt(["liburcu-dev"])]
         ),
         .target(
@@ -59,7 +59,7 @@ let package = Package(
             name: "CSluiceTestSeams",
             dependencies: ["CSluice"],
             path: "Tests/CSluiceTestSeams",
-            cSettings: [.headerSearchPath("../../CSources/CSluice")]  // seams.h
+            cSettings: [.define("_GNU_SOURCE"), .headerSearchPath("../../CSources/CSluice")]  // seams.h, lanes.h
         ),
         .executableTarget(
             name: "SluiceTestChild",

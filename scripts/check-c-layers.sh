@@ -27,7 +27,7 @@ for file in "$core"/*.c "$core"/*.h "$core"/include/*.h; do
 done >"$work/edges"
 
 # Calls and shared variables, from each object's symbols.
-cflags="-std=gnu11 -D_GNU_SOURCE -Werror=implicit-function-declaration -I$core/include -I$core $(pkg-config --cflags liburcu-memb)"
+cflags="-std=gnu11 -D_GNU_SOURCE -Werror=implicit-function-declaration -I$core/include -I$core $(pkg-config --cflags liburcu-bp)"
 compiling=""
 for file in "$core"/*.c; do
     # shellcheck disable=SC2086 # cflags is a list of flags

@@ -7,7 +7,7 @@
 #include "abandon.h"
 #include "asymmetric.h"
 #include "diagnostics.h"
-#include "ring_file.h"
+#include "lanes.h"
 
 void abandon_count(sluice_core *core, const struct record *record)
 {
@@ -33,7 +33,7 @@ void abandon_end_accounting(sluice_core *core)
 
 /* A light commit may land on a mark after it is made, and overwrite it: the list
  * tells that commit what the mark said. */
-static void remember_abandoned(sluice_core *core, uint64_t position)
+static void remember_abandoned(sluice_core *core, struct lane *lane, uint64_t position)
 {
     struct abandoned_position *p = malloc(sizeof *p);
     if (p == NULL) {
@@ -43,18 +43,18 @@ static void remember_abandoned(sluice_core *core, uint64_t position)
         return;
     }
     p->position = position;
-    p->next = core->abandoned.positions;
-    store_release(&core->abandoned.positions, p);
+    p->next = lane->abandoned.positions;
+    store_release(&lane->abandoned.positions, p);
 }
 
-uint64_t abandon_rest(sluice_core *core, uint64_t end)
+uint64_t abandon_rest(sluice_core *core, struct lane *lane, uint64_t end)
 {
-    struct ring *ring = &core->ring;
-    uint64_t position = core->writer.position, records = 0, stragglers = 0;
+    struct ring *ring = &lane->ring;
+    uint64_t position = lane->position, records = 0, stragglers = 0;
     /* A light commit from here on looks for its position in the list (after the walk);
      * one before the heavy fence is seen committed by the walk. */
-    store_relaxed(&core->abandoned.walking, 1);
-    store_release(&core->abandoned.below, end);
+    store_relaxed(&lane->abandoned.walking, 1);
+    store_release(&lane->abandoned.below, end);
     heavy_fence();
     while (position < end) {
         struct record *r = ring_record(ring, position);
@@ -69,7 +69,7 @@ uint64_t abandon_rest(sluice_core *core, uint64_t end)
         } else if (cas(&r->commit, commit, position ^ ring->commit_key ^ COMMIT_ABANDONED) == commit) {
             stragglers++;
             if (asymmetric_fences)
-                remember_abandoned(core, position);
+                remember_abandoned(core, lane, position);
             /* Its producer wrote the header before it let the reservation out;
              * a size that does not fit means it stopped before that: search. */
             uint32_t size = r->size;
@@ -77,22 +77,22 @@ uint64_t abandon_rest(sluice_core *core, uint64_t end)
             position = sane ? position + size : ring_next_published(ring, position + 8, end);
         } /* else: committed just now; look again */
     }
-    store_release(&core->abandoned.walking, 0);
+    store_release(&lane->abandoned.walking, 0);
     add_relaxed(&core->map->totals.dropped_abandoned, records);
     report_problem(
             "sluice: closing '%s' without %llu records: they were committed behind %llu reservations never "
             "committed within %d s; all are counted as dropped (a late commit counts its own)",
             core->sinks.slot[0].sink.name, (unsigned long long)records, (unsigned long long)stragglers,
             (int)(STRAGGLER_PATIENCE_NS / 1000000000));
-    core->writer.position = end;
+    lane->position = end;
     return records;
 }
 
-bool abandon_given_up(sluice_core *core, uint64_t position)
+bool abandon_given_up(struct lane *lane, uint64_t position)
 {
-    while (load_acquire(&core->abandoned.walking))
+    while (load_acquire(&lane->abandoned.walking))
         sched_yield(); /* the writer is marking reservations: microseconds */
-    for (struct abandoned_position *p = load_acquire(&core->abandoned.positions); p != NULL; p = p->next)
+    for (struct abandoned_position *p = load_acquire(&lane->abandoned.positions); p != NULL; p = p->next)
         if (p->position == position)
             return true;
     return false;
@@ -124,7 +124,7 @@ void abandon_writer(sluice_core *core)
     sluice_stats_counters(&core->stats, &c);
     uint64_t left = c.accepted > c.written + c.dropped ? c.accepted - c.written - c.dropped : 0;
     add_relaxed(&core->map->totals.dropped_abandoned, left);
-    ring_forget_file(&core->ring); /* counted as dropped: none of it is recover's, even after a kill */
+    lanes_forget_file(core); /* counted as dropped: none of it is recover's, even after a kill */
     report_problem(
             "sluice: closing '%s' after %d ms without its writer, stuck in a write: %llu records not written are "
             "counted as dropped",

@@ -3,12 +3,12 @@
  * and who counts each record it gives up, so that written + dropped =
  * accepted holds however a close ends.
  *
- * The words (core.h), who stores each and who waits on it:
+ * The words (core.h; the abandoned ones are each lane's), who stores each and who waits on it:
  *
  *   word                  stored by                         read (waited on) by
- *   ring head's seal      close (ring_seal)                 producers: a claim after it drops
+ *   every ring's seal     close (lanes_seal)                producers: a claim after it drops
  *   closing               close, after the seal (release)   the writer (acquire): drains to the
- *                                                           sealed head, then finishes
+ *                                                           sealed heads, then finishes
  *   writer_done           the writer, last (release)        close (waits, on `written`), flush
  *   left_behind           close, when the writer is stuck   the writer, after it sets accounting
  *                         past close_timeout_ms, then a     and a full fence: it exits,
@@ -25,10 +25,10 @@
  *                         writer's cas to ABANDONED         (its cas fails, or its store is
  *                                                           found in positions)
  *
- * A close seals the ring and waits close_timeout_ms for the writer. The writer
+ * A close seals every ring and waits close_timeout_ms for the writer. The writer
  * writes every record reserved before the seal; a reservation not committed
  * within STRAGGLER_PATIENCE_NS it marks abandoned (abandon_rest), counting
- * every record committed behind one as dropped, and the late commit counts its
+ * every record committed behind one in its ring as dropped, and the late commit counts its
  * own (abandon_given_up). A writer stuck in its sink past the timeout is left
  * behind (abandon_writer): a Dekker handshake on left_behind and accounting,
  * both sides with full fences, decides whether the writer or the close counts
@@ -52,14 +52,14 @@ void abandon_count(sluice_core *core, const struct record *record);
 void abandon_begin_accounting(sluice_core *core);
 void abandon_end_accounting(sluice_core *core);
 
-/* The writer, closing: marks every reservation before end not yet committed abandoned, counts
- * every record committed behind one as dropped and says so on stderr; returns how many (the
- * writer reports them in the stream). */
-uint64_t abandon_rest(sluice_core *core, uint64_t end);
+/* The writer, closing: marks every reservation of the lane before end not yet committed
+ * abandoned, counts every record committed behind one as dropped and says so on stderr;
+ * returns how many (the writer reports them in the stream). */
+uint64_t abandon_rest(sluice_core *core, struct lane *lane, uint64_t end);
 
-/* A light commit below abandoned.below: whether the writer marked it abandoned (then the commit
- * counts its drop) or saw it committed. */
-bool abandon_given_up(sluice_core *core, uint64_t position);
+/* A light commit below its lane's abandoned.below: whether the writer marked it abandoned (then
+ * the commit counts its drop) or saw it committed. */
+bool abandon_given_up(struct lane *lane, uint64_t position);
 
 /* The closer: true once the writer has finished, false if timeout_ms (negative: no limit)
  * passed first. */

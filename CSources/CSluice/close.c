@@ -5,13 +5,13 @@
 #include "abandon.h"
 #include "close.h"
 #include "fork.h"
+#include "lanes.h"
 #include "output.h"
-#include "ring_file.h"
 #include "sync.h"
 
 void close_forget_files(sluice_core *core)
 {
-    ring_forget_file(&core->ring); /* written or counted: nothing in it is recover's */
+    lanes_forget_file(core); /* written or counted: nothing in it is recover's */
     if (core->stats.path != NULL) {
         unlink(core->stats.path);
         free(core->stats.path);
@@ -19,18 +19,31 @@ void close_forget_files(sluice_core *core)
     }
 }
 
+/* Every lane written up to its target. */
+static bool written_to(struct lane *const *lanes, const uint64_t *targets, uint32_t count)
+{
+    for (uint32_t i = 0; i < count; i++)
+        if (load_acquire(&lanes[i]->written_position) < targets[i])
+            return false;
+    return true;
+}
+
 int close_flush_written(sluice_core *core, int timeout_ms)
 {
-    /* Every record accepted before this call lies below head: its cas came first. */
-    uint64_t target = ring_head(&core->ring);
-    if (load_acquire(&core->written_position) >= target)
+    /* Every record accepted before this call lies below its ring's head: its cas came first. */
+    struct lane *lanes[SLUICE_RINGS_MAX];
+    uint64_t targets[SLUICE_RINGS_MAX];
+    uint32_t count = lanes_snapshot(core, lanes);
+    for (uint32_t i = 0; i < count; i++)
+        targets[i] = ring_head(&lanes[i]->ring);
+    if (written_to(lanes, targets, count))
         return SLUICE_OK;
     add_relaxed(&core->map->totals.flushes, 1);
     doorbell_kick(&core->bell);
     int64_t deadline = clock_monotonic_ns() + (int64_t)timeout_ms * 1000000;
     for (;;) {
         int32_t seen = event_prepare(&core->written);
-        bool done = load_acquire(&core->written_position) >= target || load_acquire(&core->writer_done);
+        bool done = written_to(lanes, targets, count) || load_acquire(&core->writer_done);
         int64_t left = timeout_ms < 0 ? -1 : deadline - clock_monotonic_ns();
         bool expired = !done && timeout_ms >= 0 && left <= 0;
         if (!done && !expired)
@@ -63,7 +76,7 @@ void sluice_close(sluice_core *core)
         sink_set_close(&core->sinks);
         core->closed = true;
     } else if (!core->closed) {
-        ring_seal(&core->ring); /* reservations before it get written, later ones drop */
+        lanes_seal(core); /* reservations before it get written, later ones drop */
         store_release(&core->closing, 1);
         event_signal(&core->space); /* blocked producers see the seal and give up */
         doorbell_kick(&core->bell);

@@ -25,8 +25,9 @@
 
 /* Writer-private state. */
 struct writer {
-    uint64_t position;         /* the next record to render */
-    uint64_t released;         /* tail as last stored */
+    struct lane *lanes[SLUICE_RINGS_MAX]; /* the lanes as the writer last took them (lanes_snapshot) */
+    uint32_t lane_count;
+    bool held_back;            /* the last merge stopped at a record it may not take yet (lanes.h) */
     uint64_t pending_reports;   /* drops not yet reported in the stream: by the sink, abandoned at close */
     uint64_t reported_full_by_level[SLUICE_LEVELS]; /* dropped_full_by_level already reported: a
                                                        report names the levels a full ring shed */
@@ -56,20 +57,42 @@ struct abandoned {
                           by the writer; load_acquire by late commits. */
 };
 
-struct sluice_core {
+/* One ring and the writer's place in it (lanes.h). */
+struct lane {
     struct ring ring;
-    _Alignas(CACHE_LINE) struct doorbell bell;     /* wakes the writer */
+    uint32_t index;            /* in the set, and in the ring file */
+    /* The writer's (a synchronous core uses no lane). */
+    _Alignas(CACHE_LINE) uint64_t position; /* the next record to render */
+    uint64_t released;         /* tail as last stored */
+    uint64_t floor_ticks;      /* a time before every claim at or after position not yet seen
+                                  (lanes.h): the largest time of a record taken from it, or when the
+                                  writer last found it drained */
+    uint64_t sink_switch_at;   /* the position from which records may go to next_sinks: written by
+                                  reconfigure before its store_release of next_sinks, read after the
+                                  writer's load_acquire */
+    _Alignas(CACHE_LINE) uint64_t written_position; /* every record before it has been handed to the
+                                  sink or counted as dropped. store_release by the writer after the
+                                  write returns; load_acquire by flush. */
     _Alignas(CACHE_LINE) struct abandoned abandoned; /* read by every light commit: its own line */
+};
+
+struct sluice_core {
+    struct lane_set *lanes;    /* the lanes (lanes.h): rcu_assign_pointer by open and lanes_grow
+                                  (under lanes_lock); rcu_dereference by producers inside urcu-bp's
+                                  read side, and by lanes_snapshot */
+    pthread_mutex_t lanes_lock; /* serializes lanes_grow with close's seal and a reopen */
+    bool lanes_sealed;         /* under lanes_lock: sealed by close, so no lane may be added */
+    uint64_t ring_bytes;       /* each lane's capacity */
+    uint32_t max_message;      /* the longest message a record carries whole (ring.h) */
+    bool grow_with_cpus;       /* options.ring_count was 0: the writer adds lanes as CPUs come online */
+    _Alignas(CACHE_LINE) struct doorbell bell;     /* wakes the writer */
     _Alignas(CACHE_LINE) struct event space;       /* producers waiting for room (block policy; warning
                                                       and above for a while under the drop policy) */
     int32_t warning_waits_off;                     /* 1 after a warning's wait for room ran out: later ones
                                                       drop at once until the writer frees room. store_relaxed
                                                       by that producer, and by the writer's release (0, only
                                                       when set); load_relaxed by warnings that find no room */
-    _Alignas(CACHE_LINE) struct event written;     /* flushers waiting for written_position */
-    _Alignas(CACHE_LINE) uint64_t written_position; /* every record before it has been handed to the
-                                                       sink or counted as dropped. store_release by the
-                                                       writer after the write returns; load_acquire by flush. */
+    _Alignas(CACHE_LINE) struct event written;     /* flushers waiting for a lane's written_position */
     int32_t writer_done;                           /* 1 once the writer thread has finished.
                                                        store_release by the writer; load_acquire by flush. */
     int32_t closing;  /* 1 once close has sealed head. store_release by close after the seal;
@@ -79,15 +102,15 @@ struct sluice_core {
     int32_t accounting;
     int32_t close_timeout_ms; /* store_relaxed by open and reconfigure (under close_lock); read by close */
 
-    /* Read-only after open, and read by every log call: a line apart from written_position,
-     * which the writer stores after every write. */
+    /* Read-only after open, and read by every log call: a line apart from the words the
+     * writer stores. */
     _Alignas(CACHE_LINE) uint64_t id; /* unique in the process, never reused: names the stats mapping */
     bool synchronous;
     bool recoverable;          /* options.recoverable: the ring lives in a file (ring_file.c) whenever
                                   the core has a statistics file, and the writer releases only what
                                   its sinks took */
-    uint64_t admission_limit[SLUICE_LEVELS]; /* the most bytes the ring may hold after a claim of each
-                                     level: the lower the level, the more it leaves to those above */
+    uint64_t admission_limit[SLUICE_LEVELS]; /* the most bytes a lane's ring may hold after a claim of
+                                     each level: the lower the level, the more it leaves to those above */
     int64_t warning_wait_ns;       /* drop policy: how long warning and above wait for room; 0: never */
 
     int32_t overflow;          /* SLUICE_OVERFLOW_*: set at open and by sluice_reconfigure
@@ -101,10 +124,8 @@ struct sluice_core {
     struct sink_set *next_sinks; /* sinks sluice_reconfigure handed over, or NULL. store_release by
                                   reconfigure (under close_lock, when NULL); the writer (or a synchronous
                                   caller) takes it between batches (output_adopt_sinks): load_acquire, then
-                                  store_release of NULL after the switch, which reconfigure waits for */
-    uint64_t sink_switch_at;   /* ring position from which records may go to next_sinks: written by
-                                  reconfigure before its store_release of next_sinks, read after the
-                                  load_acquire; the writer switches once everything before it is written */
+                                  store_release of NULL after the switch, which reconfigure waits for;
+                                  the writer switches once every lane is written to its sink_switch_at */
 
     struct writer writer; /* the writer thread's; a synchronous core's callers', under sync.lock */
     pthread_t thread;

@@ -25,6 +25,7 @@
 
 #include "diagnostics.h"
 #include "fork.h"
+#include "lanes.h"
 #include "ring_file.h"
 #include "writer.h"
 
@@ -33,6 +34,7 @@ void fork_reset_core(sluice_core *core)
     /* A lock held by another thread at fork time stays held in the child forever. */
     pthread_mutex_init(&core->close_lock, NULL);
     pthread_mutex_init(&core->modules.lock, NULL);
+    pthread_mutex_init(&core->lanes_lock, NULL);
     if (core->synchronous)
         pthread_mutex_init(&core->sync.lock, NULL);
 
@@ -52,12 +54,16 @@ void fork_reset_core(sluice_core *core)
         s->failed_writes = 0;
     }
 
-    /* The parent's ring file is the parent's: a child that cannot leave it gets a sealed ring. */
-    bool own_ring = ring_fork_private(&core->ring);
-    bool closing = core->closed || ring_is_sealed(&core->ring);
-    uint64_t start = own_ring ? ring_restart(&core->ring) : 0;
-    w->position = w->released = start;
-    core->written_position = start;
+    /* The parent's ring file is the parent's: a child that cannot leave it gets sealed rings. */
+    bool closing = core->closed;
+    for (uint32_t i = 0; i < core->lanes->count; i++) {
+        struct lane *lane = core->lanes->lane[i];
+        bool own_ring = ring_fork_private(&lane->ring);
+        closing |= ring_is_sealed(&lane->ring);
+        uint64_t start = own_ring ? ring_restart(&lane->ring) : 0;
+        lane->position = lane->released = lane->written_position = start;
+        lane->floor_ticks = 0;
+    }
     core->bell.state = DOORBELL_RUNNING;
     core->space = (struct event){0};
     core->written = (struct event){0};
@@ -85,8 +91,8 @@ void fork_restart_core(sluice_core *core)
         pthread_mutex_lock(&core->modules.lock); /* the module table is copied whole */
         core->stats.path = stats_publish(core->map);
         pthread_mutex_unlock(&core->modules.lock);
-        if (core->recoverable && core->stats.path != NULL)
-            (void)ring_publish(&core->ring, core->stats.path);
+        if (core->recoverable)
+            lanes_publish(core);
         int failure = core->synchronous ? 0 : writer_start(core);
         if (failure != 0) {
             /* Nothing can write this core's records in this process: refuse them, counted. */
@@ -94,7 +100,7 @@ void fork_restart_core(sluice_core *core)
                     "sluice: cannot start the writer thread of '%s' after fork: %s; its records are dropped and "
                     "counted in this process",
                     core->sinks.slot[0].sink.name, strerror(failure));
-            ring_seal(&core->ring);
+            lanes_seal(core);
             store_release(&core->writer_done, 1);
             sink_set_close(&core->sinks);
             core->closed = true;

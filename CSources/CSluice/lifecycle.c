@@ -6,11 +6,11 @@
 
 #include "asymmetric.h"
 #include "close.h"
+#include "lanes.h"
 #include "lifecycle.h"
 #include "open_cores.h"
 #include "output.h"
 #include "process_hooks.h"
-#include "ring_file.h"
 #include "sync.h"
 #include "writer.h"
 
@@ -24,12 +24,7 @@ void sluice_options_init(sluice_options *options)
 
 static void release_resources(sluice_core *core)
 {
-    for (struct abandoned_position *p = core->abandoned.positions, *next; p != NULL; p = next) {
-        next = p->next;
-        free(p);
-    }
-    ring_forget_file(&core->ring);
-    ring_destroy(&core->ring);
+    lanes_destroy(core);
     flight_destroy(&core->flight);
     modules_destroy(&core->modules);
     if (core->map != NULL)
@@ -38,12 +33,12 @@ static void release_resources(sluice_core *core)
     free(core);
 }
 
-/* How full a claim of each level may leave the ring (sluice.h, warning_reserve_permille): the
+/* How full a claim of each level may leave a ring (sluice.h, warning_reserve_permille): the
  * lower the level, the more room it leaves to the ones above. Whole records only: multiples of 8. */
 static void set_admission_limits(sluice_core *core, unsigned reserve_permille)
 {
     static const unsigned reserves_left[SLUICE_LEVELS] = {4, 4, 2, 1, 0, 0, 0}; /* trace ... critical */
-    uint64_t capacity = core->ring.capacity, reserve = capacity * reserve_permille / 1000;
+    uint64_t capacity = core->ring_bytes, reserve = capacity * reserve_permille / 1000;
     for (int level = 0; level < SLUICE_LEVELS; level++) {
         uint64_t left = reserve * reserves_left[level];
         uint64_t limit = left < capacity / 2 ? capacity - left : capacity / 2;
@@ -106,15 +101,18 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     memset(core, 0, sizeof *core);
     static uint64_t last_id;
     core->id = add_fetch(&last_id, 1);
-    if (ring_init(&core->ring, options->ring_bytes, core->id, error, error_size) != 0) {
+    if (lanes_open(core, lanes_wanted(options->ring_count), options->ring_bytes, error, error_size) != 0) {
         free(core);
         return NULL;
     }
+    core->grow_with_cpus = options->ring_count == 0;
     set_admission_limits(core, options->warning_reserve_permille);
     core->warning_wait_ns = (int64_t)options->warning_wait_us * 1000;
     core->close_timeout_ms = options->close_timeout_ms;
     core->map = stats_create(core->id, options->ring_bytes, every);
     core->stats = (struct sluice_stats_mapping){.map = core->map, .live = core->map, .path = NULL, .owned = false};
+    if (core->map != NULL)
+        core->map->ring_count = core->lanes->count;
     if (core->map == NULL || modules_init(&core->modules, core->map) != 0 ||
         flight_init(&core->flight, options->flight_recorder_records) != 0) {
         if (error != NULL)
@@ -123,7 +121,7 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
         return NULL;
     }
     struct sink_set sinks;
-    if (sink_set_open(&sinks, options, core->ring.max_message, "nothing was opened", error, error_size) != 0) {
+    if (sink_set_open(&sinks, options, core->max_message, "nothing was opened", error, error_size) != 0) {
         release_resources(core);
         return NULL;
     }
@@ -133,8 +131,8 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     core->overflow = options->overflow;
     core->synchronous = options->synchronous != 0;
     core->recoverable = options->recoverable != 0 && !core->synchronous; /* a synchronous core holds no record */
-    if (core->recoverable && core->stats.path != NULL)
-        (void)ring_publish(&core->ring, core->stats.path);
+    if (core->recoverable)
+        lanes_publish(core);
     core->writer.timestamps.second = INT64_MIN;
     core->writer.timestamps.micro = INT64_MIN;
     pthread_mutex_init(&core->close_lock, NULL);

@@ -8,6 +8,7 @@
 #include "abandon.h"
 #include "asymmetric.h"
 #include "fork.h"
+#include "lanes.h"
 #include "reservations.h"
 #include "sync.h"
 
@@ -18,7 +19,7 @@ static inline uint64_t align8(uint64_t n)
 
 size_t sluice_max_message(const sluice_core *core)
 {
-    return core->ring.max_message;
+    return core->max_message;
 }
 
 sluice_shard_slot *sluice_shard_attach(sluice_core *core)
@@ -29,12 +30,12 @@ sluice_shard_slot *sluice_shard_attach(sluice_core *core)
 
 /* Sleeps until the writer releases enough for a reservation ending at end within limit,
  * the core is sealed, or timeout_ns (negative: no limit) passes; the caller then tries again. */
-static void wait_for_room(sluice_core *core, uint64_t end, uint64_t limit, int64_t timeout_ns)
+static void wait_for_room(sluice_core *core, struct ring *ring, uint64_t end, uint64_t limit, int64_t timeout_ns)
 {
     int32_t seen = event_prepare(&core->space);
     /* After prepare's fence: either this sees the writer's new tail (or the
      * seal), or the writer's event_signal sees this waiter. */
-    if (!ring_has_room(&core->ring, end, limit))
+    if (!ring_has_room(ring, end, limit))
         event_wait(&core->space, seen, timeout_ns);
     event_finish(&core->space);
 }
@@ -69,15 +70,16 @@ static void record_warning_wait(sluice_core *core, int64_t deadline)
     histogram_record(&core->map->histograms[SLUICE_HISTOGRAM_WARNING_WAIT], waited > 0 ? (uint64_t)waited : 0, true);
 }
 
-/* Claims room in the ring within the level's admission limit (the lower the level, the more
- * room it leaves to those above: a flood of debug never costs an error line), waiting as
+/* Claims room in the lane's ring within the level's admission limit (the lower the level, the
+ * more room it leaves to those above: a flood of debug never costs an error line), waiting as
  * waits_for_room says; counts a drop. */
-static int claim_in_ring(sluice_core *core, int level, uint64_t size, bool nested, uint64_t *position)
+static int claim_in_ring(sluice_core *core, struct lane *lane, int level, uint64_t size, bool nested,
+                         uint64_t *position)
 {
     uint64_t limit = core->admission_limit[level];
     int64_t deadline = 0, timeout_ns = -1; /* deadline: a warning's wait under the drop policy */
     for (;;) {
-        switch (ring_reserve(&core->ring, size, limit, position)) {
+        switch (ring_reserve(&lane->ring, size, limit, position)) {
         case RING_CLAIMED:
             if (__builtin_expect(deadline != 0, 0))
                 record_warning_wait(core, deadline);
@@ -98,14 +100,14 @@ static int claim_in_ring(sluice_core *core, int level, uint64_t size, bool neste
             }
             if (doorbell_is_sleeping(&core->bell))
                 doorbell_ring(&core->bell); /* a writer asleep would never free the room */
-            wait_for_room(core, *position, limit, timeout_ns);
+            wait_for_room(core, &lane->ring, *position, limit, timeout_ns);
         }
     }
 }
 
-/* Claims room for a record: in the ring, or (synchronous cores) the one
+/* Claims room for a record: in the ring of this thread's CPU, or (synchronous cores) the one
  * record buffer, whose lock is then held until commit. */
-static int claim(sluice_core *core, int level, uint64_t size, bool nested, uint64_t *position,
+static int claim(sluice_core *core, int level, uint64_t size, bool nested, struct lane **lane, uint64_t *position,
                  struct record **record)
 {
     if (core->synchronous) {
@@ -118,8 +120,9 @@ static int claim(sluice_core *core, int level, uint64_t size, bool nested, uint6
         }
         return status == SYNC_READY ? SLUICE_OK : SLUICE_DROPPED;
     }
-    int status = claim_in_ring(core, level, size, nested, position);
-    *record = ring_record(&core->ring, *position);
+    *lane = lanes_pick(core);
+    int status = claim_in_ring(core, *lane, level, size, nested, position);
+    *record = ring_record(&(*lane)->ring, *position);
     return status;
 }
 
@@ -130,7 +133,6 @@ static void recall_kept(sluice_core *core);
 static int reserve_record(sluice_core *core, int level, int module, size_t length, uint64_t original, uint8_t flags,
                           sluice_reservation *r)
 {
-    struct ring *ring = &core->ring;
     if ((unsigned)level > SLUICE_CRITICAL || module < 0 ||
         (uint32_t)module >= load_relaxed(&core->map->module_count))
         return SLUICE_INVALID;
@@ -141,15 +143,18 @@ static int reserve_record(sluice_core *core, int level, int module, size_t lengt
 
     size_t capacity = length;
     size_t prefix = 0;
-    if (__builtin_expect(length > ring->max_message || original > length, 0)) {
-        capacity = length < ring->max_message ? length : ring->max_message;
+    if (__builtin_expect(length > core->max_message || original > length, 0)) {
+        capacity = length < core->max_message ? length : core->max_message;
         flags |= RECORD_TRUNCATED;
         prefix = sizeof(uint64_t);
     }
     uint64_t size = align8(sizeof(struct record) + prefix + capacity);
     uint64_t position = 0;
     struct record *record;
-    int status = claim(core, level, size, log_depth++ != 0, &position, &record);
+    struct lane *lane = NULL;
+    /* Before the claim: the writer's merge keeps a thread's order only so (lanes.h). */
+    uint64_t ticks = clock_ticks();
+    int status = claim(core, level, size, log_depth++ != 0, &lane, &position, &record);
     if (status != SLUICE_OK) {
         log_depth--;
         add_relaxed(&core->map->modules[module].dropped, 1);
@@ -159,7 +164,7 @@ static int reserve_record(sluice_core *core, int level, int module, size_t lengt
     if (__builtin_expect(flags & RECORD_TRUNCATED, 0))
         add_relaxed(&core->map->totals.truncated, 1); /* cut and in the ring: a dropped record is not */
 
-    record->ticks = clock_ticks();
+    record->ticks = ticks;
     record->thread = slot->thread;
     record->size = (uint32_t)size;
     record->length = (uint32_t)capacity;
@@ -167,13 +172,14 @@ static int reserve_record(sluice_core *core, int level, int module, size_t lengt
     record->level = (uint8_t)level;
     record->flags = flags;
     if (!core->synchronous && log_depth <= TRACKED_DEPTHS)
-        open_reservations[log_depth - 1] = (struct open_reservation){.core = core, .position = position};
+        open_reservations[log_depth - 1] = (struct open_reservation){.core = core, .lane = lane, .position = position};
     char *message = (char *)(record + 1);
     if (flags & RECORD_TRUNCATED) {
         memcpy(message, &original, sizeof original);
         message += sizeof original;
     }
-    *r = (sluice_reservation){.message = message, .capacity = capacity, .position = position, .record = record};
+    *r = (sluice_reservation){.message = message, .capacity = capacity, .position = position, .record = record,
+                              .lane = lane};
     return SLUICE_OK;
 }
 
@@ -191,13 +197,13 @@ int sluice_reserve_segments(sluice_core *core, int level, int module, size_t len
  * or the look at the doorbell after it sees the announcement (wait.h): a light commit
  * orders the two with light_fence, paired with the writer's heavy_fence, an exchange
  * with its own full fence. False if a closing writer gave up on the record first. */
-static bool publish(sluice_core *core, struct record *record, uint64_t position)
+static bool publish(struct lane *lane, struct record *record, uint64_t position)
 {
     if (!asymmetric_fences)
-        return ring_commit(&core->ring, record, position);
-    ring_commit_store(&core->ring, record, position);
+        return ring_commit(&lane->ring, record, position);
+    ring_commit_store(&lane->ring, record, position);
     light_fence();
-    return __builtin_expect(position >= load_acquire(&core->abandoned.below), 1) || !abandon_given_up(core, position);
+    return __builtin_expect(position >= load_acquire(&lane->abandoned.below), 1) || !abandon_given_up(lane, position);
 }
 
 void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used)
@@ -208,7 +214,7 @@ void sluice_commit(sluice_core *core, sluice_reservation *r, size_t used)
         sync_end(core, record);
     } else {
         /* A record a closing writer gave up on is dropped, and counted here. */
-        if (__builtin_expect(!publish(core, record, r->position), 0))
+        if (__builtin_expect(!publish(r->lane, record, r->position), 0))
             abandon_count(core, record);
         else if (doorbell_is_sleeping(&core->bell))
             doorbell_ring(&core->bell);

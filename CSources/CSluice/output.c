@@ -14,24 +14,39 @@ uint64_t sluice_sighup_reopens;
 void output_release(sluice_core *core)
 {
     struct writer *w = &core->writer;
-    uint64_t through = core->recoverable ? core->written_position : w->position;
-    if (through == w->released)
+    struct stats_map *map = core->map;
+    uint64_t depth = 0, deepest = load_relaxed(&map->totals.high_water);
+    bool freed = false, emptied = false;
+    for (uint32_t i = 0; i < w->lane_count; i++) {
+        struct lane *lane = w->lanes[i];
+        uint64_t through = core->recoverable ? lane->written_position : lane->position;
+        uint64_t head = ring_head(&lane->ring);
+        if (through != lane->released) {
+            /* The ring's depth just before and just after: every byte reserved since
+             * the last release is still held, so a full ring shows here as full. */
+            struct stats_ring *counts = &map->rings[i];
+            if (head - lane->released > load_relaxed(&counts->high_water))
+                store_relaxed(&counts->high_water, head - lane->released);
+            if (head - lane->released > deepest)
+                deepest = head - lane->released;
+            ring_release(&lane->ring, through); /* after every read of those records */
+            lane->released = through;
+            store_relaxed(&counts->depth_bytes, head - through);
+            freed = true;
+            emptied |= head == through;
+        }
+        depth += head - lane->released;
+    }
+    if (!freed)
         return;
-    /* The ring's depth just before and just after: every byte reserved since
-     * the last release is still held, so a full ring shows here as full. */
-    struct stats_totals *totals = &core->map->totals;
-    uint64_t head = ring_head(&core->ring);
-    if (head - w->released > load_relaxed(&totals->high_water))
-        store_relaxed(&totals->high_water, head - w->released);
-    ring_release(&core->ring, through); /* after every read of those records */
-    w->released = through;
-    store_relaxed(&totals->depth_bytes, head - through);
+    store_relaxed(&map->totals.high_water, deepest);
+    store_relaxed(&map->totals.depth_bytes, depth);
     if (load_relaxed(&core->warning_waits_off))
         store_relaxed(&core->warning_waits_off, 0); /* room again: a warning may wait for more */
     /* Producers blocked on a full ring: one of them can fill what a release frees,
      * and every other one woken would only compete with the writer for the cores
      * until it blocks again. An empty ring has room for them all. */
-    if (head == through)
+    if (emptied)
         event_signal(&core->space);
     else
         event_signal_one(&core->space);
@@ -151,7 +166,8 @@ static void write_slot(sluice_core *core, uint32_t index)
     if (s->torn_line && sink_write(&s->sink, "\n", 1) == 1)
         s->torn_line = false;
     if (index == 0 && core->recoverable) /* what recover finds in [tail, writing_end) may be in the log already */
-        store_release(&core->ring.header->writing_end, core->writer.position);
+        for (uint32_t i = 0; i < core->writer.lane_count; i++)
+            store_release(&core->writer.lanes[i]->ring.header->writing_end, core->writer.lanes[i]->position);
     int64_t started = clock_monotonic_ns();
     size_t done = s->torn_line ? 0 : sink_write(&s->sink, s->out.data, s->out.length);
     int error = errno;
@@ -210,19 +226,34 @@ void output_write(sluice_core *core)
         w->batch_reported = false; /* the next batch may carry a report of its own */
     for (uint32_t i = 0; i < core->sinks.count; i++)
         write_slot(core, i);
-    if (load_relaxed(&core->written_position) != w->position) {
-        store_release(&core->written_position, w->position);
-        event_signal(&core->written);
+    bool written = false;
+    for (uint32_t i = 0; i < w->lane_count; i++) {
+        struct lane *lane = w->lanes[i];
+        if (load_relaxed(&lane->written_position) != lane->position) {
+            store_release(&lane->written_position, lane->position);
+            written = true;
+        }
     }
+    if (written)
+        event_signal(&core->written);
     if (core->recoverable)
         output_release(core); /* what the sinks took leaves the ring's file only now */
     output_adopt_sinks(core); /* between batches: a sink change takes effect here */
 }
 
+/* Every lane written up to where a sink change was asked for. */
+static bool written_to_switch(const sluice_core *core)
+{
+    for (uint32_t i = 0; i < core->writer.lane_count; i++)
+        if (core->writer.lanes[i]->written_position < core->writer.lanes[i]->sink_switch_at)
+            return false;
+    return true;
+}
+
 void output_adopt_sinks(sluice_core *core)
 {
     struct sink_set *next = load_acquire(&core->next_sinks);
-    if (next == NULL || (!core->synchronous && core->written_position < core->sink_switch_at))
+    if (next == NULL || (!core->synchronous && !written_to_switch(core)))
         return; /* records logged before the change go to the old sinks first */
     sink_set_close(&core->sinks);
     sink_set_install(&core->sinks, next, core->map); /* from zero: a half line stays in the old sink */

@@ -4,6 +4,7 @@
 
 #include "close.h"
 #include "fork.h"
+#include "lanes.h"
 #include "open_cores.h"
 #include "process_hooks.h"
 #include "reservations.h"
@@ -21,16 +22,30 @@ static void close_all_at_exit(void)
  * closing cores), and the child resets every core it holds. */
 static void reset_cores_in_child(void)
 {
+    urcu_bp_after_fork_child(); /* RCU's registry: only this thread is left */
     for (sluice_core *core = open_cores_first(); core != NULL; core = core->next_open)
         fork_reset_core(core);
     fork_reset_thread();
     open_cores_unlock_in_child();
 }
 
+/* RCU's registry lock is taken across the fork too, so that the child's copy is whole. */
+static void before_fork(void)
+{
+    open_cores_lock();
+    urcu_bp_before_fork();
+}
+
+static void after_fork_in_parent(void)
+{
+    urcu_bp_after_fork_parent();
+    open_cores_unlock();
+}
+
 static void register_hooks(void)
 {
     atexit(close_all_at_exit);
-    pthread_atfork(open_cores_lock, open_cores_unlock, reset_cores_in_child);
+    pthread_atfork(before_fork, after_fork_in_parent, reset_cores_in_child);
 }
 
 void process_hooks_install(void)

@@ -11,9 +11,9 @@
 
 #include "close.h"
 #include "fork.h"
+#include "lanes.h"
 #include "lifecycle.h"
 #include "output.h"
-#include "ring_file.h"
 #include "writer.h"
 
 /* A closed core writes again: to fresh, with a new writer thread (or, synchronous,
@@ -39,13 +39,13 @@ static int reopen(sluice_core *core, struct sink_set *fresh, char *error, size_t
             sink_set_close(&core->sinks);
             return SLUICE_INVALID;
         }
-        /* The writer stands at head (it wrote or abandoned everything before the seal). */
-        ring_unseal(&core->ring);
+        /* The writer stands at every head (it wrote or abandoned everything before the seal). */
+        lanes_unseal(core);
     }
     if (core->stats.path == NULL) /* a forked child's, or one whose file could not be made */
         core->stats.path = stats_publish(core->map);
-    if (core->recoverable && core->ring.path == NULL && core->stats.path != NULL)
-        (void)ring_publish(&core->ring, core->stats.path);
+    if (core->recoverable)
+        lanes_publish(core);
     core->closed = false;
     return SLUICE_OK;
 }
@@ -62,7 +62,9 @@ static int hand_over(sluice_core *core, struct sink_set *fresh, int timeout_ms)
         return SLUICE_INVALID;
     }
     *next = *fresh;
-    core->sink_switch_at = ring_head(&core->ring);
+    struct lane *lanes[SLUICE_RINGS_MAX];
+    for (uint32_t i = 0, count = lanes_snapshot(core, lanes); i < count; i++)
+        lanes[i]->sink_switch_at = ring_head(&lanes[i]->ring);
     store_release(&core->next_sinks, next);
     if (core->synchronous) {
         /* A caller stuck in a write holds the lock: wait for it no longer than the deadline. */
@@ -98,7 +100,7 @@ int sluice_reconfigure(sluice_core *core, const sluice_options *options, int tim
     if (!lifecycle_overflow_is_valid(options, "nothing was changed", error, error_size))
         return SLUICE_INVALID;
     struct sink_set fresh;
-    if (sink_set_open(&fresh, options, core->ring.max_message, "nothing was changed", error, error_size) != 0)
+    if (sink_set_open(&fresh, options, core->max_message, "nothing was changed", error, error_size) != 0)
         return SLUICE_INVALID;
     core_ready(core);
     pthread_mutex_lock(&core->close_lock);

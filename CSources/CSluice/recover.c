@@ -1,7 +1,8 @@
 /*
  * recover.c — sluice_recover: the records a recoverable core (ring_file.c) had
- * committed but not yet written when its process died, read from the ring's
- * file and written in order, as its writer would have written them.
+ * committed but not yet written when its process died, read from its rings'
+ * file and written in order, as its writer would have written them: the rings
+ * merged by time, each ring's records in its order.
  *
  * The file belongs to a dead process, so nothing in it is trusted: it must be
  * what that process made (a regular file of mode 0600, owned by this user,
@@ -31,10 +32,19 @@
 
 enum { RECOVER_BATCH_BYTES = 256 << 10 };
 
+/* One of the dead core's rings, and the walk's place in it. */
+struct recovered_ring {
+    struct ring ring;          /* a private copy: header and records */
+    struct ring_header header;
+    uint64_t position;         /* the next record to write */
+    uint64_t head;             /* where the walk ends */
+};
+
 /* What one recovery reads and writes with. */
 struct recovery {
-    struct ring ring;          /* a private copy of the dead ring: header and records */
-    struct ring_header header;
+    struct ring_header header; /* the first ring's, which names the process */
+    struct recovered_ring rings[SLUICE_RINGS_MAX];
+    uint32_t ring_count;
     struct stats_map *names;   /* a snapshot of the statistics file, or NULL */
     struct clock_converter clock;
     struct timestamp_cache timestamps;
@@ -51,9 +61,10 @@ static int fail(char *error, size_t error_size, const char *path, const char *pr
     return SLUICE_INVALID;
 }
 
-/* Why header is not a ring this sluice can read, for a file of file_size bytes, or NULL. */
+/* Why header is not a ring this sluice can read, in a file of file_size bytes, or NULL. */
 static const char *header_problem(const struct ring_header *h, off_t file_size, char *detail, size_t detail_size)
 {
+    uint64_t region = RING_HEADER_BYTES + h->capacity;
     if (h->magic != RING_MAGIC)
         return "not a Sluice ring file";
     if (h->version != RING_VERSION) {
@@ -63,11 +74,28 @@ static const char *header_problem(const struct ring_header *h, off_t file_size, 
     }
     uint64_t capacity = h->capacity;
     if (capacity < SLUICE_RING_MIN || capacity > SLUICE_RING_MAX || (capacity & (capacity - 1)) != 0 ||
-        (uint64_t)file_size != RING_HEADER_BYTES + capacity || (h->commit_key & 1) == 0)
+        (uint64_t)file_size % region != 0 || (uint64_t)file_size / region > SLUICE_RINGS_MAX ||
+        (h->commit_key & 1) == 0)
         return "a ring of impossible size or key (corrupt, or truncated)";
     uint64_t head = h->head & ~HEAD_SEALED;
     if (h->tail > head || head - h->tail > capacity || (head | h->tail) % 8 != 0)
         return "positions out of order (corrupt)";
+    return NULL;
+}
+
+/* Why the header of ring index of the file is not the next ring of the core whose first ring
+ * is first, or NULL. */
+static const char *lane_problem(const struct ring_header *h, const struct ring_header *first, uint32_t index,
+                                off_t file_size, char *detail, size_t detail_size)
+{
+    const char *problem = header_problem(h, file_size, detail, detail_size);
+    if (problem != NULL)
+        return problem;
+    if (h->pid != first->pid || h->core_id != first->core_id || h->capacity != first->capacity || h->lane != index) {
+        snprintf(detail, detail_size, "ring %u names process %u core %llu ring %u (corrupt, or planted?)", index, h->pid,
+                 (unsigned long long)h->core_id, h->lane);
+        return detail;
+    }
     return NULL;
 }
 
@@ -168,12 +196,12 @@ static bool write_out(struct recovery *r)
 }
 
 /* The record at position, if its header fits where it lies. */
-static bool record_is_whole(const struct recovery *r, const struct record *record, uint64_t position, uint64_t head)
+static bool record_is_whole(const struct ring *ring, const struct record *record, uint64_t position, uint64_t head)
 {
-    uint64_t size = record->size, offset = position & (r->ring.capacity - 1);
+    uint64_t size = record->size, offset = position & (ring->capacity - 1);
     uint64_t extras = ((record->flags & RECORD_TRUNCATED) ? sizeof(uint64_t) : 0);
-    if (size < sizeof(struct record) || size % 8 != 0 || size > head - position || offset + size > r->ring.capacity ||
-        record->level > SLUICE_CRITICAL || record->module >= SLUICE_MODULES_MAX || record->length > r->ring.capacity / 4 ||
+    if (size < sizeof(struct record) || size % 8 != 0 || size > head - position || offset + size > ring->capacity ||
+        record->level > SLUICE_CRITICAL || record->module >= SLUICE_MODULES_MAX || record->length > ring->capacity / 4 ||
         (uint64_t)record->length + extras > size - sizeof(struct record))
         return false;
     if (record->flags & RECORD_LABELLED) {
@@ -205,36 +233,58 @@ static bool render(struct recovery *r, const struct record *record)
     return true;
 }
 
-/* Every committed record from tail to head, in order; false with errno when a write fails. */
-static bool walk(struct recovery *r)
+/* The ring's next whole committed record before its head, past padding and torn
+ * reservations (counted), or NULL. */
+static struct record *next_record(struct recovery *r, struct recovered_ring *rr)
 {
-    const struct ring *ring = &r->ring;
-    uint64_t head = r->header.head & ~HEAD_SEALED;
-    for (uint64_t position = r->header.tail; position < head;) {
+    const struct ring *ring = &rr->ring;
+    while (rr->position < rr->head) {
+        uint64_t position = rr->position;
         struct record *record = ring_record(ring, position);
         uint64_t commit = record->commit;
         if (commit == (position ^ ring->commit_key ^ COMMIT_PADDING)) {
-            position += ring_padding(ring, position);
-        } else if (commit == (position ^ ring->commit_key) && record_is_whole(r, record, position, head)) {
-            if (!render(r, record))
-                return false;
-            r->result->records++;
-            r->result->maybe_written += position < r->header.writing_end;
-            position += record->size;
+            rr->position += ring_padding(ring, position);
+        } else if (commit == (position ^ ring->commit_key) && record_is_whole(ring, record, position, rr->head)) {
+            return record;
         } else {
             r->result->torn++;
             uint64_t size = record->size, end = position + size;
-            bool lands = size >= sizeof(struct record) && size % 8 == 0 && size <= head - position &&
-                         (end == head || ring_next_published(ring, end, end + 8) == end);
-            position = lands ? end : ring_next_published(ring, position + 8, head);
+            bool lands = size >= sizeof(struct record) && size % 8 == 0 && size <= rr->head - position &&
+                         (end == rr->head || ring_next_published(ring, end, end + 8) == end);
+            rr->position = lands ? end : ring_next_published(ring, position + 8, rr->head);
         }
+    }
+    return NULL;
+}
+
+/* Every committed record from tail to head of each ring, the rings merged by time; false with
+ * errno when a write fails. */
+static bool walk(struct recovery *r)
+{
+    struct record *next[SLUICE_RINGS_MAX];
+    for (uint32_t i = 0; i < r->ring_count; i++)
+        next[i] = next_record(r, &r->rings[i]);
+    for (;;) {
+        uint32_t oldest = r->ring_count;
+        for (uint32_t i = 0; i < r->ring_count; i++)
+            if (next[i] != NULL && (oldest == r->ring_count || next[i]->ticks < next[oldest]->ticks))
+                oldest = i;
+        if (oldest == r->ring_count)
+            break;
+        struct recovered_ring *rr = &r->rings[oldest];
+        if (!render(r, next[oldest]))
+            return false;
+        r->result->records++;
+        r->result->maybe_written += rr->position < rr->header.writing_end;
+        rr->position += next[oldest]->size;
+        next[oldest] = next_record(r, rr);
     }
     return write_out(r);
 }
 
 static void start_clock(struct recovery *r)
 {
-    const struct ring_header *h = &r->header;
+    const struct ring_header *h = &r->rings[0].header; /* the writer stores its clock in every ring */
     const struct ring_clock *c = &h->clocks[h->clock_index & 1];
     if (c->ticks_are_realtime_ns || c->ns_per_tick != 0)
         clock_converter_restore(&r->clock, c->anchor_ticks, c->anchor_ns, c->ns_per_tick, c->ticks_are_realtime_ns);
@@ -257,10 +307,16 @@ static int recover_records(struct recovery *r, int fd, const char *path, char *e
                  strerror(errno));
         return fail(error, error_size, path, problem);
     }
-    /* As its writer would have: everything before head is written. */
-    uint64_t head = r->header.head & ~HEAD_SEALED;
-    if (pwrite(fd, &head, sizeof head, offsetof(struct ring_header, tail)) != (ssize_t)sizeof head ||
-        pwrite(fd, &head, sizeof head, offsetof(struct ring_header, writing_end)) != (ssize_t)sizeof head) {
+    /* As its writer would have: everything before each head is written. */
+    bool marked = true;
+    for (uint32_t i = 0; i < r->ring_count && marked; i++) {
+        uint64_t head = r->rings[i].head;
+        off_t at = (off_t)i * (off_t)(RING_HEADER_BYTES + r->rings[i].ring.capacity);
+        marked = pwrite(fd, &head, sizeof head, at + (off_t)offsetof(struct ring_header, tail)) == (ssize_t)sizeof head &&
+                 pwrite(fd, &head, sizeof head, at + (off_t)offsetof(struct ring_header, writing_end)) ==
+                         (ssize_t)sizeof head;
+    }
+    if (!marked) {
         char problem[256];
         snprintf(problem, sizeof problem,
                  "the records are written, but marking the file recovered failed: %s; a second recovery would "
@@ -317,25 +373,49 @@ int sluice_recover(const char *path, int output_fd, int format, sluice_recovery 
     }
     result->pid = (int)r.header.pid;
     result->core_id = r.header.core_id;
-    uint64_t head = r.header.head & ~HEAD_SEALED;
-    if (problem != NULL || head == r.header.tail) { /* or nothing is left to recover */
+    if (problem != NULL) {
+        close(fd);
+        return fail(error, error_size, path, problem);
+    }
+    uint64_t capacity = r.header.capacity, region = RING_HEADER_BYTES + capacity;
+    r.ring_count = (uint32_t)((uint64_t)st.st_size / region);
+    bool pending = false;
+    for (uint32_t i = 0; i < r.ring_count && problem == NULL; i++) {
+        struct recovered_ring *rr = &r.rings[i];
+        if (pread(fd, &rr->header, sizeof rr->header, (off_t)(i * region)) != (ssize_t)sizeof rr->header) {
+            problem = "too short for its rings (truncated?)";
+        } else if (i > 0 && rr->header.magic == 0) { /* killed while it added this ring: none from here */
+            r.ring_count = i;
+            break;
+        } else {
+            problem = lane_problem(&rr->header, &r.header, i, st.st_size, detail, sizeof detail);
+        }
+        rr->position = rr->header.tail;
+        rr->head = rr->header.head & ~HEAD_SEALED;
+        pending |= rr->head != rr->position;
+    }
+    if (problem != NULL || !pending) { /* or nothing is left to recover */
         close(fd);
         return problem != NULL ? fail(error, error_size, path, problem) : SLUICE_OK;
     }
 
-    uint64_t capacity = r.header.capacity;
-    /* A header's worth of zeros past the end: a torn reservation's header may be read anywhere. */
-    char *records = calloc(1, capacity + sizeof(struct record));
     size_t buffer = RECOVER_BATCH_BYTES + render_line_bound(capacity / 4, SLUICE_MODULE_NAME_MAX);
     r.out = (struct out_buffer){.data = malloc(buffer), .capacity = buffer};
-    int status;
-    if (records == NULL || r.out.data == NULL) {
+    int status = SLUICE_OK;
+    for (uint32_t i = 0; i < r.ring_count && status == SLUICE_OK; i++) {
+        struct recovered_ring *rr = &r.rings[i];
+        /* A header's worth of zeros past the end: a torn reservation's header may be read anywhere. */
+        char *records = calloc(1, capacity + sizeof(struct record));
+        rr->ring = (struct ring){.header = &rr->header, .base = records, .capacity = capacity,
+                                 .commit_key = rr->header.commit_key};
+        if (records == NULL)
+            status = fail(error, error_size, path, "out of memory");
+        else if (pread(fd, records, capacity, (off_t)(i * region + RING_HEADER_BYTES)) != (ssize_t)capacity)
+            status = fail(error, error_size, path, "its records could not be read (truncated?)");
+    }
+    if (status == SLUICE_OK && r.out.data == NULL) {
         status = fail(error, error_size, path, "out of memory");
-    } else if (pread(fd, records, capacity, RING_HEADER_BYTES) != (ssize_t)capacity) {
-        status = fail(error, error_size, path, "its records could not be read (truncated?)");
-    } else {
-        r.ring = (struct ring){.header = &r.header, .base = records, .capacity = capacity,
-                               .commit_key = r.header.commit_key};
+    } else if (status == SLUICE_OK) {
         r.names = read_names(path);
         result->modules_named = r.names != NULL;
         int process_format = r.names != NULL && r.names->sink_count > 0 ? r.names->sinks[0].format : 0;
@@ -345,9 +425,10 @@ int sluice_recover(const char *path, int output_fd, int format, sluice_recovery 
         start_clock(&r);
         status = recover_records(&r, fd, path, error, error_size);
     }
+    for (uint32_t i = 0; i < r.ring_count; i++)
+        free(r.rings[i].ring.base);
     free(r.names);
     free(r.out.data);
-    free(records);
     close(fd); /* and the lock with it */
     return status;
 }

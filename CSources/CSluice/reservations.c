@@ -11,9 +11,11 @@ void reservations_give_up_own(void)
     for (uint32_t i = 0; i < depth; i++) {
         sluice_core *core = open_reservations[i].core;
         uint64_t position = open_reservations[i].position;
-        if (core == NULL || core->synchronous || ring_head(&core->ring) <= position)
+        if (core == NULL || core->synchronous)
             continue;
-        struct ring *ring = &core->ring;
+        struct ring *ring = &open_reservations[i].lane->ring;
+        if (ring_head(ring) <= position)
+            continue;
         struct record *record = ring_record(ring, position);
         uint64_t key = position ^ ring->commit_key;
         if (load_acquire(&ring->header->tail) > position)

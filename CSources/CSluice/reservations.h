@@ -26,6 +26,7 @@ extern __thread uint32_t log_depth;
 enum { TRACKED_DEPTHS = 4 };
 struct open_reservation {
     sluice_core *core;
+    struct lane *lane;
     uint64_t position;
 };
 extern __thread struct open_reservation open_reservations[TRACKED_DEPTHS];

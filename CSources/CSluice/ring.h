@@ -62,7 +62,7 @@ enum { COMMIT_PADDING = 2, COMMIT_ABANDONED = 4 };
 /* Bytes before the records: the ring's header page. */
 #define RING_HEADER_BYTES 4096
 #define RING_MAGIC 0x474e495245434953ull /* "SICERING" */
-#define RING_VERSION 1u
+#define RING_VERSION 2u
 
 /* The writer's clock conversion as `sluice recover` needs it (clock.h). */
 struct ring_clock {
@@ -109,6 +109,8 @@ struct ring_header {
     uint64_t capacity;
     uint64_t commit_key;
     uint64_t core_id;
+    uint32_t lane;            /* which of the core's rings (lanes.h): the file holds them in order */
+    uint32_t reserved;
     uint64_t opened_ns;       /* CLOCK_REALTIME when the file was made: tells a reused pid */
 
     /* The writer's clock (store_release of clock_index after the slot it names is whole),

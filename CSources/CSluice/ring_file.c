@@ -18,6 +18,7 @@
 
 #include "diagnostics.h"
 #include "ring_file.h"
+#include "sluice.h"
 
 bool ring_file_holds_records(const char *path)
 {
@@ -25,8 +26,11 @@ bool ring_file_holds_records(const char *path)
     if (fd < 0)
         return false;
     struct ring_header header;
-    bool holds = pread(fd, &header, sizeof header, 0) == (ssize_t)sizeof header && header.magic == RING_MAGIC &&
-                 (header.head & ~HEAD_SEALED) != header.tail;
+    bool holds = false;
+    for (off_t at = 0; !holds && pread(fd, &header, sizeof header, at) == (ssize_t)sizeof header &&
+                       header.magic == RING_MAGIC && header.capacity <= SLUICE_RING_MAX;
+         at += RING_HEADER_BYTES + (off_t)header.capacity)
+        holds = (header.head & ~HEAD_SEALED) != header.tail;
     close(fd);
     return holds;
 }
@@ -41,18 +45,18 @@ static int create_file(const char *name)
     return fd;
 }
 
-bool ring_publish(struct ring *ring, const char *stats_path)
+bool ring_publish(struct ring *ring, const char *name, uint32_t index)
 {
     size_t size = RING_HEADER_BYTES + ring->capacity;
-    char name[4096];
-    snprintf(name, sizeof name, "%s.ring", stats_path);
+    off_t offset = (off_t)index * (off_t)size;
     const char *problem = NULL;
     int error = 0;
     struct rlimit limit;
-    if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < size) {
+    if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+        limit.rlim_cur < (rlim_t)offset + size) {
         problem = "the file size limit (RLIMIT_FSIZE) is below its size";
     } else {
-        int fd = create_file(name);
+        int fd = index == 0 ? create_file(name) : open(name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
         struct ring_header *header = ring->header;
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
@@ -66,23 +70,23 @@ bool ring_publish(struct ring *ring, const char *stats_path)
                                       : strerror(errno);
         else if (fchmod(fd, 0600) != 0)
             problem = strerror(errno);
-        else if ((error = posix_fallocate(fd, 0, (off_t)size)) != 0)
+        else if ((error = posix_fallocate(fd, offset, (off_t)size)) != 0)
             problem = strerror(error);
-        else if (pwrite(fd, header, RING_HEADER_BYTES, 0) != RING_HEADER_BYTES)
+        else if (pwrite(fd, header, RING_HEADER_BYTES, offset) != RING_HEADER_BYTES)
             problem = strerror(errno);
-        else if (mmap(header, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd, 0) ==
+        else if (mmap(header, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd, offset) ==
                  MAP_FAILED)
             problem = strerror(errno);
         if (fd >= 0)
             close(fd);
-        if (problem != NULL && fd >= 0)
+        if (problem != NULL && fd >= 0 && index == 0)
             unlink(name);
     }
     if (problem != NULL) {
         report_problem(
-                "sluice: cannot create the ring file %s: %s; logging goes on, but records waiting in the ring "
-                "cannot be recovered after a kill",
-                name, problem);
+                "sluice: cannot put ring %u in the ring file %s: %s; logging goes on, but records waiting in "
+                "that ring cannot be recovered after a kill",
+                index, name, problem);
         return false;
     }
     ring->path = strdup(name);

@@ -59,6 +59,7 @@ void stats_fork_private(struct stats_map *map)
     uint32_t modules = map->module_count;
     copy->module_count = modules;
     copy->reopen_requests = map->reopen_requests; /* the writer's count of them carries over too */
+    copy->ring_count = map->ring_count;
     for (uint32_t i = 0; i < modules; i++) {
         const struct stats_module *from = &map->modules[i];
         struct stats_module *to = &copy->modules[i];
@@ -167,6 +168,22 @@ int sluice_stats_sink_count(sluice_stats_mapping *stats)
 {
     uint32_t count = load_acquire(&stats->map->sink_count);
     return count <= SLUICE_SINKS_MAX ? (int)count : 0; /* a file from outside is not trusted */
+}
+
+int sluice_stats_ring_count(sluice_stats_mapping *stats)
+{
+    uint32_t count = load_relaxed(&stats->map->ring_count);
+    return count > SLUICE_RINGS_MAX ? SLUICE_RINGS_MAX : (int)count; /* another process's word */
+}
+
+int sluice_stats_ring(sluice_stats_mapping *stats, int ring, sluice_ring_counters *out)
+{
+    if (ring < 0 || ring >= sluice_stats_ring_count(stats))
+        return SLUICE_INVALID;
+    const struct stats_ring *r = &stats->map->rings[ring];
+    *out = (sluice_ring_counters){.depth_bytes = load_relaxed(&r->depth_bytes),
+                                  .high_water_bytes = load_relaxed(&r->high_water)};
+    return SLUICE_OK;
 }
 
 int sluice_stats_sink(sluice_stats_mapping *stats, int sink, sluice_sink_counters *out)

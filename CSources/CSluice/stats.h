@@ -42,7 +42,7 @@
 #include "facade.h"
 
 #define STATS_MAGIC 0x31304543494c5553ull /* "SLUICE01" */
-#define STATS_VERSION 5u
+#define STATS_VERSION 6u
 
 enum {
     STATS_SHARDS = 64,       /* threads with a shard of their own, per core */
@@ -128,6 +128,12 @@ struct stats_sink {
     uint64_t dropped;
 };
 
+/* A ring's depth and high-water mark, as the writer last saw them (store_relaxed, writer only). */
+struct stats_ring {
+    uint64_t depth_bytes;
+    uint64_t high_water;
+};
+
 struct stats_shard {
     _Alignas(64) uint32_t owner; /* kernel thread id; 0 while free */
     uint32_t reserved;
@@ -143,6 +149,8 @@ struct stats_map {
     struct stats_totals totals;
     _Alignas(64) uint32_t sink_count;
     struct stats_sink sinks[SLUICE_SINKS_MAX];
+    _Alignas(64) uint32_t ring_count; /* the core's rings: set at open, store_relaxed by lanes_grow */
+    struct stats_ring rings[SLUICE_RINGS_MAX];
     struct stats_level_request level_requests[STATS_LEVEL_REQUESTS];
     struct stats_module modules[SLUICE_MODULES_MAX];
     struct stats_histogram histograms[SLUICE_HISTOGRAMS];

@@ -1,7 +1,7 @@
 /*
  * sync.c — the synchronous rollback: no writer thread; each record is
  * rendered and written on the caller's thread before its log call returns,
- * in the order the callers take the lock. The ring is not used; the writer's
+ * in the order the callers take the lock. The rings are not used; the writer's
  * state, the sink slots and their counters are (output.c), under the lock.
  */
 #include <errno.h>
@@ -13,7 +13,7 @@
 
 int sync_open(sluice_core *core)
 {
-    core->sync.record = malloc(sizeof(struct record) + sizeof(uint64_t) + core->ring.max_message);
+    core->sync.record = malloc(sizeof(struct record) + sizeof(uint64_t) + core->max_message);
     if (core->sync.record == NULL)
         return ENOMEM;
     pthread_mutex_init(&core->sync.lock, NULL);

@@ -289,6 +289,11 @@ struct ProcessSnapshot {
                  "written": sink.written, "bytes": sink.bytes, "write_errors": sink.writeErrors, "dropped": sink.dropped]
             }
         }
+        object["rings"] = cores.flatMap { core in
+            core.stats.rings.enumerated().map { index, ring -> [String: Any] in
+                ["core": core.id, "ring": index, "depth_bytes": ring.depthBytes, "high_water_bytes": ring.highWaterBytes]
+            }
+        }
         if cores.count > 1 {
             object["cores"] = cores.map { ["core": $0.id, "accepted": $0.stats.counters.accepted,
                                            "histograms": Self.histogramsJSON($0.stats)] as [String: Any] }
@@ -347,6 +352,10 @@ struct ProcessSnapshot {
         }
         let shed = Logger.Level.allCases.compactMap { level in t.droppedByLevel[level].flatMap { $0 > 0 ? "\(level) \($0)" : nil } }
         lines.append("  dropped by level: " + (shed.isEmpty ? "none" : shed.joined(separator: ", ")))
+        for core in cores {  // one ring per CPU: where the depth is
+            let rings = core.stats.rings.enumerated().map { "\($0.offset): \($0.element.depthBytes) / \($0.element.highWaterBytes)" }
+            lines.append("  rings\(cores.count > 1 ? "@\(core.id)" : "") (depth / high water bytes): " + rings.joined(separator: "   "))
+        }
         lines.append("")
         lines.append("  " + pad("module", 24) + pad("level", 9) + pad("rate", 8) + pad("accepted", 12) + pad("written", 12)
             + pad("dropped", 10) + pad("sampled out", 13) + "filtered")

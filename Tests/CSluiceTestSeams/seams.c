@@ -1,7 +1,9 @@
 /* The tests' side of the core's seams (seams.h): strong definitions, with setters. */
+#include <sched.h>
 #include <stdbool.h>
 #include <unistd.h>
 
+#include "lanes.h"
 #include "seams.h"
 #include "sluice_test_seams.h"
 
@@ -29,4 +31,39 @@ ssize_t seam_write(int fd, const void *data, size_t length)
 bool seam_writers_paused(void)
 {
     return __atomic_load_n(&paused, __ATOMIC_RELAXED) != 0;
+}
+
+unsigned sluice_test_add_rings(sluice_core *core, unsigned count)
+{
+    return lanes_grow(core, count);
+}
+
+/* The CPUs the main thread may use (its id is the process's), which test threads never change. */
+static int allowed_cpus(cpu_set_t *cpus)
+{
+    return sched_getaffinity(getpid(), sizeof *cpus, cpus) == 0 ? CPU_COUNT(cpus) : 0;
+}
+
+int sluice_test_cpu_count(void)
+{
+    cpu_set_t cpus;
+    int count = allowed_cpus(&cpus);
+    return count > 0 ? count : 1;
+}
+
+int sluice_test_move_to_cpu(int cpu)
+{
+    cpu_set_t allowed, one;
+    int count = allowed_cpus(&allowed);
+    if (count == 0)
+        return -1;
+    int skip = (cpu < 0 ? -cpu : cpu) % count;
+    for (int c = 0; c < CPU_SETSIZE; c++) {
+        if (!CPU_ISSET(c, &allowed) || skip-- > 0)
+            continue;
+        CPU_ZERO(&one);
+        CPU_SET(c, &one);
+        return sched_setaffinity(0, sizeof one, &one) == 0 ? c : -1;
+    }
+    return -1;
 }

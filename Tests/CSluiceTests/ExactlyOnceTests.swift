@@ -1,4 +1,5 @@
 import CSluice
+import CSluiceTestSeams
 import Foundation
 import SluiceTestSupport
 import XCTest
@@ -105,7 +106,9 @@ final class ExactlyOnceTests: XCTestCase {
 }
 
 /// Logs "p=<producer> s=<sequence>" for sequence 0..<count; returns which were accepted.
-func produce(_ core: Core, _ module: Int32, producer: Int, count: Int) -> [Bool] {
+/// Logs count records "p=<producer> s=<sequence>"; with movingEvery, the thread moves to the
+/// next CPU (and so to the next ring) every that many records.
+func produce(_ core: Core, _ module: Int32, producer: Int, count: Int, movingEvery: Int? = nil) -> [Bool] {
     var accepted = [Bool](repeating: false, count: count)
     var message = [CChar](repeating: 0, count: 32)
     message.withUnsafeMutableBufferPointer { buffer in
@@ -117,13 +120,18 @@ func produce(_ core: Core, _ module: Int32, producer: Int, count: Int) -> [Bool]
         base[4] = CChar(UInt8(ascii: "s"))
         base[5] = CChar(UInt8(ascii: "="))
         for sequence in 0..<count {
+            if let every = movingEvery, sequence % every == 0 {
+                _ = sluice_test_move_to_cpu(Int32(producer + sequence / every))
+            }
             var digits = 0
             var n = sequence
             repeat { digits += 1; n /= 10 } while n > 0
             n = sequence
-            for i in stride(from: 5 + digits, to: 5, by: -1) {
+            var i = 5 + digits  // a plain loop: a stride's metadata lookup takes a lock, which eight threads contend for
+            while i > 5 {
                 base[i] = CChar(UInt8(ascii: "0") + UInt8(n % 10))
                 n /= 10
+                i -= 1
             }
             accepted[sequence] = sluice_log(core.pointer, Int32(SLUICE_INFO), module, base, 6 + digits) == Int32(SLUICE_OK)
         }

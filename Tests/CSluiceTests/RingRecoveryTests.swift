@@ -1,4 +1,5 @@
 import CSluice
+import CSluiceTestSeams
 import Foundation
 import SluiceTestSupport
 import XCTest
@@ -21,7 +22,11 @@ final class RingRecoveryTests: XCTestCase {
         XCTAssertEqual(result.status, SIGKILL)
         let rings = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".ring") }
         XCTAssertEqual(rings.count, 1, "\(rings)")
-        return directory + "/" + (rings.first ?? "none")
+        let ring = directory + "/" + (rings.first ?? "none")
+        let perRing = 4096 + Int(SLUICE_RING_DEFAULT)  // a header page and the records
+        XCTAssertEqual(try size(of: ring), perRing * min(Int(sluice_test_cpu_count()), Int(SLUICE_RINGS_AUTO_MAX)),
+                       "one ring per CPU, one after another in the file")
+        return ring
     }
 
     /// Recovers ring into a fresh file: its lines and what the call said.

@@ -16,11 +16,12 @@ struct OpenFailure: Error, CustomStringConvertible {
 /// Opens a core, or throws the core's message (a thrown error fails the test).
 func openCore(
     path: String?, ringBytes: Int = 65536, overflow: Int32 = Int32(SLUICE_OVERFLOW_DROP),
-    format: Int32 = Int32(SLUICE_FORMAT_TEXT)
+    format: Int32 = Int32(SLUICE_FORMAT_TEXT), rings: UInt32 = testRings()
 ) throws(OpenFailure) -> Core {
     var options = sluice_options()
     sluice_options_init(&options)
     options.ring_bytes = ringBytes
+    options.ring_count = rings
     options.overflow = overflow
     options.format = format
     var error = [CChar](repeating: 0, count: 512)
@@ -122,6 +123,13 @@ func parseLine(_ text: ArraySlice<UInt8>) -> Line? {
 }
 
 /// The test's own count of a records-per-producer setting, smaller under ThreadSanitizer.
+/// The ring count of cores a test opens without asking for one: `SLUICE_TEST_RINGS` (the
+/// sanitizers' runs use 1, so that every test also runs with a single ring), else the core's
+/// default, one per CPU.
+func testRings() -> UInt32 {
+    ProcessInfo.processInfo.environment["SLUICE_TEST_RINGS"].flatMap(UInt32.init) ?? 0
+}
+
 func stressRecords(default value: Int) -> Int {
     ProcessInfo.processInfo.environment["SLUICE_STRESS_RECORDS"].flatMap(Int.init) ?? value
 }

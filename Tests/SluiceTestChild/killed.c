@@ -1,6 +1,7 @@
 /*
  * killed <path> <threads> <records per thread> <torn 0|1> <writer>: a recoverable core
- * (a 4 MiB ring, the block policy) logging to path; each thread logs "t<thread> <i>". With torn, thread 0
+ * (4 MiB rings, one per CPU, the block policy) logging to path; each thread logs "t<thread> <i>",
+ * moving to the next CPU (and so ring) every 100 records. With torn, thread 0
  * reserves a record halfway and never commits it, as a producer killed while filling it
  * would. writer: "runs"; "paused", taking nothing from the ring; or "stuck", its first
  * write never returning. When every thread is done (and, stuck, the writer is in that
@@ -26,6 +27,8 @@ static void *log_then_stop(void *argument)
 {
     long thread = (long)(intptr_t)argument;
     for (long i = 0; i < killed_records; i++) {
+        if (i % 100 == 0)
+            (void)sluice_test_move_to_cpu((int)(thread + i / 100));
         if (thread == 0 && killed_torn && i == killed_records / 2) {
             sluice_reservation torn;
             if (sluice_reserve(killed_core, SLUICE_ERROR, killed_module, 40, &torn) == SLUICE_OK)

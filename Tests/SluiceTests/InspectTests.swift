@@ -276,7 +276,7 @@ final class InspectTests: XCTestCase {
         let future = "\(directory)/sluice-\(getpid())-77"
         let refused = "sluice: process \(getpid()) has no usable Sluice mapping: every file was refused"
         _ = FileManager.default.createFile(atPath: future, contents: header, attributes: [.posixPermissions: 0o600])
-        try check(["stat", "\(getpid())"], "sluice: skipping \(future): layout version 99, and this sluice reads version 5\n" + refused)
+        try check(["stat", "\(getpid())"], "sluice: skipping \(future): layout version 99, and this sluice reads version 6\n" + refused)
         try FileManager.default.removeItem(atPath: future)
         _ = FileManager.default.createFile(atPath: future, contents: Data(count: size), attributes: [.posixPermissions: 0o600])
         try check(["stat", "\(getpid())"], "sluice: skipping \(future): not a Sluice statistics mapping\n" + refused)

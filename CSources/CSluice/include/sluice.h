@@ -110,6 +110,8 @@ enum {
     SLUICE_SINKS_MAX = 4,                /* sinks per core: the first, and up to three more */
     SLUICE_LEVELS = 7,                   /* SLUICE_TRACE to SLUICE_CRITICAL */
     SLUICE_SINK_NAME_MAX = 255,          /* longest sink name kept in the statistics */
+    SLUICE_RINGS_MAX = 64,               /* rings per core (sluice_options.ring_count) */
+    SLUICE_RINGS_AUTO_MAX = 16,          /* rings a core opens with by default, at most */
 };
 
 /* A sink beside the first (sluice_options.path), with a level and format of its own. */
@@ -122,7 +124,13 @@ typedef struct sluice_sink_options {
 #define SLUICE_RING_MAX ((size_t)1 << 30) /* largest ring_bytes: 1 GiB */
 
 typedef struct sluice_options {
-    size_t ring_bytes;  /* ring capacity: a power of two in [SLUICE_RING_MIN, SLUICE_RING_MAX]; default 4 MiB */
+    size_t ring_bytes;  /* each ring's capacity: a power of two in [SLUICE_RING_MIN, SLUICE_RING_MAX];
+                           default 4 MiB. A core holds ring_count of them. */
+    unsigned ring_count; /* rings, one per CPU (CPUs past it share them round-robin): a producer
+                           claims in the ring of the CPU it runs on, and the writer merges the rings
+                           by time, each thread's records in its order. 1 to SLUICE_RINGS_MAX; 0
+                           (default): the CPUs this process may use, at most SLUICE_RINGS_AUTO_MAX,
+                           and more as CPUs come online. Fixed at open. */
     int overflow;       /* SLUICE_OVERFLOW_DROP (default) or SLUICE_OVERFLOW_BLOCK */
     const char *path;   /* log file, opened for appending; NULL, "/dev/stderr": stderr; "/dev/stdout": stdout;
                            udp://host:port, tcp://host:port or unix:///dev/log: RFC 5424 syslog (the
@@ -410,6 +418,7 @@ typedef struct sluice_reservation {
     size_t capacity;    /* how many bytes may be written there */
     uint64_t position;  /* private to the core */
     void *record;       /* private to the core */
+    void *lane;         /* private to the core */
 } sluice_reservation;
 
 /*

@@ -103,6 +103,13 @@ int sluice_stats_reopen(sluice_stats_mapping *stats);  /* asks the process to re
  * name. SLUICE_OK, or SLUICE_INVALID for a bad name or level, or when 16 requests are pending. */
 int sluice_stats_request_level(sluice_stats_mapping *stats, const char *name, int level);
 int sluice_stats_withdraw_level(sluice_stats_mapping *stats, const char *name); /* SLUICE_OK if one was pending */
+/* Each of the core's rings (sluice_options.ring_count): its depth and the deepest it has been. */
+typedef struct sluice_ring_counters {
+    uint64_t depth_bytes;      /* as the writer last saw it */
+    uint64_t high_water_bytes;
+} sluice_ring_counters;
+int sluice_stats_ring_count(sluice_stats_mapping *stats);
+int sluice_stats_ring(sluice_stats_mapping *stats, int ring, sluice_ring_counters *out); /* SLUICE_INVALID: no such */
 int sluice_stats_sink_count(sluice_stats_mapping *stats);
 int sluice_stats_sink(sluice_stats_mapping *stats, int sink, sluice_sink_counters *out); /* SLUICE_INVALID: no such */
 

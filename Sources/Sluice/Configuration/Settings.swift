@@ -10,6 +10,7 @@ let rateSetting = Setting<Double>(expected: "a number from 0 to 1") { (0...1).co
 let queueBytesSetting = Setting<Int>(expected: "a power of two from 4096 to 1073741824") {
     $0 >= 4096 && $0 <= 1 << 30 && $0 & ($0 - 1) == 0
 }
+let ringsSetting = Setting<Int>(expected: "a whole number from 0 (one per CPU) to 64") { (0...64).contains($0) }
 let reserveSetting = Setting<Double>(expected: "a number from 0 to 0.5") { (0...0.5).contains($0) }
 let waitSetting = Setting<Duration>(expected: "from 0 to 1000 milliseconds") { $0 >= .zero && $0 <= .seconds(1) }
 let recorderSetting = Setting<Int>(expected: "a whole number from 0 to 1000000") { (0...1_000_000).contains($0) }
@@ -92,6 +93,9 @@ extension SluiceConfiguration {
             destinationSetting,
             .value("queueBytes", \.queueBytes, \.queueBytes, variable: "LOG_QUEUE_BYTES", check: queueBytesSetting) {
                 $0.size($1, default: $2, queueBytesSetting)
+            },
+            .value("rings", \.rings, \.rings, variable: "LOG_RINGS", check: ringsSetting) {
+                $0.count($1, default: $2, ringsSetting)
             },
             .value("overflow", \.overflow, \.overflow, variable: "LOG_OVERFLOW", read: { $0.overflow($1, default: $2) },
                    show: { "`.\($0)`" }),

@@ -74,8 +74,13 @@ public struct SluiceConfiguration: Sendable {
     /// `false` writes each record on the caller's thread: the instant rollback.
     public var asynchronous: Bool?
     public var destination: Destination?
-    /// The ring's size in bytes: a power of two from 4 KiB to 1 GiB.
+    /// Each ring's size in bytes: a power of two from 4 KiB to 1 GiB. A core holds ``rings`` of them.
     public var queueBytes: Int?
+    /// Rings, one per CPU (CPUs past it share them): a log call claims room in the ring of the
+    /// CPU it runs on, so producers on different CPUs never contend, and the writer merges the
+    /// rings by time, each thread's records in its order (docs/SCALING.md). 1 to 64; 0 (default):
+    /// the CPUs the process may use, at most 16, and more as CPUs come online. Fixed when a core opens.
+    public var rings: Int?
     public var overflow: SluiceCore.Overflow?
     /// r, from 0 to 0.5 of the ring (default an eighth): how much of it each level leaves to the
     /// levels above, so that a flood of lower levels never costs a warning or an error. Notice
@@ -134,7 +139,7 @@ public struct SluiceConfiguration: Sendable {
     public init(
         level: Logger.Level? = nil, moduleLevels: [String: Logger.Level] = [:], sampleRate: Double? = nil,
         moduleSampleRates: [String: Double] = [:], asynchronous: Bool? = nil, destination: Destination? = nil,
-        queueBytes: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil,
+        queueBytes: Int? = nil, rings: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil,
         fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
         format: Format? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
         syslogFacility: SyslogFacility? = nil, syslogAppName: String? = nil, warningReserve: Double? = nil,
@@ -147,6 +152,7 @@ public struct SluiceConfiguration: Sendable {
         self.asynchronous = asynchronous
         self.destination = destination
         self.queueBytes = queueBytes
+        self.rings = rings
         self.overflow = overflow
         self.callTimingEvery = callTimingEvery
         self.fileMode = fileMode

@@ -33,8 +33,10 @@ extension SluiceCore {
         /// The first sink. A file is appended to and created if missing; a symbolic link, a
         /// directory, a FIFO or a socket is refused: it must be a regular file or a character device.
         var destination = SluiceConfiguration.Destination.standardError
-        /// The ring's capacity in bytes: a power of two from 4 KiB to 1 GiB.
+        /// Each ring's capacity in bytes: a power of two from 4 KiB to 1 GiB.
         var queueBytes = Int(coreDefaults.ring_bytes)
+        /// Rings, one per CPU; 0: as many as the CPUs the process may use, at most 16.
+        var rings = Int(coreDefaults.ring_count)
         var overflow: Overflow = coreDefaults.overflow == Int32(SLUICE_OVERFLOW_BLOCK) ? .block : .drop
         /// How much of the ring each level leaves to the levels above (SluiceConfiguration.warningReserve).
         var warningReserve = Double(coreDefaults.warning_reserve_permille) / 1000
@@ -102,6 +104,7 @@ extension SluiceCore.Options {
         var c = sluice_options()
         sluice_options_init(&c)
         c.ring_bytes = max(queueBytes, 0)
+        c.ring_count = UInt32(clamping: rings)
         c.overflow = overflow == .drop ? Int32(SLUICE_OVERFLOW_DROP) : Int32(SLUICE_OVERFLOW_BLOCK)
         c.synchronous = asynchronous ? 0 : 1
         c.call_timing_every = UInt32(clamping: callTimingEvery)

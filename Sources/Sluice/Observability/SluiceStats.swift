@@ -17,6 +17,15 @@ public struct SluiceStats: Sendable, Equatable {
     public var histograms: [SluiceHistogram: HistogramSummary]
     /// Each sink, the first (whose counts are the core's `written` and `droppedBySink`) first.
     public var sinks: [SinkStats]
+    /// Each of the core's rings, one per CPU (``SluiceConfiguration/rings``): the counters'
+    /// `depthBytes` is their sum, `highWaterBytes` the deepest any of them has been.
+    public var rings: [RingStats]
+
+    /// One ring: how full it is, and the fullest it has been.
+    public struct RingStats: Sendable, Equatable {
+        public var depthBytes: UInt64
+        public var highWaterBytes: UInt64
+    }
 
     /// One sink: what it is, what it takes, and what became of what it took.
     public struct SinkStats: Sendable, Equatable {
@@ -103,6 +112,11 @@ public struct SluiceStats: Sendable, Equatable {
             return SinkStats(
                 name: name, level: Logger.Level(sluiceLevel: c.level), format: SluiceConfiguration.Format(sluiceFormat: c.format),
                 written: c.written, bytes: c.bytes, writeErrors: c.write_errors, dropped: c.dropped)
+        }
+        rings = (0..<sluice_stats_ring_count(stats)).compactMap { index in
+            var c = sluice_ring_counters()
+            guard sluice_stats_ring(stats, index, &c) == SLUICE_OK else { return nil }
+            return RingStats(depthBytes: c.depth_bytes, highWaterBytes: c.high_water_bytes)
         }
         histograms = [:]
         for histogram in SluiceHistogram.allCases {

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "sluice.h"
+
 /* Every file and standard-stream sink calls write_function instead of write(2) until it is
  * set back to NULL, so that a test can inject EINTR and short writes. */
 typedef ssize_t (*sluice_write_function)(int fd, const void *data, size_t length);
@@ -19,5 +21,16 @@ void sluice_test_set_write(sluice_write_function write_function);
  * wait for it, up to its close timeout); zero lets them go on. For a test that needs records
  * to be waiting in a ring. */
 void sluice_test_pause_writers(int paused);
+
+/* Adds rings to an open core until it has count, while its producers run (lanes_grow): the
+ * ring set a CPU coming online would publish. Returns the count now. */
+unsigned sluice_test_add_rings(sluice_core *core, unsigned count);
+
+/* Moves the calling thread to cpu (mod the CPUs it may use): a test's producer that changes
+ * CPU, and so ring, on purpose. Returns the CPU, or -1 if it could not move. */
+int sluice_test_move_to_cpu(int cpu);
+
+/* The CPUs the calling thread may use. */
+int sluice_test_cpu_count(void);
 
 #endif /* SLUICE_TEST_SEAMS_H */
