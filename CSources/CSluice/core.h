@@ -76,6 +76,25 @@ struct lane {
     _Alignas(CACHE_LINE) struct abandoned abandoned; /* read by every light commit: its own line */
 };
 
+/* Rendering on several threads (renderers.h): the writer's batch and the hand-off. */
+enum { RENDER_BATCH_RECORDS = 2048 };
+#define RENDER_BATCH_BYTES ((size_t)1 << 20) /* the most a batch may render, by render_line_bound */
+struct renderers {
+    uint32_t helpers;              /* render threads beside the writer; 0: none. Fixed at open */
+    struct render_helper *helper;
+    const struct record **batch;   /* records taken from the rings, not yet rendered (the writer's) */
+    uint32_t count;
+    size_t bound;                  /* their render_line_bound, summed */
+    _Alignas(CACHE_LINE) uint32_t generation; /* a new batch: store_release by the writer, after the
+                                      parts and pending; load_acquire by helpers */
+    int32_t pending;               /* helpers still rendering: stored by the writer before generation;
+                                      add_fetch(-1) by each helper after its part; load_acquire by the
+                                      writer, which then reads the parts */
+    int32_t stop;                  /* store_release by the writer as it finishes; load_acquire by helpers */
+    struct event work;             /* helpers wait here for a generation */
+    struct event done;             /* the writer waits here for pending 0 */
+};
+
 struct sluice_core {
     struct lane_set *lanes;    /* the lanes (lanes.h): rcu_assign_pointer by open and lanes_grow
                                   (under lanes_lock); rcu_dereference by producers inside urcu-bp's
@@ -129,6 +148,7 @@ struct sluice_core {
 
     struct writer writer; /* the writer thread's; a synchronous core's callers', under sync.lock */
     pthread_t thread;
+    struct renderers render;   /* a synchronous core has none */
 
     struct {
         pthread_mutex_t lock;   /* held by a caller from reserve to commit */

@@ -26,6 +26,7 @@
 #include "diagnostics.h"
 #include "fork.h"
 #include "lanes.h"
+#include "renderers.h"
 #include "ring_file.h"
 #include "writer.h"
 
@@ -64,6 +65,7 @@ void fork_reset_core(sluice_core *core)
         lane->position = lane->released = lane->written_position = start;
         lane->floor_ticks = 0;
     }
+    renderers_after_fork(core);
     core->bell.state = DOORBELL_RUNNING;
     core->space = (struct event){0};
     core->written = (struct event){0};

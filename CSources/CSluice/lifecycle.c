@@ -11,6 +11,7 @@
 #include "open_cores.h"
 #include "output.h"
 #include "process_hooks.h"
+#include "renderers.h"
 #include "sync.h"
 #include "writer.h"
 
@@ -25,6 +26,7 @@ void sluice_options_init(sluice_options *options)
 static void release_resources(sluice_core *core)
 {
     lanes_destroy(core);
+    renderers_destroy(core);
     flight_destroy(&core->flight);
     modules_destroy(&core->modules);
     if (core->map != NULL)
@@ -84,6 +86,12 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
                      options->warning_reserve_permille);
         return NULL;
     }
+    if (options->render_threads > SLUICE_RENDER_THREADS_MAX) {
+        if (error != NULL)
+            snprintf(error, error_size, "sluice: render_threads %u is more than %d; nothing was opened",
+                     options->render_threads, SLUICE_RENDER_THREADS_MAX);
+        return NULL;
+    }
     if (options->warning_wait_us > 1000000) {
         if (error != NULL)
             snprintf(error, error_size, "sluice: warning_wait_us %u is more than 1000000 (a second); nothing was opened",
@@ -111,9 +119,12 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     core->close_timeout_ms = options->close_timeout_ms;
     core->map = stats_create(core->id, options->ring_bytes, every);
     core->stats = (struct sluice_stats_mapping){.map = core->map, .live = core->map, .path = NULL, .owned = false};
-    if (core->map != NULL)
+    if (core->map != NULL) {
         core->map->ring_count = core->lanes->count;
+        core->map->render_threads = options->synchronous ? 0 : renderers_wanted(options->render_threads);
+    }
     if (core->map == NULL || modules_init(&core->modules, core->map) != 0 ||
+        (!options->synchronous && renderers_init(core, renderers_wanted(options->render_threads)) != 0) ||
         flight_init(&core->flight, options->flight_recorder_records) != 0) {
         if (error != NULL)
             snprintf(error, error_size, "sluice: out of memory opening a core");

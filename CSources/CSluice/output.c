@@ -7,12 +7,26 @@
 #include "abandon.h"
 #include "diagnostics.h"
 #include "output.h"
-#include "record_line.h"
+#include "renderers.h"
 
 uint64_t sluice_sighup_reopens;
 
+/* Adds to a writer-owned word of the mapping (only the writer writes it). */
+static void bump(uint64_t *word, uint64_t by)
+{
+    store_relaxed(word, load_relaxed(word) + by);
+}
+
+/* The batch, rendered, before anything else reaches the slots or the rings let go of it. */
+static void render_batch(sluice_core *core)
+{
+    if (core->render.count > 0)
+        renderers_batch(core);
+}
+
 void output_release(sluice_core *core)
 {
+    render_batch(core);
     struct writer *w = &core->writer;
     struct stats_map *map = core->map;
     uint64_t depth = 0, deepest = load_relaxed(&map->totals.high_water);
@@ -57,12 +71,21 @@ static bool lacks_room(const struct out_buffer *out, size_t bound)
     return out->length >= SINK_BATCH_BYTES || out->capacity - out->length < bound;
 }
 
+static bool slots_lack_room(const sluice_core *core, size_t bound)
+{
+    for (uint32_t i = 0; i < core->sinks.count; i++)
+        if (lacks_room(&core->sinks.slot[i].out, bound))
+            return true;
+    return false;
+}
+
 void output_ensure_room(sluice_core *core, size_t bound)
 {
-    bool full = false;
-    for (uint32_t i = 0; i < core->sinks.count && !full; i++)
-        full = lacks_room(&core->sinks.slot[i].out, bound);
-    if (full) {
+    struct renderers *r = &core->render;
+    if (r->count > 0 && (r->count == RENDER_BATCH_RECORDS || r->bound + bound > RENDER_BATCH_BYTES ||
+                         slots_lack_room(core, r->bound + bound)))
+        renderers_batch(core);
+    if (slots_lack_room(core, r->bound + bound)) {
         output_release(core);
         output_write(core);
     }
@@ -71,33 +94,20 @@ void output_ensure_room(sluice_core *core, size_t bound)
 void output_render(sluice_core *core, struct line_source *line, const struct module_labels *labels, uint16_t module,
                    uint64_t reports)
 {
-    for (uint32_t i = 0; i < core->sinks.count; i++) {
-        struct sink_slot *s = &core->sinks.slot[i];
-        if (line->level < s->level)
-            continue;
-        if (labels != NULL) {
-            line->label = labels->of[s->sink.style.format].text;
-            line->label_length = labels->of[s->sink.style.format].length;
-        }
-        render_line(&s->out, &core->writer.timestamps, &s->sink.style, line);
-        s->lines[s->line_count++] = (struct line){.end = (uint32_t)s->out.length, .module = module,
-                                                  .level = (uint8_t)line->level, .reports = reports,
-                                                  .utc_ns = line->utc_ns};
-    }
+    render_batch(core);
+    renderers_line(core, line, labels, module, reports);
 }
 
 void output_render_record(sluice_core *core, const struct record *r)
 {
-    const struct stats_module *registered = &core->map->modules[r->module];
-    struct line_source line = {.utc_ns = clock_to_ns(&core->writer.clock, r->ticks)};
-    bool labelled = record_line(&line, r, registered->name, registered->length);
-    output_render(core, &line, labelled ? NULL : &core->modules.labels[r->module], r->module, 0);
-}
-
-/* Adds to a writer-owned word of the mapping (only the writer writes it). */
-static void bump(uint64_t *word, uint64_t by)
-{
-    store_relaxed(word, load_relaxed(word) + by);
+    struct renderers *batch = &core->render;
+    if (batch->helpers == 0) {
+        renderers_record(core, r);
+        bump(&core->map->render_records[0], 1);
+        return;
+    }
+    batch->batch[batch->count++] = r; /* output_ensure_room made room for it */
+    batch->bound += render_line_bound(r->length, SLUICE_MODULE_NAME_MAX);
 }
 
 /* A write that stopped after done bytes: the core's records past it are dropped, and the
@@ -220,6 +230,7 @@ static void reopen_if_asked(sluice_core *core)
 
 void output_write(sluice_core *core)
 {
+    render_batch(core);
     struct writer *w = &core->writer;
     reopen_if_asked(core);
     if (core->sinks.count > 0 && core->sinks.slot[0].out.length > 0)

@@ -27,8 +27,11 @@ void output_ensure_room(sluice_core *core, size_t bound);
  * label for it (labels NULL: the line's own name); reports: a drop report's count, or 0. */
 void output_render(sluice_core *core, struct line_source *line, const struct module_labels *labels, uint16_t module,
                    uint64_t reports);
-/* Renders a record of the ring (or a synchronous core's), at its time. */
+/* Renders a record of a ring (or a synchronous core's), at its time: at once, or with render
+ * threads into the batch (renderers.h), which is rendered before anything else reaches
+ * the slots, before ring space is released and before a write. */
 void output_render_record(sluice_core *core, const struct record *record);
+
 /* Hands every slot's buffer to its sink, counts the outcome, publishes written_position, and
  * switches sinks between batches (output_adopt_sinks). */
 void output_write(sluice_core *core);

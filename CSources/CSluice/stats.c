@@ -60,6 +60,7 @@ void stats_fork_private(struct stats_map *map)
     copy->module_count = modules;
     copy->reopen_requests = map->reopen_requests; /* the writer's count of them carries over too */
     copy->ring_count = map->ring_count;
+    copy->render_threads = map->render_threads;
     for (uint32_t i = 0; i < modules; i++) {
         const struct stats_module *from = &map->modules[i];
         struct stats_module *to = &copy->modules[i];
@@ -184,6 +185,19 @@ int sluice_stats_ring(sluice_stats_mapping *stats, int ring, sluice_ring_counter
     *out = (sluice_ring_counters){.depth_bytes = load_relaxed(&r->depth_bytes),
                                   .high_water_bytes = load_relaxed(&r->high_water)};
     return SLUICE_OK;
+}
+
+int sluice_stats_render_thread_count(sluice_stats_mapping *stats)
+{
+    uint32_t count = load_relaxed(&stats->map->render_threads);
+    return count > SLUICE_RENDER_THREADS_MAX ? SLUICE_RENDER_THREADS_MAX : (int)count; /* another process's word */
+}
+
+uint64_t sluice_stats_render_thread_records(sluice_stats_mapping *stats, int thread)
+{
+    if (thread < 0 || thread >= sluice_stats_render_thread_count(stats))
+        return 0;
+    return load_relaxed(&stats->map->render_records[thread]);
 }
 
 int sluice_stats_sink(sluice_stats_mapping *stats, int sink, sluice_sink_counters *out)

@@ -151,6 +151,8 @@ struct stats_map {
     struct stats_sink sinks[SLUICE_SINKS_MAX];
     _Alignas(64) uint32_t ring_count; /* the core's rings: set at open, store_relaxed by lanes_grow */
     struct stats_ring rings[SLUICE_RINGS_MAX];
+    uint32_t render_threads;       /* the writer and its helpers: set at open */
+    uint64_t render_records[SLUICE_RENDER_THREADS_MAX]; /* records each rendered (add_relaxed by that thread) */
     struct stats_level_request level_requests[STATS_LEVEL_REQUESTS];
     struct stats_module modules[SLUICE_MODULES_MAX];
     struct stats_histogram histograms[SLUICE_HISTOGRAMS];

@@ -15,6 +15,7 @@
 #include "asymmetric.h"
 #include "lanes.h"
 #include "output.h"
+#include "renderers.h"
 #include "reports.h"
 #include "reservations.h"
 #include "seams.h"
@@ -330,6 +331,7 @@ static void *writer_main(void *arg)
     }
     for (uint32_t i = 0; i < w->lane_count; i++) /* every record is written or counted: none is recover's */
         ring_release(&w->lanes[i]->ring, w->lanes[i]->position);
+    renderers_stop(core);
     store_release(&core->writer_done, 1);
     event_signal(&core->written);
     return NULL;
@@ -339,11 +341,16 @@ static void *writer_main(void *arg)
  * application's threads, and a closed pipe must give EPIPE, not SIGPIPE. */
 int writer_start(sluice_core *core)
 {
+    int error = renderers_start(core);
+    if (error != 0)
+        return error;
     sigset_t all, previous;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &previous);
-    int error = pthread_create(&core->thread, NULL, writer_main, core);
+    error = pthread_create(&core->thread, NULL, writer_main, core);
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    if (error != 0)
+        renderers_stop(core);
     return error;
 }
 

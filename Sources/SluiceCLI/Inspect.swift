@@ -294,6 +294,11 @@ struct ProcessSnapshot {
                 ["core": core.id, "ring": index, "depth_bytes": ring.depthBytes, "high_water_bytes": ring.highWaterBytes]
             }
         }
+        object["render_threads"] = cores.flatMap { core in
+            core.stats.renderThreadRecords.enumerated().map { index, records -> [String: Any] in
+                ["core": core.id, "thread": index, "records": records]
+            }
+        }
         if cores.count > 1 {
             object["cores"] = cores.map { ["core": $0.id, "accepted": $0.stats.counters.accepted,
                                            "histograms": Self.histogramsJSON($0.stats)] as [String: Any] }
@@ -355,6 +360,10 @@ struct ProcessSnapshot {
         for core in cores {  // one ring per CPU: where the depth is
             let rings = core.stats.rings.enumerated().map { "\($0.offset): \($0.element.depthBytes) / \($0.element.highWaterBytes)" }
             lines.append("  rings\(cores.count > 1 ? "@\(core.id)" : "") (depth / high water bytes): " + rings.joined(separator: "   "))
+            let shares = core.stats.renderThreadRecords.enumerated().map { "\($0.offset): \($0.element)" }
+            if !shares.isEmpty {
+                lines.append("  render threads\(cores.count > 1 ? "@\(core.id)" : "") (records rendered): " + shares.joined(separator: "   "))
+            }
         }
         lines.append("")
         lines.append("  " + pad("module", 24) + pad("level", 9) + pad("rate", 8) + pad("accepted", 12) + pad("written", 12)

@@ -19,22 +19,8 @@ final class LaneTests: XCTestCase {
         let core = try openCore(path: path, ringBytes: 65536, rings: 0)
         XCTAssertEqual(Int(sluice_stats_ring_count(sluice_core_stats(core.pointer))),
                        min(Int(sluice_test_cpu_count()), Int(SLUICE_RINGS_AUTO_MAX)), "one ring per CPU")
-        let module = sluice_module(core.pointer, "stress")
-        let accepted = Slots(producers, [Bool]())
-        onThreads(producers) { p in
-            accepted[p] = produce(core, module, producer: p, count: perProducer, movingEvery: moveEvery)
-        }
-        sluice_close(core.pointer)
-        let c = counters(core)
-        sluice_free(core.pointer)
-
-        let okCounts = accepted.all.map { $0.lazy.filter { $0 }.count }
-        let seen = try scanStressFile(path, producers: producers, perProducer: perProducer, accepted: accepted.all)
-        XCTAssertEqual(seen.perProducer, okCounts, "each producer's accepted records, each once, in its order")
+        let c = try checkMovingProducers(core, path: path, producers: producers, perProducer: perProducer)
         XCTAssertEqual(c.accepted, UInt64(producers * perProducer))
-        XCTAssertEqual(c.written, UInt64(okCounts.reduce(0, +)))
-        XCTAssertEqual(c.written + c.dropped, c.accepted)
-        XCTAssertEqual(seen.droppedReported, c.dropped, "the 'dropped N records' lines add up to the counter")
     }
 
     func testMovingProducersUnderTheBlockPolicyWriteEveryRecordInTheirOrder() throws {
@@ -116,4 +102,29 @@ final class LaneTests: XCTestCase {
             XCTAssertEqual("\(error)", "sluice: ring_count 65 is more than 64; nothing was opened")
         }
     }
+}
+
+/// Producers that move to another CPU every moveEvery records log perProducer records each into
+/// core, which is then closed and freed: the file must hold each producer's accepted records once,
+/// in its order, and the counters and the drop reports must add up. Returns the counters.
+@discardableResult
+func checkMovingProducers(_ core: Core, path: String, producers: Int, perProducer: Int,
+                          file: StaticString = #filePath, line: UInt = #line) throws -> sluice_counters {
+    let module = sluice_module(core.pointer, "stress")
+    let accepted = Slots(producers, [Bool]())
+    onThreads(producers) { p in
+        accepted[p] = produce(core, module, producer: p, count: perProducer, movingEvery: moveEvery)
+    }
+    sluice_close(core.pointer)
+    let c = counters(core)
+    sluice_free(core.pointer)
+
+    let okCounts = accepted.all.map { $0.lazy.filter { $0 }.count }
+    let seen = try scanStressFile(path, producers: producers, perProducer: perProducer, accepted: accepted.all,
+                                  file: file, line: line)
+    XCTAssertEqual(seen.perProducer, okCounts, "each producer's accepted records, each once, in its order", file: file, line: line)
+    XCTAssertEqual(c.written, UInt64(okCounts.reduce(0, +)), file: file, line: line)
+    XCTAssertEqual(c.written + c.dropped, c.accepted, file: file, line: line)
+    XCTAssertEqual(seen.droppedReported, c.dropped, "the 'dropped N records' lines add up to the counter", file: file, line: line)
+    return c
 }

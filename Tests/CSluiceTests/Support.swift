@@ -16,12 +16,13 @@ struct OpenFailure: Error, CustomStringConvertible {
 /// Opens a core, or throws the core's message (a thrown error fails the test).
 func openCore(
     path: String?, ringBytes: Int = 65536, overflow: Int32 = Int32(SLUICE_OVERFLOW_DROP),
-    format: Int32 = Int32(SLUICE_FORMAT_TEXT), rings: UInt32 = testRings()
+    format: Int32 = Int32(SLUICE_FORMAT_TEXT), rings: UInt32 = testRings(), renderThreads: UInt32 = 0
 ) throws(OpenFailure) -> Core {
     var options = sluice_options()
     sluice_options_init(&options)
     options.ring_bytes = ringBytes
     options.ring_count = rings
+    options.render_threads = renderThreads
     options.overflow = overflow
     options.format = format
     var error = [CChar](repeating: 0, count: 512)

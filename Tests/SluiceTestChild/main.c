@@ -175,7 +175,8 @@ static int signal_count(char **argv)
  * another; each child logs 10 records, flushes and exits. Prints what the parent logged,
  * how the children fared, and what the file holds: whether each parent thread's records
  * are there once each, in order, and how many children's 10 records are, likewise (read
- * here, in C: the parent logs millions of lines). */
+ * here, in C: the parent logs millions of lines). An asynchronous core renders on three
+ * threads. */
 enum { FORK_THREADS = 4 };
 static sluice_core *forking_core;
 static int forking_module, forking_stop, forking_recoverable;
@@ -257,6 +258,7 @@ static int fork_children(char **argv)
     forking_recoverable = strcmp(argv[2], "recoverable") == 0;
     options.synchronous = strcmp(argv[2], "1") == 0;
     options.recoverable = forking_recoverable;
+    options.render_threads = 3; /* every child starts its own render threads, as its own writer */
     char error[256];
     forking_core = sluice_open(&options, error, sizeof error);
     if (forking_core == NULL) {

@@ -100,8 +100,16 @@ final class InspectTests: XCTestCase {
         XCTAssertEqual(sinks.count, 1)
         XCTAssertEqual((sinks.first?["written"] as? NSNumber)?.uint64Value, 120, "the one sink's own count")
         XCTAssertEqual(sinks.first?["format"] as? String, "text")
+        let rings = try XCTUnwrap(json["rings"] as? [[String: Any]])
+        XCTAssertEqual(rings.count, min(ProcessInfo.processInfo.activeProcessorCount, 16), "one per CPU")
+        XCTAssertEqual(rings.map { ($0["ring"] as? NSNumber)?.intValue }, Array(0..<rings.count))
+        XCTAssertEqual(rings.map { ($0["depth_bytes"] as? NSNumber)?.uint64Value ?? 0 }.reduce(0, +),
+                       (json["depth_bytes"] as? NSNumber)?.uint64Value, "the core's depth is its rings'")
+        XCTAssertEqual(rings.map { ($0["high_water_bytes"] as? NSNumber)?.uint64Value ?? 0 }.max(),
+                       (json["high_water_bytes"] as? NSNumber)?.uint64Value, "its high-water mark the deepest ring's")
         let table = try sluice(["stat", "\(child.process.processIdentifier)"])
         XCTAssertEqual(table.status, 0, table.err)
+        XCTAssertTrue(table.out.contains("  rings (depth / high water bytes): 0: "), table.out)
         XCTAssertTrue(table.out.contains("accepted 120"), table.out)
         XCTAssertTrue(table.out.contains("noisy"), table.out)
         XCTAssertNotNil(table.out.range(of: #"\n  trace\+ +text +120 +\d+ +0 +0 +/\S+\.log\n"#, options: .regularExpression), table.out)

@@ -112,6 +112,7 @@ enum {
     SLUICE_SINK_NAME_MAX = 255,          /* longest sink name kept in the statistics */
     SLUICE_RINGS_MAX = 64,               /* rings per core (sluice_options.ring_count) */
     SLUICE_RINGS_AUTO_MAX = 16,          /* rings a core opens with by default, at most */
+    SLUICE_RENDER_THREADS_MAX = 16,      /* render threads per core, the writer included */
 };
 
 /* A sink beside the first (sluice_options.path), with a level and format of its own. */
@@ -131,6 +132,11 @@ typedef struct sluice_options {
                            by time, each thread's records in its order. 1 to SLUICE_RINGS_MAX; 0
                            (default): the CPUs this process may use, at most SLUICE_RINGS_AUTO_MAX,
                            and more as CPUs come online. Fixed at open. */
+    unsigned render_threads; /* threads that render lines, the writer included: the writer takes
+                           the records in order, each thread renders a part of a batch, and every
+                           sink receives the lines in order. 1 to SLUICE_RENDER_THREADS_MAX; 0
+                           (default): one per four CPUs the process may use from 8 CPUs on, else
+                           1. Fixed at open; a synchronous core renders on its callers' threads. */
     int overflow;       /* SLUICE_OVERFLOW_DROP (default) or SLUICE_OVERFLOW_BLOCK */
     const char *path;   /* log file, opened for appending; NULL, "/dev/stderr": stderr; "/dev/stdout": stdout;
                            udp://host:port, tcp://host:port or unix:///dev/log: RFC 5424 syslog (the

@@ -110,6 +110,10 @@ typedef struct sluice_ring_counters {
 } sluice_ring_counters;
 int sluice_stats_ring_count(sluice_stats_mapping *stats);
 int sluice_stats_ring(sluice_stats_mapping *stats, int ring, sluice_ring_counters *out); /* SLUICE_INVALID: no such */
+/* The threads that render the core's lines (sluice_options.render_threads; 0 for a synchronous
+ * core), and the records each has rendered: thread 0 is the writer. */
+int sluice_stats_render_thread_count(sluice_stats_mapping *stats);
+uint64_t sluice_stats_render_thread_records(sluice_stats_mapping *stats, int thread);
 int sluice_stats_sink_count(sluice_stats_mapping *stats);
 int sluice_stats_sink(sluice_stats_mapping *stats, int sink, sluice_sink_counters *out); /* SLUICE_INVALID: no such */
 

@@ -11,6 +11,7 @@ let queueBytesSetting = Setting<Int>(expected: "a power of two from 4096 to 1073
     $0 >= 4096 && $0 <= 1 << 30 && $0 & ($0 - 1) == 0
 }
 let ringsSetting = Setting<Int>(expected: "a whole number from 0 (one per CPU) to 64") { (0...64).contains($0) }
+let renderThreadsSetting = Setting<Int>(expected: "a whole number from 0 (from the CPU count) to 16") { (0...16).contains($0) }
 let reserveSetting = Setting<Double>(expected: "a number from 0 to 0.5") { (0...0.5).contains($0) }
 let waitSetting = Setting<Duration>(expected: "from 0 to 1000 milliseconds") { $0 >= .zero && $0 <= .seconds(1) }
 let recorderSetting = Setting<Int>(expected: "a whole number from 0 to 1000000") { (0...1_000_000).contains($0) }
@@ -97,6 +98,8 @@ extension SluiceConfiguration {
             .value("rings", \.rings, \.rings, variable: "LOG_RINGS", check: ringsSetting) {
                 $0.count($1, default: $2, ringsSetting)
             },
+            .value("renderThreads", \.renderThreads, \.renderThreads, variable: "LOG_RENDER_THREADS",
+                   check: renderThreadsSetting) { $0.count($1, default: $2, renderThreadsSetting) },
             .value("overflow", \.overflow, \.overflow, variable: "LOG_OVERFLOW", read: { $0.overflow($1, default: $2) },
                    show: { "`.\($0)`" }),
             .value("crashFlush", \.crashFlush, \.crashFlush, variable: "LOG_CRASH_FLUSH") { $0.switchValue($1, default: $2) },

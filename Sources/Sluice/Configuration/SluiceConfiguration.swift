@@ -81,6 +81,10 @@ public struct SluiceConfiguration: Sendable {
     /// rings by time, each thread's records in its order (docs/SCALING.md). 1 to 64; 0 (default):
     /// the CPUs the process may use, at most 16, and more as CPUs come online. Fixed when a core opens.
     public var rings: Int?
+    /// Threads that render lines, the writer included (1 to 16): the writer takes the records in
+    /// order, each thread renders a part of a batch, and every sink receives the lines in order.
+    /// 0 (default): one per four CPUs the process may use from 8 CPUs on, else 1. Fixed when a core opens.
+    public var renderThreads: Int?
     public var overflow: SluiceCore.Overflow?
     /// r, from 0 to 0.5 of the ring (default an eighth): how much of it each level leaves to the
     /// levels above, so that a flood of lower levels never costs a warning or an error. Notice
@@ -139,7 +143,7 @@ public struct SluiceConfiguration: Sendable {
     public init(
         level: Logger.Level? = nil, moduleLevels: [String: Logger.Level] = [:], sampleRate: Double? = nil,
         moduleSampleRates: [String: Double] = [:], asynchronous: Bool? = nil, destination: Destination? = nil,
-        queueBytes: Int? = nil, rings: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil,
+        queueBytes: Int? = nil, rings: Int? = nil, renderThreads: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil,
         fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
         format: Format? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
         syslogFacility: SyslogFacility? = nil, syslogAppName: String? = nil, warningReserve: Double? = nil,
@@ -153,6 +157,7 @@ public struct SluiceConfiguration: Sendable {
         self.destination = destination
         self.queueBytes = queueBytes
         self.rings = rings
+        self.renderThreads = renderThreads
         self.overflow = overflow
         self.callTimingEvery = callTimingEvery
         self.fileMode = fileMode

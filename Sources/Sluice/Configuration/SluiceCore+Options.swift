@@ -37,6 +37,8 @@ extension SluiceCore {
         var queueBytes = Int(coreDefaults.ring_bytes)
         /// Rings, one per CPU; 0: as many as the CPUs the process may use, at most 16.
         var rings = Int(coreDefaults.ring_count)
+        /// Threads that render lines, the writer included; 0: one per four CPUs from 8 on, else 1.
+        var renderThreads = Int(coreDefaults.render_threads)
         var overflow: Overflow = coreDefaults.overflow == Int32(SLUICE_OVERFLOW_BLOCK) ? .block : .drop
         /// How much of the ring each level leaves to the levels above (SluiceConfiguration.warningReserve).
         var warningReserve = Double(coreDefaults.warning_reserve_permille) / 1000
@@ -105,6 +107,7 @@ extension SluiceCore.Options {
         sluice_options_init(&c)
         c.ring_bytes = max(queueBytes, 0)
         c.ring_count = UInt32(clamping: rings)
+        c.render_threads = UInt32(clamping: renderThreads)
         c.overflow = overflow == .drop ? Int32(SLUICE_OVERFLOW_DROP) : Int32(SLUICE_OVERFLOW_BLOCK)
         c.synchronous = asynchronous ? 0 : 1
         c.call_timing_every = UInt32(clamping: callTimingEvery)

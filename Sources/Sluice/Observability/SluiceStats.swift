@@ -20,6 +20,9 @@ public struct SluiceStats: Sendable, Equatable {
     /// Each of the core's rings, one per CPU (``SluiceConfiguration/rings``): the counters'
     /// `depthBytes` is their sum, `highWaterBytes` the deepest any of them has been.
     public var rings: [RingStats]
+    /// The records each render thread has rendered, the writer's first
+    /// (``SluiceConfiguration/renderThreads``); empty for a synchronous core.
+    public var renderThreadRecords: [UInt64]
 
     /// One ring: how full it is, and the fullest it has been.
     public struct RingStats: Sendable, Equatable {
@@ -118,6 +121,7 @@ public struct SluiceStats: Sendable, Equatable {
             guard sluice_stats_ring(stats, index, &c) == SLUICE_OK else { return nil }
             return RingStats(depthBytes: c.depth_bytes, highWaterBytes: c.high_water_bytes)
         }
+        renderThreadRecords = (0..<sluice_stats_render_thread_count(stats)).map { sluice_stats_render_thread_records(stats, $0) }
         histograms = [:]
         for histogram in SluiceHistogram.allCases {
             var h = sluice_histogram()
