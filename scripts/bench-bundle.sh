@@ -25,8 +25,11 @@ cat > "$bundle/run.sh" <<'RUN'
 #!/usr/bin/env bash
 # Runs Sluice's benchmarks with the loader and libraries beside them: W1, W2 at each of THREADS
 # producers (beside the write() ceiling), W3 and W4 (beside the C level-check floors), REPS rounds
-# interleaved; then core_bench and subring_bench. Results: OUT/results.jsonl (sluice-bench --table
-# reads it), OUT/core.txt and OUT/subring.txt. Log files go to DIR (/tmp), removed after each run.
+# interleaved; then core_bench and subring_bench. Sluice runs with its defaults there (a ring per
+# CPU, a render thread per four CPUs from 8 on); W2 runs again with one render thread, into
+# OUT/results-one-render-thread.jsonl, to show what the render threads add. Results:
+# OUT/results.jsonl (sluice-bench --table reads it), OUT/core.txt and OUT/subring.txt. Log files go
+# to DIR (/tmp), removed after each run.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${OUT:-$PWD/bench-out}; dir=${DIR:-/tmp}
@@ -35,12 +38,16 @@ IFS=, read -r -a thread_counts <<< "${THREADS:-2,4,8,16}"
 mkdir -p "$out"
 run() { "$here/lib/ld-linux-x86-64.so.2" --library-path "$here/lib" "$@"; }
 bench() { run "$here/sluice-bench" --json --reps 1 --directory "$dir" "$@" >> "$out/results.jsonl"; }
+one_render_thread() {
+    LOG_RENDER_THREADS=1 run "$here/sluice-bench" --json --reps 1 --directory "$dir" "$@" >> "$out/results-one-render-thread.jsonl"
+}
 { nproc; grep -m1 'model name' /proc/cpuinfo; } > "$out/machine.txt"
 for rep in $(seq "$reps"); do
     echo "bench-bundle: repetition $rep/$reps" >&2
     bench --workload W1 --records "$records" --peer sluice --peer write-ceiling
     for threads in "${thread_counts[@]}"; do
         bench --workload W2 --threads "$threads" --records "$records" --peer sluice --peer write-ceiling
+        one_render_thread --workload W2 --threads "$threads" --records "$records" --peer sluice
     done
     bench --workload W3 --workload W4 --calls "$calls" --peer sluice --peer c-level-check --peer c-level-count
 done
