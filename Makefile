@@ -1,5 +1,5 @@
 # Sluice: `make demo` runs the main job, `make test` runs every test.
-# Both install liburcu-dev first when pkg-config cannot find liburcu-bp.
+# Both install liburcu-dev first when pkg-config cannot find liburcu-memb.
 
 SWIFT ?= swift
 # Records per producer in the stress tests under a sanitizer (slower by ~10x); make check runs
