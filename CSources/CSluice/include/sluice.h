@@ -61,6 +61,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* This release of Sluice (CHANGELOG.md); Swift reads it as Sluice.version. */
+#define SLUICE_VERSION "0.1.0"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

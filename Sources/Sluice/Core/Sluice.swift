@@ -21,6 +21,9 @@ import Synchronization
 public enum Sluice {
     private static let defaultCore = Mutex<SluiceCore?>(nil)
 
+    /// This release, as `.package(url:from:)` names it (`CHANGELOG.md`; the C core's `SLUICE_VERSION`).
+    public static let version = SLUICE_VERSION
+
     /// Configures the default core with `configuration`, the environment filling in what it
     /// leaves unset (see ``SluiceConfiguration``): opens it, or, when a logger or an earlier
     /// bootstrap opened it already, changes it in place for every logger it has (see
