@@ -52,12 +52,14 @@ check: test
 	SLUICE_TEST_CHILD=$(ASAN_CHILD) $(SWIFT) test --skip-build
 
 # The demo's workload, small, in debug: every row must keep every warning and error it logs
-# (its sluice command: the one test-asan built).
+# (its sluice command: the one test-asan built). Then docs/deploying.md's image against both
+# binaries: the libraries they load, its smoke test.
 test-demo: deps
 	$(SWIFT) build --sanitize=address --scratch-path .build-asan --product sluice
 	cd Examples/WebSocketDemo && $(SWIFT) build
 	$(LSAN_ENV) Examples/WebSocketDemo/.build/debug/WebSocketDemo --requests 300 --logs .build/demo-check \
 		--sluice .build-asan/debug/sluice --check
+	$(LSAN_ENV) scripts/check-deploying.sh .build-asan/debug/sluice Examples/WebSocketDemo/.build/debug/WebSocketDemo
 
 $(ASAN_CHILD): $(wildcard Tests/SluiceTestChild/*.c Tests/SluiceTestChild/*.h Tests/CSluiceTestSeams/*.c) $(CORE_SOURCES)
 	mkdir -p $(@D)
