@@ -13,7 +13,7 @@ ASAN_CHILD := .build-asan-child/SluiceTestChild
 LSAN_ENV := LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt
 CORE_SOURCES := $(wildcard CSources/CSluice/*.c CSources/CSluice/*.h CSources/CSluice/include/*.h)
 
-.PHONY: deps build demo examples test check test-demo test-tsan test-asan bench bench-micro bench-core bench-subring bench-bundle soak clean
+.PHONY: deps build demo examples test check test-demo test-tsan test-asan bench bench-micro bench-core bench-subring bench-bundle soak docs clean
 
 deps:
 	@scripts/ensure-liburcu.sh
@@ -134,6 +134,15 @@ bench-subring: deps
 # Swift toolchain (scripts/bench-bundle.sh; never in CI).
 bench-bundle: deps
 	scripts/bench-bundle.sh
+
+# The products' documentation (DocC), every warning an error: .build/docs/<product>.doccarchive.
+DOCS_TARGETS := Sluice SluiceServiceLifecycle SluiceMetrics
+docs: deps
+	mkdir -p .build/docs
+	for target in $(DOCS_TARGETS); do \
+		$(SWIFT) package --disable-sandbox generate-documentation --target $$target --warnings-as-errors \
+			--output-path .build/docs/$$target.doccarchive || exit 1; \
+	done
 
 clean:
 	rm -rf .build .build-tsan .build-bench .build-asan-child Benchmarks/.build Examples/*/.build sluice-demo.log

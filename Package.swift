@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),  // the tests' ServiceContext
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),  // make docs
     ],
     targets: [
         .systemLibrary(

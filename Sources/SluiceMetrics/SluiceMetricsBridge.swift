@@ -5,7 +5,7 @@ import Synchronization
 
 /// A core's counters, gauges and latency summaries, reported into swift-metrics on an interval,
 /// so that they reach whatever backend the service bootstrapped (swift-prometheus, swift-otel,
-/// StatsD) under the names ``SluiceStats/prometheusText()`` uses:
+/// StatsD) under the names `SluiceStats.prometheusText()` uses:
 ///
 /// - every counter (`sluice_records_written_total{core,module}`, …) as a `Counter`, incremented
 ///   by what it grew since the last reading;
@@ -14,7 +14,7 @@ import Synchronization
 /// - each histogram (`sluice_log_call_seconds`, `sluice_end_to_end_seconds`, …) as a summary:
 ///   `Meter`s with a `quantile` dimension (0.5, 0.9, 0.99, 0.999, over the core's life, in
 ///   seconds for durations) and a `<name>_count` `Counter`. swift-metrics has no type that
-///   carries a histogram's buckets; ``SluiceStats/prometheusText()`` does.
+///   carries a histogram's buckets; `SluiceStats.prometheusText()` does.
 ///
 /// It reads the shared counters the log call already keeps: the log call does no work for it.
 ///
@@ -29,7 +29,7 @@ public struct SluiceMetricsBridge: Service, CustomStringConvertible {
     public let interval: Duration
     private let reporter: Reporter
 
-    /// Reports `core` (the default core, ``Sluice``, when nil) every `interval` into `factory`
+    /// Reports `core` (the default core, `Sluice`, when nil) every `interval` into `factory`
     /// (the bootstrapped `MetricsSystem` when nil).
     public init(core: SluiceCore? = nil, interval: Duration = .seconds(10), factory: (any MetricsFactory)? = nil) {
         self.core = core

@@ -3,7 +3,7 @@ import Sluice
 
 /// Sluice as a service of a `ServiceGroup`: it runs until graceful shutdown (or cancellation),
 /// then writes every record logged so far, within a deadline, and closes its core. What could not
-/// be written by then is counted as dropped (``SluiceCore/counters``), never lost uncounted.
+/// be written by then is counted as dropped (`SluiceCore.counters`), never lost uncounted.
 ///
 /// Put it first in the group: a group shuts its services down in reverse order, so Sluice stops
 /// last and writes what every other service logged while it stopped.
@@ -21,7 +21,7 @@ public struct SluiceService: Service, CustomStringConvertible {
     /// to a sink that never takes the write).
     public let flushTimeout: Duration
 
-    /// Serves the default core (``Sluice``).
+    /// Serves the default core (`Sluice`).
     public init(flushTimeout: Duration = .seconds(5)) {
         core = nil
         self.flushTimeout = flushTimeout

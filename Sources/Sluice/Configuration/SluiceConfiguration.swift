@@ -6,7 +6,7 @@ import Logging
 /// (``SluiceCore/init(_:)``) reads no environment.
 ///
 /// Every setting, its variable and its default are in the configuration guide
-/// (docs/configuration.md), which the tests check against ``settings``, where each is
+/// (docs/configuration.md), which the tests check against the settings table (`settings`), where each is
 /// written once.
 ///
 /// `<MODULE>` is the module name upper-cased, every other character but ASCII
