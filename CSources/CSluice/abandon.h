@@ -6,7 +6,7 @@
  * The words (core.h; the abandoned ones are each lane's), who stores each and who waits on it:
  *
  *   word                  stored by                         read (waited on) by
- *   every ring's seal     close (lanes_seal)                producers: a claim after it drops
+ *   every ring's seal     close (lanes_set_sealed)          producers: a claim after it drops
  *   closing               close, after the seal (release)   the writer (acquire): drains to the
  *                                                           sealed heads, then finishes
  *   writer_done           the writer, last (release)        close (waits, on `written`), flush

@@ -76,7 +76,7 @@ void sluice_close(sluice_core *core)
         sink_set_close(&core->sinks);
         core->closed = true;
     } else if (!core->closed) {
-        lanes_seal(core); /* reservations before it get written, later ones drop */
+        lanes_set_sealed(core, true); /* reservations before it get written, later ones drop */
         store_release(&core->closing, 1);
         event_signal(&core->space); /* blocked producers see the seal and give up */
         doorbell_kick(&core->bell);

@@ -102,7 +102,7 @@ void fork_restart_core(sluice_core *core)
                     "sluice: cannot start the writer thread of '%s' after fork: %s; its records are dropped and "
                     "counted in this process",
                     core->sinks.slot[0].sink.name, strerror(failure));
-            lanes_seal(core);
+            lanes_set_sealed(core, true);
             store_release(&core->writer_done, 1);
             sink_set_close(&core->sinks);
             core->closed = true;

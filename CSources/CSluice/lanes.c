@@ -17,17 +17,17 @@ uint32_t lanes_snapshot(sluice_core *core, struct lane *out[SLUICE_RINGS_MAX])
     return count;
 }
 
-/* The CPUs this process may run on, at most the automatic ring count. */
-static uint32_t cpus_usable(void)
+uint32_t lanes_usable_cpus(void)
 {
     cpu_set_t cpus;
     int count = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
-    return count < 1 ? 1u : count > SLUICE_RINGS_AUTO_MAX ? SLUICE_RINGS_AUTO_MAX : (uint32_t)count;
+    return count < 1 ? 1u : (uint32_t)count;
 }
 
 uint32_t lanes_wanted(unsigned ring_count)
 {
-    return ring_count != 0 ? ring_count : cpus_usable();
+    uint32_t cpus = lanes_usable_cpus();
+    return ring_count != 0 ? ring_count : cpus > SLUICE_RINGS_AUTO_MAX ? SLUICE_RINGS_AUTO_MAX : cpus;
 }
 
 static struct lane_set *new_set(uint32_t count)
@@ -149,21 +149,12 @@ void lanes_destroy(sluice_core *core)
 }
 
 /* Under lanes_lock, the set cannot change. */
-void lanes_seal(sluice_core *core)
+void lanes_set_sealed(sluice_core *core, bool sealed)
 {
     pthread_mutex_lock(&core->lanes_lock);
     for (uint32_t i = 0; i < core->lanes->count; i++)
-        ring_seal(&core->lanes->lane[i]->ring);
-    core->lanes_sealed = true;
-    pthread_mutex_unlock(&core->lanes_lock);
-}
-
-void lanes_unseal(sluice_core *core)
-{
-    pthread_mutex_lock(&core->lanes_lock);
-    for (uint32_t i = 0; i < core->lanes->count; i++)
-        ring_unseal(&core->lanes->lane[i]->ring);
-    core->lanes_sealed = false;
+        (sealed ? ring_seal : ring_unseal)(&core->lanes->lane[i]->ring);
+    core->lanes_sealed = sealed;
     pthread_mutex_unlock(&core->lanes_lock);
 }
 

@@ -59,7 +59,10 @@ static inline struct lane *lanes_pick(sluice_core *core)
     int cpu = sched_getcpu();
     urcu_bp_read_lock();
     const struct lane_set *set = load_acquire(&core->lanes); /* rcu_dereference, seen by TSan */
-    struct lane *lane = set->lane[(cpu < 0 ? 0u : (uint32_t)cpu) % set->count];
+    uint32_t index = cpu < 0 ? 0u : (uint32_t)cpu;
+    if (index >= set->count) /* a division only where CPUs share rings */
+        index %= set->count;
+    struct lane *lane = set->lane[index];
     lanes_read_done(core);
     urcu_bp_read_unlock();
     return lane;
@@ -68,6 +71,10 @@ static inline struct lane *lanes_pick(sluice_core *core)
 /* The lanes as they are now, into out (SLUICE_RINGS_MAX of them); returns how many. Lanes
  * never go away while their core lives, so the copy stays good. */
 uint32_t lanes_snapshot(sluice_core *core, struct lane *out[SLUICE_RINGS_MAX]);
+
+/* The CPUs this process may run on (its affinity mask): what the ring and render thread counts
+ * follow by default. */
+uint32_t lanes_usable_cpus(void);
 
 /* The rings a core wants: ring_count (sluice_options), or for 0 the CPUs this process may use
  * now (at most SLUICE_RINGS_AUTO_MAX). */
@@ -84,9 +91,8 @@ uint32_t lanes_grow(sluice_core *core, uint32_t count);
 /* Unmaps every lane's ring and frees the set. The core is done with. */
 void lanes_destroy(sluice_core *core);
 
-/* Every lane's ring: sealed (close), unsealed (a reopen). */
-void lanes_seal(sluice_core *core);
-void lanes_unseal(sluice_core *core);
+/* Every lane's ring sealed (close: no claim succeeds, no lane is added) or unsealed (a reopen). */
+void lanes_set_sealed(sluice_core *core, bool sealed);
 
 /* Moves every lane's ring into the core's ring file (ring_file.c); a lane added later joins
  * it when it is made. */

@@ -40,7 +40,7 @@ static int reopen(sluice_core *core, struct sink_set *fresh, char *error, size_t
             return SLUICE_INVALID;
         }
         /* The writer stands at every head (it wrote or abandoned everything before the seal). */
-        lanes_unseal(core);
+        lanes_set_sealed(core, false);
     }
     if (core->stats.path == NULL) /* a forked child's, or one whose file could not be made */
         core->stats.path = stats_publish(core->map);

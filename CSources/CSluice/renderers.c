@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lanes.h"
 #include "record_line.h"
 #include "renderers.h"
 
@@ -11,9 +12,8 @@ uint32_t renderers_wanted(unsigned render_threads)
 {
     if (render_threads != 0)
         return render_threads;
-    cpu_set_t cpus;
-    int count = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
-    uint32_t wanted = count >= 8 ? (uint32_t)count / 4 : 1;
+    uint32_t cpus = lanes_usable_cpus();
+    uint32_t wanted = cpus >= 8 ? cpus / 4 : 1;
     return wanted > SLUICE_RENDER_THREADS_MAX ? SLUICE_RENDER_THREADS_MAX : wanted;
 }
 

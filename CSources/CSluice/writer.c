@@ -50,8 +50,9 @@ static uint64_t ticks_before_loads(void)
     uint64_t ticks = clock_ticks();
 #if defined(__x86_64__)
     __builtin_ia32_lfence(); /* rdtsc waits for nothing, and nothing waits for it but this */
-#endif
+#else
     fence();
+#endif
     return ticks;
 }
 

@@ -27,20 +27,9 @@ final class LaneTests: XCTestCase {
         let perProducer = stressRecords(default: 1_000_000)
         let path = temporaryLogPath(self)
         let core = try openCore(path: path, ringBytes: 65536, overflow: Int32(SLUICE_OVERFLOW_BLOCK), rings: 4)
-        let module = sluice_module(core.pointer, "stress")
-        let accepted = Slots(producers, [Bool]())
-        onThreads(producers) { p in
-            accepted[p] = produce(core, module, producer: p, count: perProducer, movingEvery: moveEvery)
-        }
-        XCTAssertEqual(sluice_flush(core.pointer, -1), Int32(SLUICE_OK))
-        let c = counters(core)
-        sluice_free(core.pointer)
-
-        XCTAssertTrue(accepted.all.allSatisfy { $0.allSatisfy { $0 } }, "no call returned dropped")
-        let seen = try scanStressFile(path, producers: producers, perProducer: perProducer, accepted: accepted.all)
-        XCTAssertEqual(seen.perProducer, Array(repeating: perProducer, count: producers))
+        let c = try checkMovingProducers(core, path: path, producers: producers, perProducer: perProducer)
         XCTAssertEqual(c.accepted, UInt64(producers * perProducer))
-        XCTAssertEqual(c.written, c.accepted)
+        XCTAssertEqual(c.written, c.accepted, "no call returned dropped")
         XCTAssertEqual(c.dropped, 0)
     }
 
@@ -105,8 +94,9 @@ final class LaneTests: XCTestCase {
 }
 
 /// Producers that move to another CPU every moveEvery records log perProducer records each into
-/// core, which is then closed and freed: the file must hold each producer's accepted records once,
-/// in its order, and the counters and the drop reports must add up. Returns the counters.
+/// core, which is then flushed (every ring), closed and freed: the file must hold each producer's
+/// accepted records once, in its order, and the counters and the drop reports must add up.
+/// Returns the counters.
 @discardableResult
 func checkMovingProducers(_ core: Core, path: String, producers: Int, perProducer: Int,
                           file: StaticString = #filePath, line: UInt = #line) throws -> sluice_counters {
@@ -115,6 +105,7 @@ func checkMovingProducers(_ core: Core, path: String, producers: Int, perProduce
     onThreads(producers) { p in
         accepted[p] = produce(core, module, producer: p, count: perProducer, movingEvery: moveEvery)
     }
+    XCTAssertEqual(sluice_flush(core.pointer, -1), Int32(SLUICE_OK), file: file, line: line)
     sluice_close(core.pointer)
     let c = counters(core)
     sluice_free(core.pointer)
