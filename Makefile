@@ -7,8 +7,12 @@ SWIFT ?= swift
 SANITIZED_STRESS_RECORDS ?= 20000
 CORE_BENCH := .build-bench/core_bench
 # The C scenarios child (Tests/SluiceTestChild) built with AddressSanitizer: the tests run it instead
-# of the plain one, so a use after free at exit, fork or close is a failure, not luck.
+# of the plain one, so a use after free at exit, fork or close is a failure, not luck. test-asan runs
+# the core's portable path (the Portable trait, SLUICE_PORTABLE), and its child with it; make check
+# runs the Linux one.
 ASAN_CHILD := .build-asan-child/SluiceTestChild
+PORTABLE_ASAN_CHILD := .build-asan-child/portable/SluiceTestChild
+CHILD_SOURCES := $(wildcard Tests/SluiceTestChild/*.c Tests/SluiceTestChild/*.h Tests/CSluiceTestSeams/*.c)
 # What LeakSanitizer may ignore: the Swift runtime's allocations that live until exit.
 LSAN_ENV := LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt
 CORE_SOURCES := $(wildcard CSources/CSluice/*.c CSources/CSluice/*.h CSources/CSluice/include/*.h)
@@ -36,8 +40,9 @@ demo: deps
 
 # Every test runs under ThreadSanitizer (the integration and CLI suites too: their children are
 # instrumented as well), and the core's tests again under AddressSanitizer and LeakSanitizer.
-test: deps $(ASAN_CHILD)
+test: deps
 	scripts/check-c-layers.sh
+	scripts/check-platform.sh
 	@scripts/ensure-promtool.sh
 	@scripts/ensure-logrotate.sh
 	@scripts/ensure-rsyslog.sh
@@ -47,7 +52,7 @@ test: deps $(ASAN_CHILD)
 
 # make test, then every test again without a sanitizer, its stress tests at their full volume (a
 # sanitizer's run logs SANITIZED_STRESS_RECORDS per producer): minutes more, outside CI.
-check: test
+check: test $(ASAN_CHILD)
 	$(SWIFT) build --build-tests
 	SLUICE_TEST_CHILD=$(ASAN_CHILD) $(SWIFT) test --skip-build
 
@@ -55,26 +60,29 @@ check: test
 # (its sluice command: the one test-asan built). Then docs/deploying.md's image against both
 # binaries: the libraries they load, its smoke test.
 test-demo: deps
-	$(SWIFT) build --sanitize=address --scratch-path .build-asan --product sluice
+	$(SWIFT) build --sanitize=address --scratch-path .build-asan --traits Portable --product sluice
 	cd Examples/WebSocketDemo && $(SWIFT) build
 	$(LSAN_ENV) Examples/WebSocketDemo/.build/debug/WebSocketDemo --requests 300 --logs .build/demo-check \
 		--sluice .build-asan/debug/sluice --check
 	$(LSAN_ENV) scripts/check-deploying.sh .build-asan/debug/sluice Examples/WebSocketDemo/.build/debug/WebSocketDemo
 
-$(ASAN_CHILD): $(wildcard Tests/SluiceTestChild/*.c Tests/SluiceTestChild/*.h Tests/CSluiceTestSeams/*.c) $(CORE_SOURCES)
-	mkdir -p $(@D)
-	clang -fsanitize=address -fuse-ld=lld -g -O1 -std=gnu11 -D_GNU_SOURCE -ICSources/CSluice/include \
-		-ICSources/CSluice -ITests/CSluiceTestSeams/include Tests/SluiceTestChild/*.c Tests/CSluiceTestSeams/*.c \
-		CSources/CSluice/*.c -o $@ \
-		$$(pkg-config --libs liburcu-bp) -lpthread -lm
+ASAN_CHILD_BUILD = mkdir -p $(@D) && clang -fsanitize=address -fuse-ld=lld -g -O1 -std=gnu11 -D_GNU_SOURCE \
+	-ICSources/CSluice/include -ICSources/CSluice -ITests/CSluiceTestSeams/include Tests/SluiceTestChild/*.c \
+	Tests/CSluiceTestSeams/*.c CSources/CSluice/*.c -o $@ $$(pkg-config --libs liburcu-bp) -lpthread -lm
+$(ASAN_CHILD): $(CHILD_SOURCES) $(CORE_SOURCES)
+	$(ASAN_CHILD_BUILD)
+$(PORTABLE_ASAN_CHILD): $(CHILD_SOURCES) $(CORE_SOURCES)
+	$(ASAN_CHILD_BUILD) -DSLUICE_PORTABLE
 
-# The core's tests under AddressSanitizer and LeakSanitizer, in a build folder of their own; the C
-# scenarios run in the clang-built child (ASAN_CHILD), the forks ThreadSanitizer cannot follow too.
-# Cores open with one ring here (SLUICE_TEST_RINGS), one per CPU under ThreadSanitizer: every
-# test runs with both; the ring tests (LaneTests) ask for their own counts.
-test-asan: deps $(ASAN_CHILD)
-	$(LSAN_ENV) SLUICE_UNDER_ASAN=1 SLUICE_STRESS_RECORDS=$(SANITIZED_STRESS_RECORDS) SLUICE_TEST_CHILD=$(ASAN_CHILD) SLUICE_TEST_RINGS=1 \
-		$(SWIFT) test --sanitize=address --scratch-path .build-asan --filter CSluiceTests
+# The core's tests under AddressSanitizer and LeakSanitizer, through the portable path that macOS
+# builds (docs/PLATFORMS.md: condition variables for futexes, full fences for membarrier, files in
+# /tmp), in a build folder of their own; the C scenarios run in the clang-built child
+# (PORTABLE_ASAN_CHILD), the forks ThreadSanitizer cannot follow too. Cores open with one ring here
+# (SLUICE_TEST_RINGS), one per CPU under ThreadSanitizer: every test runs with both; the ring tests
+# (LaneTests) ask for their own counts.
+test-asan: deps $(PORTABLE_ASAN_CHILD)
+	$(LSAN_ENV) SLUICE_UNDER_ASAN=1 SLUICE_STRESS_RECORDS=$(SANITIZED_STRESS_RECORDS) SLUICE_TEST_CHILD=$(PORTABLE_ASAN_CHILD) \
+		SLUICE_TEST_RINGS=1 $(SWIFT) test --sanitize=address --scratch-path .build-asan --traits Portable --filter CSluiceTests
 
 # A long run of the core, outside make test (Tests/Soak/soak.c): SOAK_RECORDS per policy from 4
 # threads, drop then block, rotating files under .build-soak; fails on inexact accounting or
@@ -145,4 +153,4 @@ docs: deps
 	done
 
 clean:
-	rm -rf .build .build-tsan .build-bench .build-asan-child Benchmarks/.build Examples/*/.build sluice-demo.log
+	rm -rf .build .build-tsan .build-asan .build-bench .build-asan-child Benchmarks/.build Examples/*/.build sluice-demo.log

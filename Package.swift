@@ -3,6 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "Sluice",
+    // Synchronization's Mutex and Atomic, which the facade uses, arrived in macOS 15.
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Sluice", targets: ["Sluice"]),
         .library(name: "CSluice", targets: ["CSluice"]),
@@ -13,6 +15,12 @@ let package = Package(
         .library(name: "SluiceMetrics", targets: ["SluiceMetrics"]),
         // For the tools beside Sluice (sluice-bench in Benchmarks/): not an API.
         .library(name: "_SluiceToolSupport", targets: ["SluiceToolSupport"]),
+    ],
+    traits: [
+        .trait(
+            name: "Portable",
+            description: "The core on POSIX alone, as macOS builds it (docs/PLATFORMS.md): on Linux, to test that path."
+        )
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -27,13 +35,13 @@ let package = Package(
             name: "CURCU",
             path: "CSources/CURCU",
             pkgConfig: "liburcu-bp",
-            providers: [.apt(["liburcu-dev"])]
+            providers: [.apt(["liburcu-dev"]), .brew(["userspace-rcu"])]
         ),
         .target(
             name: "CSluice",
             dependencies: ["CURCU"],
             path: "CSources/CSluice",
-            cSettings: [.define("_GNU_SOURCE")],
+            cSettings: [.define("_GNU_SOURCE"), .define("SLUICE_PORTABLE", .when(traits: ["Portable"]))],
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]
         ),
         // What the Swift facade inlines on every call: in no product, so not a C API.
@@ -60,13 +68,19 @@ let package = Package(
             name: "CSluiceTestSeams",
             dependencies: ["CSluice"],
             path: "Tests/CSluiceTestSeams",
-            cSettings: [.define("_GNU_SOURCE"), .headerSearchPath("../../CSources/CSluice")]  // seams.h, lanes.h
+            cSettings: [
+                .define("_GNU_SOURCE"), .define("SLUICE_PORTABLE", .when(traits: ["Portable"])),
+                .headerSearchPath("../../CSources/CSluice"),  // seams.h, lanes.h
+            ]
         ),
         .executableTarget(
             name: "SluiceTestChild",
             dependencies: ["CSluice", "CSluiceTestSeams"],
             path: "Tests/SluiceTestChild",
-            cSettings: [.define("_GNU_SOURCE"), .headerSearchPath("../../CSources/CSluice")]  // the core's private headers
+            cSettings: [
+                .define("_GNU_SOURCE"), .define("SLUICE_PORTABLE", .when(traits: ["Portable"])),
+                .headerSearchPath("../../CSources/CSluice"),  // the core's private headers
+            ]
         ),
         .executableTarget(
             name: "SluiceFacadeChild",

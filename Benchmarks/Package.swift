@@ -7,7 +7,7 @@ import PackageDescription
 // swift-log's API, swift-log's StreamLogHandler on the same workloads).
 let package = Package(
     name: "SluiceBenchmarks",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sluice-bench", targets: ["SluiceBench"]),
     ],

@@ -1,30 +1,20 @@
-/* asymmetric.c — membarrier() for the rare side of asymmetric.h's fence. */
+/* asymmetric.c — membarrier() (platform.h) for the rare side of asymmetric.h's fence. */
 #include "asymmetric.h"
 
 #include <errno.h>
-#include <linux/membarrier.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "atomics.h"
 #include "diagnostics.h"
+#include "platform.h"
 
 bool asymmetric_fences;
 
-static int call_membarrier(int command)
-{
-    return (int)syscall(__NR_membarrier, command, 0, 0);
-}
-
 static void register_process(void)
 {
-    int supported = call_membarrier(MEMBARRIER_CMD_QUERY);
-    /* Registered once, the process stays registered, in a forked child too. */
-    asymmetric_fences = supported > 0 && (supported & MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0 &&
-                        call_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0;
+    asymmetric_fences = platform_can_fence_all_threads();
 }
 
 void asymmetric_init(void)
@@ -41,13 +31,13 @@ void heavy_fence(void)
     }
     /* It cannot fail once registered, short of a seccomp filter added later: then no
      * thread's fence can be forced, and the ordering this call exists for may be lost. */
-    if (call_membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
+    if (platform_fence_all_threads() != 0) {
         static int said;
         if (!__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
             report_problem(
-                    "sluice: membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) failed after it was registered: %s; "
-                    "a writer may sleep through a commit until the next one, and a commit racing a close's "
-                    "give-up may go uncounted",
+                    "sluice: fencing every running thread (platform_fence_all_threads) failed after the "
+                    "process registered for it: %s; a writer may sleep through a commit until the next one, "
+                    "and a commit racing a close's give-up may go uncounted",
                     strerror(errno));
         fence();
     }

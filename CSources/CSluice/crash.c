@@ -14,11 +14,11 @@
  */
 #include <signal.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "atomics.h"
+#include "platform.h"
 #include "process_hooks.h"
 #include "sluice.h"
 
@@ -59,7 +59,7 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *context)
     int index = 0;
     while (index < FATAL_SIGNALS - 1 && fatal_signals[index] != sig)
         index++;
-    int32_t self = (int32_t)syscall(SYS_gettid);
+    int32_t self = (int32_t)platform_thread_id();
     int32_t flushing = cas(&flushing_thread, 0, self);
     int timeout_ms = load_relaxed(&crash_timeout_ms);
     if (flushing == 0) {

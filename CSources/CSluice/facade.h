@@ -27,7 +27,7 @@ typedef struct sluice_shard_slot {
     uint64_t *counts;  /* the shard's counts: per module accepted, filtered, sampled out, spare */
     uint64_t *calls;   /* the shard's log calls, for timing 1 call in N */
     int shared;        /* the shard past the last: counted with atomic adds */
-    uint32_t thread;   /* this thread's id (gettid), which its records carry */
+    uint32_t thread;   /* this thread's id (platform_thread_id), which its records carry */
 } sluice_shard_slot;
 enum {
     SLUICE_SHARD_SLOTS = 8,

@@ -19,9 +19,7 @@ uint32_t lanes_snapshot(sluice_core *core, struct lane *out[SLUICE_RINGS_MAX])
 
 uint32_t lanes_usable_cpus(void)
 {
-    cpu_set_t cpus;
-    int count = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
-    return count < 1 ? 1u : (uint32_t)count;
+    return platform_usable_cpus();
 }
 
 uint32_t lanes_wanted(unsigned ring_count)

@@ -20,7 +20,6 @@
 #ifndef SLUICE_LANES_H
 #define SLUICE_LANES_H
 
-#include <sched.h>
 #include <stdint.h>
 
 #ifndef _LGPL_SOURCE
@@ -29,6 +28,7 @@
 #include <urcu-bp.h>
 
 #include "core.h"
+#include "platform.h"
 
 struct lane_set {
     uint32_t count;
@@ -51,12 +51,12 @@ static inline void lanes_read_done(sluice_core *core)
 }
 #endif
 
-/* The lane of the CPU this thread runs on (sched_getcpu reads rseq's cpu_id): CPUs past the
- * count share lanes round-robin. A thread that moves on after the pick still claims correctly:
+/* The lane of the CPU this thread runs on (platform_current_cpu): CPUs past the count share
+ * lanes round-robin. A thread that moves on after the pick still claims correctly:
  * every ring takes many producers. */
 static inline struct lane *lanes_pick(sluice_core *core)
 {
-    int cpu = sched_getcpu();
+    int cpu = platform_current_cpu();
     urcu_bp_read_lock();
     const struct lane_set *set = load_acquire(&core->lanes); /* rcu_dereference, seen by TSan */
     uint32_t index = cpu < 0 ? 0u : (uint32_t)cpu;

@@ -6,6 +6,7 @@
 #include "fork.h"
 #include "lanes.h"
 #include "open_cores.h"
+#include "platform.h"
 #include "process_hooks.h"
 #include "reservations.h"
 
@@ -22,6 +23,7 @@ static void close_all_at_exit(void)
  * closing cores), and the child resets every core it holds. */
 static void reset_cores_in_child(void)
 {
+    platform_after_fork_in_child();
     urcu_bp_after_fork_child(); /* RCU's registry: only this thread is left */
     for (sluice_core *core = open_cores_first(); core != NULL; core = core->next_open)
         fork_reset_core(core);

@@ -14,6 +14,7 @@
 #include "lanes.h"
 #include "lifecycle.h"
 #include "output.h"
+#include "platform.h"
 #include "writer.h"
 
 /* A closed core writes again: to fresh, with a new writer thread (or, synchronous,
@@ -68,13 +69,7 @@ static int hand_over(sluice_core *core, struct sink_set *fresh, int timeout_ms)
     store_release(&core->next_sinks, next);
     if (core->synchronous) {
         /* A caller stuck in a write holds the lock: wait for it no longer than the deadline. */
-        int64_t left = deadline - clock_monotonic_ns();
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until); /* pthread_mutex_timedlock's clock */
-        int64_t at = (int64_t)until.tv_nsec + (left > 0 ? left : 0);
-        until.tv_sec += at / 1000000000;
-        until.tv_nsec = at % 1000000000;
-        if (pthread_mutex_timedlock(&core->sync.lock, &until) == 0) {
+        if (platform_lock_until(&core->sync.lock, deadline)) {
             output_adopt_sinks(core);
             pthread_mutex_unlock(&core->sync.lock);
         }

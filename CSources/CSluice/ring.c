@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "platform.h"
 #include "ring.h"
 #include "sluice.h"
 
@@ -35,17 +35,18 @@ int ring_init(struct ring *ring, size_t capacity, uint64_t core_id, char *error,
                      capacity, SLUICE_RING_MIN, SLUICE_RING_MAX);
         return -1;
     }
-    /* MAP_POPULATE: every page faulted in now, not on a producer's first lap. */
+    /* Every page faulted in now, not on a producer's first lap. */
     void *mapping = mmap(NULL, RING_HEADER_BYTES + capacity, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+                         MAP_PRIVATE | MAP_ANONYMOUS | PLATFORM_MAP_POPULATE, -1, 0);
     if (mapping == MAP_FAILED) {
         if (error != NULL)
             snprintf(error, error_size, "sluice: cannot map a ring of %zu bytes: %s; nothing was opened", capacity,
                      strerror(errno));
         return -1;
     }
+    platform_fault_in(mapping, RING_HEADER_BYTES + capacity);
     uint64_t key;
-    if (getrandom(&key, sizeof key, GRND_NONBLOCK) != sizeof key)
+    if (!platform_random(&key, sizeof key))
         key = clock_ticks() * 0x9e3779b97f4a7c15u ^ (uint64_t)(uintptr_t)mapping;
     struct ring_header *header = mapping;
     header->magic = RING_MAGIC;

@@ -30,7 +30,7 @@ struct record {
     uint64_t ticks;   /* clock_ticks() taken at reserve */
     uint32_t size;    /* bytes from this header to the next record */
     uint32_t length;  /* message bytes */
-    uint32_t thread;  /* the logging thread's id (gettid) */
+    uint32_t thread;  /* the logging thread's id (platform_thread_id) */
     uint16_t module;
     uint8_t level;
     uint8_t flags;    /* RECORD_TRUNCATED, RECORD_SEGMENTS */

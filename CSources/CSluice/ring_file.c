@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "diagnostics.h"
+#include "platform.h"
 #include "ring_file.h"
 #include "sluice.h"
 
@@ -70,13 +71,15 @@ bool ring_publish(struct ring *ring, const char *name, uint32_t index)
                                       : strerror(errno);
         else if (fchmod(fd, 0600) != 0)
             problem = strerror(errno);
-        else if ((error = posix_fallocate(fd, offset, (off_t)size)) != 0)
+        else if ((error = platform_reserve_file(fd, offset, (off_t)size)) != 0)
             problem = strerror(error);
         else if (pwrite(fd, header, RING_HEADER_BYTES, offset) != RING_HEADER_BYTES)
             problem = strerror(errno);
-        else if (mmap(header, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd, offset) ==
+        else if (mmap(header, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED | PLATFORM_MAP_POPULATE, fd, offset) ==
                  MAP_FAILED)
             problem = strerror(errno);
+        else
+            platform_fault_in(header, size);
         if (fd >= 0)
             close(fd);
         if (problem != NULL && fd >= 0 && index == 0)

@@ -1,22 +1,14 @@
 /* shards.c — per-thread counters: each thread counts in a shard of its own
  * (the last one shared, by threads past STATS_SHARDS), so that no two
  * producers write one cache line; readers add the shards up (stats.c). See stats.h. */
-#include <errno.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
+#include "platform.h"
 #include "stats.h"
 
 __thread sluice_shard_slot sluice_shard_slots[SLUICE_SHARD_SLOTS];
 
-static bool thread_is_gone(uint32_t tid)
-{
-    return syscall(SYS_tgkill, getpid(), (pid_t)tid, 0) != 0 && errno == ESRCH;
-}
-
 sluice_shard_slot *shards_attach(struct stats_map *map, uint64_t core_id)
 {
-    uint32_t self = (uint32_t)syscall(SYS_gettid);
+    uint32_t self = platform_thread_id();
     struct stats_shard *shard = NULL;
     for (int i = 0; i < STATS_SHARDS && shard == NULL; i++)
         if (load_relaxed(&map->shards[i].owner) == self)
@@ -25,8 +17,8 @@ sluice_shard_slot *shards_attach(struct stats_map *map, uint64_t core_id)
         uint32_t owner = load_relaxed(&map->shards[i].owner);
         /* A free shard, or one a thread that has exited left: its counts stay in
          * the sums. The exited thread's last stores are visible: its exit and
-         * our tgkill are both kernel entries, each a full barrier. */
-        if ((owner == 0 || thread_is_gone(owner)) && cas(&map->shards[i].owner, owner, self) == owner)
+         * platform_thread_is_gone's tgkill are both kernel entries, each a full barrier. */
+        if ((owner == 0 || platform_thread_is_gone(owner)) && cas(&map->shards[i].owner, owner, self) == owner)
             shard = &map->shards[i];
     }
     bool shared = shard == NULL;

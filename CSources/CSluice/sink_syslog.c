@@ -15,6 +15,7 @@
 #include "sink.h"
 
 #include "diagnostics.h"
+#include "platform.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -101,7 +102,7 @@ static const char *parse_url(const char *url, struct sink_syslog *s)
 static int connect_socket(const struct sink_syslog *s)
 {
     int type = s->transport == TRANSPORT_TCP ? SOCK_STREAM : SOCK_DGRAM;
-    int fd = socket(s->address.ss_family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int fd = platform_socket(s->address.ss_family, type);
     if (fd < 0)
         return -1;
     if (connect(fd, (const struct sockaddr *)&s->address, s->address_length) != 0) {
@@ -180,7 +181,7 @@ static bool send_cut(struct sink *sink, const char *line, size_t length)
         int marked = snprintf(marker, sizeof marker, " [sluice: truncated to %zu of %zu bytes]", keep, length);
         struct iovec parts[2] = {{.iov_base = (void *)line, .iov_len = keep}, {.iov_base = marker, .iov_len = (size_t)marked}};
         struct msghdr message = {.msg_iov = parts, .msg_iovlen = 2};
-        if (sendmsg(sink->fd, &message, MSG_NOSIGNAL) >= 0)
+        if (sendmsg(sink->fd, &message, PLATFORM_SEND_FLAGS) >= 0)
             return true;
         if (errno != EMSGSIZE)
             return false;
@@ -195,7 +196,7 @@ static size_t send_datagrams(struct sink *sink, const char *data, size_t length)
     while (p < end) {
         const char *newline = memchr(p, '\n', (size_t)(end - p));
         size_t n = (size_t)((newline != NULL ? newline : end) - p);
-        if (send(sink->fd, p, n, MSG_NOSIGNAL) < 0 && !(errno == EMSGSIZE && send_cut(sink, p, n))) {
+        if (send(sink->fd, p, n, PLATFORM_SEND_FLAGS) < 0 && !(errno == EMSGSIZE && send_cut(sink, p, n))) {
             int failure = errno;
             if (failure != EINTR) {
                 if (sink->syslog->transport == TRANSPORT_UNIX)
@@ -233,12 +234,12 @@ static size_t send_frames(struct sink *sink, const char *data, size_t length)
             q += n + (newline != NULL);
             line_end[frames++] = q;
         }
-        /* sendmsg, not writev: MSG_NOSIGNAL, so a reset gives EPIPE on any thread. */
+        /* sendmsg, not writev: PLATFORM_SEND_FLAGS, so a reset gives EPIPE on any thread. */
         size_t sent = 0;
         int at = 0;
         while (sent < total) {
             struct msghdr message = {.msg_iov = iov + at, .msg_iovlen = (size_t)(2 * frames - at)};
-            ssize_t n = sendmsg(sink->fd, &message, MSG_NOSIGNAL);
+            ssize_t n = sendmsg(sink->fd, &message, PLATFORM_SEND_FLAGS);
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0) {
@@ -328,7 +329,7 @@ int sink_syslog_open(struct sink *sink, const char *url, int facility, const cha
         free(name);
         return -1;
     }
-    /* Not is_pipe: every send is MSG_NOSIGNAL. */
+    /* Not is_pipe: no send raises SIGPIPE (platform_socket). */
     *sink = (struct sink){.ops = &syslog_ops, .fd = -1, .owns_fd = true, .is_pipe = false, .name = name, .syslog = s};
     struct line_style *style = &sink->style;
     style->format = RENDER_FORMAT_SYSLOG;
@@ -339,7 +340,7 @@ int sink_syslog_open(struct sink *sink, const char *url, int facility, const cha
     *at++ = ' ';
     at += put_header_field(at, host, 255);
     *at++ = ' ';
-    at += put_header_field(at, app_name != NULL ? app_name : program_invocation_short_name, 48);
+    at += put_header_field(at, app_name != NULL ? app_name : platform_program_name(), 48);
     *at++ = ' ';
     sink->syslog_pid_at = (size_t)(at - style->syslog_head);
     set_pid(sink, (int)getpid());

@@ -2,6 +2,7 @@
  * private copy, and reading it (by the process itself, or a snapshot `sluice`
  * took). Its file: stats_file.c; its shards: shards.c; its histograms:
  * histogram.c. See stats.h. */
+#include "platform.h"
 #include "stats.h"
 
 #include <stddef.h>
@@ -28,12 +29,7 @@ static void fill_header(struct stats_map *map, uint64_t core_id, uint64_t ring_b
     h->shards = STATS_SHARDS;
     h->histogram_buckets = HISTOGRAM_BUCKETS;
     h->call_timing_every = call_timing_every;
-    FILE *comm = fopen("/proc/self/comm", "re");
-    if (comm != NULL) {
-        if (fgets(h->command, sizeof h->command, comm) != NULL)
-            h->command[strcspn(h->command, "\n")] = '\0';
-        fclose(comm);
-    }
+    snprintf(h->command, sizeof h->command, "%s", platform_program_name());
     for (int i = 0; i < SLUICE_HISTOGRAMS; i++)
         map->histograms[i].min = UINT64_MAX;
     /* The magic last: a reader that sees it sees a whole header. */
@@ -78,7 +74,7 @@ void stats_fork_private(struct stats_map *map)
     }
     copy->sink_count = map->sink_count;
     /* Over the parent's pages, in this process only: every pointer into map stays valid. */
-    if (mremap(copy, sizeof *copy, sizeof *copy, MREMAP_MAYMOVE | MREMAP_FIXED, map) == MAP_FAILED)
+    if (!platform_move_mapping(copy, map, sizeof *copy))
         munmap(copy, sizeof *copy);
 }
 

@@ -10,21 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "diagnostics.h"
+#include "platform.h"
 #include "ring_file.h"
 #include "stats.h"
 
 const char *sluice_stats_directory(void)
 {
-    /* secure_getenv: a set-user-ID program must not be pointed at another directory. */
-    const char *directory = secure_getenv("SLUICE_STATS_DIR");
-    return directory != NULL && directory[0] != '\0' ? directory : "/dev/shm";
+    /* A set-user-ID program must not be pointed at another directory. */
+    const char *directory = platform_secure_getenv("SLUICE_STATS_DIR");
+    return directory != NULL && directory[0] != '\0' ? directory : PLATFORM_STATS_DIRECTORY;
 }
 
 static bool process_is_gone(uint32_t pid)
@@ -32,43 +32,11 @@ static bool process_is_gone(uint32_t pid)
     return pid == 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH);
 }
 
-/* CLOCK_REALTIME when process pid started, to within a second, or -1. */
-static int64_t process_start_ns(uint32_t pid)
-{
-    char path[32], text[1024];
-    snprintf(path, sizeof path, "/proc/%u/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof text - 1);
-    if (fd >= 0)
-        close(fd);
-    if (n <= 0)
-        return -1;
-    text[n] = '\0';
-    /* Field 22, starttime in clock ticks since boot, is the 20th after the
-     * command, which ends at the last ')' (a command may hold spaces). */
-    char *field = strrchr(text, ')');
-    for (int i = 0; field != NULL && i < 20; i++)
-        field = strchr(field + 1, ' ');
-    FILE *proc_stat = fopen("/proc/stat", "re");
-    long long boot = -1;
-    char line[256];
-    while (proc_stat != NULL && fgets(line, sizeof line, proc_stat) != NULL)
-        if (sscanf(line, "btime %lld", &boot) == 1)
-            break;
-    if (proc_stat != NULL)
-        fclose(proc_stat);
-    long ticks_per_second = sysconf(_SC_CLK_TCK);
-    if (field == NULL || boot < 0 || ticks_per_second <= 0)
-        return -1;
-    unsigned long long started = strtoull(field + 1, NULL, 10);
-    return boot * 1000000000LL + (int64_t)(started * (1000000000ULL / (unsigned long long)ticks_per_second));
-}
-
 /* A file made before the process its header names started: that pid was
  * reused, and the file is a dead process's. (boot time has whole seconds.) */
 static bool made_before_process(uint32_t pid, uint64_t opened_ns)
 {
-    int64_t started = process_start_ns(pid);
+    int64_t started = platform_process_start_ns(pid);
     return started > 0 && (int64_t)opened_ns + 2000000000LL < started;
 }
 
@@ -118,7 +86,7 @@ static int create_file(char *name, size_t name_size, uint64_t core_id)
          * before fork, another user): never ours to remove. Take another name;
          * `sluice stat` finds files by the pid in their name and header. */
         uint32_t random;
-        if (getrandom(&random, sizeof random, GRND_NONBLOCK) != sizeof random)
+        if (!platform_random(&random, sizeof random))
             random = (uint32_t)clock_ticks() ^ (uint32_t)attempt;
         snprintf(name, name_size, "%s/sluice-%d-%llu-%08x", directory, (int)getpid(), (unsigned long long)core_id,
                  random);
@@ -146,7 +114,7 @@ char *stats_publish(struct stats_map *map)
          * SIGBUS at the first touch of a new page, long after this check. */
         if (fchmod(fd, 0600) != 0)
             problem = strerror(errno);
-        else if ((error = posix_fallocate(fd, 0, (off_t)size)) != 0)
+        else if ((error = platform_reserve_file(fd, 0, (off_t)size)) != 0)
             problem = strerror(error);
         else if (pwrite(fd, map, offsetof(struct stats_map, shards), 0) != (ssize_t)offsetof(struct stats_map, shards))
             problem = strerror(errno);
@@ -219,10 +187,9 @@ static const char *file_problem(const struct stat *st, const struct stats_header
                  sizeof(struct stats_map));
         return detail;
     }
-    char proc[32];
-    snprintf(proc, sizeof proc, "/proc/%u", pid);
-    struct stat process;
-    if (stat(proc, &process) != 0) {
+    uid_t owner = 0;
+    int asked = platform_process_owner(pid, &owner);
+    if (asked == ESRCH) {
         snprintf(detail, detail_size, "stale: process %u, which it names, is gone", pid);
         return detail;
     }
@@ -230,9 +197,9 @@ static const char *file_problem(const struct stat *st, const struct stats_header
         snprintf(detail, detail_size, "stale: made before process %u started (a dead process had its pid)", header->pid);
         return detail;
     }
-    if (process.st_uid != st->st_uid) {
+    if (asked == 0 && owner != st->st_uid) { /* ENOSYS: an owner not told here (docs/PLATFORMS.md) */
         snprintf(detail, detail_size, "owned by uid %u, but process %u runs as uid %u", (unsigned)st->st_uid, pid,
-                 (unsigned)process.st_uid);
+                 (unsigned)owner);
         return detail;
     }
     return NULL;

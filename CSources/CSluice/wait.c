@@ -1,25 +1,9 @@
-/* wait.c — futex sleeps and wake-ups; see wait.h for the protocol. */
+/* wait.c — sleeps and wake-ups on a word (a futex on Linux: platform.h); see wait.h for the protocol. */
 #include "wait.h"
 
-#include <errno.h>
 #include <limits.h>
-#include <time.h>
-#include <urcu/futex.h>
 
-static void futex_sleep(int32_t *word, int32_t expected, int64_t timeout_ns)
-{
-    struct timespec timeout = {
-        .tv_sec = timeout_ns / 1000000000,
-        .tv_nsec = timeout_ns % 1000000000,
-    };
-    /* EAGAIN (the word changed), EINTR and ETIMEDOUT all mean: look again. */
-    (void)futex_async(word, FUTEX_WAIT, expected, timeout_ns < 0 ? NULL : &timeout, NULL, 0);
-}
-
-static void futex_wake(int32_t *word, int32_t count)
-{
-    (void)futex_async(word, FUTEX_WAKE, count, NULL, NULL, 0);
-}
+#include "platform.h"
 
 int32_t event_prepare(struct event *ev)
 {
@@ -32,7 +16,7 @@ int32_t event_prepare(struct event *ev)
 
 void event_wait(struct event *ev, int32_t seen, int64_t timeout_ns)
 {
-    futex_sleep(&ev->epoch, seen, timeout_ns);
+    platform_wait(&ev->epoch, seen, timeout_ns);
 }
 
 void event_finish(struct event *ev)
@@ -45,7 +29,7 @@ static void signal_waiters(struct event *ev, int32_t count)
     fence(); /* the caller's publish before the look at waiters */
     if (load_relaxed(&ev->waiters) > 0) {
         (void)add_fetch(&ev->epoch, 1);
-        futex_wake(&ev->epoch, count);
+        platform_wake(&ev->epoch, count);
     }
 }
 
@@ -63,19 +47,19 @@ void doorbell_ring(struct doorbell *bell)
 {
     /* Of several producers that saw the writer asleep, one wakes it. */
     if (cas(&bell->state, DOORBELL_SLEEPING, DOORBELL_RUNNING) == DOORBELL_SLEEPING)
-        futex_wake(&bell->state, 1);
+        platform_wake(&bell->state, 1);
 }
 
 void doorbell_kick(struct doorbell *bell)
 {
     int32_t before = exchange(&bell->state, DOORBELL_KICKED);
     if (before != DOORBELL_KICKED)
-        futex_wake(&bell->state, 1);
+        platform_wake(&bell->state, 1);
 }
 
 bool doorbell_nap(struct doorbell *bell, int64_t timeout_ns)
 {
-    futex_sleep(&bell->state, DOORBELL_RUNNING, timeout_ns); /* returns at once if kicked */
+    platform_wait(&bell->state, DOORBELL_RUNNING, timeout_ns); /* returns at once if kicked */
     /* Look before writing: a nap that nobody interrupted leaves the line shared,
      * so producers' doorbell_is_sleeping stays a cache hit. */
     return load_relaxed(&bell->state) != DOORBELL_RUNNING && doorbell_reset(bell);
@@ -89,7 +73,7 @@ bool doorbell_announce(struct doorbell *bell)
 
 void doorbell_sleep(struct doorbell *bell)
 {
-    futex_sleep(&bell->state, DOORBELL_SLEEPING, -1);
+    platform_wait(&bell->state, DOORBELL_SLEEPING, -1);
 }
 
 bool doorbell_reset(struct doorbell *bell)

@@ -6,7 +6,7 @@ import PackageDescription
 // and runs it. A package of its own, so that Sluice's users never pull in SwiftNIO.
 let package = Package(
     name: "WebSocketDemo",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "Sluice", path: "../.."),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

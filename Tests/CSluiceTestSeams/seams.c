@@ -1,9 +1,11 @@
 /* The tests' side of the core's seams (seams.h): strong definitions, with setters. */
 #include <sched.h>
 #include <stdbool.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lanes.h"
+#include "platform.h"
 #include "seams.h"
 #include "sluice_test_seams.h"
 
@@ -38,6 +40,55 @@ unsigned sluice_test_add_rings(sluice_core *core, unsigned count)
     return lanes_grow(core, count);
 }
 
+#if defined(__linux__)
+int sluice_test_platform_is_portable(void)
+{
+    return !SLUICE_PLATFORM_LINUX;
+}
+
+uint32_t sluice_test_thread_id(void)
+{
+    return platform_thread_id();
+}
+
+void sluice_test_wait(int32_t *word, int32_t expected, int64_t timeout_ns)
+{
+    platform_wait(word, expected, timeout_ns);
+}
+
+void sluice_test_set_and_wake(int32_t *word, int32_t value)
+{
+    __atomic_store_n(word, value, __ATOMIC_RELEASE);
+    platform_wake(word, INT32_MAX);
+}
+
+int32_t sluice_test_word(const int32_t *word)
+{
+    return __atomic_load_n(word, __ATOMIC_ACQUIRE);
+}
+
+int sluice_test_reserve_file(int fd, off_t offset, off_t size)
+{
+    return platform_reserve_file(fd, offset, size);
+}
+
+int sluice_test_move_mapping(void *from, void *to, size_t size)
+{
+    return platform_move_mapping(from, to, size);
+}
+
+int sluice_test_lock_within(pthread_mutex_t *mutex, int64_t timeout_ns)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return platform_lock_until(mutex, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec + timeout_ns);
+}
+
+int sluice_test_process_owner(int pid, uid_t *owner)
+{
+    return platform_process_owner((uint32_t)pid, owner);
+}
+
 /* The CPUs the main thread may use (its id is the process's), which test threads never change. */
 static int allowed_cpus(cpu_set_t *cpus)
 {
@@ -67,3 +118,17 @@ int sluice_test_move_to_cpu(int cpu)
     }
     return -1;
 }
+#else
+/* No affinity to set (macOS): the tests' threads stay where the scheduler puts them. */
+int sluice_test_cpu_count(void)
+{
+    long count = sysconf(_SC_NPROCESSORS_ONLN);
+    return count > 0 ? (int)count : 1;
+}
+
+int sluice_test_move_to_cpu(int cpu)
+{
+    (void)cpu;
+    return -1;
+}
+#endif

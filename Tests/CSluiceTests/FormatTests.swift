@@ -1,4 +1,5 @@
 import CSluice
+import CSluiceTestSeams
 import Foundation
 import SluiceTestSupport
 import XCTest
@@ -74,7 +75,7 @@ final class FormatTests: XCTestCase {
         XCTAssertEqual(object["level"] as? String, "warning")
         XCTAssertEqual(object["module"] as? String, "api")
         XCTAssertEqual(object["msg"] as? String, "took 42 ms")
-        XCTAssertEqual(object["thread"] as? Int, currentThreadID(), "the id of the thread that logged")
+        XCTAssertEqual(object["thread"] as? Int, Int(sluice_test_thread_id()), "the id of the thread that logged")
         XCTAssertEqual(object["source"] as? String, "api.core")
         XCTAssertEqual(object["file"] as? String, "Api/Routes.swift")
         XCTAssertEqual(object["line"] as? Int, 17)
@@ -283,11 +284,6 @@ func logfmtMessage(_ line: [UInt8]) -> String? {
         }
     }
     return String(validating: bytes, as: UTF8.self)
-}
-
-/// This thread's kernel id, from /proc/thread-self (a link to PID/task/TID).
-func currentThreadID() -> Int? {
-    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")).flatMap { Int($0.split(separator: "/").last!) }
 }
 
 /// A small seeded generator: the same records on every run.

@@ -5,6 +5,8 @@ import Logging
 import Glibc
 #elseif canImport(Musl)
 import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The C core's own defaults (`sluice_options_init`): the settings the core has, defaulted there alone.

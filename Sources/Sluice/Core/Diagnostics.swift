@@ -5,6 +5,8 @@ import CSluiceFacade
 import Glibc
 #elseif canImport(Musl)
 import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Why a core could not be opened.

@@ -5,6 +5,8 @@ import Foundation
 import Glibc
 #elseif canImport(Musl)
 import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// What one recovery of a dead process's ring file wrote (``SluiceConfiguration/recoverable``).

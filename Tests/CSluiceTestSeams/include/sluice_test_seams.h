@@ -7,7 +7,9 @@
 #ifndef SLUICE_TEST_SEAMS_H
 #define SLUICE_TEST_SEAMS_H
 
+#include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "sluice.h"
@@ -32,5 +34,20 @@ int sluice_test_move_to_cpu(int cpu);
 
 /* The CPUs the calling thread may use. */
 int sluice_test_cpu_count(void);
+
+/* The platform layer (CSources/CSluice/platform.h), for PlatformTests: 1 when this build runs
+ * the portable path (the Portable trait, as macOS does), 0 when Linux's own calls. */
+int sluice_test_platform_is_portable(void);
+uint32_t sluice_test_thread_id(void);
+void sluice_test_wait(int32_t *word, int32_t expected, int64_t timeout_ns);
+/* Stores value in word (release), then wakes every sleeper on it; and reads it (acquire). */
+void sluice_test_set_and_wake(int32_t *word, int32_t value);
+int32_t sluice_test_word(const int32_t *word);
+int sluice_test_reserve_file(int fd, off_t offset, off_t size);
+int sluice_test_move_mapping(void *from, void *to, size_t size);
+/* 1 when it locked mutex within timeout_ns. */
+int sluice_test_lock_within(pthread_mutex_t *mutex, int64_t timeout_ns);
+/* 0 with *owner, ESRCH (gone) or ENOSYS (running, owner not told). */
+int sluice_test_process_owner(int pid, uid_t *owner);
 
 #endif /* SLUICE_TEST_SEAMS_H */
