@@ -58,7 +58,8 @@ typedef struct sluice_histogram {
 /*
  * Statistics from outside the process. A core keeps its counters, module
  * settings and histograms in a shared mapping, <dir>/sluice-<pid>-<core id>
- * (dir: $SLUICE_STATS_DIR, else /dev/shm; read with secure_getenv), mode 0600,
+ * (dir: $SLUICE_STATS_DIR, else /dev/shm, or /tmp on the portable path: docs/PLATFORMS.md;
+ * read as secure_getenv does), mode 0600,
  * its pages reserved when it is made, removed at clean close. When that name
  * is taken by a file that is not a stale one of the same user (its recorded
  * pid gone, or reused by a process that started after the file was made),

@@ -7,7 +7,7 @@ import Logging
 /// mapping opened writable can change the process's module levels and sample
 /// rates, which its loggers see on their next call.
 ///
-/// Mappings live in `$SLUICE_STATS_DIR`, else /dev/shm, named
+/// Mappings live in `$SLUICE_STATS_DIR`, else /dev/shm (/tmp on macOS), named
 /// `sluice-<pid>-<core id>`, readable by their owner only.
 public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is only read, or written with atomics
     public let path: String
@@ -94,7 +94,7 @@ public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is o
         throw SluiceError(message: "sluice: process \(pid) has no module '\(name)' (its modules: \(known)); nothing was changed")
     }
 
-    /// Where mappings are: `$SLUICE_STATS_DIR`, else /dev/shm.
+    /// Where mappings are: `$SLUICE_STATS_DIR`, else /dev/shm (/tmp on macOS).
     public static var directory: String {
         String(cString: sluice_stats_directory())
     }
