@@ -144,7 +144,7 @@ bench-bundle: deps
 	scripts/bench-bundle.sh
 
 # The products' documentation (DocC), every warning an error: .build/docs/<product>.doccarchive.
-DOCS_TARGETS := Sluice SluiceServiceLifecycle SluiceMetrics
+DOCS_TARGETS := Sluice SluiceServiceLifecycle SluiceMetrics SluiceConfigurationReader
 docs: deps
 	mkdir -p .build/docs
 	for target in $(DOCS_TARGETS); do \

@@ -13,6 +13,7 @@ let package = Package(
         // depends on swift-log alone.
         .library(name: "SluiceServiceLifecycle", targets: ["SluiceServiceLifecycle"]),
         .library(name: "SluiceMetrics", targets: ["SluiceMetrics"]),
+        .library(name: "SluiceConfigurationReader", targets: ["SluiceConfigurationReader"]),
         // For the tools beside Sluice (sluice-bench in Benchmarks/): not an API.
         .library(name: "_SluiceToolSupport", targets: ["SluiceToolSupport"]),
     ],
@@ -29,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),  // the tests' ServiceContext
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),  // make docs
+        // SluiceConfigurationReader; Reloading for ReloadingFileProvider, which its tests run.
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "Reloading"]),
     ],
     targets: [
         .systemLibrary(
@@ -56,6 +59,14 @@ let package = Package(
             dependencies: [
                 "Sluice", .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "SluiceConfigurationReader",
+            dependencies: [
+                "Sluice", .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "SluiceToolSupport"),
@@ -102,7 +113,8 @@ let package = Package(
         .testTarget(
             name: "SluiceServiceTests",
             dependencies: [
-                "SluiceServiceLifecycle", "SluiceMetrics", "SluiceTestSupport", "CSluiceTestSeams",
+                "SluiceServiceLifecycle", "SluiceMetrics", "SluiceConfigurationReader", "SluiceTestSupport", "CSluiceTestSeams",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

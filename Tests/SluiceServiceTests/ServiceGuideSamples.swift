@@ -1,10 +1,12 @@
-// The samples of docs/running-in-a-service.md, compiled with these tests (never run: they
-// bootstrap the process's logging and metrics). GuideSampleTests (SluiceTests) checks that
+// The samples of docs/running-in-a-service.md and of docs/configuration.md's swift-configuration
+// section, compiled with these tests (never run: they bootstrap the process's logging and metrics). GuideSampleTests (SluiceTests) checks that
 // every ```swift block of the guides appears in a samples file, line for line.
+import Configuration
 import CoreMetrics
 import Logging
 import ServiceLifecycle
 import Sluice
+import SluiceConfigurationReader
 import SluiceMetrics
 import SluiceServiceLifecycle
 import Tracing
@@ -58,4 +60,18 @@ func serviceGuideRequest(_ logger: Logger, traceID: String) {
     ServiceContext.withValue(context) {
         logger.info("charging")  // … trace_id=4bf92f3577b34da6a3ce929d0e0e4736
     }
+}
+
+// docs/configuration.md, "From swift-configuration".
+func configurationGuideReader() async throws {
+    let file = try await ReloadingFileProvider<JSONSnapshot>(filePath: "/etc/payments/logging.json")
+    let reader = SluiceConfigReader(
+        ConfigReader(providers: [EnvironmentVariablesProvider(), file]),  // the first provider that has a key wins
+        modules: ["db", "http"])  // modules whose keys count before they have a logger
+    try reader.bootstrap()  // the default core, from the reader instead of the process environment
+    let group = ServiceGroup(
+        services: [file, reader, SluiceService()],  // the file polled; its level and rate changes followed
+        gracefulShutdownSignals: [.sigterm],
+        logger: Logger(label: "payments"))
+    try await group.run()
 }

@@ -249,7 +249,7 @@ final class InspectTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.err)
         let line = result.out.split(separator: "\n").first { $0.hasPrefix("\(child.process.processIdentifier) ") }
         XCTAssertNotNil(line, result.out)
-        XCTAssertTrue(line?.contains("SluiceFacadeChi") == true, "the process's name: \(line ?? "")")
+        XCTAssertTrue(line?.contains("SluiceFacadeChild") == true, "the process's name: \(line ?? "")")
         XCTAssertTrue(line?.hasSuffix("running") == true, "\(line ?? "")")
     }
 
@@ -359,7 +359,7 @@ final class InspectTests: XCTestCase {
 
         let stat = try sluice(["stat", "\(pid)"], environment: environment)
         XCTAssertEqual(stat.status, 0, stat.err)
-        XCTAssertTrue(stat.out.hasPrefix("process \(pid) (SluiceFacadeChi), 1 core"), stat.out)
+        XCTAssertTrue(stat.out.hasPrefix("process \(pid) (SluiceFacadeChild), 1 core"), stat.out)
         let skipped = stat.err.split(separator: "\n")
         XCTAssertEqual(skipped.count, planted.count, stat.err)
         for (index, line) in skipped.enumerated() {

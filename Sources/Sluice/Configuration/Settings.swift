@@ -80,6 +80,20 @@ func checked<Value>(
 }
 
 extension SluiceConfiguration {
+    /// Every variable the settings read, in their order, but the per-module ones
+    /// (`LOG_LEVEL_<MODULE>`, `LOG_SAMPLE_RATE_<MODULE>`): the keys another source of
+    /// settings (SluiceConfigurationReader) looks up.
+    package static var variableNames: [String] {
+        var names: [String] = []
+        for setting in settings {
+            for (index, part) in setting.variables.split(separator: "`", omittingEmptySubsequences: false).enumerated()
+            where index % 2 == 1 && !part.contains("<") && !names.contains(String(part)) {
+                names.append(String(part))
+            }
+        }
+        return names
+    }
+
     /// Every setting, in the order they are decided: a setting may use those before it (a
     /// module's level defaults to `level`; the sinks beside the destination follow it).
     package static var settings: [ConfigurationSetting] {

@@ -288,7 +288,7 @@ public final class SluiceCore: Sendable {
     }
 
     /// A notice about this open core: on stderr, and in its log.
-    func notify(_ notice: String) {
+    package func notify(_ notice: String) {
         reportProblem(notice)
         logNotices([notice])
     }
@@ -296,7 +296,7 @@ public final class SluiceCore: Sendable {
     /// Notices about its configuration, into its own log as warnings of the module `sluice`
     /// (they went to stderr already): a service whose stderr is discarded still sees them.
     /// Not when its log is stderr, which has them.
-    func logNotices(_ notices: [String]) {
+    package func logNotices(_ notices: [String]) {
         guard !notices.isEmpty, stats.sinks.first?.name != "stderr" else { return }
         let own = logger("sluice")
         for notice in notices {
