@@ -143,7 +143,9 @@ bench-subring: deps
 bench-bundle: deps
 	scripts/bench-bundle.sh
 
-# The products' documentation (DocC), every warning an error: .build/docs/<product>.doccarchive.
+# The products' documentation (DocC): .build/docs/<product>.doccarchive, the guides of docs/ as
+# articles (Sources/Sluice/Sluice.docc links them). Fails on any DocC warning, and on a public
+# symbol without a documentation comment (scripts/check-docs.sh).
 DOCS_TARGETS := Sluice SluiceServiceLifecycle SluiceMetrics SluiceConfigurationReader
 docs: deps
 	mkdir -p .build/docs
@@ -151,6 +153,7 @@ docs: deps
 		$(SWIFT) package --disable-sandbox generate-documentation --target $$target --warnings-as-errors \
 			--output-path .build/docs/$$target.doccarchive || exit 1; \
 	done
+	scripts/check-docs.sh
 
 clean:
 	rm -rf .build .build-tsan .build-asan .build-bench .build-asan-child Benchmarks/.build Examples/*/.build sluice-demo.log

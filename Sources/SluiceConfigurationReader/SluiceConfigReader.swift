@@ -36,6 +36,7 @@ public final class SluiceConfigReader: Sendable {
     /// the follower is applied too.
     private let applied = Mutex<ConfigSnapshotReader?>(nil)
 
+    /// Reads from `config`, with the keys of `modules` read even before they have a logger.
     public init(_ config: ConfigReader, modules: [String] = []) {
         self.config = config
         self.modules = modules
@@ -157,6 +158,7 @@ public final class SluiceConfigReader: Sendable {
 /// As a service in a `ServiceGroup` (beside the reloading provider it reads): follows the
 /// default core (``SluiceConfigReader/follow(_:)``) until the group shuts down.
 extension SluiceConfigReader: Service {
+    /// Follows the default core until the group shuts down gracefully.
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
             try await self.follow(Sluice.core)

@@ -37,6 +37,7 @@ public struct SluiceMetricsBridge: Service, CustomStringConvertible {
         reporter = Reporter(factory: factory)
     }
 
+    /// The service's name in a `ServiceGroup`'s logs.
     public var description: String { "SluiceMetricsBridge" }
 
     /// Reports every `interval` until cancelled or shut down gracefully, and once more then,

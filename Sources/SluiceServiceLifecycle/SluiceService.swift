@@ -33,6 +33,7 @@ public struct SluiceService: Service, CustomStringConvertible {
         self.flushTimeout = flushTimeout
     }
 
+    /// The service's name in a `ServiceGroup`'s logs.
     public var description: String { "SluiceService" }
 
     /// Waits for graceful shutdown or cancellation, then flushes and closes the core.

@@ -23,7 +23,9 @@ import Logging
 public struct SluiceConfiguration: Sendable {
     /// Where records go.
     public enum Destination: Sendable, Equatable {
+        /// The process's standard error.
         case standardError
+        /// A file at that path, created if missing (``SluiceConfiguration/fileMode``), appended to, rotated by size or reopened (docs/shipping-logs.md).
         case file(String)
         /// RFC 5424 syslog to `udp://host:port`, `tcp://host:port` (octet-counted framing) or
         /// `unix:///dev/log`; the format does not apply. A receiver that is away costs the
@@ -33,20 +35,25 @@ public struct SluiceConfiguration: Sendable {
 
     /// The syslog facility of every syslog sink's lines (RFC 5424 numbers).
     public enum SyslogFacility: Int32, Sendable, CaseIterable {
+        /// The facilities 0 to 11, as RFC 5424 names them.
         case kern = 0, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp
+        /// The facilities kept for local use, 16 to 23.
         case local0 = 16, local1, local2, local3, local4, local5, local6, local7
     }
 
     /// A sink beside the destination, with the lowest level it takes and a format of its own:
     /// `Sink(.standardError, level: .warning)` beside a JSON file puts warnings on stderr as text.
     public struct Sink: Sendable, Equatable {
+        /// Where its records go.
         public var destination: Destination
         /// The lowest level it takes; `.trace` takes every record the modules' levels let through.
         public var level: Logger.Level
+        /// How it writes them; a syslog sink writes RFC 5424 whatever this says.
         public var format: Format
         /// On stderr or stdout, each line starts with its syslog severity (`<6>`), for journald.
         public var priorityPrefix: Bool
 
+        /// A sink to `destination` taking records from `level` up, in `format`.
         public init(_ destination: Destination, level: Logger.Level = .trace, format: Format = .text, priorityPrefix: Bool = false) {
             self.destination = destination
             self.level = level
@@ -65,14 +72,17 @@ public struct SluiceConfiguration: Sendable {
         case json
     }
 
+    /// The level of every module without one of its own (`LOG_LEVEL`; default `.info`).
     public var level: Logger.Level?
     /// Levels by module name; they win over `LOG_LEVEL_<MODULE>` (see the precedence above).
     public var moduleLevels: [String: Logger.Level]
+    /// The sample rate of every module without one of its own, in [0, 1] (`LOG_SAMPLE_RATE`; default 1).
     public var sampleRate: Double?
     /// Sample rates by module name; they win over `LOG_SAMPLE_RATE_<MODULE>`.
     public var moduleSampleRates: [String: Double]
     /// `false` writes each record on the caller's thread: the instant rollback.
     public var asynchronous: Bool?
+    /// Where records go (`LOG_FILE`, else `LOG_SYSLOG`; default standard error).
     public var destination: Destination?
     /// Each ring's size in bytes: a power of two from 4 KiB to 1 GiB. A core holds ``rings`` of them.
     public var queueBytes: Int?
@@ -85,6 +95,7 @@ public struct SluiceConfiguration: Sendable {
     /// order, each thread renders a part of a batch, and every sink receives the lines in order.
     /// 0 (default): one per four CPUs the process may use from 8 CPUs on, else 1. Fixed when a core opens.
     public var renderThreads: Int?
+    /// What a call does when its ring is full (`LOG_OVERFLOW`; default `.drop`: counted, never blocking).
     public var overflow: SluiceCore.Overflow?
     /// r, from 0 to 0.5 of the ring (default an eighth): how much of it each level leaves to the
     /// levels above, so that a flood of lower levels never costs a warning or an error. Notice
@@ -140,6 +151,7 @@ public struct SluiceConfiguration: Sendable {
     /// The APP-NAME of syslog lines (default: the program's name).
     public var syslogAppName: String?
 
+    /// Settings in code, each nil or empty one left to the environment and then its default (docs/configuration.md lists them with their variables).
     public init(
         level: Logger.Level? = nil, moduleLevels: [String: Logger.Level] = [:], sampleRate: Double? = nil,
         moduleSampleRates: [String: Double] = [:], asynchronous: Bool? = nil, destination: Destination? = nil,

@@ -11,7 +11,9 @@ import Darwin
 
 /// Why a core could not be opened.
 public struct SluiceError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, with the value, and what happened instead: one line, starting `sluice:`.
     public let message: String
+    /// The ``message``.
     public var description: String { message }
 }
 

@@ -264,6 +264,7 @@ public final class SluiceCore: Sendable {
         sluice_close(pointer)
     }
 
+    /// The core's counters now (exact; accepted = written + dropped once nothing is queued).
     public var counters: Counters {
         var c = sluice_counters()
         sluice_counters_read(pointer, &c)

@@ -13,6 +13,7 @@ import Darwin
 public struct SluiceRecovery: Sendable, Equatable {
     /// The process the ring was in, and its core.
     public var pid: Int32
+    /// The id of the core, unique in that process.
     public var coreID: UInt64
     /// Records written, each with its original timestamp, in order.
     public var records: UInt64
@@ -21,6 +22,7 @@ public struct SluiceRecovery: Sendable, Equatable {
     public var maybeWritten: UInt64
     /// Reservations never committed: their producer died while filling them.
     public var torn: UInt64
+    /// Bytes written to the output, the lines of every record recovered.
     public var bytes: UInt64
     /// Module names came from the statistics file beside the ring (else `module-<id>`).
     public var modulesNamed: Bool

@@ -59,6 +59,7 @@ public struct SampledLogger: Sendable {
         }
     }
 
+    /// Logs at trace on the sampled-in calls of `key`.
     @inlinable
     public func trace(
         _ message: @autoclosure () -> Logger.Message, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey,
@@ -67,6 +68,7 @@ public struct SampledLogger: Sendable {
         log(level: .trace, message(), metadata: metadata(), key: key, file: file, function: function, line: line)
     }
 
+    /// Logs at debug on the sampled-in calls of `key`.
     @inlinable
     public func debug(
         _ message: @autoclosure () -> Logger.Message, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey,
@@ -75,6 +77,7 @@ public struct SampledLogger: Sendable {
         log(level: .debug, message(), metadata: metadata(), key: key, file: file, function: function, line: line)
     }
 
+    /// Logs at info on the sampled-in calls of `key`.
     @inlinable
     public func info(
         _ message: @autoclosure () -> Logger.Message, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey,
@@ -83,6 +86,7 @@ public struct SampledLogger: Sendable {
         log(level: .info, message(), metadata: metadata(), key: key, file: file, function: function, line: line)
     }
 
+    /// Logs at notice on the sampled-in calls of `key`.
     @inlinable
     public func notice(
         _ message: @autoclosure () -> Logger.Message, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey,

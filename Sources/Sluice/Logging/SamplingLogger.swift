@@ -147,6 +147,7 @@ public struct SamplingKey: ExpressibleByStringLiteral, Hashable, Sendable {
     /// Where the key's counters sit in a sampler's table (collisions only cost a probe).
     @usableFromInline let hash: UInt64
 
+    /// A key of a string literal: its text is not copied.
     @inlinable
     public init(stringLiteral key: StaticString) {
         literal = key
@@ -194,10 +195,12 @@ public struct SamplingKey: ExpressibleByStringLiteral, Hashable, Sendable {
         return sluice_sampler_take(sampler, stored, stored.count, UInt64(bytes.count), hash, ppm)
     }
 
+    /// Whether the two keys' texts are the same.
     public static func == (a: SamplingKey, b: SamplingKey) -> Bool {
         a.withBytes { a in b.withBytes { b in a.elementsEqual(b) } }
     }
 
+    /// Hashes the key's text.
     public func hash(into hasher: inout Hasher) {
         withBytes { hasher.combine(bytes: $0) }
     }

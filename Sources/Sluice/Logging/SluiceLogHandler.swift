@@ -25,7 +25,9 @@ import Logging
 /// the handler, so they are not in Sluice's `filtered` counter; calls that reach it
 /// are timed 1 in N for the call-latency histogram, as native calls are.
 public struct SluiceLogHandler: LogHandler {
+    /// Metadata every record of this handler carries (swift-log's `logger[metadataKey:]`).
     public var metadata: Logger.Metadata = [:]
+    /// Metadata added to each record at its call, such as a trace id from `ServiceContext`.
     public var metadataProvider: Logger.MetadataProvider?
     private var levelOverride: Logger.Level?
     let logger: SluiceLogger  // its module: SampledLogger samples with its keys and counts
@@ -51,11 +53,13 @@ public struct SluiceLogHandler: LogHandler {
         set { levelOverride = newValue }
     }
 
+    /// One key of ``metadata``.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Copies the record into the core's ring (or writes it, synchronously); never blocks under the drop policy.
     public func log(event: LogEvent) {
         if logger.keepsFiltered && levelOverride == nil && logger.operatorLevel == nil && event.level < logger.level {
             sluice_count_filtered(logger.corePointer, logger.coreID, logger.moduleID)

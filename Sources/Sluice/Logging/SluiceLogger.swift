@@ -9,6 +9,7 @@ import Logging
 /// module's level can change at run time (``Sluice/setLevel(_:module:)``);
 /// every logger of the module sees it on its next call.
 public struct SluiceLogger: @unchecked Sendable {  // the level word is read atomically, through C
+    /// The core its records go to.
     public let core: SluiceCore
     /// The module's name, as registered.
     public let module: String

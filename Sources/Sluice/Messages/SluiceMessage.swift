@@ -24,17 +24,20 @@ public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStri
 
     @usableFromInline var buffer: SegmentBuffer
 
+    /// A message of a string literal alone: its text, never copied into a `String`.
     @inlinable
     public init(stringLiteral value: StaticString) {
         buffer = SegmentBuffer()
         buffer.appendText(value)
     }
 
+    /// The message an interpolation built (the interpolation is the message itself).
     @inlinable
     public init(stringInterpolation: consuming SluiceMessage) {
         self = stringInterpolation
     }
 
+    /// An empty message for the compiler to append an interpolation's parts to.
     @inlinable
     public init(literalCapacity: Int, interpolationCount: Int) {
         buffer = SegmentBuffer()
@@ -61,37 +64,44 @@ public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStri
         buffer.appendText(string)
     }
 
+    /// Appends the literal text between two interpolated values.
     @inlinable @inline(__always)
     public mutating func appendLiteral(_ literal: StaticString) {
         // The empty literal after a closing interpolation would be an empty segment of its own.
         if literal.utf8CodeUnitCount > 0 { buffer.appendText(literal) }
     }
 
+    /// Appends the string's UTF-8 bytes.
     @inlinable @inline(__always)
     public mutating func appendInterpolation(_ value: String) {
         buffer.appendText(value)
     }
 
+    /// Appends the substring's UTF-8 bytes.
     @inlinable
     public mutating func appendInterpolation(_ value: Substring) {
         buffer.appendText(value)
     }
 
+    /// Appends the static string's bytes.
     @inlinable
     public mutating func appendInterpolation(_ value: StaticString) {
         buffer.appendText(value)
     }
 
+    /// Appends `true` or `false`.
     @inlinable
     public mutating func appendInterpolation(_ value: Bool) {
         buffer.appendText(value ? "true" : "false" as StaticString)
     }
 
+    /// Appends the integer as its 8-byte value; the writer renders it in decimal.
     @inlinable @inline(__always)
     public mutating func appendInterpolation(_ value: Int) {
         buffer.appendValue(tag: SLUICE_SEGMENT_INT, Int64(value).littleEndian)
     }
 
+    /// Appends any integer: as its 8-byte value when it fits 64 bits, else its decimal text.
     @inlinable
     public mutating func appendInterpolation<T: BinaryInteger>(_ value: T) {
         if T.isSigned, let small = Int64(exactly: value) {
@@ -103,21 +113,25 @@ public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStri
         }
     }
 
+    /// Appends the double as its bits; the writer renders it as Swift's `description` would.
     @inlinable @inline(__always)
     public mutating func appendInterpolation(_ value: Double) {
         buffer.appendValue(tag: SLUICE_SEGMENT_DOUBLE, value.bitPattern.littleEndian)
     }
 
+    /// Appends the float as its bits; the writer renders it as Swift's `description` would.
     @inlinable
     public mutating func appendInterpolation(_ value: Float) {
         buffer.appendValue(tag: SLUICE_SEGMENT_FLOAT, value.bitPattern.littleEndian)
     }
 
+    /// Appends the value's `description` (a `String` is built for it).
     @inlinable
     public mutating func appendInterpolation<T: CustomStringConvertible>(_ value: T) {
         buffer.appendText(value.description)
     }
 
+    /// Appends `String(describing:)` of any other value (a `String` is built for it).
     @inlinable
     public mutating func appendInterpolation<T>(_ value: T) {
         buffer.appendText(String(describing: value))

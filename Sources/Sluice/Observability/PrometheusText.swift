@@ -131,19 +131,28 @@ extension SluiceStats {
 /// One series of a core's counters or gauges (``SluiceStats/metrics``), named as
 /// ``SluiceStats/prometheusText()`` names it.
 public struct SluiceMetric: Sendable, Equatable {
+    /// Whether the series only grows (`counter`) or goes up and down (`gauge`).
     public enum Kind: String, Sendable {
+        /// A count that only grows; a value that goes up and down.
         case counter, gauge
     }
 
+    /// One label of the series: `name="value"`.
     public struct Label: Sendable, Equatable {
+        /// The label's name.
         public var name: String
+        /// The label's value.
         public var value: String
     }
 
+    /// The family's name, `sluice_` first.
     public var name: String
+    /// Counter or gauge.
     public var kind: Kind
+    /// What the family counts, as its `# HELP` line says.
     public var help: String
     /// `core` first, then `module`, `level`, or `sink` and `name`, as the family has them.
     public var labels: [Label]
+    /// The series' value now.
     public var value: UInt64
 }

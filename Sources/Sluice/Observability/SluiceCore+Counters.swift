@@ -2,6 +2,7 @@ import CSluice
 import Logging
 
 extension SluiceCore {
+    /// A core's counters at one moment, each exact (``SluiceCore/counters``, ``SluiceStats/counters``).
     public struct Counters: Sendable, Equatable {
         /// Records handed to the core.
         public var accepted: UInt64
@@ -13,7 +14,9 @@ extension SluiceCore {
         public var droppedAfterClose: UInt64
         /// Records cut to the ring's largest message.
         public var truncated: UInt64
+        /// Bytes written to the first sink, drop reports included.
         public var bytesWritten: UInt64
+        /// Writes to the first sink that failed (each retried or its records counted as dropped).
         public var writeErrors: UInt64
         /// Ring bytes reserved and not yet released by the writer, as the writer last saw them.
         public var depthBytes: UInt64
@@ -45,6 +48,7 @@ extension SluiceCore {
         public var reopens: UInt64
         /// Records accepted and neither written nor dropped yet.
         public var depthRecords: UInt64
+        /// The size of each ring, in bytes (``SluiceConfiguration/queueBytes``).
         public var ringBytes: UInt64
         /// `dropped` by the records' level, every level present: a flood of debug that fills the
         /// ring sheds debug, never warning and above while the reserve holds them.

@@ -7,9 +7,11 @@ import Logging
 /// running process's mapping with ``SluiceStatsMapping``. Counters are exact;
 /// accepted = written + dropped once nothing is queued.
 public struct SluiceStats: Sendable, Equatable {
+    /// The process the core is in.
     public var pid: Int32
     /// The core's id, unique in its process (the `core` label of ``prometheusText(_:)``).
     public var coreID: UInt64
+    /// The core's counters, summed over its threads.
     public var counters: SluiceCore.Counters
     /// By module name.
     public var modules: [String: ModuleStats]
@@ -26,7 +28,9 @@ public struct SluiceStats: Sendable, Equatable {
 
     /// One ring: how full it is, and the fullest it has been.
     public struct RingStats: Sendable, Equatable {
+        /// Bytes reserved in the ring and not yet released by the writer.
         public var depthBytes: UInt64
+        /// The deepest the ring has been, in bytes.
         public var highWaterBytes: UInt64
     }
 
@@ -36,10 +40,13 @@ public struct SluiceStats: Sendable, Equatable {
         public var name: String
         /// The lowest level it takes.
         public var level: Logger.Level
+        /// The format of its lines.
         public var format: SluiceConfiguration.Format
+        /// Records written to it.
         public var written: UInt64
         /// Bytes written to it, drop reports included.
         public var bytes: UInt64
+        /// Writes to it that failed.
         public var writeErrors: UInt64
         /// Records it took and could not write.
         public var dropped: UInt64
@@ -52,11 +59,17 @@ public struct SluiceStats: Sendable, Equatable {
         /// The level set at run time (`sluice level`, ``Sluice/setLevel(_:module:)``), which wins
         /// over levels set in code until reset; nil when none is.
         public var operatorLevel: Logger.Level?
+        /// The module's sample rate in effect, in [0, 1].
         public var sampleRate: Double
+        /// Records of the module handed to the core.
         public var accepted: UInt64
+        /// Records of the module written to the first sink.
         public var written: UInt64
+        /// Records of the module not written (a full ring, a closed core, a failing sink).
         public var dropped: UInt64
+        /// Calls of the module a sampling logger left out.
         public var sampledOut: UInt64
+        /// Calls of the module below its level.
         public var filtered: UInt64
         /// Sampling keys of the module forgotten to make room for new ones.
         public var samplingKeysForgotten: UInt64
@@ -76,14 +89,23 @@ public struct SluiceStats: Sendable, Equatable {
 
     /// A log-linear histogram's summary: percentiles within 1% (buckets 1/64 of a power of two wide).
     public struct HistogramSummary: Sendable, Equatable {
+        /// Values recorded.
         public var count: UInt64
+        /// Their sum.
         public var sum: UInt64
+        /// The smallest (`UInt64.max` while none is recorded).
         public var min: UInt64
+        /// The largest.
         public var max: UInt64
+        /// ``sum`` over ``count``.
         public var mean: Double
+        /// The median.
         public var p50: Double
+        /// The 90th percentile.
         public var p90: Double
+        /// The 99th percentile.
         public var p99: Double
+        /// The 99.9th percentile.
         public var p999: Double
         /// `below[i]`: how many values were under 2^i.
         public var below: [UInt64]

@@ -10,9 +10,13 @@ import Logging
 /// Mappings live in `$SLUICE_STATS_DIR`, else /dev/shm (/tmp on macOS), named
 /// `sluice-<pid>-<core id>`, readable by their owner only.
 public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is only read, or written with atomics
+    /// The mapping's file.
     public let path: String
+    /// The process the core is in.
     public let pid: Int32
+    /// That process's program name.
     public let command: String
+    /// The core's id, unique in its process.
     public let coreID: UInt64
     private let view: OpaquePointer
 
@@ -40,6 +44,7 @@ public final class SluiceStatsMapping: @unchecked Sendable {  // the C view is o
         sluice_stats_close(view)
     }
 
+    /// The core's statistics now, read from the mapping.
     public var stats: SluiceStats {
         SluiceStats(reading: view)
     }
