@@ -39,7 +39,8 @@ demo: deps
 	Examples/WebSocketDemo/.build/release/WebSocketDemo --logs demo-logs --sluice .build/release/sluice
 
 # Every test runs under ThreadSanitizer (the integration and CLI suites too: their children are
-# instrumented as well), and the core's tests again under AddressSanitizer and LeakSanitizer.
+# instrumented as well), and the core's tests again under AddressSanitizer and LeakSanitizer
+# through the portable path; then the demo's check, and the documentation (make docs).
 test: deps
 	scripts/check-c-layers.sh
 	scripts/check-platform.sh
@@ -49,6 +50,7 @@ test: deps
 	$(MAKE) test-tsan
 	$(MAKE) test-asan
 	$(MAKE) test-demo
+	$(MAKE) docs
 
 # make test, then every test again without a sanitizer, its stress tests at their full volume (a
 # sanitizer's run logs SANITIZED_STRESS_RECORDS per producer): minutes more, outside CI.
