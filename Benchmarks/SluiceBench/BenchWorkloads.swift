@@ -24,8 +24,10 @@ enum Workload: String, CaseIterable, Sendable {
 /// syslog to a receiver, Sluice with a flight recorder of 10,000 records (W3 prices keeping
 /// a filtered call), Sluice with its ring in a file for `sluice recover` (recoverable), Sluice
 /// read by the swift-metrics bridge every millisecond (ten thousand times its usual rate), and
-/// Sluice behind swift-log with a metadata provider that adds a trace id to every call, and
-/// swift-log with a handler that drops every event (what swift-log itself costs a call).
+/// Sluice behind swift-log with a metadata provider that adds a trace id to every call, the
+/// same context (a request id attached, the trace id provided) on a native logger and on
+/// swift-log (sluice-context, sluice-swiftlog-context), and swift-log with a handler that
+/// drops every event (what swift-log itself costs a call).
 /// And the floors Sluice is held to in the same run: write-ceiling, plain write() calls of
 /// the lines Sluice renders for the workload in the writer's 256 KiB batches (W1, W2: the
 /// sink's own limit), and c-level-check, a C loop that only loads a level word and compares
@@ -43,6 +45,8 @@ enum Peer: String, CaseIterable, Sendable {
     case sluiceRecoverable = "sluice-recoverable"
     case sluiceMetrics = "sluice-metrics"
     case sluiceSwiftLogTraced = "sluice-swiftlog-traced"
+    case sluiceContext = "sluice-context"
+    case sluiceSwiftLogContext = "sluice-swiftlog-context"
     case swiftLogNoOp = "swiftlog-noop"
     case writeCeiling = "write-ceiling"
     case cLevelCheck = "c-level-check"
@@ -140,7 +144,7 @@ struct Runner: @unchecked Sendable {  // each closure is safe to call from any t
 func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = nil) throws -> Runner {
     switch peer {
     case .sluice, .sluiceSwiftLog, .sluiceUntimed, .sluiceLogfmt, .sluiceJSON, .sluiceTwoSinks, .sluiceSyslog,
-        .sluiceFlight, .sluiceRecoverable, .sluiceMetrics, .sluiceSwiftLogTraced:
+        .sluiceFlight, .sluiceRecoverable, .sluiceMetrics, .sluiceSwiftLogTraced, .sluiceContext, .sluiceSwiftLogContext:
         let level: Logger.Level = workload == .w4 ? .debug : .info
         let untimed = peer == .sluiceUntimed
         let format: SluiceConfiguration.Format = peer == .sluiceJSON ? .json : peer == .sluiceLogfmt ? .logfmt : .text
@@ -156,19 +160,28 @@ func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = 
             core.close()
             return core.counters.dropped
         }
-        if peer == .sluiceSwiftLog || peer == .sluiceSwiftLogTraced {
-            let provider = peer == .sluiceSwiftLogTraced ? BenchTrace.provider : nil
+        // The context peers: a request's id attached to the logger, and a trace id from the provider.
+        let context = peer == .sluiceContext || peer == .sluiceSwiftLogContext
+        if peer == .sluiceSwiftLog || peer == .sluiceSwiftLogTraced || peer == .sluiceSwiftLogContext {
+            let provider = peer == .sluiceSwiftLog ? nil : BenchTrace.provider
             var logger = Logger(label: "bench") { SluiceLogHandler(label: $0, core: core, metadataProvider: provider) }
             logger.logLevel = level
+            if context { logger[metadataKey: "request"] = "r-17" }
             let runner = swiftLogRunner(logger, workload, finish: finish)
             return provider == nil ? runner : Runner(tracing: runner)
         }
-        let log = core.logger("bench")
-        switch workload {
-        case .w1, .w2: return Runner(SluiceInfo(log: log), finish: finish)
-        case .w3: return Runner(SluiceDebug(log: log), finish: finish)
-        case .w4: return Runner(SluiceSampledDebug(log: SamplingLogger(log, sampleRate: 0.01)), finish: finish)
+        var log = core.logger("bench")
+        if context {
+            log.metadataProvider = BenchTrace.provider
+            log[metadataKey: "request"] = "r-17"
         }
+        let runner: Runner
+        switch workload {
+        case .w1, .w2: runner = Runner(SluiceInfo(log: log), finish: finish)
+        case .w3: runner = Runner(SluiceDebug(log: log), finish: finish)
+        case .w4: runner = Runner(SluiceSampledDebug(log: SamplingLogger(log, sampleRate: 0.01)), finish: finish)
+        }
+        return context ? Runner(tracing: runner) : runner
     case .writeCeiling, .cLevelCheck, .cLevelCount:
         throw ValidationErrorMessage("\(peer.rawValue) is a floor, measured by measureFloor, not a logger")
     case .swiftLogNoOp:

@@ -164,6 +164,7 @@ func ownCoreProvider(_ path: String) throws {
     LoggingSystem.bootstrap({ label, _ in SluiceLogHandler(label: label, core: core) },
                             metadataProvider: Logger.MetadataProvider { ["trace_id": "4bf92f3577b34da6"] })
     Logger(label: "api").info("request started")
+    core.logger("native").info("native call")  // made after the bootstrap: it takes the same provider
     core.close()
 }
 

@@ -30,6 +30,16 @@ func developerGuideLoggers() {
     }
 }
 
+func developerGuideContext(requestID: String, connection: Int, cents: Int, failure: any Error) {
+    var log = Sluice.logger("payments")             // takes swift-log's bootstrapped metadata provider
+    log[metadataKey: "request"] = "\(requestID)"     // attached once: encoded now, copied by each call
+    log.info("charged cents=\(cents)")               // … request=8c1f2a trace_id=… (the provider's)
+    log.error("declined", error: failure)           // … error.message=… error.type=…
+    var frames = Sluice.samplingLogger("ws")
+    frames[metadataKey: "connection"] = "\(connection)"
+    frames.debug("frame", key: "frame")              // sampled, with the connection on every kept line
+}
+
 func developerGuideSampling(requestID: String, queued: Int) {
     let sampled = Sluice.samplingLogger("resilient_websocket")
     sampled.debug("enqueue queued=\(queued)", key: "enqueue")             // a literal key: costs nothing to make

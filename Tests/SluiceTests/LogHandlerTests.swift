@@ -135,11 +135,14 @@ final class LogHandlerTests: XCTestCase {
     }
 
     /// A handler on a core of the program's own takes swift-log's bootstrapped metadata provider
-    /// by default, as the default core's handler does: trace ids stay in its lines.
+    /// by default, as the default core's handler does, and so does a native logger: trace ids
+    /// stay in both paths' lines.
     func testAHandlerOnAnOwnCoreTakesSwiftLogsMetadataProviderByDefault() throws {
         let path = temporaryLogPath(self)
         let result = try runExecutable("SluiceFacadeChild", ["own-core-provider", path])
         XCTAssertEqual(result.status, 0, result.err)
-        XCTAssertEqual(try lines(path), ["INFO api: request started trace_id=4bf92f3577b34da6"])
+        XCTAssertEqual(try lines(path), [
+            "INFO api: request started trace_id=4bf92f3577b34da6", "INFO native: native call trace_id=4bf92f3577b34da6",
+        ])
     }
 }

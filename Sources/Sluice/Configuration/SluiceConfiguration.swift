@@ -140,7 +140,8 @@ public struct SluiceConfiguration: Sendable {
     /// The line format (default text): metadata becomes fields of a JSON object, nested
     /// dictionaries and arrays included, or `key=value` pairs after the message.
     public var format: Format?
-    /// Records from swift-log carry the `file`, `line` and `function` of their call (default false).
+    /// Records carry the `file`, `line` and `function` of their call, swift-log's and native ones
+    /// (which carry swift-log's `source` then too) alike (default false).
     public var sourceLocation: Bool?
     /// Up to three sinks beside ``destination``, each with its own level and format. The
     /// destination takes every record and the core's counters are its; each sink counts its

@@ -17,8 +17,8 @@ import Logging
 /// sampled.sampled(key: "flush") { log in log.debug("flushed \(n) messages") }
 /// ```
 public struct SamplingLogger: Sendable {
-    /// The logger records go to once sampled in.
-    public let logger: SluiceLogger
+    /// The logger records go to once sampled in, with the context they carry.
+    public private(set) var logger: SluiceLogger
     /// The key counters, the rate, and where sampled-out calls are counted: the module's.
     @usableFromInline let keys: KeySampler
 
@@ -36,28 +36,61 @@ public struct SamplingLogger: Sendable {
         keys = KeySampler(moduleOf: logger, fixedRate: nil)
     }
 
+    /// Metadata every record of this logger carries (``SluiceLogger/metadata``).
+    public var metadata: Logger.Metadata {
+        get { logger.metadata }
+        set { logger.metadata = newValue }
+    }
+
+    /// One key of ``metadata``.
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { logger[metadataKey: key] }
+        set { logger[metadataKey: key] = newValue }
+    }
+
+    /// Adds metadata to each sampled-in record at its call (``SluiceLogger/metadataProvider``).
+    public var metadataProvider: Logger.MetadataProvider? {
+        get { logger.metadataProvider }
+        set { logger.metadataProvider = newValue }
+    }
+
     /// Logs `message` if it passes the module's level and, below warning, if this call
     /// of `key` is sampled in.
     @inlinable
     public func log(
         level: Logger.Level, _ message: @autoclosure () -> SluiceMessage,
-        metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
+        metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey,
+        file: String = #fileID, function: String = #function, line: UInt = #line
     ) {
-        emit(level.sluiceLevel, message, metadata, key)
+        emit(level.sluiceLevel, message, metadata, key, CallSite(file: file, function: function, line: line))
+    }
+
+    /// As ``log(level:_:metadata:key:file:function:line:)``, with `error` as `error.message`
+    /// and `error.type` beside `metadata`.
+    @inlinable
+    public func log(
+        level: Logger.Level, _ message: @autoclosure () -> SluiceMessage, error: any Error,
+        metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        emit(level.sluiceLevel, message, metadata, key, CallSite(file: file, function: function, line: line, error: error))
     }
 
     /// log's body, taking the caller's closures as they are (SluiceLogger.emit says why).
     @inlinable @inline(__always)
-    func emit(_ level: Int32, _ message: () -> SluiceMessage, _ metadata: () -> Logger.Metadata?, _ key: SamplingKey) {
+    func emit(
+        _ level: Int32, _ message: () -> SluiceMessage, _ metadata: () -> Logger.Metadata?, _ key: SamplingKey,
+        _ site: CallSite
+    ) {
         guard sluice_enabled(logger.levelWord, level) != 0 else {
-            logger.filtered(level, message, metadata)
+            logger.filtered(level, message, metadata, site)
             return
         }
         if level < Int32(SLUICE_WARNING) && !keys.admits(key) {
             return
         }
         var message = message()
-        logger.write(level: level, &message, metadata: metadata())
+        logger.write(level: level, &message, metadata: metadata(), site)
     }
 
     /// Runs body only when the module lets `level` through (the level of what body logs:
@@ -79,63 +112,70 @@ public struct SamplingLogger: Sendable {
     /// and the module's level lets it through.
     @inlinable
     public func trace(
-        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
+        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey,
+        file: String = #fileID, function: String = #function, line: UInt = #line
     ) {
-        emit(Int32(SLUICE_TRACE), message, metadata, key)
+        emit(Int32(SLUICE_TRACE), message, metadata, key, CallSite(file: file, function: function, line: line))
     }
 
     /// Logs `message` at debug, with `metadata` as its fields, if this call of `key` is sampled in
     /// and the module's level lets it through.
     @inlinable
     public func debug(
-        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
+        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey,
+        file: String = #fileID, function: String = #function, line: UInt = #line
     ) {
-        emit(Int32(SLUICE_DEBUG), message, metadata, key)
+        emit(Int32(SLUICE_DEBUG), message, metadata, key, CallSite(file: file, function: function, line: line))
     }
 
     /// Logs `message` at info, with `metadata` as its fields, if this call of `key` is sampled in
     /// and the module's level lets it through.
     @inlinable
     public func info(
-        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
+        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey,
+        file: String = #fileID, function: String = #function, line: UInt = #line
     ) {
-        emit(Int32(SLUICE_INFO), message, metadata, key)
+        emit(Int32(SLUICE_INFO), message, metadata, key, CallSite(file: file, function: function, line: line))
     }
 
     /// Logs `message` at notice, with `metadata` as its fields, if this call of `key` is sampled in
     /// and the module's level lets it through.
     @inlinable
     public func notice(
-        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
+        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey,
+        file: String = #fileID, function: String = #function, line: UInt = #line
     ) {
-        emit(Int32(SLUICE_NOTICE), message, metadata, key)
+        emit(Int32(SLUICE_NOTICE), message, metadata, key, CallSite(file: file, function: function, line: line))
     }
 
     /// Logs `message` at warning, with `metadata` as its fields, never sampled
     /// and the module's level lets it through.
     @inlinable
     public func warning(
-        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
+        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey,
+        file: String = #fileID, function: String = #function, line: UInt = #line
     ) {
-        emit(Int32(SLUICE_WARNING), message, metadata, key)
+        emit(Int32(SLUICE_WARNING), message, metadata, key, CallSite(file: file, function: function, line: line))
     }
 
     /// Logs `message` at error, with `metadata` as its fields, never sampled
     /// and the module's level lets it through.
     @inlinable
     public func error(
-        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
+        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey,
+        file: String = #fileID, function: String = #function, line: UInt = #line
     ) {
-        emit(Int32(SLUICE_ERROR), message, metadata, key)
+        emit(Int32(SLUICE_ERROR), message, metadata, key, CallSite(file: file, function: function, line: line))
     }
 
     /// Logs `message` at critical, with `metadata` as its fields, never sampled
     /// and the module's level lets it through.
     @inlinable
     public func critical(
-        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey
+        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil, key: SamplingKey,
+        file: String = #fileID, function: String = #function, line: UInt = #line
     ) {
-        emit(Int32(SLUICE_CRITICAL), message, metadata, key)
+        emit(Int32(SLUICE_CRITICAL), message, metadata, key, CallSite(file: file, function: function, line: line))
     }
 }
 

@@ -88,7 +88,7 @@ public struct SluiceLogHandler: LogHandler {
             return
         }
         var message = message(of: event, provided: provided, fields: fields)
-        logger.write(level: event.level.sluiceLevel, &message, metadata: nil)
+        logger.submit(level: event.level.sluiceLevel, &message)
     }
 
     /// What a record carries after its message.
@@ -132,8 +132,8 @@ public struct SluiceLogHandler: LogHandler {
                 add(metadata)
                 add(provided)
                 add(event.metadata)
-                if let error = event.error {  // swift-log's keys: beside an `error` key of the caller's, never over it
-                    add(["error.message": "\(error)", "error.type": "\(String(reflecting: type(of: error)))"])
+                if let error = event.error {
+                    add(SluiceLogger.errorMetadata(error))
                 }
                 defer { layers.deinitialize(count: count) }
                 message.buffer.appendMetadata(layers: UnsafeBufferPointer(start: layers, count: count))

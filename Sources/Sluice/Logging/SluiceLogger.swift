@@ -8,6 +8,21 @@ import Logging
 /// relaxed load and evaluates neither the message nor the metadata. The
 /// module's level can change at run time (``Sluice/setLevel(_:module:)``);
 /// every logger of the module sees it on its next call.
+///
+/// It carries swift-log's context as a swift-log `Logger` does: metadata attached to
+/// the logger (``metadata``, ``subscript(metadataKey:)``), a metadata provider
+/// (``metadataProvider``, by default swift-log's bootstrapped one, so that trace ids from
+/// `ServiceContext` reach native lines), an `error:` per call, and, with
+/// ``SluiceConfiguration/sourceLocation``, the call's `source`, `file`, `line` and
+/// `function`. Attached metadata is encoded once, when attached: a call that adds none
+/// of its own copies those bytes, with no dictionary built.
+///
+/// ```swift
+/// var log = Sluice.logger("payments")
+/// log[metadataKey: "request"] = "\(requestID)"
+/// log.info("charged amount=\(cents)")  // … request=42
+/// log.error("declined", error: failure)  // … error.message=… error.type=…
+/// ```
 public struct SluiceLogger: @unchecked Sendable {  // the level word is read atomically, through C
     /// The core its records go to.
     public let core: SluiceCore
@@ -25,6 +40,27 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
     @usableFromInline let keepsFiltered: Bool
     /// Set for a module past the table: records carry its name, counted under `sluice.overflow`.
     let overflow: OverflowModule?
+    /// What ``metadata`` holds, with its fields encoded.
+    @usableFromInline var attached = AttachedMetadata.none
+
+    /// Metadata every record of this logger carries, under the provider's and the call's
+    /// (a key in several takes the call's value, then the provider's).
+    public var metadata: Logger.Metadata {
+        get { attached.metadata }
+        set { attached = AttachedMetadata(newValue) }
+    }
+
+    /// One key of ``metadata``. Each change encodes the logger's metadata again: attach
+    /// context once (per request, per connection), not per call.
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { attached.metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    /// Adds metadata to each record at its call, such as a trace id from `ServiceContext`:
+    /// by default swift-log's, as `LoggingSystem.bootstrap(_:metadataProvider:)` set it when
+    /// the logger was made. Called only for records that pass the level.
+    public var metadataProvider: Logger.MetadataProvider?
 
     /// A logger of a module in the table, or (overflow set, moduleID the overflow module's) one past it.
     init(core: SluiceCore, module: String, moduleID: Int32, overflow: OverflowModule? = nil) {
@@ -39,6 +75,7 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
         self.coreID = sluice_core_id(core.pointer)
         self.timingMask = sluice_call_timing_mask(core.pointer)
         self.keepsFiltered = core.keepsFiltered
+        self.metadataProvider = LoggingSystem.metadataProvider
     }
 
     /// The module's level now.
@@ -57,32 +94,44 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
     @inlinable
     public func log(
         level: Logger.Level, _ message: @autoclosure () -> SluiceMessage,
-        metadata: @autoclosure () -> Logger.Metadata? = nil
+        metadata: @autoclosure () -> Logger.Metadata? = nil,
+        file: String = #fileID, function: String = #function, line: UInt = #line
     ) {
-        emit(level.sluiceLevel, message, metadata)
+        emit(level.sluiceLevel, message, metadata, CallSite(file: file, function: function, line: line))
+    }
+
+    /// Logs `message` at `level` with `error` as `error.message` and `error.type` (swift-log's
+    /// keys) beside `metadata`. Returns without waiting for I/O.
+    @inlinable
+    public func log(
+        level: Logger.Level, _ message: @autoclosure () -> SluiceMessage, error: any Error,
+        metadata: @autoclosure () -> Logger.Metadata? = nil,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        emit(level.sluiceLevel, message, metadata, CallSite(file: file, function: function, line: line, error: error))
     }
 
     /// log's body, taking the caller's closures as they are: the level methods pass theirs on
     /// without wrapping them in closures of their own, which a filtered call would build for nothing.
     @inlinable @inline(__always)
-    func emit(_ level: Int32, _ message: () -> SluiceMessage, _ metadata: () -> Logger.Metadata?) {
+    func emit(_ level: Int32, _ message: () -> SluiceMessage, _ metadata: () -> Logger.Metadata?, _ site: CallSite) {
         guard sluice_enabled(levelWord, level) != 0 else {
-            filtered(level, message, metadata)
+            filtered(level, message, metadata, site)
             return
         }
         if sluice_time_this_call(corePointer, coreID, timingMask) != 0 {
-            timed { var message = message(); write(level: level, &message, metadata: metadata()) }
+            timed { var message = message(); write(level: level, &message, metadata: metadata(), site) }
         } else {
             var message = message()  // built in place; write works on it there
-            write(level: level, &message, metadata: metadata())
+            write(level: level, &message, metadata: metadata(), site)
         }
     }
 
     /// A call below the module's level: counted, and kept if the core has a flight recorder.
     @inlinable @inline(__always)
-    func filtered(_ level: Int32, _ message: () -> SluiceMessage, _ metadata: () -> Logger.Metadata?) {
+    func filtered(_ level: Int32, _ message: () -> SluiceMessage, _ metadata: () -> Logger.Metadata?, _ site: CallSite) {
         countFiltered()
-        if keepsFiltered { keep(level: level, message(), metadata: metadata()) }
+        if keepsFiltered { keep(level: level, message(), metadata: metadata(), site) }
     }
 
     /// Counts a call below the module's level.
@@ -102,71 +151,170 @@ public struct SluiceLogger: @unchecked Sendable {  // the level word is read ato
     /// Logs `message` at trace, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
-    public func trace(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
-        emit(Int32(SLUICE_TRACE), message, metadata)
+    public func trace(
+        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        emit(Int32(SLUICE_TRACE), message, metadata, CallSite(file: file, function: function, line: line))
+    }
+
+    /// Logs `message` at trace with `error` as `error.message` and `error.type` beside `metadata`;
+    /// below the module's level, none of them is evaluated. Returns without waiting for I/O.
+    @inlinable
+    public func trace(
+        _ message: @autoclosure () -> SluiceMessage, error: any Error,
+        metadata: @autoclosure () -> Logger.Metadata? = nil,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        emit(Int32(SLUICE_TRACE), message, metadata, CallSite(file: file, function: function, line: line, error: error))
     }
 
     /// Logs `message` at debug, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
-    public func debug(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
-        emit(Int32(SLUICE_DEBUG), message, metadata)
+    public func debug(
+        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        emit(Int32(SLUICE_DEBUG), message, metadata, CallSite(file: file, function: function, line: line))
+    }
+
+    /// Logs `message` at debug with `error` as `error.message` and `error.type` beside `metadata`;
+    /// below the module's level, none of them is evaluated. Returns without waiting for I/O.
+    @inlinable
+    public func debug(
+        _ message: @autoclosure () -> SluiceMessage, error: any Error,
+        metadata: @autoclosure () -> Logger.Metadata? = nil,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        emit(Int32(SLUICE_DEBUG), message, metadata, CallSite(file: file, function: function, line: line, error: error))
     }
 
     /// Logs `message` at info, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
-    public func info(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
-        emit(Int32(SLUICE_INFO), message, metadata)
+    public func info(
+        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        emit(Int32(SLUICE_INFO), message, metadata, CallSite(file: file, function: function, line: line))
+    }
+
+    /// Logs `message` at info with `error` as `error.message` and `error.type` beside `metadata`;
+    /// below the module's level, none of them is evaluated. Returns without waiting for I/O.
+    @inlinable
+    public func info(
+        _ message: @autoclosure () -> SluiceMessage, error: any Error,
+        metadata: @autoclosure () -> Logger.Metadata? = nil,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        emit(Int32(SLUICE_INFO), message, metadata, CallSite(file: file, function: function, line: line, error: error))
     }
 
     /// Logs `message` at notice, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
-    public func notice(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
-        emit(Int32(SLUICE_NOTICE), message, metadata)
+    public func notice(
+        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        emit(Int32(SLUICE_NOTICE), message, metadata, CallSite(file: file, function: function, line: line))
+    }
+
+    /// Logs `message` at notice with `error` as `error.message` and `error.type` beside `metadata`;
+    /// below the module's level, none of them is evaluated. Returns without waiting for I/O.
+    @inlinable
+    public func notice(
+        _ message: @autoclosure () -> SluiceMessage, error: any Error,
+        metadata: @autoclosure () -> Logger.Metadata? = nil,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        emit(Int32(SLUICE_NOTICE), message, metadata, CallSite(file: file, function: function, line: line, error: error))
     }
 
     /// Logs `message` at warning, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
-    public func warning(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
-        emit(Int32(SLUICE_WARNING), message, metadata)
+    public func warning(
+        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        emit(Int32(SLUICE_WARNING), message, metadata, CallSite(file: file, function: function, line: line))
+    }
+
+    /// Logs `message` at warning with `error` as `error.message` and `error.type` beside `metadata`;
+    /// below the module's level, none of them is evaluated. Returns without waiting for I/O.
+    @inlinable
+    public func warning(
+        _ message: @autoclosure () -> SluiceMessage, error: any Error,
+        metadata: @autoclosure () -> Logger.Metadata? = nil,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        emit(Int32(SLUICE_WARNING), message, metadata, CallSite(file: file, function: function, line: line, error: error))
     }
 
     /// Logs `message` at error, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
-    public func error(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
-        emit(Int32(SLUICE_ERROR), message, metadata)
+    public func error(
+        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        emit(Int32(SLUICE_ERROR), message, metadata, CallSite(file: file, function: function, line: line))
+    }
+
+    /// Logs `message` at error with `error` as `error.message` and `error.type` beside `metadata`;
+    /// below the module's level, none of them is evaluated. Returns without waiting for I/O.
+    @inlinable
+    public func error(
+        _ message: @autoclosure () -> SluiceMessage, error: any Error,
+        metadata: @autoclosure () -> Logger.Metadata? = nil,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        emit(Int32(SLUICE_ERROR), message, metadata, CallSite(file: file, function: function, line: line, error: error))
     }
 
     /// Logs `message` at critical, with `metadata` as its fields; below the module's level,
     /// neither is evaluated. Returns without waiting for I/O.
     @inlinable
-    public func critical(_ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil) {
-        emit(Int32(SLUICE_CRITICAL), message, metadata)
+    public func critical(
+        _ message: @autoclosure () -> SluiceMessage, metadata: @autoclosure () -> Logger.Metadata? = nil,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        emit(Int32(SLUICE_CRITICAL), message, metadata, CallSite(file: file, function: function, line: line))
     }
 
-    /// Hands a message below the level to the core's flight recorder.
+    /// Logs `message` at critical with `error` as `error.message` and `error.type` beside `metadata`;
+    /// below the module's level, none of them is evaluated. Returns without waiting for I/O.
+    @inlinable
+    public func critical(
+        _ message: @autoclosure () -> SluiceMessage, error: any Error,
+        metadata: @autoclosure () -> Logger.Metadata? = nil,
+        file: String = #fileID, function: String = #function, line: UInt = #line
+    ) {
+        emit(Int32(SLUICE_CRITICAL), message, metadata, CallSite(file: file, function: function, line: line, error: error))
+    }
+
+    /// Hands a message below the level to the core's flight recorder, with its fields.
     @usableFromInline
-    func keep(level: Int32, _ message: SluiceMessage, metadata: Logger.Metadata?) {
+    func keep(level: Int32, _ message: SluiceMessage, metadata: Logger.Metadata?, _ site: CallSite) {
         var message = message
-        if let metadata, !metadata.isEmpty {
-            message.append(metadata: metadata)
-        }
+        appendFields(to: &message, metadata: metadata, site)
         let core = corePointer, module = moduleID
         message.buffer.withBytes { bytes, segments in
             _ = sluice_flight_keep(core, level, module, bytes.baseAddress, bytes.count, segments ? 1 : 0)
         }
     }
 
-    /// Hands a message that passed the level (and any sampling) to the core.
+    /// Hands a message that passed the level (and any sampling) to the core, with its fields.
     @usableFromInline
-    func write(level: Int32, _ message: inout SluiceMessage, metadata: Logger.Metadata?) {
-        if let metadata, !metadata.isEmpty {
-            message.append(metadata: metadata)
-        }
+    func write(level: Int32, _ message: inout SluiceMessage, metadata: Logger.Metadata?, _ site: CallSite) {
+        appendFields(to: &message, metadata: metadata, site)
+        submit(level: level, &message)
+    }
+
+    /// Hands a finished message (its fields appended) to the core.
+    func submit(level: Int32, _ message: inout SluiceMessage) {
         let core = corePointer, module = moduleID  // the closure captures words, not self
         if let overflow {
             message.buffer.withBytes { bytes, segments in logLabelled(overflow, level, bytes, segments: segments) }

@@ -237,6 +237,18 @@ extension SegmentBuffer {
     }
 
     /// The bits of value at the end, as they are.
+    /// Fields encoded earlier (``AttachedMetadata``), copied as they are.
+    mutating func appendEncoded(_ encoded: [UInt8]) {
+        closeText()
+        hasValues = true
+        encoded.withUnsafeBytes { bytes in
+            reserve(bytes.count)
+            let at = count
+            withStorage { ($0 + at).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+            count = at + bytes.count
+        }
+    }
+
     mutating func appendRaw<Bits: FixedWidthInteger>(_ value: Bits) {
         reserve(MemoryLayout<Bits>.size)
         let at = count

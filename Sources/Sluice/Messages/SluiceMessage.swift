@@ -1,6 +1,5 @@
 import CSluice
 import CSluiceFacade
-import Logging
 
 /// A log message: a string literal, or an interpolation whose values are written
 /// straight into bytes, with no `String` and no heap allocation for integers,
@@ -135,12 +134,5 @@ public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStri
     @inlinable
     public mutating func appendInterpolation<T>(_ value: T) {
         buffer.appendText(String(describing: value))
-    }
-
-    /// Appends metadata as the record's fields, which the writer renders in the sink's format.
-    @usableFromInline
-    mutating func append(metadata: Logger.Metadata) {
-        buffer.beginFields()
-        buffer.appendMetadata(metadata)
     }
 }
