@@ -145,16 +145,12 @@ bench-subring: deps
 bench-bundle: deps
 	scripts/bench-bundle.sh
 
-# The products' documentation (DocC): .build/docs/<product>.doccarchive, the guides of docs/ as
-# articles (Sources/Sluice/Sluice.docc links them). Fails on any DocC warning, and on a public
-# symbol without a documentation comment (scripts/check-docs.sh).
+# The products' documentation (DocC), in one build: .build/plugins/Swift-DocC/outputs/<product>.doccarchive,
+# the guides of docs/ as articles (Sources/Sluice/Sluice.docc links them). Fails on any DocC
+# warning, and on a public symbol without a documentation comment (scripts/check-docs.sh).
 DOCS_TARGETS := Sluice SluiceServiceLifecycle SluiceMetrics SluiceConfigurationReader
 docs: deps
-	mkdir -p .build/docs
-	for target in $(DOCS_TARGETS); do \
-		$(SWIFT) package --disable-sandbox generate-documentation --target $$target --warnings-as-errors \
-			--output-path .build/docs/$$target.doccarchive || exit 1; \
-	done
+	$(SWIFT) package --disable-sandbox generate-documentation $(DOCS_TARGETS:%=--target %) --warnings-as-errors
 	scripts/check-docs.sh
 
 clean:
