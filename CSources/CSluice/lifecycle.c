@@ -172,6 +172,11 @@ void sluice_counters_read(sluice_core *core, sluice_counters *out)
     sluice_stats_counters(&core->stats, out);
 }
 
+int sluice_left_behind(sluice_core *core)
+{
+    return core != NULL && load_relaxed(&core->left_behind) ? 1 : 0;
+}
+
 void sluice_free(sluice_core *core)
 {
     if (core == NULL)

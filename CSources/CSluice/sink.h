@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "render.h"
+#include "sluice.h"
 
 struct sink;
 struct sink_syslog;
@@ -47,6 +48,7 @@ struct sink {
     size_t syslog_pid_at;       /* where PROCID starts in style.syslog_head */
     struct line_style style;    /* how its lines are rendered: the format, and the priority prefix
                                    of a standard stream journald reads (never a file's) */
+    sluice_sink_function function; /* the application's sink (sink_function.c); zero otherwise */
 };
 
 static inline size_t sink_write(struct sink *sink, const char *data, size_t length)
@@ -70,6 +72,11 @@ static inline void sink_close(struct sink *sink)
 int sink_file_open(struct sink *sink, const char *path, unsigned mode, char *error, size_t error_size);
 /* Sets a file sink's size-based rotation (max_bytes 0: none; files only). */
 void sink_file_configure(struct sink *sink, uint64_t max_bytes, unsigned keep);
+
+/* sink_function.c: the application's sink, its lines handed to function (sluice.h), under name
+ * (NULL: "function"). -1 after a line in error when out of memory. */
+int sink_function_open(struct sink *sink, const char *name, const sluice_sink_function *function, char *error,
+                       size_t error_size);
 
 /* sink_syslog.c: true for udp://host:port, tcp://host:port and unix:///path. */
 bool sink_is_syslog_address(const char *path);

@@ -14,9 +14,11 @@ size_t sink_buffer_bytes(uint32_t max_message)
     return SINK_BATCH_BYTES + render_line_bound(max_message, SLUICE_MODULE_NAME_MAX);
 }
 
-/* One sink as options describe it; -1 after a line in error. */
-static int open_one(struct sink *sink, const char *path, int format, int priority_prefix,
-                    const sluice_options *options, const char *outcome, char *error, size_t error_size)
+/* One sink as options describe it (function: the application's, path its name); -1 after a
+ * line in error. */
+static int open_one(struct sink *sink, const char *path, const sluice_sink_function *function, int format,
+                    int priority_prefix, const sluice_options *options, const char *outcome, char *error,
+                    size_t error_size)
 {
     if (format < SLUICE_FORMAT_TEXT || format > SLUICE_FORMAT_JSON) {
         if (error != NULL)
@@ -24,6 +26,12 @@ static int open_one(struct sink *sink, const char *path, int format, int priorit
                      "sluice: format %d is none of SLUICE_FORMAT_TEXT (0), _LOGFMT (1), _JSON (2); %s", format,
                      outcome);
         return -1;
+    }
+    if (function != NULL) {
+        if (sink_function_open(sink, path, function, error, error_size) != 0)
+            return -1;
+        sink->style.format = format;
+        return 0;
     }
     if (sink_is_syslog_address(path)) /* its lines are RFC 5424, whatever the format */
         return sink_syslog_open(sink, path, options->syslog_facility, options->syslog_app_name, error, error_size);
@@ -35,10 +43,11 @@ static int open_one(struct sink *sink, const char *path, int format, int priorit
 }
 
 /* The slot's sink and buffer; -1 after a line in error. */
-static int open_slot(struct sink_slot *slot, const char *path, int format, int priority_prefix, int level,
-                     const sluice_options *options, size_t bytes, const char *outcome, char *error, size_t error_size)
+static int open_slot(struct sink_slot *slot, const char *path, const sluice_sink_function *function, int format,
+                     int priority_prefix, int level, const sluice_options *options, size_t bytes, const char *outcome,
+                     char *error, size_t error_size)
 {
-    if (open_one(&slot->sink, path, format, priority_prefix, options, outcome, error, error_size) != 0)
+    if (open_one(&slot->sink, path, function, format, priority_prefix, options, outcome, error, error_size) != 0)
         return -1;
     slot->level = level;
     slot->out = (struct out_buffer){.data = malloc(bytes), .capacity = bytes};
@@ -76,10 +85,11 @@ int sink_set_open(struct sink_set *set, const sluice_options *options, uint32_t 
         const sluice_sink_options *o = i == 0 ? NULL : &options->more_sinks[i - 1];
         struct sink_slot *slot = &set->slot[i];
         set->count++; /* closed with the set, opened or not */
-        int failed = o == NULL ? open_slot(slot, options->path, options->format, options->stream_priority_prefix,
-                                           SLUICE_TRACE, options, bytes, outcome, error, error_size)
-                               : open_slot(slot, o->path, o->format, o->stream_priority_prefix, o->level, options,
-                                           bytes, outcome, error, error_size);
+        int failed = o == NULL ? open_slot(slot, options->path, options->sink_function, options->format,
+                                           options->stream_priority_prefix, SLUICE_TRACE, options, bytes, outcome,
+                                           error, error_size)
+                               : open_slot(slot, o->path, o->function, o->format, o->stream_priority_prefix, o->level,
+                                           options, bytes, outcome, error, error_size);
         if (failed != 0) {
             sink_set_close(set);
             return -1;

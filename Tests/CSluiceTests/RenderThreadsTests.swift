@@ -16,7 +16,7 @@ final class RenderThreadsTests: XCTestCase {
         options.render_threads = renderThreads
         var error = [CChar](repeating: 0, count: 512)
         let core = json.withCString { jsonPath -> OpaquePointer? in
-            var more = sluice_sink_options(path: jsonPath, level: Int32(SLUICE_WARNING), format: Int32(SLUICE_FORMAT_JSON),
+            var more = sluice_sink_options(path: jsonPath, function: nil, level: Int32(SLUICE_WARNING), format: Int32(SLUICE_FORMAT_JSON),
                                            stream_priority_prefix: 0)
             return withUnsafePointer(to: &more) { more in
                 path.withCString { path in

@@ -1,9 +1,12 @@
 // The code samples of README.md and docs/*.md, compiled with the tests (never run: they
-// bootstrap the process's logging). GuideSampleTests checks that every ```swift block of
+// bootstrap the process's logging), but for the capture's tests, which run. GuideSampleTests checks that every ```swift block of
 // the guides appears here, line for line, so that no sample in a guide can stop compiling.
 import Foundation
 import Logging
 import Sluice
+import Synchronization
+import Testing
+import XCTest
 
 private struct Response { var body = "" }
 struct GuideJob { let id: Int; let attempt: Int }
@@ -127,4 +130,52 @@ func developerGuideSampledLogger(_ logger: Logger, opcode: Int) {
     sampled.sampled(key: "dump") { logger in logger.trace("state dumped") }
     let tenth = SampledLogger(logger, sampleRate: 0.1)
     tenth.info("heartbeat", key: "heartbeat")
+}
+
+// docs/developer-guide.md, "Logs a test can read": run with the other tests.
+final class BillingLogTests: XCTestCase {
+    func testADeclinedChargeIsLoggedAsAnErrorWithItsCard() throws {
+        let capture = SluiceCapture()
+        let core = try SluiceCore(capture.configuration(level: .debug))  // a core of the test's own
+        core.logger("billing").error("declined", metadata: ["card": "visa"])
+        core.flush()
+        XCTAssertEqual(capture.records.map(\.level), [.error])
+        XCTAssertEqual(capture.records.first?.metadata["card"], "visa")
+    }
+}
+
+@Test func aRetryIsLoggedOnceAtWarning() throws {
+    let capture = SluiceCapture()
+    let core = try SluiceCore(capture.configuration())
+    let logger = Logger(label: "payments") { SluiceLogHandler(label: $0, core: core) }
+    logger.warning("retrying", metadata: ["attempt": "2"])
+    core.flush()
+    #expect(capture.records.map(\.message) == ["retrying"])
+    #expect(capture.records.first?.metadata["attempt"] == "2")
+}
+
+// docs/shipping-logs.md, "Sinks of your own".
+/// Posts each batch of JSON lines to a collector. The writer waits for the post:
+/// give the client a short timeout, or hand the bytes to a queue of your own.
+struct BatchPoster: SluiceSink {
+    let post: @Sendable (Data) -> Bool  // your HTTP client's call
+    func write(lines: UnsafeRawBufferPointer) -> Bool { post(Data(lines)) }
+}
+
+/// The last thousand lines, for a debug endpoint.
+final class LastLines: SluiceSink {
+    private let kept = Mutex<[String]>([])
+    var lines: [String] { kept.withLock { $0 } }
+    func write(lines: UnsafeRawBufferPointer) -> Bool {
+        let batch = String(decoding: lines, as: UTF8.self).split(separator: "\n").map(String.init)
+        kept.withLock { $0 = Array(($0 + batch).suffix(1_000)) }
+        return true
+    }
+}
+
+func shippingGuideSinks(post: @escaping @Sendable (Data) -> Bool, recent: LastLines) throws {
+    try Sluice.bootstrap(configuration: SluiceConfiguration(moreSinks: [
+        .init(.custom("collector", BatchPoster(post: post)), level: .info, format: .json),
+        .init(.custom("recent", recent), level: .debug),
+    ]))
 }

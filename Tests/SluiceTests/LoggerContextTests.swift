@@ -86,14 +86,19 @@ final class LoggerContextTests: XCTestCase {
         XCTAssertFalse(line.contains("file=") || line.contains("source=") || line.contains("function="), line)
     }
 
+    // Read through the in-memory capture a test installs, not a file.
     func testASamplingLoggerCarriesItsMetadataOnTheCallsItLetsThrough() throws {
-        let (core, path) = try openCore(self)
+        let capture = SluiceCapture()
+        let core = try SluiceCore(capture.configuration())
         var sampled = SamplingLogger(core.logger("ws"), sampleRate: 0.5)
         sampled[metadataKey: "connection"] = "7"
         XCTAssertEqual(sampled.metadata, ["connection": "7"])
         for i in 0..<4 { sampled.debug("frame \(i)", key: "frame") }
+        XCTAssertTrue(core.flush())
         core.close()
-        XCTAssertEqual(try lines(path), ["DEBUG ws: frame 0 connection=7", "DEBUG ws: frame 2 connection=7"])
+        XCTAssertEqual(capture.records.map(\.message), ["frame 0", "frame 2"], "exactly every other call")
+        XCTAssertEqual(capture.records.map(\.level), [.debug, .debug])
+        XCTAssertEqual(capture.records.map(\.metadata), [["connection": "7"], ["connection": "7"]])
     }
 
     func testTheFlightRecorderKeepsTheContextOfCallsBelowTheLevel() throws {

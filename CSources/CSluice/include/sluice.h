@@ -118,9 +118,25 @@ enum {
     SLUICE_RENDER_THREADS_MAX = 16,      /* render threads per core, the writer included */
 };
 
+/*
+ * A sink the application supplies (sluice_options.sink_function, sluice_sink_options.function):
+ * write receives the sink's lines, rendered in its format, whole lines only, in batches, on the
+ * writer thread (or the logging thread of a synchronous core), one call at a time. It returns
+ * the bytes it took: fewer than length is a failed write, counted as the sink's write error and
+ * its records as dropped by the sink. A write that never returns is bounded as a stuck file is:
+ * by close_timeout_ms, the core then left behind. context must stay valid until sluice_free
+ * returns, and for a core left behind (sluice_left_behind) for the life of the process.
+ */
+typedef struct sluice_sink_function {
+    size_t (*write)(void *context, const char *lines, size_t length);
+    void *context;
+} sluice_sink_function;
+
 /* A sink beside the first (sluice_options.path), with a level and format of its own. */
 typedef struct sluice_sink_options {
-    const char *path;   /* as sluice_options.path: a file, or NULL, "/dev/stderr", "/dev/stdout" */
+    const char *path;   /* as sluice_options.path: a file, or NULL, "/dev/stderr", "/dev/stdout";
+                           with function, the sink's name */
+    const sluice_sink_function *function; /* non-NULL: the application's sink (copied at open) */
     int level;          /* the lowest level it takes: SLUICE_TRACE takes every record */
     int format;         /* SLUICE_FORMAT_* */
     int stream_priority_prefix; /* as sluice_options.stream_priority_prefix */
@@ -147,6 +163,8 @@ typedef struct sluice_options {
                            A regular file (created with file_mode if missing) or a character device
                            (/dev/null); a symbolic link is never followed, and a directory, FIFO or
                            socket is refused, each with an error naming the path. */
+    const sluice_sink_function *sink_function; /* non-NULL: the first sink is the application's
+                           (copied at open), path its name */
     int synchronous;    /* non-zero: no writer thread; each record is rendered and written on the
                            caller's thread, under a lock, before the call returns (the rollback
                            switch). Same format, sink and counters; nothing is ever dropped for room.
@@ -533,6 +551,10 @@ int sluice_reopen_on_sighup(void);
 
 /* Closes the core if needed and releases its memory. No thread may use core afterwards. */
 void sluice_free(sluice_core *core);
+/* 1 when close gave up on a writer stuck in its sink's write (close_timeout_ms): sluice_free
+ * then keeps the core, and that writer may still call a sink function's write later, so its
+ * context must stay valid. 0 otherwise. Call it after sluice_close, before sluice_free. */
+int sluice_left_behind(sluice_core *core);
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,19 @@ public struct SluiceConfiguration: Sendable {
         /// `unix:///dev/log`; the format does not apply. A receiver that is away costs the
         /// records sent meanwhile, counted as dropped by this sink; the sink reconnects.
         case syslog(String)
+        /// A sink of your own (``SluiceSink``), under that name in ``SluiceStats/sinks`` and
+        /// `sluice stat`.
+        case custom(String, any SluiceSink)
+
+        /// Whether both name the same place: a custom sink by its name and its identity.
+        public static func == (a: Destination, b: Destination) -> Bool {
+            switch (a, b) {
+            case (.standardError, .standardError): true
+            case (.file(let x), .file(let y)), (.syslog(let x), .syslog(let y)): x == y
+            case (.custom(let x, let sx), .custom(let y, let sy)): x == y && SinkBox.same(sx, sy)
+            default: false
+            }
+        }
     }
 
     /// The syslog facility of every syslog sink's lines (RFC 5424 numbers).

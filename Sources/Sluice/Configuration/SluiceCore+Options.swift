@@ -80,9 +80,20 @@ extension SluiceCore {
 }
 
 extension SluiceCore.Options {
-    /// Calls body with these options for the C core, every path alive until it returns.
-    func withCOptions<R>(_ body: (UnsafePointer<sluice_options>) -> R) -> R {
+    /// The boxes of the custom sinks among the destination and the sinks beside it, in order;
+    /// nil for the others. The core keeps them for as long as its writer may call them.
+    var sinkBoxes: [SinkBox?] {
+        ([destination] + moreSinks.map(\.destination)).map { destination in
+            if case .custom(_, let sink) = destination { return SinkBox(sink) }
+            return nil
+        }
+    }
+
+    /// Calls body with these options for the C core, every path and sink function alive until it
+    /// returns; boxes: ``sinkBoxes``.
+    func withCOptions<R>(_ boxes: [SinkBox?], _ body: (UnsafePointer<sluice_options>) -> R) -> R {
         var c = cOptions
+        let functions = boxes.map { $0?.function ?? sluice_sink_function() }
         let paths = ([destination.path] + moreSinks.map(\.destination.path)).map { $0.map { strdup($0)! } }
         let appName = syslogAppName.map { strdup($0)! }
         defer {
@@ -91,15 +102,22 @@ extension SluiceCore.Options {
         }
         c.path = UnsafePointer(paths[0])
         c.syslog_app_name = UnsafePointer(appName)
-        let more = moreSinks.enumerated().map { index, sink in
-            sluice_sink_options(
-                path: UnsafePointer(paths[index + 1]), level: sink.level.sluiceLevel, format: sink.format.sluiceFormat,
-                stream_priority_prefix: sink.priorityPrefix ? 1 : 0)
-        }
-        return more.withUnsafeBufferPointer { more in
-            c.more_sinks = more.baseAddress
-            c.more_sink_count = more.count
-            return body(&c)
+        return functions.withUnsafeBufferPointer { functions in
+            // Each sink's function, if it has one: a pointer into functions, which outlives body.
+            func function(_ index: Int) -> UnsafePointer<sluice_sink_function>? {
+                boxes[index] == nil ? nil : functions.baseAddress! + index
+            }
+            c.sink_function = function(0)
+            let more = moreSinks.enumerated().map { index, sink in
+                sluice_sink_options(
+                    path: UnsafePointer(paths[index + 1]), function: function(index + 1), level: sink.level.sluiceLevel,
+                    format: sink.format.sluiceFormat, stream_priority_prefix: sink.priorityPrefix ? 1 : 0)
+            }
+            return more.withUnsafeBufferPointer { more in
+                c.more_sinks = more.baseAddress
+                c.more_sink_count = more.count
+                return body(&c)
+            }
         }
     }
 
@@ -161,7 +179,7 @@ extension SluiceConfiguration.Destination {
     var path: String? {
         switch self {
         case .standardError: nil
-        case .file(let path), .syslog(let path): path
+        case .file(let path), .syslog(let path), .custom(let path, _): path
         }
     }
 }

@@ -35,6 +35,9 @@ public final class SluiceCore: Sendable {
     /// ``reconfigure(_:timeout:)`` under the lock that registration takes too, so that no
     /// module registers with a setting just replaced.
     private let registry: Mutex<ModuleRegistry>
+    /// Every custom sink this core was given (``SluiceSink``), at open and at each
+    /// reconfiguration: a writer may call one until the core is freed.
+    private let sinkBoxes: Mutex<[SinkBox]>
     /// Fixed at open: the ring, the threading and the call timing cannot change under running loggers.
     private let queueBytes: Int
     private let asynchronous: Bool
@@ -67,11 +70,13 @@ public final class SluiceCore: Sendable {
         try Self.check(options, else: "nothing was opened")
         installFloatFormatters()
         var error = [CChar](repeating: 0, count: 512)
-        let opened = options.withCOptions { sluice_open($0, &error, error.count) }
+        let boxes = options.sinkBoxes
+        let opened = options.withCOptions(boxes) { sluice_open($0, &error, error.count) }
         guard let opened else {
             throw SluiceError(message: String(cBuffer: error))
         }
         pointer = opened
+        sinkBoxes = Mutex(boxes.compactMap { $0 })
         registry = Mutex(ModuleRegistry(defaults: ModuleDefaults(options)))
         queueBytes = options.queueBytes
         asynchronous = options.asynchronous
@@ -135,7 +140,9 @@ public final class SluiceCore: Sendable {
         var error = [CChar](repeating: 0, count: 512)
         let wasShown = sourceShown.load(ordering: .relaxed)
         if options.showsSource { sourceShown.store(true, ordering: .relaxed) }  // before the new sinks can take a record
-        let result = options.withCOptions { sluice_reconfigure(pointer, $0, Self.flushMilliseconds(timeout), &error, error.count) }
+        let boxes = options.sinkBoxes
+        sinkBoxes.withLock { $0 += boxes.compactMap { $0 } }  // before the writer can call them
+        let result = options.withCOptions(boxes) { sluice_reconfigure(pointer, $0, Self.flushMilliseconds(timeout), &error, error.count) }
         if options.reopenOnSIGHUP { Self.reopenOnSIGHUP() }
         if options.crashFlush { Self.installCrashHandler() }
         if result == SLUICE_INVALID {
@@ -178,6 +185,11 @@ public final class SluiceCore: Sendable {
     }
 
     deinit {
+        sluice_close(pointer)
+        if sluice_left_behind(pointer) != 0 {
+            // A writer stuck in a write may still call a custom sink: it must outlive the process.
+            sinkBoxes.withLock { $0.forEach { _ = Unmanaged.passRetained($0) } }
+        }
         sluice_free(pointer)
     }
 
