@@ -65,27 +65,6 @@ extension SluiceLogger {
             message.buffer.appendEncoded(attached)
             return
         }
-        withUnsafeTemporaryAllocation(of: Logger.Metadata.self, capacity: 4) { room in
-            let layers = room.baseAddress!
-            var count = 0
-            func add(_ layer: Logger.Metadata?) {
-                guard let layer, !layer.isEmpty else { return }
-                (layers + count).initialize(to: layer)
-                count += 1
-            }
-            add(self.attached.metadata)
-            add(given)
-            add(call)
-            if let error = site.error {
-                add(Self.errorMetadata(error))
-            }
-            defer { layers.deinitialize(count: count) }
-            message.buffer.appendMetadata(layers: UnsafeBufferPointer(start: layers, count: count))
-        }
-    }
-
-    /// swift-log's keys for an error: beside an `error` key of the caller's, never over it.
-    static func errorMetadata(_ error: any Error) -> Logger.Metadata {
-        ["error.message": "\(error)", "error.type": "\(String(reflecting: type(of: error)))"]
+        message.buffer.appendMetadata(attached: self.attached.metadata, provided: given, call: call, error: site.error)
     }
 }

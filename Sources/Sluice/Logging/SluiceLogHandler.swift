@@ -120,24 +120,7 @@ public struct SluiceLogHandler: LogHandler {
             message.buffer.appendLocation(file: event.file, line: event.line, function: event.function)
         }
         if fields.metadata {
-            // swift-log's layers, each over the ones before it, written as one without merging them.
-            withUnsafeTemporaryAllocation(of: Logger.Metadata.self, capacity: 4) { room in
-                let layers = room.baseAddress!
-                var count = 0
-                func add(_ layer: Logger.Metadata?) {
-                    guard let layer, !layer.isEmpty else { return }
-                    (layers + count).initialize(to: layer)
-                    count += 1
-                }
-                add(metadata)
-                add(provided)
-                add(event.metadata)
-                if let error = event.error {
-                    add(SluiceLogger.errorMetadata(error))
-                }
-                defer { layers.deinitialize(count: count) }
-                message.buffer.appendMetadata(layers: UnsafeBufferPointer(start: layers, count: count))
-            }
+            message.buffer.appendMetadata(attached: metadata, provided: provided, call: event.metadata, error: event.error)
         }
         return message
     }

@@ -34,6 +34,31 @@ extension SegmentBuffer {
         }
     }
 
+    /// swift-log's four layers of a record's metadata, each over the ones before it (the
+    /// logger's or handler's, the provider's, the call's, the error's two keys), written as one
+    /// set of fields without merging them; an empty or absent layer is skipped.
+    mutating func appendMetadata(
+        attached: Logger.Metadata?, provided: Logger.Metadata?, call: Logger.Metadata?, error: (any Error)?
+    ) {
+        withUnsafeTemporaryAllocation(of: Logger.Metadata.self, capacity: 4) { room in
+            let layers = room.baseAddress!
+            var count = 0
+            func add(_ layer: Logger.Metadata?) {
+                guard let layer, !layer.isEmpty else { return }
+                (layers + count).initialize(to: layer)
+                count += 1
+            }
+            add(attached)
+            add(provided)
+            add(call)
+            if let error {  // swift-log's keys: beside an `error` key of the caller's, never over it
+                add(["error.message": "\(error)", "error.type": "\(String(reflecting: type(of: error)))"])
+            }
+            defer { layers.deinitialize(count: count) }
+            appendMetadata(layers: UnsafeBufferPointer(start: layers, count: count))
+        }
+    }
+
     /// Each key of the layers as a field, keys sorted; a key in more than one layer takes the last
     /// one's value, as merging each layer over the ones before it would. No merged dictionary is
     /// built: that would allocate and hash every key again.
