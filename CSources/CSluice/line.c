@@ -97,11 +97,27 @@ static size_t put_message(struct out_buffer *out, const struct line_source *s, e
     return fields;
 }
 
-static void put_text(struct out_buffer *out, struct timestamp_cache *cache, const struct line_source *s)
+/* Each level's colour (SGR): trace and debug dim, info green, notice cyan, warning yellow,
+ * error red, critical bold red; the escapes fit in LINE_FIXED_MAX's room. */
+static const struct {
+    char start[8];
+    size_t length;
+} level_colors[] = {
+    {"\x1b[2m", 4}, {"\x1b[2m", 4}, {"\x1b[32m", 5}, {"\x1b[36m", 5}, {"\x1b[33m", 5}, {"\x1b[31m", 5}, {"\x1b[1;31m", 7},
+};
+
+static void put_text(struct out_buffer *out, struct timestamp_cache *cache, const struct line_style *style,
+                     const struct line_source *s)
 {
     put_timestamp(out, cache, s->utc_ns);
     out->data[out->length++] = ' ';
-    put_level(out, level_names[s->level].upper, level_names[s->level].length + 1);
+    if (style->color) {
+        put(out, level_colors[s->level].start, level_colors[s->level].length);
+        put_level(out, level_names[s->level].upper, level_names[s->level].length);
+        PUT_LITERAL(out, "\x1b[0m ");
+    } else {
+        put_level(out, level_names[s->level].upper, level_names[s->level].length + 1);
+    }
     put_module(out, s, SLUICE_FORMAT_TEXT);
     PUT_LITERAL(out, ": ");
     if (s->recalled)
@@ -200,7 +216,7 @@ void render_line(struct out_buffer *out, struct timestamp_cache *cache, const st
         else if (style->format == SLUICE_FORMAT_LOGFMT)
             put_logfmt(out, cache, source);
         else
-            put_text(out, cache, source);
+            put_text(out, cache, style, source);
     }
     out->data[out->length++] = '\n';
 }

@@ -49,6 +49,7 @@ enum escape_style { ESCAPE_TEXT, ESCAPE_LOGFMT, ESCAPE_JSON, ESCAPE_SYSLOG };
 struct line_style {
     int format;             /* SLUICE_FORMAT_* or RENDER_FORMAT_SYSLOG */
     bool priority_prefix;   /* "<N>" first, for journald (standard streams only) */
+    bool color;             /* text: the level in ANSI colour (a terminal, or asked for) */
     int facility;           /* syslog: PRI is facility * 8 + severity */
     char syslog_head[320];  /* syslog: " HOSTNAME APP-NAME PROCID - " after the timestamp */
     size_t syslog_head_length;

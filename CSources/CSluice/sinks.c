@@ -14,12 +14,26 @@ size_t sink_buffer_bytes(uint32_t max_message)
     return SINK_BATCH_BYTES + render_line_bound(max_message, SLUICE_MODULE_NAME_MAX);
 }
 
+/* NO_COLOR set and not empty (no-color.org): no colour where it is only a default. */
+static bool no_color_asked(void)
+{
+    const char *no_color = getenv("NO_COLOR");
+    return no_color != NULL && no_color[0] != '\0';
+}
+
 /* One sink as options describe it (function: the application's, path its name); -1 after a
  * line in error. */
 static int open_one(struct sink *sink, const char *path, const sluice_sink_function *function, int format,
                     int priority_prefix, const sluice_options *options, const char *outcome, char *error,
                     size_t error_size)
 {
+    if (options->color < SLUICE_COLOR_NEVER || options->color > SLUICE_COLOR_AUTO) {
+        if (error != NULL)
+            snprintf(error, error_size,
+                     "sluice: color %d is none of SLUICE_COLOR_NEVER (0), _ALWAYS (1), _AUTO (2); %s", options->color,
+                     outcome);
+        return -1;
+    }
     if (format < SLUICE_FORMAT_TEXT || format > SLUICE_FORMAT_JSON) {
         if (error != NULL)
             snprintf(error, error_size,
@@ -39,6 +53,8 @@ static int open_one(struct sink *sink, const char *path, const sluice_sink_funct
         return -1;
     sink->style.format = format;
     sink->style.priority_prefix = priority_prefix != 0 && !sink->owns_fd; /* a standard stream, never a file */
+    bool terminal = options->color == SLUICE_COLOR_AUTO && isatty(sink->fd) && !no_color_asked();
+    sink->style.color = format == SLUICE_FORMAT_TEXT && (options->color == SLUICE_COLOR_ALWAYS || terminal);
     return 0;
 }
 

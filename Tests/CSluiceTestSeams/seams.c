@@ -1,6 +1,9 @@
 /* The tests' side of the core's seams (seams.h): strong definitions, with setters. */
 #include <sched.h>
 #include <stdbool.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,6 +90,19 @@ int sluice_test_lock_within(pthread_mutex_t *mutex, int64_t timeout_ns)
 int sluice_test_process_owner(int pid, uid_t *owner)
 {
     return platform_process_owner((uint32_t)pid, owner);
+}
+
+int sluice_test_open_terminal(char *path, size_t size)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0)
+        return -1;
+    const char *name = grantpt(master) == 0 && unlockpt(master) == 0 ? ptsname(master) : NULL;
+    if (name == NULL || (size_t)snprintf(path, size, "%s", name) >= size) {
+        close(master);
+        return -1;
+    }
+    return master;
 }
 
 /* The CPUs the main thread may use (its id is the process's), which test threads never change. */

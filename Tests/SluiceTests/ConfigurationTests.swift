@@ -292,4 +292,18 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertFalse(said.contains("LOG_FILE"), said)
         XCTAssertEqual(try lines(path).filter { $0.hasPrefix("INFO") }, ["INFO app: kept"], "the file is the sink still")
     }
+
+    func testLOG_COLORTakesAutoAlwaysOrNeverAndABadValueIsReported() {
+        var reports: [String] = []
+        XCTAssertEqual(SluiceConfiguration().resolve(environment: [:]) { reports.append($0) }.color, .auto)
+        XCTAssertEqual(SluiceConfiguration().resolve(environment: ["LOG_COLOR": "Always"]) { reports.append($0) }.color, .always)
+        XCTAssertEqual(SluiceConfiguration().resolve(environment: ["LOG_COLOR": "never"]) { reports.append($0) }.color, .never)
+        XCTAssertEqual(reports, [])
+        XCTAssertEqual(SluiceConfiguration().resolve(environment: ["LOG_COLOR": "rainbow"]) { reports.append($0) }.color, .auto)
+        XCTAssertEqual(reports.count, 1)
+        XCTAssertTrue(reports[0].contains("LOG_COLOR") && reports[0].contains("rainbow") && reports[0].contains("auto, always or never"),
+                      reports[0])
+        let coded = SluiceConfiguration(color: .never).resolve(environment: ["LOG_COLOR": "always"]) { reports.append($0) }
+        XCTAssertEqual(coded.color, .never, "code wins over the environment")
+    }
 }

@@ -182,6 +182,10 @@ typedef struct sluice_options {
                            its syslog severity, "<6>" for info, which journald records as the
                            line's priority (a file never gets it); default 0 */
     int format;         /* SLUICE_FORMAT_TEXT (default), SLUICE_FORMAT_LOGFMT or SLUICE_FORMAT_JSON */
+    int color;          /* text lines with their level in colour (ANSI escapes), on every text sink:
+                           SLUICE_COLOR_NEVER (default), SLUICE_COLOR_ALWAYS, or SLUICE_COLOR_AUTO:
+                           where the sink is a terminal (isatty) and NO_COLOR is not set, decided
+                           when it opens */
     const sluice_sink_options *more_sinks; /* sinks beside the first, each with its own level and
                            format: everything as JSON to a file and warnings as text to stderr. The
                            first sink takes every record and the core's counters are its; each sink
@@ -226,6 +230,7 @@ typedef struct sluice_options {
  *            "thread":4711,"key":"value"}
  * Each record is one line of valid UTF-8 without control bytes in every format. */
 enum { SLUICE_FORMAT_TEXT = 0, SLUICE_FORMAT_LOGFMT = 1, SLUICE_FORMAT_JSON = 2 };
+enum { SLUICE_COLOR_NEVER = 0, SLUICE_COLOR_ALWAYS = 1, SLUICE_COLOR_AUTO = 2 };
 
 typedef struct sluice_counters {
     uint64_t accepted;            /* records handed to sluice_log / sluice_reserve */

@@ -118,6 +118,10 @@ struct EnvironmentParser {
         value(variable, default: fallback, expected: setting.expected) { text in Int(text).flatMap { setting.isValid($0) ? $0 : nil } }
     }
 
+    func color(_ variable: String, default fallback: SluiceConfiguration.Color) -> SluiceConfiguration.Color {
+        value(variable, default: fallback, expected: "auto, always or never") { SluiceConfiguration.Color(rawValue: $0.lowercased()) }
+    }
+
     func format(_ variable: String, default fallback: SluiceConfiguration.Format) -> SluiceConfiguration.Format {
         value(variable, default: fallback, expected: "text, logfmt or json") { SluiceConfiguration.Format(rawValue: $0.lowercased()) }
     }

@@ -142,6 +142,7 @@ extension SluiceConfiguration {
                 $0.switchValue($1, default: $2)
             },
             .value("format", \.format, \.format, variable: "LOG_FORMAT", read: { $0.format($1, default: $2) }, show: { "`.\($0)`" }),
+            .value("color", \.color, \.color, variable: "LOG_COLOR", read: { $0.color($1, default: $2) }, show: { "`.\($0)`" }),
             .value("sourceLocation", \.sourceLocation, \.sourceLocation, variable: "LOG_SOURCE_LOCATION") {
                 $0.switchValue($1, default: $2)
             },

@@ -75,6 +75,16 @@ public struct SluiceConfiguration: Sendable {
         }
     }
 
+    /// When text lines show their level in colour (ANSI escapes).
+    public enum Color: String, Sendable, CaseIterable {
+        /// Where the sink is a terminal, unless the process's `NO_COLOR` is set (no-color.org).
+        case auto
+        /// On every text sink, a file's too.
+        case always
+        /// Never.
+        case never
+    }
+
     /// How each record is written: one line, in every format (docs/shipping-logs.md).
     public enum Format: String, Sendable, CaseIterable {
         /// `2026-11-29T04:08:43.123456Z INFO module: message key=value`
@@ -153,6 +163,9 @@ public struct SluiceConfiguration: Sendable {
     /// The line format (default text): metadata becomes fields of a JSON object, nested
     /// dictionaries and arrays included, or `key=value` pairs after the message.
     public var format: Format?
+    /// Text lines with their level in colour (`LOG_COLOR`; default `.auto`: on a terminal,
+    /// unless `NO_COLOR` is set). JSON, logfmt and syslog lines never are.
+    public var color: Color?
     /// Records carry the `file`, `line` and `function` of their call, swift-log's and native ones
     /// (which carry swift-log's `source` then too) alike (default false).
     public var sourceLocation: Bool?
@@ -171,7 +184,7 @@ public struct SluiceConfiguration: Sendable {
         moduleSampleRates: [String: Double] = [:], asynchronous: Bool? = nil, destination: Destination? = nil,
         queueBytes: Int? = nil, rings: Int? = nil, renderThreads: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil,
         fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
-        format: Format? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
+        format: Format? = nil, color: Color? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
         syslogFacility: SyslogFacility? = nil, syslogAppName: String? = nil, warningReserve: Double? = nil,
         warningWait: Duration? = nil, crashFlush: Bool? = nil, flightRecorder: Int? = nil, closeTimeout: Duration? = nil, recoverable: Bool? = nil
     ) {
@@ -192,6 +205,7 @@ public struct SluiceConfiguration: Sendable {
         self.reopenOnSIGHUP = reopenOnSIGHUP
         self.priorityPrefix = priorityPrefix
         self.format = format
+        self.color = color
         self.sourceLocation = sourceLocation
         self.moreSinks = moreSinks
         self.syslogFacility = syslogFacility

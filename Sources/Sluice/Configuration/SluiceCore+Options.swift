@@ -67,6 +67,8 @@ extension SluiceCore {
         /// Lines on stderr or stdout start with their syslog severity (`<6>`), for journald.
         var priorityPrefix = coreDefaults.stream_priority_prefix != 0
         var format = SluiceConfiguration.Format(sluiceFormat: coreDefaults.format)
+        /// Text lines with their level in colour: on a terminal unless asked otherwise.
+        var color = SluiceConfiguration.Color.auto
         /// swift-log records carry their call's file, line and function.
         var sourceLocation = false
         var moreSinks: [SluiceConfiguration.Sink] = []
@@ -136,6 +138,11 @@ extension SluiceCore.Options {
         c.file_keep = UInt32(clamping: fileKeep)
         c.stream_priority_prefix = priorityPrefix ? 1 : 0
         c.format = format.sluiceFormat
+        c.color = switch color {
+        case .never: Int32(SLUICE_COLOR_NEVER)
+        case .always: Int32(SLUICE_COLOR_ALWAYS)
+        case .auto: Int32(SLUICE_COLOR_AUTO)
+        }
         c.syslog_facility = syslogFacility.rawValue
         c.warning_reserve_permille = UInt32((max(0, warningReserve) * 1000).rounded())
         c.warning_wait_us = UInt32(clamping: (warningWait.components.seconds * 1_000_000)

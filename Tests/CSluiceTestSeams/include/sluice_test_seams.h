@@ -50,4 +50,8 @@ int sluice_test_lock_within(pthread_mutex_t *mutex, int64_t timeout_ns);
 /* 0 with *owner, ESRCH (gone) or ENOSYS (running, owner not told). */
 int sluice_test_process_owner(int pid, uid_t *owner);
 
+/* A pseudo-terminal: returns its master's descriptor and puts the terminal's path in path, or
+ * returns -1. For a test of what a sink does on a terminal (isatty). */
+int sluice_test_open_terminal(char *path, size_t size);
+
 #endif /* SLUICE_TEST_SEAMS_H */
