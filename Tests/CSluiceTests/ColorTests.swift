@@ -9,18 +9,12 @@ import XCTest
 final class ColorTests: XCTestCase {
     /// Opens a core on path with color and format, logs one warning, closes it.
     private func logWarning(to path: String, color: Int32, format: Int32 = Int32(SLUICE_FORMAT_TEXT)) throws {
-        var options = sluice_options()
-        sluice_options_init(&options)
-        options.color = color
-        options.format = format
-        var error = [CChar](repeating: 0, count: 512)
-        let core = path.withCString { path -> OpaquePointer? in
-            options.path = path
-            return sluice_open(&options, &error, error.count)
+        let core = try openCore(path: path) { options in
+            options.color = color
+            options.format = format
         }
-        let pointer = try XCTUnwrap(core, cString(error))
-        sluice_log(pointer, Int32(SLUICE_WARNING), sluice_module(pointer, "api"), "slow", 4)
-        sluice_free(pointer)
+        sluice_log(core.pointer, Int32(SLUICE_WARNING), sluice_module(core.pointer, "api"), "slow", 4)
+        sluice_free(core.pointer)
     }
 
     func testAlwaysColoursTheLevelOfTextLinesOnlyAndNeverAndAutoOnAFileDoNot() throws {

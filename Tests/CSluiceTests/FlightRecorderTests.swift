@@ -6,16 +6,10 @@ import XCTest
 /// Records below their level, kept in memory and written just before the next error.
 final class FlightRecorderTests: XCTestCase {
     func openRecorder(_ path: String, records: UInt32, format: Int32 = Int32(SLUICE_FORMAT_TEXT)) throws -> Core {
-        var options = sluice_options()
-        sluice_options_init(&options)
-        options.flight_recorder_records = records
-        options.format = format
-        var error = [CChar](repeating: 0, count: 256)
-        let opened = path.withCString { path -> OpaquePointer? in
-            options.path = path
-            return sluice_open(&options, &error, error.count)
+        try openCore(path: path) { options in
+            options.flight_recorder_records = records
+            options.format = format
         }
-        return Core(pointer: try XCTUnwrap(opened, cString(error)))
     }
 
     static func keep(_ core: Core, _ module: Int32, _ text: String, level: Int32 = Int32(SLUICE_DEBUG)) {

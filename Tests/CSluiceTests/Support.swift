@@ -33,6 +33,20 @@ func openCore(
     return Core(pointer: pointer)
 }
 
+/// Opens a core on path with the default options as adjust leaves them, or fails the test with
+/// the core's message.
+func openCore(path: String, adjust: (inout sluice_options) -> Void) throws -> Core {
+    var options = sluice_options()
+    sluice_options_init(&options)
+    adjust(&options)
+    var error = [CChar](repeating: 0, count: 512)
+    let opened = path.withCString { path -> OpaquePointer? in
+        options.path = path
+        return sluice_open(&options, &error, error.count)
+    }
+    return Core(pointer: try XCTUnwrap(opened, cString(error)))
+}
+
 func cString(_ buffer: [CChar]) -> String {
     String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
