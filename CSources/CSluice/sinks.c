@@ -27,13 +27,6 @@ static int open_one(struct sink *sink, const char *path, const sluice_sink_funct
                     int priority_prefix, const sluice_options *options, const char *outcome, char *error,
                     size_t error_size)
 {
-    if (options->color < SLUICE_COLOR_NEVER || options->color > SLUICE_COLOR_AUTO) {
-        if (error != NULL)
-            snprintf(error, error_size,
-                     "sluice: color %d is none of SLUICE_COLOR_NEVER (0), _ALWAYS (1), _AUTO (2); %s", options->color,
-                     outcome);
-        return -1;
-    }
     if (format < SLUICE_FORMAT_TEXT || format > SLUICE_FORMAT_JSON) {
         if (error != NULL)
             snprintf(error, error_size,
@@ -81,6 +74,13 @@ int sink_set_open(struct sink_set *set, const sluice_options *options, uint32_t 
 {
     *set = (struct sink_set){0};
     size_t more = options->more_sink_count;
+    if (options->color < SLUICE_COLOR_NEVER || options->color > SLUICE_COLOR_AUTO) { /* every sink's: once */
+        if (error != NULL)
+            snprintf(error, error_size,
+                     "sluice: color %d is none of SLUICE_COLOR_NEVER (0), _ALWAYS (1), _AUTO (2); %s", options->color,
+                     outcome);
+        return -1;
+    }
     if (more > SLUICE_SINKS_MAX - 1 || (more > 0 && options->more_sinks == NULL)) {
         if (error != NULL)
             snprintf(error, error_size, "sluice: %zu more sinks asked for, at most %d; %s", more, SLUICE_SINKS_MAX - 1,

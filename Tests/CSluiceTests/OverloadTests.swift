@@ -12,24 +12,11 @@ final class OverloadTests: XCTestCase {
         var alarmsRefused: Int
     }
 
-    /// A core on path with the defaults as set changes them.
-    func open(_ path: String, _ set: (inout sluice_options) -> Void) throws -> Core {
-        var options = sluice_options()
-        sluice_options_init(&options)
-        set(&options)
-        var error = [CChar](repeating: 0, count: 256)
-        let opened = path.withCString { path -> OpaquePointer? in
-            options.path = path
-            return sluice_open(&options, &error, error.count)
-        }
-        return Core(pointer: try XCTUnwrap(opened, cString(error)))
-    }
-
     /// Three threads flood debug under the drop policy while a fourth logs 1,000 errors and
     /// 1,000 warnings, one every 50 µs; the flood goes on until the fourth is done.
     func flood(reservePermille: UInt32) throws -> Outcome {
         let path = temporaryLogPath(self, "overload-\(reservePermille)")
-        let core = try open(path) { options in
+        let core = try openCore(path: path) { options in
             options.ring_bytes = 1 << 20
             options.warning_reserve_permille = reservePermille
             options.warning_wait_us = reservePermille == 0 ? 0 : options.warning_wait_us  // without any protection
@@ -99,7 +86,7 @@ final class OverloadTests: XCTestCase {
     /// room (warning and above, drop policy) keep every one, and the wait is measured.
     func testABurstOfWarningsInsideADebugFloodIsWrittenWhole() throws {
         let path = temporaryLogPath(self)
-        let core = try open(path) { options in
+        let core = try openCore(path: path) { options in
             options.ring_bytes = 64 << 10
             options.warning_wait_us = 200_000  // a bound a shared two-core machine keeps: the writer shares its cores with four threads
         }
@@ -139,14 +126,10 @@ final class OverloadTests: XCTestCase {
     /// A warning that finds the ring full waits its bound for room, then is dropped and counted;
     /// the next ones drop at once until the writer frees room; each wait is in its histogram.
     func testAWarningWaitsItsBoundThenLaterOnesDoNotUntilTheWriterFreesRoom() throws {
-        var options = sluice_options()
-        sluice_options_init(&options)
-        options.ring_bytes = 4096
-        options.warning_wait_us = 50_000
-        let core = try XCTUnwrap("/dev/null".withCString { path -> OpaquePointer? in
-            options.path = path
-            return sluice_open(&options, nil, 0)
-        })
+        let core = try openCore(path: "/dev/null") { options in
+            options.ring_bytes = 4096
+            options.warning_wait_us = 50_000
+        }.pointer
         let module = sluice_module(core, "alarm")
         sluice_test_pause_writers(1)
         defer { sluice_test_pause_writers(0) }

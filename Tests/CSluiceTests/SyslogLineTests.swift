@@ -122,14 +122,7 @@ final class SyslogLineTests: XCTestCase {
     func testAnOversizedRecordIsCutToTheTransportsLimitAndItsNeighboursAreSent() throws {
         for udp in [true, false] {
             let receiver = try Receiver(udp: udp)
-            var options = sluice_options()
-            sluice_options_init(&options)
-            var errorText = [CChar](repeating: 0, count: 256)
-            let opened = receiver.url.withCString { path -> OpaquePointer? in
-                options.path = path
-                return sluice_open(&options, &errorText, errorText.count)
-            }
-            let core = Core(pointer: try XCTUnwrap(opened, cString(errorText)))
+            let core = try openCore(path: receiver.url) { _ in }
             let module = sluice_module(core.pointer, "big")
             let neighbours = udp ? 50 : 4  // a Unix socket queues ten datagrams unread
             sluice_test_pause_writers(1)  // one batch: every record below is in the ring before it
@@ -154,15 +147,9 @@ final class SyslogLineTests: XCTestCase {
 
     func testTheHostileCorpusAndMalformedFieldsGiveStrictRFC5424LinesWithTheMessageEscapedAsText() throws {
         let receiver = try Receiver()
-        var options = sluice_options()
-        sluice_options_init(&options)
-        options.syslog_facility = 16  // local0
-        var errorText = [CChar](repeating: 0, count: 256)
-        let opened = receiver.url.withCString { path -> OpaquePointer? in
-            options.path = path
-            return sluice_open(&options, &errorText, errorText.count)
+        let core = try openCore(path: receiver.url) { options in
+            options.syslog_facility = 16  // local0
         }
-        let core = Core(pointer: try XCTUnwrap(opened, cString(errorText)))
         defer { sluice_free(core.pointer) }
         let module = sluice_module(core.pointer, "hostile ] \"module\"")
         var random = SplitMix(seed: 0x5_1061)

@@ -13,9 +13,13 @@ final class AttachedMetadata: Sendable {
 
     init(_ metadata: Logger.Metadata) {
         self.metadata = metadata
+        guard !metadata.isEmpty else {
+            encoded = []
+            return
+        }
         var buffer = SegmentBuffer()
         buffer.appendMetadata(metadata)
-        encoded = metadata.isEmpty ? [] : buffer.withBytes { bytes, _ in Array(bytes) }
+        encoded = buffer.withBytes { bytes, _ in Array(bytes) }
     }
 }
 
