@@ -13,6 +13,7 @@
  */
 #include <string.h>
 
+#include "json_keys.h"
 #include "render.h"
 #include "sluice.h"
 
@@ -43,6 +44,9 @@ struct walk {
     int format;
     int depth;                     /* open objects and arrays */
     bool in_fields_element;        /* syslog: [fields@32473 is open (else [sluice@32473 is) */
+    const struct json_keys *keys;  /* JSON's names (json_keys.h), or NULL: the standard ones */
+    unsigned renamed;              /* the renames this line has used, one bit each */
+    int form;                      /* enum json_value_form of the value after a renamed key */
     bool object[FIELD_DEPTH_MAX];  /* each open one's kind */
     bool first[FIELD_DEPTH_MAX];   /* nothing written in it yet */
 };
@@ -122,6 +126,73 @@ static void put_key(struct walk *w, const char *key, size_t length, bool renamed
         render_logfmt_key(out, key, length);
         out->data[out->length++] = '=';
     }
+}
+
+/* One of the record's own keys (source, file, line, function), under its JSON name if keys
+ * rename it. */
+static void put_origin_key(struct walk *w, enum json_own_key key, const char *standard, size_t length)
+{
+    if (w->keys == NULL || w->format != SLUICE_FORMAT_JSON) {
+        put_key(w, standard, length, false, true);
+        return;
+    }
+    PUT_LITERAL(w->out, ",\"");
+    put(w->out, w->keys->own[key].text, w->keys->own[key].length);
+    PUT_LITERAL(w->out, "\":");
+}
+
+/* A top-level metadata key in JSON under keys: renamed the first time it comes, else written
+ * as it is (prefixed when the line names a member so). */
+static void put_named_key(struct walk *w, const char *key, size_t length)
+{
+    int rename = json_keys_rename(w->keys, key, length, &w->renamed);
+    if (rename < 0) {
+        put_key(w, key, length, json_keys_taken(w->keys, key, length), false);
+        return;
+    }
+    PUT_LITERAL(w->out, ",\"");
+    put(w->out, w->keys->to[rename].text, w->keys->to[rename].length);
+    PUT_LITERAL(w->out, "\":");
+    w->form = w->keys->form[rename];
+}
+
+/* The value of text as a hex number, its last 16 digits; false if it is not 1 to 32 hex digits. */
+static bool read_hex64(const char *text, size_t length, uint64_t *value)
+{
+    if (length == 0 || length > 32)
+        return false;
+    *value = 0;
+    for (size_t i = 0; i < length; i++) {
+        char c = text[i];
+        int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (digit < 0)
+            return false;
+        *value = *value << 4 | (uint64_t)digit; /* the high digits shift out */
+    }
+    return true;
+}
+
+/* A trace or span id in the form its collector reads (json_keys.h); true if written. */
+static bool put_formed_id(struct walk *w, const char *text, size_t length)
+{
+    struct out_buffer *out = w->out;
+    uint64_t value;
+    if (w->form == JSON_VALUE_DECIMAL64 && read_hex64(text, length, &value)) {
+        out->data[out->length++] = '"';
+        render_unsigned(out, value);
+        out->data[out->length++] = '"';
+        return true;
+    }
+    if (w->form == JSON_VALUE_GCP_TRACE && w->keys->project.length > 0 && length == 32 &&
+        read_hex64(text, length, &value)) {
+        PUT_LITERAL(out, "\"projects/");
+        put(out, w->keys->project.text, w->keys->project.length);
+        PUT_LITERAL(out, "/traces/");
+        put(out, text, length);
+        out->data[out->length++] = '"';
+        return true;
+    }
+    return false;
 }
 
 /* A string value where it stands: a JSON string, a logfmt value, or (nested in
@@ -225,7 +296,8 @@ static bool put_value(struct walk *w)
         size_t length;
         if (!read_text(w, &text, &length))
             return false;
-        put_string(w, text, length);
+        if (w->form == JSON_VALUE_AS_IS || !put_formed_id(w, text, length))
+            put_string(w, text, length);
         return true;
     }
     size_t size = render_value_size(tag);
@@ -245,11 +317,11 @@ static bool put_location(struct walk *w)
     if (!read_text(w, &file, &file_length) || !read_u32(w, &line) || !read_text(w, &function, &function_length))
         return false;
     uint64_t line_value = line;
-    put_key(w, "file", 4, false, true);
+    put_origin_key(w, JSON_FILE, "file", 4);
     put_string(w, file, file_length);
-    put_key(w, "line", 4, false, true);
+    put_origin_key(w, JSON_LINE, "line", 4);
     put_scalar(w, SLUICE_SEGMENT_UINT, (const char *)&line_value, sizeof line_value);
-    put_key(w, "function", 8, false, true);
+    put_origin_key(w, JSON_FUNCTION, "function", 8);
     put_string(w, function, function_length);
     return true;
 }
@@ -278,7 +350,7 @@ static bool put_item(struct walk *w)
         if (!read_text(w, &text, &length))
             return false;
         if (w->format != SLUICE_FORMAT_TEXT) { /* a text line names its module already */
-            put_key(w, "source", 6, false, true);
+            put_origin_key(w, JSON_SOURCE, "source", 6);
             put_string(w, text, length);
         }
         return true;
@@ -287,11 +359,15 @@ static bool put_item(struct walk *w)
         return put_location(w);
     if (tag != SLUICE_SEGMENT_KEY || !read_text(w, &text, &length))
         return false;
-    if (w->depth == 0)
-        put_key(w, text, length, is_renamed(text, length), false);
-    else
+    if (w->depth > 0)
         put_nested_key(w, text, length);
-    if (put_value(w))
+    else if (w->keys != NULL)
+        put_named_key(w, text, length);
+    else
+        put_key(w, text, length, is_renamed(text, length), false);
+    bool valued = put_value(w);
+    w->form = JSON_VALUE_AS_IS;
+    if (valued)
         return true;
     /* A key without its value. */
     if (w->format == SLUICE_FORMAT_JSON)
@@ -301,9 +377,11 @@ static bool put_item(struct walk *w)
     return false;
 }
 
-void render_fields(struct out_buffer *out, const char *fields, size_t length, int format)
+void render_fields(struct out_buffer *out, const char *fields, size_t length, int format,
+                   const struct json_keys *keys)
 {
-    struct walk w = {.p = fields, .end = fields + length, .out = out, .format = format};
+    struct walk w = {.p = fields, .end = fields + length, .out = out, .format = format,
+                     .keys = format == SLUICE_FORMAT_JSON ? keys : NULL};
     while (w.p < w.end && put_item(&w))
         ;
     while (w.depth > 0)

@@ -2,16 +2,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_keys.h"
 #include "render.h"
 #include "sluice.h"
 
 static const struct {
-    char upper[10]; /* text: "INFO " */
-    char lower[10]; /* logfmt and JSON: "info" */
-    size_t length;  /* of the name alone */
+    char upper[10];    /* text: "INFO " */
+    char lower[10];    /* logfmt and JSON: "info" */
+    char severity[10]; /* JSON named as Google's severity: "INFO", trace as "DEBUG" */
+    size_t length;     /* of each name alone */
 } level_names[] = {
-    {"TRACE ", "trace", 5},     {"DEBUG ", "debug", 5}, {"INFO ", "info", 4},         {"NOTICE ", "notice", 6},
-    {"WARNING ", "warning", 7}, {"ERROR ", "error", 5}, {"CRITICAL ", "critical", 8},
+    {"TRACE ", "trace", "DEBUG", 5},       {"DEBUG ", "debug", "DEBUG", 5}, {"INFO ", "info", "INFO", 4},
+    {"NOTICE ", "notice", "NOTICE", 6},    {"WARNING ", "warning", "WARNING", 7},
+    {"ERROR ", "error", "ERROR", 5},       {"CRITICAL ", "critical", "CRITICAL", 8},
 };
 
 static const char truncation_format[] = " [sluice: truncated to %zu of %llu bytes]";
@@ -19,7 +22,8 @@ enum { TRUNCATION_MARKER_MAX = sizeof truncation_format + 2 * 20 };
 
 /* The longest head, thread, drop count and end of a line (a syslog line's head
  * holds a 255-byte host name), with room for every bracket fields.c may close and
- * 8 bytes escaping may store past the end. */
+ * 8 bytes escaping may store past the end. A JSON line's fixed part is under 180
+ * bytes, so its names may make it JSON_KEYS_GROWTH_MAX longer (json_keys.h). */
 enum { LINE_FIXED_MAX = 640 };
 
 size_t render_line_bound(size_t message_length, size_t module_length)
@@ -77,10 +81,11 @@ static void put_timestamp(struct out_buffer *out, struct timestamp_cache *cache,
 }
 
 /* The fields after the message, if it has any: they start past the FIELDS tag at fields. */
-static void put_fields(struct out_buffer *out, const struct line_source *s, size_t fields, int format)
+static void put_fields(struct out_buffer *out, const struct line_source *s, size_t fields, int format,
+                       const struct json_keys *keys)
 {
     if (fields < s->length)
-        render_fields(out, s->message + fields + 1, s->length - fields - 1, format);
+        render_fields(out, s->message + fields + 1, s->length - fields - 1, format, keys);
 }
 
 /* The message, escaped in style, then the truncation marker; returns the offset of its fields. */
@@ -123,7 +128,7 @@ static void put_text(struct out_buffer *out, struct timestamp_cache *cache, cons
     if (s->recalled)
         PUT_LITERAL(out, "[recalled] ");
     size_t fields = put_message(out, s, ESCAPE_TEXT);
-    put_fields(out, s, fields, SLUICE_FORMAT_TEXT);
+    put_fields(out, s, fields, SLUICE_FORMAT_TEXT, NULL);
 }
 
 static void put_logfmt(struct out_buffer *out, struct timestamp_cache *cache, const struct line_source *s)
@@ -143,7 +148,7 @@ static void put_logfmt(struct out_buffer *out, struct timestamp_cache *cache, co
         PUT_LITERAL(out, " dropped=");
         render_unsigned(out, s->dropped);
     }
-    put_fields(out, s, fields, SLUICE_FORMAT_LOGFMT);
+    put_fields(out, s, fields, SLUICE_FORMAT_LOGFMT, NULL);
 }
 
 static void put_json(struct out_buffer *out, struct timestamp_cache *cache, const struct line_source *s)
@@ -167,7 +172,60 @@ static void put_json(struct out_buffer *out, struct timestamp_cache *cache, cons
         PUT_LITERAL(out, ",\"dropped\":");
         render_unsigned(out, s->dropped);
     }
-    put_fields(out, s, fields, SLUICE_FORMAT_JSON);
+    put_fields(out, s, fields, SLUICE_FORMAT_JSON, NULL);
+    out->data[out->length++] = '}';
+}
+
+/* `,"name":` (first: `{"name":`) for a member named by keys. */
+static void put_member(struct out_buffer *out, const struct json_keys *keys, enum json_own_key key, bool first)
+{
+    out->data[out->length++] = first ? '{' : ',';
+    out->data[out->length++] = '"';
+    put(out, keys->own[key].text, keys->own[key].length);
+    PUT_LITERAL(out, "\":");
+}
+
+/* JSON under a preset's names or renames: the same members, the message third as ECS asks. */
+static void put_json_named(struct out_buffer *out, struct timestamp_cache *cache, const struct json_keys *keys,
+                           const struct line_source *s)
+{
+    put_member(out, keys, JSON_TS, true);
+    out->data[out->length++] = '"';
+    put_timestamp(out, cache, s->utc_ns);
+    out->data[out->length++] = '"';
+    put_member(out, keys, JSON_LEVEL, false);
+    out->data[out->length++] = '"';
+    put_level(out, keys->severity_names ? level_names[s->level].severity : level_names[s->level].lower,
+              level_names[s->level].length);
+    out->data[out->length++] = '"';
+    put_member(out, keys, JSON_MSG, false);
+    out->data[out->length++] = '"';
+    size_t fields = put_message(out, s, ESCAPE_JSON);
+    out->data[out->length++] = '"';
+    put_member(out, keys, JSON_MODULE, false);
+    out->data[out->length++] = '"';
+    put_module(out, s, SLUICE_FORMAT_JSON);
+    out->data[out->length++] = '"';
+    if (s->thread != 0) {
+        put_member(out, keys, JSON_THREAD, false);
+        render_unsigned(out, s->thread);
+    }
+    if (s->recalled) {
+        put_member(out, keys, JSON_RECALLED, false);
+        PUT_LITERAL(out, "true");
+    }
+    if (s->dropped != 0) {
+        put_member(out, keys, JSON_DROPPED, false);
+        render_unsigned(out, s->dropped);
+    }
+    if (keys->extra_key.length > 0) {
+        PUT_LITERAL(out, ",\"");
+        put(out, keys->extra_key.text, keys->extra_key.length);
+        PUT_LITERAL(out, "\":\"");
+        put(out, keys->extra_value.text, keys->extra_value.length);
+        out->data[out->length++] = '"';
+    }
+    put_fields(out, s, fields, SLUICE_FORMAT_JSON, keys);
     out->data[out->length++] = '}';
 }
 
@@ -196,7 +254,7 @@ static void put_syslog(struct out_buffer *out, struct timestamp_cache *cache, co
     }
     size_t fields = s->segments ? render_fields_offset(s->message, s->length) : s->length;
     if (fields < s->length)
-        put_fields(out, s, fields, RENDER_FORMAT_SYSLOG); /* closes it */
+        put_fields(out, s, fields, RENDER_FORMAT_SYSLOG, NULL); /* closes it */
     else
         out->data[out->length++] = ']';
     out->data[out->length++] = ' ';
@@ -211,7 +269,9 @@ void render_line(struct out_buffer *out, struct timestamp_cache *cache, const st
     } else {
         if (style->priority_prefix)
             put_priority(out, 0, source->level);
-        if (style->format == SLUICE_FORMAT_JSON)
+        if (style->format == SLUICE_FORMAT_JSON && style->json_keys != NULL)
+            put_json_named(out, cache, style->json_keys, source);
+        else if (style->format == SLUICE_FORMAT_JSON)
             put_json(out, cache, source);
         else if (style->format == SLUICE_FORMAT_LOGFMT)
             put_logfmt(out, cache, source);

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct json_keys;
+
 struct out_buffer {
     char *data;
     size_t length;
@@ -50,6 +52,8 @@ struct line_style {
     int format;             /* SLUICE_FORMAT_* or RENDER_FORMAT_SYSLOG */
     bool priority_prefix;   /* "<N>" first, for journald (standard streams only) */
     bool color;             /* text: the level in ANSI colour (a terminal, or asked for) */
+    struct json_keys *json_keys; /* json: a preset's names or renames (json_keys.h, owned by the
+                                    sink set); NULL: the standard names */
     int facility;           /* syslog: PRI is facility * 8 + severity */
     char syslog_head[320];  /* syslog: " HOSTNAME APP-NAME PROCID - " after the timestamp */
     size_t syslog_head_length;
@@ -117,7 +121,9 @@ void render_unsigned(struct out_buffer *out, uint64_t value);
 /* The bytes after a value segment's tag (a TEXT segment's: its length), or 0 for other tags. */
 size_t render_value_size(int tag);
 
-/* fields.c: a record's fields, from just after SLUICE_SEGMENT_FIELDS, in format. */
-void render_fields(struct out_buffer *out, const char *fields, size_t length, int format);
+/* fields.c: a record's fields, from just after SLUICE_SEGMENT_FIELDS, in format; JSON
+ * under keys' names when keys is not NULL. */
+void render_fields(struct out_buffer *out, const char *fields, size_t length, int format,
+                   const struct json_keys *keys);
 
 #endif /* SLUICE_RENDER_H */

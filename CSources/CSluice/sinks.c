@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json_keys.h"
 #include "sinks.h"
 
 size_t sink_buffer_bytes(uint32_t max_message)
@@ -24,8 +25,8 @@ static bool no_color_asked(void)
 /* One sink as options describe it (function: the application's, path its name); -1 after a
  * line in error. */
 static int open_one(struct sink *sink, const char *path, const sluice_sink_function *function, int format,
-                    int priority_prefix, const sluice_options *options, const char *outcome, char *error,
-                    size_t error_size)
+                    const char *json_keys, int priority_prefix, const sluice_options *options, const char *outcome,
+                    char *error, size_t error_size)
 {
     if (format < SLUICE_FORMAT_TEXT || format > SLUICE_FORMAT_JSON) {
         if (error != NULL)
@@ -38,7 +39,8 @@ static int open_one(struct sink *sink, const char *path, const sluice_sink_funct
         if (sink_function_open(sink, path, function, error, error_size) != 0)
             return -1;
         sink->style.format = format;
-        return 0;
+        return json_keys_parse(format == SLUICE_FORMAT_JSON ? json_keys : NULL, &sink->style.json_keys, outcome,
+                               error, error_size);
     }
     if (sink_is_syslog_address(path)) /* its lines are RFC 5424, whatever the format */
         return sink_syslog_open(sink, path, options->syslog_facility, options->syslog_app_name, error, error_size);
@@ -48,15 +50,17 @@ static int open_one(struct sink *sink, const char *path, const sluice_sink_funct
     sink->style.priority_prefix = priority_prefix != 0 && !sink->owns_fd; /* a standard stream, never a file */
     bool terminal = options->color == SLUICE_COLOR_AUTO && isatty(sink->fd) && !no_color_asked();
     sink->style.color = format == SLUICE_FORMAT_TEXT && (options->color == SLUICE_COLOR_ALWAYS || terminal);
-    return 0;
+    return json_keys_parse(format == SLUICE_FORMAT_JSON ? json_keys : NULL, &sink->style.json_keys, outcome, error,
+                           error_size);
 }
 
 /* The slot's sink and buffer; -1 after a line in error. */
 static int open_slot(struct sink_slot *slot, const char *path, const sluice_sink_function *function, int format,
-                     int priority_prefix, int level, const sluice_options *options, size_t bytes, const char *outcome,
-                     char *error, size_t error_size)
+                     const char *json_keys, int priority_prefix, int level, const sluice_options *options, size_t bytes,
+                     const char *outcome, char *error, size_t error_size)
 {
-    if (open_one(&slot->sink, path, function, format, priority_prefix, options, outcome, error, error_size) != 0)
+    if (open_one(&slot->sink, path, function, format, json_keys, priority_prefix, options, outcome, error,
+                 error_size) != 0)
         return -1;
     slot->level = level;
     slot->out = (struct out_buffer){.data = malloc(bytes), .capacity = bytes};
@@ -102,10 +106,11 @@ int sink_set_open(struct sink_set *set, const sluice_options *options, uint32_t 
         struct sink_slot *slot = &set->slot[i];
         set->count++; /* closed with the set, opened or not */
         int failed = o == NULL ? open_slot(slot, options->path, options->sink_function, options->format,
-                                           options->stream_priority_prefix, SLUICE_TRACE, options, bytes, outcome,
-                                           error, error_size)
-                               : open_slot(slot, o->path, o->function, o->format, o->stream_priority_prefix, o->level,
-                                           options, bytes, outcome, error, error_size);
+                                           options->json_keys, options->stream_priority_prefix, SLUICE_TRACE, options,
+                                           bytes, outcome, error, error_size)
+                               : open_slot(slot, o->path, o->function, o->format, o->json_keys,
+                                           o->stream_priority_prefix, o->level, options, bytes, outcome, error,
+                                           error_size);
         if (failed != 0) {
             sink_set_close(set);
             return -1;
@@ -119,6 +124,7 @@ void sink_set_close(struct sink_set *set)
 {
     for (uint32_t i = 0; i < set->count; i++) {
         sink_close(&set->slot[i].sink);
+        free(set->slot[i].sink.style.json_keys);
         free(set->slot[i].out.data);
         free(set->slot[i].lines);
     }

@@ -306,7 +306,7 @@ extension FormatTests {
         }
         var options = sluice_options()
         sluice_options_init(&options)
-        var more = sluice_sink_options(path: nil, function: nil, level: 9, format: Int32(SLUICE_FORMAT_TEXT), stream_priority_prefix: 0)
+        var more = sluice_sink_options(path: nil, function: nil, level: 9, format: Int32(SLUICE_FORMAT_TEXT), stream_priority_prefix: 0, json_keys: nil)
         var error = [CChar](repeating: 0, count: 256)
         let core = withUnsafePointer(to: &more) { more -> OpaquePointer? in
             options.more_sinks = more

@@ -17,7 +17,7 @@ final class RenderThreadsTests: XCTestCase {
         var error = [CChar](repeating: 0, count: 512)
         let core = json.withCString { jsonPath -> OpaquePointer? in
             var more = sluice_sink_options(path: jsonPath, function: nil, level: Int32(SLUICE_WARNING), format: Int32(SLUICE_FORMAT_JSON),
-                                           stream_priority_prefix: 0)
+                                           stream_priority_prefix: 0, json_keys: nil)
             return withUnsafePointer(to: &more) { more in
                 path.withCString { path in
                     options.path = path

@@ -306,4 +306,32 @@ final class ConfigurationTests: XCTestCase {
         let coded = SluiceConfiguration(color: .never).resolve(environment: ["LOG_COLOR": "always"]) { reports.append($0) }
         XCTAssertEqual(coded.color, .never, "code wins over the environment")
     }
+
+    func testLOG_JSON_KEYSTakesAPresetAndRenamesAndABadValueIsReportedWithTheCoresReason() throws {
+        var reports: [String] = []
+        XCTAssertEqual(SluiceConfiguration().resolve(environment: [:]) { reports.append($0) }.jsonKeys, .standard)
+        let ecs = SluiceConfiguration().resolve(environment: ["LOG_JSON_KEYS": "ecs,request_id=http.request.id"]) { reports.append($0) }
+        XCTAssertEqual(ecs.jsonKeys, try SluiceConfiguration.JSONKeys.ecs.renaming("request_id", to: "http.request.id"))
+        XCTAssertEqual(reports, [])
+        XCTAssertEqual(SluiceConfiguration().resolve(environment: ["LOG_JSON_KEYS": "msg=message,level=message"]) { reports.append($0) }.jsonKeys, .standard)
+        XCTAssertEqual(reports, [#"sluice: LOG_JSON_KEYS: two members would have one name in "message"; the standard names stay"#])
+        XCTAssertThrowsError(try SluiceConfiguration.JSONKeys.googleCloud(project: "a,b"))
+        let coded = SluiceConfiguration(jsonKeys: .datadog).resolve(environment: ["LOG_JSON_KEYS": "ecs"]) { reports.append($0) }
+        XCTAssertEqual(coded.jsonKeys, .datadog, "code wins over the environment")
+    }
+
+    func testAJSONSinkOfItsOwnKeepsItsNamesBesideTheConfigurations() throws {
+        let path = temporaryLogPath(self, "ecs"), capture = SluiceCapture()
+        var configuration = SluiceConfiguration(level: .info, destination: .file(path), format: .json, jsonKeys: .ecs)
+        configuration.moreSinks = [capture.sink()]
+        let core = try SluiceCore(configuration)
+        let logger = core.logger("billing")
+        logger.info("charged", metadata: ["trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"])
+        core.close()
+        let line = try XCTUnwrap(String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").first.map(String.init))
+        XCTAssertTrue(line.hasPrefix(#"{"@timestamp":""#), line)
+        XCTAssertTrue(line.contains(#""log.level":"info","message":"charged","log.logger":"billing""#), line)
+        XCTAssertTrue(line.contains(#""trace.id":"4bf92f3577b34da6a3ce929d0e0e4736""#), line)
+        XCTAssertEqual(capture.records.map(\.message), ["charged"], "the capture reads its standard names")
+    }
 }

@@ -23,6 +23,11 @@ func readmeQuickStart() throws {
     Sluice.flush()
 }
 
+func shippingLogsJSONKeys() throws -> SluiceConfiguration {
+    let gcp = SluiceConfiguration(format: .json, jsonKeys: try .googleCloud(project: "my-project"))
+    return gcp
+}
+
 func developerGuideLoggers() {
     let bytes = 512, elapsed = 0.25
     let log = Sluice.logger("billing")

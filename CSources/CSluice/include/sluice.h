@@ -140,6 +140,7 @@ typedef struct sluice_sink_options {
     int level;          /* the lowest level it takes: SLUICE_TRACE takes every record */
     int format;         /* SLUICE_FORMAT_* */
     int stream_priority_prefix; /* as sluice_options.stream_priority_prefix */
+    const char *json_keys; /* as sluice_options.json_keys, for this sink */
 } sluice_sink_options;
 #define SLUICE_RING_MAX ((size_t)1 << 30) /* largest ring_bytes: 1 GiB */
 
@@ -182,6 +183,20 @@ typedef struct sluice_options {
                            its syslog severity, "<6>" for info, which journald records as the
                            line's priority (a file never gets it); default 0 */
     int format;         /* SLUICE_FORMAT_TEXT (default), SLUICE_FORMAT_LOGFMT or SLUICE_FORMAT_JSON */
+    const char *json_keys; /* the first sink's JSON names (JSON lines only): NULL or "" (default) the
+                           standard ones; else a collector's preset first, then renames, comma-separated:
+                             ecs              Elastic Common Schema: @timestamp, log.level, message,
+                                              log.logger, trace.id, ecs.version …
+                             gcp[:<project>]  Google Cloud Logging: time, severity, message,
+                                              logging.googleapis.com/trace (projects/<project>/traces/<id>
+                                              when a project is given), logging.googleapis.com/spanId
+                             datadog          status, message, logger.name, dd.trace_id and dd.span_id
+                                              (decimal), error.kind
+                             from=to          a line's own key (ts, level, module, msg, thread, dropped,
+                                              recalled, source, file, line, function) or a metadata key
+                                              (at most 16) written as to
+                           With any of them the message is the line's third member. Examples in
+                           docs/shipping-logs.md; sluice_json_keys_check says what is wrong with one. */
     int color;          /* text lines with their level in colour (ANSI escapes), on every text sink:
                            SLUICE_COLOR_NEVER (default), SLUICE_COLOR_ALWAYS, or SLUICE_COLOR_AUTO:
                            where the sink is a terminal (isatty) and NO_COLOR is not set, decided
@@ -264,6 +279,10 @@ typedef struct sluice_counters {
 
 /* Fills *options with the defaults: 4 MiB ring, drop on overflow, stderr, files 0640. */
 void sluice_options_init(sluice_options *options);
+
+/* SLUICE_OK if spec is a json_keys value a sink opens with (sluice_options.json_keys), else
+ * SLUICE_INVALID with one line in error naming what is wrong. */
+int sluice_json_keys_check(const char *spec, char *error, size_t error_size);
 
 /*
  * Opens a core: allocates the ring, opens the sink, starts the writer thread.

@@ -122,6 +122,17 @@ struct EnvironmentParser {
         value(variable, default: fallback, expected: "auto, always or never") { SluiceConfiguration.Color(rawValue: $0.lowercased()) }
     }
 
+    /// JSON key names as the core parses them: a bad value is reported with the core's reason.
+    func jsonKeys(_ variable: String, default fallback: SluiceConfiguration.JSONKeys) -> SluiceConfiguration.JSONKeys {
+        guard let text = environment[variable] else { return fallback }
+        do {
+            return try SluiceConfiguration.JSONKeys(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        } catch {
+            report(error.message.replacingOccurrences(of: "sluice: json_keys", with: "sluice: \(variable)"))
+            return fallback
+        }
+    }
+
     func format(_ variable: String, default fallback: SluiceConfiguration.Format) -> SluiceConfiguration.Format {
         value(variable, default: fallback, expected: "text, logfmt or json") { SluiceConfiguration.Format(rawValue: $0.lowercased()) }
     }

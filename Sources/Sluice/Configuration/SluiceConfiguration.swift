@@ -65,13 +65,19 @@ public struct SluiceConfiguration: Sendable {
         public var format: Format
         /// On stderr or stdout, each line starts with its syslog severity (`<6>`), for journald.
         public var priorityPrefix: Bool
+        /// Its JSON lines' names; nil: the configuration's ``SluiceConfiguration/jsonKeys``.
+        public var jsonKeys: JSONKeys?
 
         /// A sink to `destination` taking records from `level` up, in `format`.
-        public init(_ destination: Destination, level: Logger.Level = .trace, format: Format = .text, priorityPrefix: Bool = false) {
+        public init(
+            _ destination: Destination, level: Logger.Level = .trace, format: Format = .text, priorityPrefix: Bool = false,
+            jsonKeys: JSONKeys? = nil
+        ) {
             self.destination = destination
             self.level = level
             self.format = format
             self.priorityPrefix = priorityPrefix
+            self.jsonKeys = jsonKeys
         }
     }
 
@@ -163,6 +169,10 @@ public struct SluiceConfiguration: Sendable {
     /// The line format (default text): metadata becomes fields of a JSON object, nested
     /// dictionaries and arrays included, or `key=value` pairs after the message.
     public var format: Format?
+    /// The names JSON lines give their keys (`LOG_JSON_KEYS`; default `.standard`): a log
+    /// collector's preset (`.ecs`, `.googleCloud(project:)`, `.datadog`) or renames, for every JSON
+    /// sink without names of its own.
+    public var jsonKeys: JSONKeys?
     /// Text lines with their level in colour (`LOG_COLOR`; default `.auto`: on a terminal,
     /// unless `NO_COLOR` is set). JSON, logfmt and syslog lines never are.
     public var color: Color?
@@ -184,7 +194,7 @@ public struct SluiceConfiguration: Sendable {
         moduleSampleRates: [String: Double] = [:], asynchronous: Bool? = nil, destination: Destination? = nil,
         queueBytes: Int? = nil, rings: Int? = nil, renderThreads: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil,
         fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
-        format: Format? = nil, color: Color? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
+        format: Format? = nil, jsonKeys: JSONKeys? = nil, color: Color? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
         syslogFacility: SyslogFacility? = nil, syslogAppName: String? = nil, warningReserve: Double? = nil,
         warningWait: Duration? = nil, crashFlush: Bool? = nil, flightRecorder: Int? = nil, closeTimeout: Duration? = nil, recoverable: Bool? = nil
     ) {
@@ -205,6 +215,7 @@ public struct SluiceConfiguration: Sendable {
         self.reopenOnSIGHUP = reopenOnSIGHUP
         self.priorityPrefix = priorityPrefix
         self.format = format
+        self.jsonKeys = jsonKeys
         self.color = color
         self.sourceLocation = sourceLocation
         self.moreSinks = moreSinks

@@ -67,6 +67,8 @@ extension SluiceCore {
         /// Lines on stderr or stdout start with their syslog severity (`<6>`), for journald.
         var priorityPrefix = coreDefaults.stream_priority_prefix != 0
         var format = SluiceConfiguration.Format(sluiceFormat: coreDefaults.format)
+        /// The names of JSON lines, of every JSON sink without its own.
+        var jsonKeys = SluiceConfiguration.JSONKeys.standard
         /// Text lines with their level in colour: on a terminal unless asked otherwise.
         var color = SluiceConfiguration.Color.auto
         /// swift-log records carry their call's file, line and function.
@@ -98,11 +100,14 @@ extension SluiceCore.Options {
         let functions = boxes.map { $0?.function ?? sluice_sink_function() }
         let paths = ([destination.path] + moreSinks.map(\.destination.path)).map { $0.map { strdup($0)! } }
         let appName = syslogAppName.map { strdup($0)! }
+        let keys = ([jsonKeys] + moreSinks.map { $0.jsonKeys ?? jsonKeys }).map { strdup($0.description)! }
         defer {
             paths.forEach { free($0) }
+            keys.forEach { free($0) }
             free(appName)
         }
         c.path = UnsafePointer(paths[0])
+        c.json_keys = UnsafePointer(keys[0])
         c.syslog_app_name = UnsafePointer(appName)
         return functions.withUnsafeBufferPointer { functions in
             // Each sink's function, if it has one: a pointer into functions, which outlives body.
@@ -113,7 +118,8 @@ extension SluiceCore.Options {
             let more = moreSinks.enumerated().map { index, sink in
                 sluice_sink_options(
                     path: UnsafePointer(paths[index + 1]), function: function(index + 1), level: sink.level.sluiceLevel,
-                    format: sink.format.sluiceFormat, stream_priority_prefix: sink.priorityPrefix ? 1 : 0)
+                    format: sink.format.sluiceFormat, stream_priority_prefix: sink.priorityPrefix ? 1 : 0,
+                    json_keys: UnsafePointer(keys[index + 1]))
             }
             return more.withUnsafeBufferPointer { more in
                 c.more_sinks = more.baseAddress

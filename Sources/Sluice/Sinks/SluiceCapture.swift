@@ -51,12 +51,12 @@ public final class SluiceCapture: SluiceSink {
 
     /// A configuration whose only sink is this capture, in JSON, with modules at `level`.
     public func configuration(level: Logger.Level = .trace) -> SluiceConfiguration {
-        SluiceConfiguration(level: level, destination: .custom("capture", self), format: .json)
+        SluiceConfiguration(level: level, destination: .custom("capture", self), format: .json, jsonKeys: .standard)
     }
 
     /// This capture as a sink beside a configuration's others, taking records from `level` up.
     public func sink(level: Logger.Level = .trace) -> SluiceConfiguration.Sink {
-        SluiceConfiguration.Sink(.custom("capture", self), level: level, format: .json)
+        SluiceConfiguration.Sink(.custom("capture", self), level: level, format: .json, jsonKeys: .standard)
     }
 
     /// The lines taken so far, as the JSON sink wrote them. Flush the core first: lines
