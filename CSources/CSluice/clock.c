@@ -89,6 +89,34 @@ void clock_civil(int64_t seconds, struct clock_civil *out)
     out->year = (int)(year_of_era + era * 400 + (out->month <= 2));
 }
 
+/* Seconds east of UTC at the UTC second seconds; 0 where the zone cannot say. */
+static int32_t local_offset(int64_t seconds)
+{
+    time_t at = (time_t)seconds;
+    struct tm local;
+    return localtime_r(&at, &local) == NULL ? 0 : (int32_t)local.tm_gmtoff;
+}
+
+void clock_zone_find(struct clock_zone *zone, int64_t from)
+{
+    enum { DAY = 86400, DAYS = 2 * 366 };
+    zone->changes = 0;
+    zone->offset[0] = local_offset(from);
+    /* A day at a time (zones change at most once a day), then the second within the day. */
+    for (int64_t day = from; day < from + (int64_t)DAYS * DAY && zone->changes < CLOCK_ZONE_CHANGES_MAX; day += DAY) {
+        int32_t now = zone->offset[zone->changes], next = local_offset(day + DAY);
+        if (next == now)
+            continue;
+        int64_t before = day, after = day + DAY;
+        while (after - before > 1) {
+            int64_t middle = before + (after - before) / 2;
+            *(local_offset(middle) == now ? &before : &after) = middle;
+        }
+        zone->change[zone->changes++] = after;
+        zone->offset[zone->changes] = next;
+    }
+}
+
 /* One (ticks, ns) pair: the clock read bracketed by two tick reads, the
  * tightest bracket of a few tries, ticks taken at its middle. */
 static void sample(const struct clock_source *source, int64_t (*read)(void), uint64_t *ticks, int64_t *ns)

@@ -50,6 +50,28 @@ struct clock_civil {
  * the child), so it is safe in a forked child and a signal handler. */
 void clock_civil(int64_t seconds, struct clock_civil *out);
 
+/* The local time zone's offset from UTC, and its changes over the two years after it was
+ * found: found once, on the thread that opens a sink, with localtime_r, so that the writer
+ * never takes the lock localtime_r takes (a fork can leave it held forever in the child).
+ * After the last change found, the offset stays. */
+enum { CLOCK_ZONE_CHANGES_MAX = 8 };
+struct clock_zone {
+    int32_t offset[CLOCK_ZONE_CHANGES_MAX + 1]; /* seconds east of UTC, before change[0], … */
+    int64_t change[CLOCK_ZONE_CHANGES_MAX];     /* the UTC second each next offset starts */
+    unsigned changes;
+};
+
+/* The zone's offsets from the UTC second from on (the process's TZ, as localtime_r reads it). */
+void clock_zone_find(struct clock_zone *zone, int64_t from);
+
+static inline int32_t clock_zone_offset(const struct clock_zone *zone, int64_t utc_second)
+{
+    unsigned i = 0;
+    while (i < zone->changes && utc_second >= zone->change[i])
+        i++;
+    return zone->offset[i];
+}
+
 /* Where a converter reads time: the system's, or a test's fake. */
 struct clock_source {
     uint64_t (*ticks)(void);       /* what producers stamp records with */

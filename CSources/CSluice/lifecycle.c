@@ -144,8 +144,7 @@ sluice_core *sluice_open(const sluice_options *options, char *error, size_t erro
     core->recoverable = options->recoverable != 0 && !core->synchronous; /* a synchronous core holds no record */
     if (core->recoverable)
         lanes_publish(core);
-    core->writer.timestamps.second = INT64_MIN;
-    core->writer.timestamps.micro = INT64_MIN;
+    render_timestamp_cache_init(&core->writer.timestamps);
     pthread_mutex_init(&core->close_lock, NULL);
     int failure = core->synchronous ? sync_open(core) : writer_start(core);
     if (failure != 0) {

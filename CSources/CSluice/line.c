@@ -111,10 +111,33 @@ static const struct {
     {"\x1b[2m", 4}, {"\x1b[2m", 4}, {"\x1b[32m", 5}, {"\x1b[36m", 5}, {"\x1b[33m", 5}, {"\x1b[31m", 5}, {"\x1b[1;31m", 7},
 };
 
+/* A text line's time: in UTC or local time, whole or short. */
+static void put_text_time(struct out_buffer *out, struct timestamp_cache *cache, const struct line_style *style,
+                          int64_t utc_ns)
+{
+    if (!style->local_time && !style->short_time) {
+        put_timestamp(out, cache, utc_ns);
+        return;
+    }
+    char stamp[RENDER_LOCAL_TIMESTAMP_LENGTH];
+    size_t length = RENDER_TIMESTAMP_LENGTH;
+    if (style->local_time) {
+        int64_t second = utc_ns >= 0 ? utc_ns / 1000000000 : (utc_ns - 999999999) / 1000000000;
+        render_local_timestamp(stamp, cache, utc_ns, clock_zone_offset(&style->zone, second));
+        length = RENDER_LOCAL_TIMESTAMP_LENGTH;
+    } else {
+        render_timestamp(stamp, cache, utc_ns);
+    }
+    if (style->short_time) /* "HH:MM:SS.mmm" of "YYYY-MM-DDTHH:MM:SS.uuuuuu…" */
+        put(out, stamp + 11, RENDER_SHORT_TIMESTAMP_LENGTH);
+    else
+        put(out, stamp, length);
+}
+
 static void put_text(struct out_buffer *out, struct timestamp_cache *cache, const struct line_style *style,
                      const struct line_source *s)
 {
-    put_timestamp(out, cache, s->utc_ns);
+    put_text_time(out, cache, style, s->utc_ns);
     out->data[out->length++] = ' ';
     if (style->color) {
         put(out, level_colors[s->level].start, level_colors[s->level].length);

@@ -421,7 +421,7 @@ int sluice_recover(const char *path, int output_fd, int format, sluice_recovery 
         int process_format = r.names != NULL && r.names->sink_count > 0 ? r.names->sinks[0].format : 0;
         r.style.format = format >= 0 ? format : process_format <= SLUICE_FORMAT_JSON ? process_format
                                                                                         : SLUICE_FORMAT_TEXT;
-        r.timestamps = (struct timestamp_cache){.second = INT64_MIN, .micro = INT64_MIN};
+        render_timestamp_cache_init(&r.timestamps);
         start_clock(&r);
         status = recover_records(&r, fd, path, error, error_size);
     }

@@ -10,15 +10,25 @@ const char render_digit_pairs[201] = "000102030405060708091011121314151617181920
                                      "50515253545556575859606162636465666768697071727374"
                                      "75767778798081828384858687888990919293949596979899";
 
-void render_timestamp(char *at, struct timestamp_cache *cache, int64_t utc_ns)
+void render_timestamp_cache_init(struct timestamp_cache *cache)
 {
-    int64_t micro = utc_ns >= 0 ? utc_ns / 1000 : (utc_ns - 999) / 1000;
-    if (micro == cache->micro) { /* records come in bursts within a microsecond */
-        memcpy(at, cache->stamp, RENDER_TIMESTAMP_LENGTH);
-        return;
+    const struct stamp_cache empty = {.second = INT64_MIN, .micro = INT64_MIN};
+    *cache = (struct timestamp_cache){.utc = empty, .local = empty};
+}
+
+/* The stamp of utc_ns at offset seconds east of UTC, its zone written "Z" (UTC) or "+hh:mm"
+ * (local); returns its length. */
+static size_t put_stamp(char *at, struct stamp_cache *cache, int64_t utc_ns, int32_t offset, bool local)
+{
+    size_t length = local ? RENDER_LOCAL_TIMESTAMP_LENGTH : RENDER_TIMESTAMP_LENGTH;
+    int64_t ns = utc_ns + (int64_t)offset * 1000000000;
+    int64_t micro = ns >= 0 ? ns / 1000 : (ns - 999) / 1000;
+    if (micro == cache->micro && offset == cache->offset) { /* records come in bursts within a microsecond */
+        memcpy(at, cache->stamp, length);
+        return length;
     }
-    int64_t second = utc_ns >= 0 ? utc_ns / 1000000000 : (utc_ns - 999999999) / 1000000000;
-    if (second != cache->second) {
+    int64_t second = ns >= 0 ? ns / 1000000000 : (ns - 999999999) / 1000000000;
+    if (second != cache->second || offset != cache->offset) {
         struct clock_civil civil;
         clock_civil(second, &civil); /* not gmtime_r: its lock may be held forever after fork */
         char *p = cache->prefix; /* "YYYY-MM-DDTHH:MM:SS." */
@@ -34,14 +44,34 @@ void render_timestamp(char *at, struct timestamp_cache *cache, int64_t utc_ns)
         }
         cache->second = second;
     }
-    uint32_t micros = (uint32_t)((utc_ns - second * 1000000000) / 1000);
+    uint32_t micros = (uint32_t)((ns - second * 1000000000) / 1000);
     memcpy(at, cache->prefix, sizeof cache->prefix);
     memcpy(at + 20, &render_digit_pairs[2 * (micros / 10000)], 2);
     memcpy(at + 22, &render_digit_pairs[2 * (micros / 100 % 100)], 2);
     memcpy(at + 24, &render_digit_pairs[2 * (micros % 100)], 2);
-    at[26] = 'Z';
+    if (local) {
+        unsigned minutes = (unsigned)(offset < 0 ? -offset : offset) / 60;
+        at[26] = offset < 0 ? '-' : '+';
+        memcpy(at + 27, &render_digit_pairs[2 * (minutes / 60 % 100)], 2);
+        at[29] = ':';
+        memcpy(at + 30, &render_digit_pairs[2 * (minutes % 60)], 2);
+    } else {
+        at[26] = 'Z';
+    }
     cache->micro = micro;
-    memcpy(cache->stamp, at, RENDER_TIMESTAMP_LENGTH);
+    cache->offset = offset;
+    memcpy(cache->stamp, at, length);
+    return length;
+}
+
+void render_timestamp(char *at, struct timestamp_cache *cache, int64_t utc_ns)
+{
+    put_stamp(at, &cache->utc, utc_ns, 0, false);
+}
+
+void render_local_timestamp(char *at, struct timestamp_cache *cache, int64_t utc_ns, int32_t offset)
+{
+    put_stamp(at, &cache->local, utc_ns, offset, true);
 }
 
 /* The high bit of each byte of word that equals c (the "has zero" test on word ^ c). */

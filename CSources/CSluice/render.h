@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
+
 struct json_keys;
 
 struct out_buffer {
@@ -29,13 +31,23 @@ struct out_buffer {
     size_t capacity;
 };
 
-/* The "YYYY-MM-DDTHH:MM:SS." prefix of the current second, rebuilt when the
- * second changes, and the whole stamp of the last microsecond rendered. */
-struct timestamp_cache {
+/* "2026-11-29T04:08:43.123456Z": RFC 3339, UTC, microseconds; in local time
+ * "2026-11-29T05:08:43.123456+01:00"; short (text lines only) "05:08:43.123". */
+enum { RENDER_TIMESTAMP_LENGTH = 27, RENDER_LOCAL_TIMESTAMP_LENGTH = 32, RENDER_SHORT_TIMESTAMP_LENGTH = 12 };
+
+/* One zone's "YYYY-MM-DDTHH:MM:SS." prefix of the current second, rebuilt when the
+ * second (or the offset) changes, and the whole stamp of the last microsecond rendered. */
+struct stamp_cache {
     int64_t second;
-    char prefix[20];
     int64_t micro;
-    char stamp[28];
+    int32_t offset;
+    char prefix[20];
+    char stamp[RENDER_LOCAL_TIMESTAMP_LENGTH];
+};
+
+/* A renderer's stamps, in UTC and in local time. */
+struct timestamp_cache {
+    struct stamp_cache utc, local;
 };
 
 /* SLUICE_FORMAT_TEXT, _LOGFMT, _JSON, and RFC 5424 syslog, which only the syslog sink
@@ -52,6 +64,9 @@ struct line_style {
     int format;             /* SLUICE_FORMAT_* or RENDER_FORMAT_SYSLOG */
     bool priority_prefix;   /* "<N>" first, for journald (standard streams only) */
     bool color;             /* text: the level in ANSI colour (a terminal, or asked for) */
+    bool local_time;        /* text: the time in zone, with its offset (else UTC) */
+    bool short_time;        /* text: HH:MM:SS.mmm alone */
+    struct clock_zone zone; /* the local zone's offsets, found when the sink opened */
     struct json_keys *json_keys; /* json: a preset's names or renames (json_keys.h, owned by the
                                     sink set); NULL: the standard names */
     int facility;           /* syslog: PRI is facility * 8 + severity */
@@ -80,9 +95,12 @@ struct line_source {
     bool recalled;            /* written by the flight recorder, after an error */
 };
 
-/* "2026-11-29T04:08:43.123456Z": RFC 3339, UTC, microseconds. */
-enum { RENDER_TIMESTAMP_LENGTH = 27 };
+/* A cache that holds no stamp yet. */
+void render_timestamp_cache_init(struct timestamp_cache *cache);
+/* Writes RENDER_TIMESTAMP_LENGTH bytes at at. */
 void render_timestamp(char *at, struct timestamp_cache *cache, int64_t utc_ns);
+/* Writes RENDER_LOCAL_TIMESTAMP_LENGTH bytes at at: the time offset seconds east of UTC. */
+void render_local_timestamp(char *at, struct timestamp_cache *cache, int64_t utc_ns, int32_t offset);
 
 /* "00" "01" ... "99": two decimal digits at a time. */
 extern const char render_digit_pairs[201];

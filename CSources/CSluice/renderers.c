@@ -115,7 +115,7 @@ int renderers_init(sluice_core *core, uint32_t threads)
         struct render_helper *helper = &r->helper[h];
         helper->core = core;
         helper->index = h + 1;
-        helper->part.timestamps = (struct timestamp_cache){.second = INT64_MIN, .micro = INT64_MIN};
+        render_timestamp_cache_init(&helper->part.timestamps);
         for (int i = 0; i < SLUICE_SINKS_MAX; i++) {
             helper->part.out[i] = (struct out_buffer){.data = malloc(RENDER_BATCH_BYTES), .capacity = RENDER_BATCH_BYTES};
             helper->part.lines[i] = malloc(lines * sizeof(struct line));

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "json_keys.h"
@@ -20,6 +21,17 @@ static bool no_color_asked(void)
 {
     const char *no_color = getenv("NO_COLOR");
     return no_color != NULL && no_color[0] != '\0';
+}
+
+/* A text sink's time as options ask for it; the zone found now, on the opening thread. */
+static void set_text_time(struct sink *sink, const sluice_options *options)
+{
+    if (sink->style.format != SLUICE_FORMAT_TEXT)
+        return;
+    sink->style.short_time = options->short_time != 0;
+    sink->style.local_time = options->local_time != 0;
+    if (sink->style.local_time)
+        clock_zone_find(&sink->style.zone, (int64_t)time(NULL));
 }
 
 /* One sink as options describe it (function: the application's, path its name); -1 after a
@@ -39,6 +51,7 @@ static int open_one(struct sink *sink, const char *path, const sluice_sink_funct
         if (sink_function_open(sink, path, function, error, error_size) != 0)
             return -1;
         sink->style.format = format;
+        set_text_time(sink, options);
         return json_keys_parse(format == SLUICE_FORMAT_JSON ? json_keys : NULL, &sink->style.json_keys, outcome,
                                error, error_size);
     }
@@ -50,6 +63,7 @@ static int open_one(struct sink *sink, const char *path, const sluice_sink_funct
     sink->style.priority_prefix = priority_prefix != 0 && !sink->owns_fd; /* a standard stream, never a file */
     bool terminal = options->color == SLUICE_COLOR_AUTO && isatty(sink->fd) && !no_color_asked();
     sink->style.color = format == SLUICE_FORMAT_TEXT && (options->color == SLUICE_COLOR_ALWAYS || terminal);
+    set_text_time(sink, options);
     return json_keys_parse(format == SLUICE_FORMAT_JSON ? json_keys : NULL, &sink->style.json_keys, outcome, error,
                            error_size);
 }

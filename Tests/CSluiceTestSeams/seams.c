@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "lanes.h"
 #include "platform.h"
 #include "seams.h"
@@ -148,3 +149,10 @@ int sluice_test_move_to_cpu(int cpu)
     return -1;
 }
 #endif
+
+int32_t sluice_test_local_offset(int64_t opened_at, int64_t at)
+{
+    struct clock_zone zone;
+    clock_zone_find(&zone, opened_at);
+    return clock_zone_offset(&zone, at);
+}

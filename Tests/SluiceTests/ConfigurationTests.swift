@@ -334,4 +334,21 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertTrue(line.contains(#""trace.id":"4bf92f3577b34da6a3ce929d0e0e4736""#), line)
         XCTAssertEqual(capture.records.map(\.message), ["charged"], "the capture reads its standard names")
     }
+
+    func testLOG_TIME_ZONEAndLOG_TIME_FORMATTakeTheirNamesAndABadValueIsReported() {
+        var reports: [String] = []
+        let defaults = SluiceConfiguration().resolve(environment: [:]) { reports.append($0) }
+        XCTAssertEqual(defaults.zone, .utc)
+        XCTAssertEqual(defaults.timeFormat, .full)
+        let console = SluiceConfiguration().resolve(environment: ["LOG_TIME_ZONE": "Local", "LOG_TIME_FORMAT": "short"]) { reports.append($0) }
+        XCTAssertEqual(console.zone, .local)
+        XCTAssertEqual(console.timeFormat, .short)
+        XCTAssertEqual(reports, [])
+        let bad = SluiceConfiguration().resolve(environment: ["LOG_TIME_ZONE": "Europe/Paris", "LOG_TIME_FORMAT": "iso"]) { reports.append($0) }
+        XCTAssertEqual(bad.zone, .utc)
+        XCTAssertEqual(bad.timeFormat, .full)
+        XCTAssertEqual(reports.count, 2)
+        XCTAssertTrue(reports[0].contains("LOG_TIME_ZONE") && reports[0].contains("utc or local"), reports[0])
+        XCTAssertTrue(reports[1].contains("LOG_TIME_FORMAT") && reports[1].contains("full or short"), reports[1])
+    }
 }

@@ -197,6 +197,11 @@ typedef struct sluice_options {
                                               (at most 16) written as to
                            With any of them the message is the line's third member. Examples in
                            docs/shipping-logs.md; sluice_json_keys_check says what is wrong with one. */
+    int local_time;     /* non-zero: text lines show local time with its offset from UTC
+                           (2026-11-29T05:08:43.123456+01:00; the zone's changes for two years ahead
+                           found at open from TZ); 0 (default): UTC. Other formats are always UTC. */
+    int short_time;     /* non-zero: text lines show the time of day alone, to the millisecond
+                           (05:08:43.123), for a console; default 0 */
     int color;          /* text lines with their level in colour (ANSI escapes), on every text sink:
                            SLUICE_COLOR_NEVER (default), SLUICE_COLOR_ALWAYS, or SLUICE_COLOR_AUTO:
                            where the sink is a terminal (isatty) and NO_COLOR is not set, decided

@@ -118,6 +118,14 @@ struct EnvironmentParser {
         value(variable, default: fallback, expected: setting.expected) { text in Int(text).flatMap { setting.isValid($0) ? $0 : nil } }
     }
 
+    func zone(_ variable: String, default fallback: SluiceConfiguration.Zone) -> SluiceConfiguration.Zone {
+        value(variable, default: fallback, expected: "utc or local") { SluiceConfiguration.Zone(rawValue: $0.lowercased()) }
+    }
+
+    func timeFormat(_ variable: String, default fallback: SluiceConfiguration.TimeFormat) -> SluiceConfiguration.TimeFormat {
+        value(variable, default: fallback, expected: "full or short") { SluiceConfiguration.TimeFormat(rawValue: $0.lowercased()) }
+    }
+
     func color(_ variable: String, default fallback: SluiceConfiguration.Color) -> SluiceConfiguration.Color {
         value(variable, default: fallback, expected: "auto, always or never") { SluiceConfiguration.Color(rawValue: $0.lowercased()) }
     }

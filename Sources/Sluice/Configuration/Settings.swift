@@ -144,6 +144,9 @@ extension SluiceConfiguration {
             .value("format", \.format, \.format, variable: "LOG_FORMAT", read: { $0.format($1, default: $2) }, show: { "`.\($0)`" }),
             .value("jsonKeys", \.jsonKeys, \.jsonKeys, variable: "LOG_JSON_KEYS", read: { $0.jsonKeys($1, default: $2) },
                    show: { $0 == .standard ? "`.standard`" : "`\($0)`" }),
+            .value("zone", \.zone, \.zone, variable: "LOG_TIME_ZONE", read: { $0.zone($1, default: $2) }, show: { "`.\($0)`" }),
+            .value("timeFormat", \.timeFormat, \.timeFormat, variable: "LOG_TIME_FORMAT", read: { $0.timeFormat($1, default: $2) },
+                   show: { "`.\($0)`" }),
             .value("color", \.color, \.color, variable: "LOG_COLOR", read: { $0.color($1, default: $2) }, show: { "`.\($0)`" }),
             .value("sourceLocation", \.sourceLocation, \.sourceLocation, variable: "LOG_SOURCE_LOCATION") {
                 $0.switchValue($1, default: $2)

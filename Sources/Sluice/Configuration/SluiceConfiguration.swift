@@ -81,6 +81,23 @@ public struct SluiceConfiguration: Sendable {
         }
     }
 
+    /// The zone of the time on text lines.
+    public enum Zone: String, Sendable, CaseIterable {
+        /// `2026-11-29T04:08:43.123456Z`
+        case utc
+        /// `2026-11-29T05:08:43.123456+01:00`: the process's `TZ`, its changes (summer time)
+        /// for two years ahead found when the sink opens.
+        case local
+    }
+
+    /// How much of the time text lines show.
+    public enum TimeFormat: String, Sendable, CaseIterable {
+        /// The date and time to the microsecond, with the zone (RFC 3339).
+        case full
+        /// The time of day to the millisecond, `05:08:43.123`: for a console.
+        case short
+    }
+
     /// When text lines show their level in colour (ANSI escapes).
     public enum Color: String, Sendable, CaseIterable {
         /// Where the sink is a terminal, unless the process's `NO_COLOR` is set (no-color.org).
@@ -173,6 +190,11 @@ public struct SluiceConfiguration: Sendable {
     /// collector's preset (`.ecs`, `.googleCloud(project:)`, `.datadog`) or renames, for every JSON
     /// sink without names of its own.
     public var jsonKeys: JSONKeys?
+    /// The zone of text lines' time (`LOG_TIME_ZONE`; default `.utc`). JSON, logfmt and syslog
+    /// lines are always in UTC.
+    public var zone: Zone?
+    /// How much of the time text lines show (`LOG_TIME_FORMAT`; default `.full`).
+    public var timeFormat: TimeFormat?
     /// Text lines with their level in colour (`LOG_COLOR`; default `.auto`: on a terminal,
     /// unless `NO_COLOR` is set). JSON, logfmt and syslog lines never are.
     public var color: Color?
@@ -194,7 +216,7 @@ public struct SluiceConfiguration: Sendable {
         moduleSampleRates: [String: Double] = [:], asynchronous: Bool? = nil, destination: Destination? = nil,
         queueBytes: Int? = nil, rings: Int? = nil, renderThreads: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil,
         fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
-        format: Format? = nil, jsonKeys: JSONKeys? = nil, color: Color? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
+        format: Format? = nil, jsonKeys: JSONKeys? = nil, zone: Zone? = nil, timeFormat: TimeFormat? = nil, color: Color? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
         syslogFacility: SyslogFacility? = nil, syslogAppName: String? = nil, warningReserve: Double? = nil,
         warningWait: Duration? = nil, crashFlush: Bool? = nil, flightRecorder: Int? = nil, closeTimeout: Duration? = nil, recoverable: Bool? = nil
     ) {
@@ -216,6 +238,8 @@ public struct SluiceConfiguration: Sendable {
         self.priorityPrefix = priorityPrefix
         self.format = format
         self.jsonKeys = jsonKeys
+        self.zone = zone
+        self.timeFormat = timeFormat
         self.color = color
         self.sourceLocation = sourceLocation
         self.moreSinks = moreSinks

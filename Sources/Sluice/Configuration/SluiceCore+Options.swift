@@ -69,6 +69,10 @@ extension SluiceCore {
         var format = SluiceConfiguration.Format(sluiceFormat: coreDefaults.format)
         /// The names of JSON lines, of every JSON sink without its own.
         var jsonKeys = SluiceConfiguration.JSONKeys.standard
+        /// The zone of text lines' time.
+        var zone = coreDefaults.local_time != 0 ? SluiceConfiguration.Zone.local : .utc
+        /// How much of the time text lines show.
+        var timeFormat = coreDefaults.short_time != 0 ? SluiceConfiguration.TimeFormat.short : .full
         /// Text lines with their level in colour: on a terminal unless asked otherwise.
         var color = SluiceConfiguration.Color.auto
         /// swift-log records carry their call's file, line and function.
@@ -144,6 +148,8 @@ extension SluiceCore.Options {
         c.file_keep = UInt32(clamping: fileKeep)
         c.stream_priority_prefix = priorityPrefix ? 1 : 0
         c.format = format.sluiceFormat
+        c.local_time = zone == .local ? 1 : 0
+        c.short_time = timeFormat == .short ? 1 : 0
         c.color = switch color {
         case .never: Int32(SLUICE_COLOR_NEVER)
         case .always: Int32(SLUICE_COLOR_ALWAYS)
