@@ -21,6 +21,7 @@ CORE_SOURCES := $(wildcard CSources/CSluice/*.c CSources/CSluice/*.h CSources/CS
 
 deps:
 	@scripts/ensure-liburcu.sh
+	@scripts/ensure-zlib.sh
 
 build: deps
 	$(SWIFT) build
@@ -70,7 +71,7 @@ test-demo: deps
 
 ASAN_CHILD_BUILD = mkdir -p $(@D) && clang -fsanitize=address -fuse-ld=lld -g -O1 -std=gnu11 -D_GNU_SOURCE \
 	-ICSources/CSluice/include -ICSources/CSluice -ITests/CSluiceTestSeams/include Tests/SluiceTestChild/*.c \
-	Tests/CSluiceTestSeams/*.c CSources/CSluice/*.c -o $@ $$(pkg-config --libs liburcu-bp) -lpthread -lm
+	Tests/CSluiceTestSeams/*.c CSources/CSluice/*.c -o $@ $$(pkg-config --libs liburcu-bp) -lz -lpthread -lm
 $(ASAN_CHILD): $(CHILD_SOURCES) $(CORE_SOURCES)
 	$(ASAN_CHILD_BUILD)
 $(PORTABLE_ASAN_CHILD): $(CHILD_SOURCES) $(CORE_SOURCES)
@@ -94,7 +95,7 @@ SOAK_RECORDS ?= 100000000
 $(SOAK): Tests/Soak/soak.c $(CORE_SOURCES)
 	mkdir -p $(@D)
 	$(CC) -O2 -g -std=gnu11 -D_GNU_SOURCE -ICSources/CSluice/include -ICSources/CSluice \
-		Tests/Soak/soak.c CSources/CSluice/*.c -o $@ $$(pkg-config --libs liburcu-bp) -lpthread -lm
+		Tests/Soak/soak.c CSources/CSluice/*.c -o $@ $$(pkg-config --libs liburcu-bp) -lz -lpthread -lm
 
 soak: deps $(SOAK)
 	mkdir -p .build-soak/logs
@@ -129,7 +130,7 @@ bench-core: deps
 	mkdir -p .build-bench
 	$(CC) -O2 -std=gnu11 -D_GNU_SOURCE -ICSources/CSluice/include -ICSources/CSluice \
 		Benchmarks/core/core_bench.c CSources/CSluice/*.c -o $(CORE_BENCH) \
-		$$(pkg-config --libs liburcu-bp) -lpthread -lm
+		$$(pkg-config --libs liburcu-bp) -lz -lpthread -lm
 	$(CORE_BENCH)
 
 # A model of docs/SCALING.md's per-thread and per-CPU rings against the shared ring, the transport alone

@@ -45,7 +45,7 @@ let package = Package(
             dependencies: ["CURCU"],
             path: "CSources/CSluice",
             cSettings: [.define("_GNU_SOURCE"), .define("SLUICE_PORTABLE", .when(traits: ["Portable"]))],
-            linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]
+            linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m"), .linkedLibrary("z")]
         ),
         // What the Swift facade inlines on every call: in no product, so not a C API.
         .target(name: "CSluiceFacade", dependencies: ["CSluice"], path: "CSources/CSluiceFacade"),

@@ -16,7 +16,7 @@ mkdir -p "$bundle/lib"
 strip -o "$bundle/sluice-bench" "$scratch/release/sluice-bench"
 cc -O2 -std=gnu11 -D_GNU_SOURCE -ICSources/CSluice/include -ICSources/CSluice \
     Benchmarks/core/core_bench.c CSources/CSluice/*.c -o "$bundle/core_bench" \
-    $(pkg-config --libs liburcu-bp) -lpthread -lm
+    $(pkg-config --libs liburcu-bp) -lz -lpthread -lm
 cc -O2 -std=gnu11 -D_GNU_SOURCE -ICSources/CSluice Benchmarks/core/subring_bench.c -o "$bundle/subring_bench" -lpthread
 for library in $(ldd "$bundle/sluice-bench" "$bundle/core_bench" "$bundle/subring_bench" | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
     cp -L "$library" "$bundle/lib/"

@@ -49,6 +49,7 @@ void fork_reset_core(sluice_core *core)
     for (uint32_t i = 0; i < core->sinks.count; i++) {
         struct sink_slot *s = &core->sinks.slot[i];
         sink_syslog_after_fork(&s->sink);
+        sink_file_after_fork(&s->sink);
         s->out.length = 0;
         s->line_count = 0;
         s->torn_line = false;

@@ -18,6 +18,7 @@
 
 struct sink;
 struct sink_syslog;
+struct housekeeper;
 
 struct sink_ops {
     /* Writes all of data, retrying what can be retried. Returns the bytes
@@ -42,6 +43,13 @@ struct sink {
     uint64_t max_bytes;         /* rotate where a write would pass it, between lines; 0: never */
     unsigned keep;              /* rotated files kept */
     uint64_t size;              /* bytes in the file now, as far as this sink knows */
+    int period;                 /* rotate when the clock (seam_now) enters another period of this many
+                                   seconds (3600, 86400) and the file is not empty; 0: never by time */
+    bool dated;                 /* rotated files are named by date and never move (rotated_files.h);
+                                   else path.1 … path.keep, shifted at each rotation */
+    struct clock_zone zone;     /* periods and names in local time; all offsets 0: UTC */
+    int64_t started;            /* when the current file started, UTC seconds */
+    struct housekeeper *housekeeper; /* compresses and prunes dated files on its thread; or NULL */
     uint64_t rotations;         /* done, and failed: the writer adds them to the counters */
     uint64_t rotation_failures;
     struct sink_syslog *syslog; /* a syslog sink's connection state (sink_syslog.c); NULL otherwise */
@@ -70,8 +78,12 @@ static inline void sink_close(struct sink *sink)
  * directory, a FIFO or a socket: the sink is a regular file or a character
  * device. On failure returns -1 and writes a line naming the path and the reason. */
 int sink_file_open(struct sink *sink, const char *path, unsigned mode, char *error, size_t error_size);
-/* Sets a file sink's size-based rotation (max_bytes 0: none; files only). */
-void sink_file_configure(struct sink *sink, uint64_t max_bytes, unsigned keep);
+/* Sets a file sink's rotation as options say (file_max_bytes, file_rotate, file_keep,
+ * file_compress, file_max_age_s, local_time); files only, the standard streams never rotate.
+ * Dated rotation starts the sink's housekeeper (housekeeper.h). */
+void sink_file_configure(struct sink *sink, const sluice_options *options);
+/* In a forked child: the housekeeper's thread is the parent's, and so are its files. */
+void sink_file_after_fork(struct sink *sink);
 
 /* sink_function.c: the application's sink, its lines handed to function (sluice.h), under name
  * (NULL: "function"). -1 after a line in error when out of memory. */

@@ -2,6 +2,8 @@
 #include "sink.h"
 
 #include "diagnostics.h"
+#include "housekeeper.h"
+#include "rotated_files.h"
 #include "seams.h"
 
 #include <errno.h>
@@ -99,10 +101,41 @@ int sink_file_open(struct sink *sink, const char *path, unsigned mode, char *err
     return 0;
 }
 
-void sink_file_configure(struct sink *sink, uint64_t max_bytes, unsigned keep)
+/* The period (of sink->period seconds, in its zone) the UTC second at falls in. */
+static int64_t period_of(const struct sink *sink, int64_t at)
 {
-    sink->max_bytes = sink->owns_fd ? max_bytes : 0; /* the standard streams never rotate */
-    sink->keep = keep;
+    int64_t local = at + clock_zone_offset(&sink->zone, at);
+    return (local >= 0 ? local : local - sink->period + 1) / sink->period;
+}
+
+void sink_file_configure(struct sink *sink, const sluice_options *options)
+{
+    if (sink->ops != &file_ops || !sink->owns_fd) /* the standard streams never rotate */
+        return;
+    sink->max_bytes = options->file_max_bytes;
+    sink->keep = options->file_keep;
+    sink->period = options->file_rotate == SLUICE_ROTATE_HOURLY ? 3600
+                   : options->file_rotate == SLUICE_ROTATE_DAILY ? 86400
+                                                                 : 0;
+    sink->dated = sink->period != 0 || options->file_compress != 0 || options->file_max_age_s != 0;
+    if (!sink->dated)
+        return;
+    int64_t now = seam_now();
+    if (options->local_time)
+        clock_zone_find(&sink->zone, now);
+    sink->started = now;
+    struct stat st;
+    /* A file a run before this one left in an earlier period: rotated by the first write. */
+    if (sink->period != 0 && sink->size > 0 && fstat(sink->fd, &st) == 0 &&
+        period_of(sink, (int64_t)st.st_mtime) != period_of(sink, now))
+        sink->started = (int64_t)st.st_mtime;
+    sink->housekeeper = housekeeper_start(sink->name, options->file_compress != 0, sink->keep,
+                                          (int64_t)options->file_max_age_s);
+}
+
+void sink_file_after_fork(struct sink *sink)
+{
+    sink->housekeeper = NULL;
 }
 
 /* Opens the file by name again; the old descriptor is closed only once the new one is open. */
@@ -120,6 +153,7 @@ static int file_reopen(struct sink *sink)
     close(sink->fd);
     sink->fd = fd;
     sink->size = size;
+    sink->started = seam_now();
     return 0;
 }
 
@@ -159,12 +193,42 @@ static bool chain_is_clear(struct sink *sink)
     return true;
 }
 
+/* path -> path.<the date it started>, then a new path; the housekeeper compresses it and
+ * removes what retention no longer keeps. A failure leaves writing in the file it had. */
+static void rotate_dated(struct sink *sink)
+{
+    char to[ROTATED_PATH_MAX];
+    int32_t offset = clock_zone_offset(&sink->zone, sink->started);
+    if (!rotated_name(to, sizeof to, sink->name, sink->started, offset, sink->period)) {
+        rotation_failed(sink, sink->name, to, "every name for the time it started is taken");
+        sink->started = seam_now(); /* tried again at the next period */
+        return;
+    }
+    if (rename(sink->name, to) != 0) {
+        rotation_failed(sink, sink->name, to, strerror(errno));
+        sink->started = seam_now();
+        return;
+    }
+    if (file_reopen(sink) != 0) {
+        sink->rotation_failures++;
+        sink->size = 0;
+        return;
+    }
+    sink->rotations++;
+    if (sink->housekeeper != NULL)
+        housekeeper_wake(sink->housekeeper);
+}
+
 /* path -> path.1 -> ... -> path.keep (the oldest removed), then a new path. A step that
  * fails stops the rotation before any rename below it could overwrite a file: writing
  * goes on in the file it had, nothing is lost, and the failure is counted. */
 static void rotate(struct sink *sink)
 {
     char from[4096], to[4096];
+    if (sink->dated) {
+        rotate_dated(sink);
+        return;
+    }
     if (sink->keep == 0) {
         (void)unlink(sink->name);
     } else {
@@ -211,6 +275,15 @@ static size_t fitting_part(const struct sink *sink, const char *data, size_t len
  * max_bytes unless a single line is longer. */
 static size_t file_write(struct sink *sink, const char *data, size_t length)
 {
+    if (sink->period != 0) {
+        int64_t now = seam_now();
+        if (period_of(sink, now) != period_of(sink, sink->started)) {
+            if (sink->size > 0)
+                rotate(sink);
+            else
+                sink->started = now; /* an empty file is this period's */
+        }
+    }
     if (sink->max_bytes == 0) {
         size_t written = write_all(sink, data, length);
         sink->size += written;
@@ -288,6 +361,9 @@ void sigpipe_guard_end(struct sigpipe_guard *guard)
 
 static void file_close(struct sink *sink)
 {
+    if (sink->housekeeper != NULL)
+        housekeeper_stop(sink->housekeeper);
+    sink->housekeeper = NULL;
     if (sink->owns_fd && sink->fd >= 0)
         close(sink->fd);
     sink->fd = -1;

@@ -99,6 +99,13 @@ int sink_set_open(struct sink_set *set, const sluice_options *options, uint32_t 
                      outcome);
         return -1;
     }
+    if (options->file_rotate < SLUICE_ROTATE_BY_SIZE || options->file_rotate > SLUICE_ROTATE_DAILY) {
+        if (error != NULL)
+            snprintf(error, error_size,
+                     "sluice: file_rotate %d is none of SLUICE_ROTATE_BY_SIZE (0), _HOURLY (1), _DAILY (2); %s",
+                     options->file_rotate, outcome);
+        return -1;
+    }
     if (more > SLUICE_SINKS_MAX - 1 || (more > 0 && options->more_sinks == NULL)) {
         if (error != NULL)
             snprintf(error, error_size, "sluice: %zu more sinks asked for, at most %d; %s", more, SLUICE_SINKS_MAX - 1,
@@ -130,7 +137,7 @@ int sink_set_open(struct sink_set *set, const sluice_options *options, uint32_t 
             return -1;
         }
     }
-    sink_file_configure(&set->slot[0].sink, options->file_max_bytes, options->file_keep);
+    sink_file_configure(&set->slot[0].sink, options);
     return 0;
 }
 

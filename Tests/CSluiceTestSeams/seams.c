@@ -39,6 +39,18 @@ bool seam_writers_paused(void)
     return __atomic_load_n(&paused, __ATOMIC_RELAXED) != 0;
 }
 
+static int64_t clock_shift; /* seconds seam_now adds to the real time */
+
+int64_t seam_now(void)
+{
+    return (int64_t)time(NULL) + __atomic_load_n(&clock_shift, __ATOMIC_RELAXED);
+}
+
+void sluice_test_shift_clock(int64_t seconds)
+{
+    __atomic_store_n(&clock_shift, seconds, __ATOMIC_RELAXED);
+}
+
 unsigned sluice_test_add_rings(sluice_core *core, unsigned count)
 {
     return lanes_grow(core, count);

@@ -351,4 +351,30 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertTrue(reports[0].contains("LOG_TIME_ZONE") && reports[0].contains("utc or local"), reports[0])
         XCTAssertTrue(reports[1].contains("LOG_TIME_FORMAT") && reports[1].contains("full or short"), reports[1])
     }
+
+    func testTheRotationByTimeCompressionAndAgeVariablesParseAndABadValueIsReported() {
+        var reports: [String] = []
+        let defaults = SluiceConfiguration().resolve(environment: [:]) { reports.append($0) }
+        XCTAssertEqual(defaults.fileRotation, .size)
+        XCTAssertEqual(defaults.fileCompression, .off)
+        XCTAssertEqual(defaults.fileMaxAge, .zero)
+        let set = SluiceConfiguration().resolve(
+            environment: ["LOG_FILE_ROTATE": "Hourly", "LOG_FILE_COMPRESS": "gzip", "LOG_FILE_MAX_AGE": "7d"]) { reports.append($0) }
+        XCTAssertEqual(set.fileRotation, .hourly)
+        XCTAssertEqual(set.fileCompression, .gzip)
+        XCTAssertEqual(set.fileMaxAge, .seconds(7 * 86400))
+        XCTAssertEqual(SluiceConfiguration().resolve(environment: ["LOG_FILE_MAX_AGE": "90m"]) { reports.append($0) }.fileMaxAge, .seconds(5400))
+        XCTAssertEqual(SluiceConfiguration().resolve(environment: ["LOG_FILE_MAX_AGE": "3600"]) { reports.append($0) }.fileMaxAge, .seconds(3600))
+        XCTAssertEqual(SluiceConfiguration().resolve(environment: ["LOG_FILE_COMPRESS": "none"]) { reports.append($0) }.fileCompression, .off)
+        XCTAssertEqual(reports, [])
+        let bad = SluiceConfiguration().resolve(
+            environment: ["LOG_FILE_ROTATE": "weekly", "LOG_FILE_COMPRESS": "zstd", "LOG_FILE_MAX_AGE": "7 days"]) { reports.append($0) }
+        XCTAssertEqual(bad.fileRotation, .size)
+        XCTAssertEqual(bad.fileCompression, .off)
+        XCTAssertEqual(bad.fileMaxAge, .zero)
+        XCTAssertEqual(reports.count, 3)
+        XCTAssertTrue(reports.contains { $0.contains("LOG_FILE_ROTATE") && $0.contains("size, hourly or daily") }, "\(reports)")
+        XCTAssertTrue(reports.contains { $0.contains("LOG_FILE_MAX_AGE") && $0.contains("7d") }, "\(reports)")
+        XCTAssertEqual(SluiceConfiguration(fileMaxAge: .seconds(-1)).resolve(environment: [:]) { reports.append($0) }.fileMaxAge, .zero)
+    }
 }

@@ -179,6 +179,18 @@ typedef struct sluice_options {
                            is split at a line boundary, so a file passes it only with a single
                            line longer than it (a line is never split). 0 (default): never */
     unsigned file_keep; /* rotated files kept; default 5 */
+    int file_rotate;    /* SLUICE_ROTATE_HOURLY or _DAILY: also rotate when the hour or day changes (in
+                           local time with local_time), a file that is not empty, between two writes;
+                           the rotated files are then named by date, path.2026-12-07T13 (hourly) or
+                           path.2026-12-07 (daily), and a size rotation within a period by the second it
+                           started, path.2026-12-07T132510: names that sort as their contents do and never
+                           move. SLUICE_ROTATE_BY_SIZE (0, default): by file_max_bytes alone */
+    int file_compress;  /* non-zero: each rotated file is compressed with gzip (path.<date>.gz) on a thread
+                           of its own, never the writer's; a crash mid-compression leaves the whole
+                           uncompressed file, finished by the next run. Rotated files are named by date. */
+    uint64_t file_max_age_s; /* rotated files last written longer ago than this many seconds are removed
+                           (as are all but the newest file_keep); 0 (default): no age limit. Rotated
+                           files are named by date. */
     int stream_priority_prefix; /* non-zero, with stderr or stdout as the sink: each line starts with
                            its syslog severity, "<6>" for info, which journald records as the
                            line's priority (a file never gets it); default 0 */
@@ -251,6 +263,7 @@ typedef struct sluice_options {
  * Each record is one line of valid UTF-8 without control bytes in every format. */
 enum { SLUICE_FORMAT_TEXT = 0, SLUICE_FORMAT_LOGFMT = 1, SLUICE_FORMAT_JSON = 2 };
 enum { SLUICE_COLOR_NEVER = 0, SLUICE_COLOR_ALWAYS = 1, SLUICE_COLOR_AUTO = 2 };
+enum { SLUICE_ROTATE_BY_SIZE = 0, SLUICE_ROTATE_HOURLY = 1, SLUICE_ROTATE_DAILY = 2 };
 
 typedef struct sluice_counters {
     uint64_t accepted;            /* records handed to sluice_log / sluice_reserve */

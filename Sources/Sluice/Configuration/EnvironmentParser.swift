@@ -118,6 +118,28 @@ struct EnvironmentParser {
         value(variable, default: fallback, expected: setting.expected) { text in Int(text).flatMap { setting.isValid($0) ? $0 : nil } }
     }
 
+    func fileRotation(_ variable: String, default fallback: SluiceConfiguration.FileRotation) -> SluiceConfiguration.FileRotation {
+        value(variable, default: fallback, expected: "size, hourly or daily") { SluiceConfiguration.FileRotation(rawValue: $0.lowercased()) }
+    }
+
+    func fileCompression(_ variable: String, default fallback: SluiceConfiguration.FileCompression) -> SluiceConfiguration.FileCompression {
+        value(variable, default: fallback, expected: "gzip or off") { text in
+            ["none", "no", "false", "0"].contains(text.lowercased()) ? .off : SluiceConfiguration.FileCompression(rawValue: text.lowercased())
+        }
+    }
+
+    /// A duration: a number and its unit, s, m, h or d (7d, 12h); a number alone is seconds.
+    func age(_ variable: String, default fallback: Duration, _ setting: Setting<Duration>) -> Duration {
+        value(variable, default: fallback, expected: setting.expected) { text in
+            let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+            let unit = text.last.flatMap { units[Character($0.lowercased())] }
+            return Int64(unit == nil ? text : String(text.dropLast())).flatMap { number in
+                let (seconds, overflow) = number.multipliedReportingOverflow(by: unit ?? 1)
+                return overflow ? nil : Duration.seconds(seconds)
+            }.flatMap { setting.isValid($0) ? $0 : nil }
+        }
+    }
+
     func zone(_ variable: String, default fallback: SluiceConfiguration.Zone) -> SluiceConfiguration.Zone {
         value(variable, default: fallback, expected: "utc or local") { SluiceConfiguration.Zone(rawValue: $0.lowercased()) }
     }

@@ -3,7 +3,7 @@ import CSluice
 extension SluiceConfiguration {
     /// The names JSON lines give their keys (`LOG_JSON_KEYS`): the standard ones, a log
     /// collector's, or renames of the line's own keys and of metadata keys
-    /// ([Shipping logs](docs/shipping-logs.md#json-for-your-collector)).
+    /// (docs/shipping-logs.md, "JSON for your collector").
     ///
     /// ```
     /// .ecs                         {"@timestamp":…,"log.level":"info","message":…,"log.logger":…,"ecs.version":"1.6.0"}

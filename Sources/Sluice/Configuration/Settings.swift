@@ -17,6 +17,7 @@ let waitSetting = Setting<Duration>(expected: "from 0 to 1000 milliseconds") { $
 let recorderSetting = Setting<Int>(expected: "a whole number from 0 to 1000000") { (0...1_000_000).contains($0) }
 let countSetting = Setting<Int>(expected: "a whole number, 0 or more") { $0 >= 0 }
 let keepSetting = Setting<Int>(expected: "a whole number from 0 to 1000") { (0...1000).contains($0) }
+let ageSetting = Setting<Duration>(expected: "0 or more, in seconds (s), minutes (m), hours (h) or days (d): 7d") { $0 >= .zero }
 let callTimingSetting = Setting<Int>(expected: "0 or a power of two up to 1048576") {
     $0 >= 0 && $0 <= 1 << 20 && $0 & ($0 - 1) == 0
 }
@@ -135,6 +136,12 @@ extension SluiceConfiguration {
             .value("fileKeep", \.fileKeep, \.fileKeep, variable: "LOG_FILE_KEEP", check: keepSetting) {
                 $0.count($1, default: $2, keepSetting)
             },
+            .value("fileRotation", \.fileRotation, \.fileRotation, variable: "LOG_FILE_ROTATE",
+                   read: { $0.fileRotation($1, default: $2) }, show: { "`.\($0)`" }),
+            .value("fileCompression", \.fileCompression, \.fileCompression, variable: "LOG_FILE_COMPRESS",
+                   read: { $0.fileCompression($1, default: $2) }, show: { "`.\($0)`" }),
+            .value("fileMaxAge", \.fileMaxAge, \.fileMaxAge, variable: "LOG_FILE_MAX_AGE", check: ageSetting,
+                   read: { $0.age($1, default: $2, ageSetting) }, show: { $0 == .zero ? "0" : Self.describe($0) }),
             .value("reopenOnSIGHUP", \.reopenOnSIGHUP, \.reopenOnSIGHUP, variable: "LOG_REOPEN_ON_SIGHUP") {
                 $0.switchValue($1, default: $2)
             },

@@ -81,6 +81,25 @@ public struct SluiceConfiguration: Sendable {
         }
     }
 
+    /// When the log file rotates besides by size.
+    public enum FileRotation: String, Sendable, CaseIterable {
+        /// By ``SluiceConfiguration/fileMaxBytes`` alone (rotated files `app.log.1` … unless
+        /// compressed or aged, which name them by date).
+        case size
+        /// Also when the hour changes: rotated files `app.log.2026-12-07T13`.
+        case hourly
+        /// Also when the day changes: rotated files `app.log.2026-12-07`.
+        case daily
+    }
+
+    /// How rotated log files are compressed.
+    public enum FileCompression: String, Sendable, CaseIterable {
+        /// They stay as written.
+        case off
+        /// gzip (`app.log.2026-12-07T13.gz`), on a thread of its own.
+        case gzip
+    }
+
     /// The zone of the time on text lines.
     public enum Zone: String, Sendable, CaseIterable {
         /// `2026-11-29T04:08:43.123456Z`
@@ -190,6 +209,13 @@ public struct SluiceConfiguration: Sendable {
     /// collector's preset (`.ecs`, `.googleCloud(project:)`, `.datadog`) or renames, for every JSON
     /// sink without names of its own.
     public var jsonKeys: JSONKeys?
+    /// Rotation by time besides size (`LOG_FILE_ROTATE`; default `.size`): at the hour or the
+    /// day (in local time with ``zone`` `.local`), rotated files named by date.
+    public var fileRotation: FileRotation?
+    /// Rotated files compressed with gzip on a thread of their own (`LOG_FILE_COMPRESS`; default `.off`).
+    public var fileCompression: FileCompression?
+    /// Rotated files last written longer ago are removed (`LOG_FILE_MAX_AGE`, `7d`; default 0: no limit).
+    public var fileMaxAge: Duration?
     /// The zone of text lines' time (`LOG_TIME_ZONE`; default `.utc`). JSON, logfmt and syslog
     /// lines are always in UTC.
     public var zone: Zone?
@@ -215,7 +241,8 @@ public struct SluiceConfiguration: Sendable {
         level: Logger.Level? = nil, moduleLevels: [String: Logger.Level] = [:], sampleRate: Double? = nil,
         moduleSampleRates: [String: Double] = [:], asynchronous: Bool? = nil, destination: Destination? = nil,
         queueBytes: Int? = nil, rings: Int? = nil, renderThreads: Int? = nil, overflow: SluiceCore.Overflow? = nil, callTimingEvery: Int? = nil, fileMode: UInt32? = nil,
-        fileMaxBytes: Int? = nil, fileKeep: Int? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
+        fileMaxBytes: Int? = nil, fileKeep: Int? = nil, fileRotation: FileRotation? = nil, fileCompression: FileCompression? = nil,
+        fileMaxAge: Duration? = nil, reopenOnSIGHUP: Bool? = nil, priorityPrefix: Bool? = nil,
         format: Format? = nil, jsonKeys: JSONKeys? = nil, zone: Zone? = nil, timeFormat: TimeFormat? = nil, color: Color? = nil, sourceLocation: Bool? = nil, moreSinks: [Sink] = [],
         syslogFacility: SyslogFacility? = nil, syslogAppName: String? = nil, warningReserve: Double? = nil,
         warningWait: Duration? = nil, crashFlush: Bool? = nil, flightRecorder: Int? = nil, closeTimeout: Duration? = nil, recoverable: Bool? = nil
@@ -238,6 +265,9 @@ public struct SluiceConfiguration: Sendable {
         self.priorityPrefix = priorityPrefix
         self.format = format
         self.jsonKeys = jsonKeys
+        self.fileRotation = fileRotation
+        self.fileCompression = fileCompression
+        self.fileMaxAge = fileMaxAge
         self.zone = zone
         self.timeFormat = timeFormat
         self.color = color

@@ -62,6 +62,12 @@ extension SluiceCore {
         var fileMaxBytes = Int(coreDefaults.file_max_bytes)
         /// Rotated files kept.
         var fileKeep = Int(coreDefaults.file_keep)
+        /// Rotation by time besides size.
+        var fileRotation = SluiceConfiguration.FileRotation.size
+        /// Rotated files compressed.
+        var fileCompression = SluiceConfiguration.FileCompression.off
+        /// Rotated files older than this are removed; zero: no limit.
+        var fileMaxAge = Duration.seconds(Int64(coreDefaults.file_max_age_s))
         /// SIGHUP reopens the log file of every core.
         var reopenOnSIGHUP = false
         /// Lines on stderr or stdout start with their syslog severity (`<6>`), for journald.
@@ -146,6 +152,13 @@ extension SluiceCore.Options {
         c.file_mode = fileMode
         c.file_max_bytes = UInt64(clamping: fileMaxBytes)
         c.file_keep = UInt32(clamping: fileKeep)
+        c.file_rotate = switch fileRotation {
+        case .size: Int32(SLUICE_ROTATE_BY_SIZE)
+        case .hourly: Int32(SLUICE_ROTATE_HOURLY)
+        case .daily: Int32(SLUICE_ROTATE_DAILY)
+        }
+        c.file_compress = fileCompression == .gzip ? 1 : 0
+        c.file_max_age_s = UInt64(clamping: max(fileMaxAge.components.seconds, 0))
         c.stream_priority_prefix = priorityPrefix ? 1 : 0
         c.format = format.sluiceFormat
         c.local_time = zone == .local ? 1 : 0

@@ -54,6 +54,10 @@ int sluice_test_process_owner(int pid, uid_t *owner);
  * returns -1. For a test of what a sink does on a terminal (isatty). */
 int sluice_test_open_terminal(char *path, size_t size);
 
+/* Moves the clock that log files rotate and age by (seam_now) to seconds from the real time;
+ * 0 puts it back. Record timestamps keep the real time. */
+void sluice_test_shift_clock(int64_t seconds);
+
 /* The local zone's offset (seconds east of UTC) at the UTC second at, as a sink that opened at
  * the UTC second opened_at finds it (clock_zone_find, clock_zone_offset): the writer's view. */
 int32_t sluice_test_local_offset(int64_t opened_at, int64_t at);
