@@ -12,7 +12,7 @@ final class ForkTests: XCTestCase {
         }
     }
 
-    /// core: "0" asynchronous, "1" synchronous, "recoverable".
+    /// core: "0" asynchronous, "1" synchronous, "recoverable", "housekept" (gzip of rotated files).
     func forkWhileLogging(core: String, children: Int) throws {
         let path = temporaryLogPath(self)
         let result = try runChild(["fork", path, "\(children)", core])
@@ -37,6 +37,10 @@ final class ForkTests: XCTestCase {
 
     func testAChildOfARecoverableCoreLeavesTheParentsRingFileAndGetsItsOwn() throws {
         try forkWhileLogging(core: "recoverable", children: 100)
+    }
+
+    func testAChildOfACoreWithAHousekeeperClosesItsFileAndLeavesTheThreadToTheParent() throws {
+        try forkWhileLogging(core: "housekept", children: 50)
     }
 
     func testASynchronousCoreWhoseLockIsHeldAtForkDoesNotDeadlockTheChild() throws {

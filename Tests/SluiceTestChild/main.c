@@ -195,6 +195,8 @@ static void *log_until_stopped(void *index)
     return NULL;
 }
 
+static bool forking_housekept;
+
 static int child_after_fork(void)
 {
     char prefix[32];
@@ -209,7 +211,11 @@ static int child_after_fork(void)
     if (path == NULL || strstr(path, own) == NULL || access(path, F_OK) != 0)
         return 4;
     snprintf(ring, sizeof ring, "%s.ring", path);
-    return forking_recoverable && access(ring, F_OK) != 0 ? 5 : 0;
+    if (forking_recoverable && access(ring, F_OK) != 0)
+        return 5;
+    if (forking_housekept)
+        sluice_free(forking_core); /* closes its log file, and leaves the parent's housekeeper be */
+    return 0;
 }
 
 /* The lines of path: parent_in_order 1 if thread t's records are 0 ..< counts[t], once each
@@ -256,6 +262,8 @@ static int fork_children(char **argv)
     options.ring_bytes = 65536;
     options.overflow = SLUICE_OVERFLOW_BLOCK;
     forking_recoverable = strcmp(argv[2], "recoverable") == 0;
+    forking_housekept = strcmp(argv[2], "housekept") == 0;
+    options.file_compress = forking_housekept; /* a housekeeper thread, the parent's alone */
     options.synchronous = strcmp(argv[2], "1") == 0;
     options.recoverable = forking_recoverable;
     options.render_threads = 3; /* every child starts its own render threads, as its own writer */
