@@ -445,7 +445,7 @@ int sluice_log(sluice_core *core, int level, int module, const char *message, si
  * At most 16 levels deep. A key that names one of the line's own fields (ts, level,
  * module, msg, thread, source, file, line, function, dropped, recalled) is written as
  * "fields.<key>", and so is a key starting with "fields.", so that no key appears
- * twice. Fields are written in the order given: give each key once. A malformed or
+ * twice (under json_keys, a key the line names one of its members by). Fields are written in the order given: give each key once. A malformed or
  * cut sequence ends the fields there, every object and array closed.
  */
 enum {
