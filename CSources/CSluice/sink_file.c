@@ -193,22 +193,55 @@ static bool chain_is_clear(struct sink *sink)
     return true;
 }
 
-/* path -> path.<the date it started>, then a new path; the housekeeper compresses it and
- * removes what retention no longer keeps. A failure leaves writing in the file it had. */
-static void rotate_dated(struct sink *sink)
+/* path -> path.<the date it started>; false, counted, if it cannot be moved. */
+static bool move_dated(struct sink *sink)
 {
     char to[ROTATED_PATH_MAX];
     int32_t offset = clock_zone_offset(&sink->zone, sink->started);
-    if (!rotated_name(to, sizeof to, sink->name, sink->started, offset, sink->period)) {
-        rotation_failed(sink, sink->name, to, "every name for the time it started is taken");
-        sink->started = seam_now(); /* tried again at the next period */
-        return;
+    const char *reason = NULL;
+    if (!rotated_name(to, sizeof to, sink->name, sink->started, offset, sink->period))
+        reason = "every name for the time it started is taken";
+    else if (rename(sink->name, to) != 0)
+        reason = strerror(errno);
+    if (reason == NULL)
+        return true;
+    rotation_failed(sink, sink->name, to, reason);
+    sink->started = seam_now(); /* tried again at the next period */
+    return false;
+}
+
+/* path -> path.1 -> ... -> path.keep (the oldest removed). A step that fails stops the
+ * rotation before any rename below it could overwrite a file; false, counted. */
+static bool move_numbered(struct sink *sink)
+{
+    char from[4096], to[4096];
+    if (sink->keep == 0) {
+        (void)unlink(sink->name);
+        return true;
     }
-    if (rename(sink->name, to) != 0) {
-        rotation_failed(sink, sink->name, to, strerror(errno));
-        sink->started = seam_now();
-        return;
+    if (!chain_is_clear(sink))
+        return false;
+    if (unlink(numbered(to, sizeof to, sink->name, sink->keep)) != 0 && errno != ENOENT) {
+        rotation_failed(sink, to, NULL, strerror(errno));
+        return false;
     }
+    for (unsigned n = sink->keep; n >= 1; n--) {
+        const char *source = n == 1 ? sink->name : numbered(from, sizeof from, sink->name, n - 1);
+        if (rename(source, numbered(to, sizeof to, sink->name, n)) != 0 && (errno != ENOENT || n == 1)) {
+            rotation_failed(sink, source, to, strerror(errno));
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The file moved aside (dated, or down the numbered chain), then a new path; the housekeeper
+ * compresses and prunes dated files. A failure leaves writing in the file it had: nothing is
+ * lost, and the failure is counted. */
+static void rotate(struct sink *sink)
+{
+    if (!(sink->dated ? move_dated(sink) : move_numbered(sink)))
+        return;
     if (file_reopen(sink) != 0) {
         sink->rotation_failures++;
         sink->size = 0;
@@ -217,41 +250,6 @@ static void rotate_dated(struct sink *sink)
     sink->rotations++;
     if (sink->housekeeper != NULL)
         housekeeper_wake(sink->housekeeper);
-}
-
-/* path -> path.1 -> ... -> path.keep (the oldest removed), then a new path. A step that
- * fails stops the rotation before any rename below it could overwrite a file: writing
- * goes on in the file it had, nothing is lost, and the failure is counted. */
-static void rotate(struct sink *sink)
-{
-    char from[4096], to[4096];
-    if (sink->dated) {
-        rotate_dated(sink);
-        return;
-    }
-    if (sink->keep == 0) {
-        (void)unlink(sink->name);
-    } else {
-        if (!chain_is_clear(sink))
-            return;
-        if (unlink(numbered(to, sizeof to, sink->name, sink->keep)) != 0 && errno != ENOENT) {
-            rotation_failed(sink, to, NULL, strerror(errno));
-            return;
-        }
-        for (unsigned n = sink->keep; n >= 1; n--) {
-            const char *source = n == 1 ? sink->name : numbered(from, sizeof from, sink->name, n - 1);
-            if (rename(source, numbered(to, sizeof to, sink->name, n)) != 0 && (errno != ENOENT || n == 1)) {
-                rotation_failed(sink, source, to, strerror(errno));
-                return;
-            }
-        }
-    }
-    if (file_reopen(sink) != 0) {
-        sink->rotation_failures++;
-        sink->size = 0;
-        return;
-    }
-    sink->rotations++;
 }
 
 /* How much of data, from its start, goes into the current file: everything that fits

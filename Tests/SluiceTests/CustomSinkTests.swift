@@ -18,7 +18,7 @@ private final class Batches: SluiceSink {
     }
 
     func write(lines: UnsafeRawBufferPointer) -> Bool {
-        threads.withLock { $0.insert(UInt64(pthread_self())) }
+        threads.withLock { _ = $0.insert(UInt64(pthread_self())) }
         switch behaviour {
         case .take:
             taken.withLock { $0.append(String(decoding: lines, as: UTF8.self)) }
