@@ -14,8 +14,10 @@
  *   steps:      ns per call of a loop of each step of a log call alone (rdtsc,
  *               an uncontended CAS, an exchange, a release store), then of
  *               sluice_log_segments with the message the Swift facade builds
- *               for W1 and of sluice_log with 64 bytes of text, each into a
- *               64 MiB ring that never fills, its writer draining to /dev/null.
+ *               for W1, of the same message by format id (its text registered
+ *               once with sluice_format, its values alone in the record), and of
+ *               sluice_log with 64 bytes of text, each into a 64 MiB ring that
+ *               never fills, its writer draining to /dev/null.
  *
  * Usage: core_bench [--records N] [--bursts N] [--reps N] [--path FILE]
  * (--path /dev/null measures the core without the file system's cost.)
@@ -244,8 +246,29 @@ static size_t w1_segments(unsigned char *out)
     return n;
 }
 
+/* The W1 message by format id: its text registered once, its values alone; returns their length. */
+static size_t w1_formatted(unsigned char *out)
+{
+    static uint32_t id;
+    if (id == 0) {
+        const char *pieces[] = {"request id=", " op=GET latency_us=", ""};
+        size_t lengths[] = {11, 19, 0};
+        id = sluice_format(pieces, lengths, 3);
+    }
+    int64_t request = 1234567;
+    double latency = 1234.125;
+    out[0] = SLUICE_SEGMENT_FORMAT;
+    memcpy(out + 1, &id, 4);
+    out[5] = SLUICE_SEGMENT_INT;
+    memcpy(out + 6, &request, 8);
+    out[14] = SLUICE_SEGMENT_DOUBLE;
+    memcpy(out + 15, &latency, 8);
+    return 23;
+}
+
 struct steps {
-    double rdtsc, cas, exchange, release, log_segments, log_text;
+    double rdtsc, cas, exchange, release, log_segments, log_formatted, log_text;
+    size_t segments_bytes, formatted_bytes;
 };
 
 static struct steps steps(void)
@@ -269,8 +292,10 @@ static struct steps steps(void)
     options.path = "/dev/null";
     options.ring_bytes = 64u << 20; /* 400,000 records of either kind fit: no call waits for the writer */
     char error[256];
-    unsigned char segments[64];
-    size_t length = w1_segments(segments);
+    unsigned char segments[64], formatted[32];
+    size_t length = w1_segments(segments), formatted_length = w1_formatted(formatted);
+    s.segments_bytes = length;
+    s.formatted_bytes = formatted_length;
     char message[65];
     memcpy(message, message_template, sizeof message);
     sluice_core *core = sluice_open(&options, error, sizeof error);
@@ -280,6 +305,8 @@ static struct steps steps(void)
     }
     int module = sluice_module(core, "steps");
     s.log_segments = TIME_STEP(sluice_log_segments(core, SLUICE_INFO, module, segments, length));
+    sluice_flush(core, -1);
+    s.log_formatted = TIME_STEP(sluice_log_segments(core, SLUICE_INFO, module, formatted, formatted_length));
     sluice_flush(core, -1);
     s.log_text = TIME_STEP(sluice_log(core, SLUICE_INFO, module, message, 64));
     sluice_close(core);
@@ -358,15 +385,18 @@ int main(int argc, char **argv)
     printf("latency (%d bursts of 100, clock pair included): p50 %.0f ns, p99 %.0f ns, p99.9 %.0f ns, max %.0f ns; "
            "clock pair alone %.0f ns\n",
            bursts, median(p50, reps), median(p99, reps), median(p999, reps), median(mx, reps), median(pair, reps));
-    double tsc[64], cas[64], xchg[64], rel[64], segs[64], text[64];
+    double tsc[64], cas[64], xchg[64], rel[64], segs[64], formatted[64], text[64];
+    size_t segments_bytes = 0, formatted_bytes = 0;
     for (int r = 0; r < reps; r++) {
         struct steps st = steps();
         tsc[r] = st.rdtsc, cas[r] = st.cas, xchg[r] = st.exchange, rel[r] = st.release;
-        segs[r] = st.log_segments, text[r] = st.log_text;
+        segs[r] = st.log_segments, formatted[r] = st.log_formatted, text[r] = st.log_text;
+        segments_bytes = st.segments_bytes, formatted_bytes = st.formatted_bytes;
     }
     printf("steps (%d calls each, ns per call): rdtsc %.1f, CAS %.1f, exchange %.1f, release store %.1f; "
-           "sluice_log_segments of the W1 message %.1f, sluice_log of 64 bytes %.1f\n",
+           "sluice_log_segments of the W1 message %.1f (%zu bytes), by format id %.1f (%zu bytes), "
+           "sluice_log of 64 bytes %.1f\n",
            STEP_CALLS, median(tsc, reps), median(cas, reps), median(xchg, reps), median(rel, reps),
-           median(segs, reps), median(text, reps));
+           median(segs, reps), segments_bytes, median(formatted, reps), formatted_bytes, median(text, reps));
     return 0;
 }

@@ -110,8 +110,9 @@ void sluice_record_call(sluice_core *core, uint64_t ns);
 uint64_t sluice_call_timing_mask(const sluice_core *core);
 
 /* A message's text as a text line shows it (segments rendered, escaped), into out, which holds
- * at least sluice_message_text_bound(length) bytes; its length. For a message's description. */
-size_t sluice_message_text_bound(size_t length);
+ * at least sluice_message_text_bound(message, length, segments) bytes; its length. For a
+ * message's description. */
+size_t sluice_message_text_bound(const void *message, size_t length, int segments);
 size_t sluice_message_text(const void *message, size_t length, int segments, char *out);
 
 /* text escaped as a record's text is in a text line (control bytes and invalid UTF-8 as

@@ -7,6 +7,7 @@
 #include "abandon.h"
 #include "diagnostics.h"
 #include "output.h"
+#include "record_line.h"
 #include "renderers.h"
 
 uint64_t sluice_sighup_reopens;
@@ -107,7 +108,7 @@ void output_render_record(sluice_core *core, const struct record *r)
         return;
     }
     batch->batch[batch->count++] = r; /* output_ensure_room made room for it */
-    batch->bound += render_line_bound(r->length, SLUICE_MODULE_NAME_MAX);
+    batch->bound += record_line_bound(r);
 }
 
 /* A write that stopped after done bytes: the core's records past it are dropped, and the

@@ -4,6 +4,7 @@
 
 #include "close.h"
 #include "fork.h"
+#include "formats.h"
 #include "lanes.h"
 #include "open_cores.h"
 #include "platform.h"
@@ -28,6 +29,7 @@ static void reset_cores_in_child(void)
     for (sluice_core *core = open_cores_first(); core != NULL; core = core->next_open)
         fork_reset_core(core);
     fork_reset_thread();
+    formats_after_fork();
     open_cores_unlock_in_child();
 }
 

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "record_line.h"
+#include "sluice.h"
 
 bool record_line(struct line_source *line, const struct record *r, const char *module, size_t module_length)
 {
@@ -25,4 +26,12 @@ bool record_line(struct line_source *line, const struct record *r, const char *m
     }
     line->message = message;
     return labelled;
+}
+
+size_t record_line_bound(const struct record *r)
+{
+    struct line_source line = {0};
+    (void)record_line(&line, r, NULL, 0);
+    size_t room = line.segments ? render_format_room(line.message, line.length) : 0;
+    return render_line_bound(r->length, SLUICE_MODULE_NAME_MAX) + room;
 }

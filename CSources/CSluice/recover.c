@@ -224,7 +224,7 @@ static bool render(struct recovery *r, const struct record *record)
     } else {
         module_length = (size_t)snprintf(fallback, sizeof fallback, "module-%u", record->module);
     }
-    size_t bound = render_line_bound(record->length, SLUICE_MODULE_NAME_MAX);
+    size_t bound = record_line_bound(record);
     if ((r->out.length >= RECOVER_BATCH_BYTES || r->out.capacity - r->out.length < bound) && !write_out(r))
         return false;
     struct line_source line = {.utc_ns = clock_to_ns(&r->clock, record->ticks)};

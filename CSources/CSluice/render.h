@@ -131,6 +131,9 @@ void render_logfmt_key(struct out_buffer *out, const char *key, size_t length);
 size_t render_segments(struct out_buffer *out, const char *segments, size_t length, enum escape_style style);
 /* That offset, rendering nothing. */
 size_t render_fields_offset(const char *segments, size_t length);
+/* The most bytes the format segments start with (SLUICE_SEGMENT_FORMAT) adds to their
+ * line, beyond render_line_bound's for their length; 0 without one. */
+size_t render_format_room(const char *segments, size_t length);
 /* A value segment: an integer, a floating-point number (in JSON a string when not
  * finite), a boolean. */
 void render_value(struct out_buffer *out, int tag, const char *bytes, size_t size, int format);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "atomics.h"
+#include "formats.h"
 #include "render.h"
 #include "sluice.h"
 
@@ -181,10 +182,41 @@ void render_value(struct out_buffer *out, int tag, const char *bytes, size_t siz
     out->length = (size_t)(at - out->data);
 }
 
-/* Walks the message part of segments, rendering it into out unless out is NULL. */
+/* The format a message of segments starts with (SLUICE_SEGMENT_FORMAT), or NULL. */
+static const struct format *leading_format(const char *segments, size_t length)
+{
+    uint32_t id;
+    if (length < 1 + sizeof id || (unsigned char)segments[0] != SLUICE_SEGMENT_FORMAT)
+        return NULL;
+    memcpy(&id, segments + 1, sizeof id);
+    return formats_find(id);
+}
+
+size_t render_format_room(const char *segments, size_t length)
+{
+    const struct format *format = leading_format(segments, length);
+    return format != NULL ? format->room : 0;
+}
+
+/* A format's piece i, as style escaped it when the format was registered. */
+static void put_piece(struct out_buffer *out, const struct format *format, uint32_t i, enum escape_style style)
+{
+    uint32_t from = i == 0 ? 0 : format->end[style][i - 1], to = format->end[style][i];
+    memcpy(out->data + out->length, format->text[style] + from, to - from);
+    out->length += to - from;
+}
+
+/* Walks the message part of segments, rendering it into out unless out is NULL: a leading
+ * format's pieces, each after the value before it, or each segment as it is. */
 static size_t walk_message(struct out_buffer *out, const char *segments, size_t length, enum escape_style style)
 {
     const char *p = segments, *end = segments + length;
+    const struct format *format = leading_format(segments, length);
+    uint32_t piece = 0;
+    if (length >= 5 && (unsigned char)*p == SLUICE_SEGMENT_FORMAT)
+        p += 5; /* its id: a format never given renders the values alone */
+    if (format != NULL && out != NULL)
+        put_piece(out, format, piece, style);
     while (p < end) {
         int tag = (unsigned char)*p++;
         if (tag == SLUICE_SEGMENT_FIELDS)
@@ -209,6 +241,10 @@ static size_t walk_message(struct out_buffer *out, const char *segments, size_t 
             render_value(out, tag, p, size, SLUICE_FORMAT_TEXT);
             p += size;
         }
+        if (format != NULL && ++piece < format->pieces && out != NULL)
+            put_piece(out, format, piece, style);
+        if (format != NULL && piece + 1 >= format->pieces)
+            format = NULL; /* its last piece is out: more values render as they are */
     }
     return length;
 }
@@ -218,14 +254,15 @@ size_t render_segments(struct out_buffer *out, const char *segments, size_t leng
     return walk_message(out, segments, length, style);
 }
 
-size_t sluice_message_text_bound(size_t length)
+size_t sluice_message_text_bound(const void *message, size_t length, int segments)
 {
-    return RENDER_ESCAPE_FACTOR * length + 64; /* escapes, and every value at its widest */
+    size_t room = segments ? render_format_room(message, length) : 0;
+    return RENDER_ESCAPE_FACTOR * length + 64 + room; /* escapes, every value at its widest, a format */
 }
 
 size_t sluice_message_text(const void *message, size_t length, int segments, char *out)
 {
-    struct out_buffer buffer = {.data = out, .length = 0, .capacity = sluice_message_text_bound(length)};
+    struct out_buffer buffer = {.data = out, .length = 0, .capacity = sluice_message_text_bound(message, length, segments)};
     if (segments)
         render_segments(&buffer, message, length, ESCAPE_TEXT);
     else

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "output.h"
+#include "record_line.h"
 #include "reports.h"
 #include "sync.h"
 
@@ -42,7 +43,7 @@ void sync_end(sluice_core *core, const struct record *record)
     sigpipe_guard_begin(&guard, core->sync.guard_sigpipe);
     clock_converter_refresh(&core->writer.clock);
     reports_write(core, false); /* a nested call's drop (sluice.h) */
-    output_ensure_room(core, render_line_bound(record->length, SLUICE_MODULE_NAME_MAX));
+    output_ensure_room(core, record_line_bound(record));
     output_render_record(core, record);
     output_write(core);
     sigpipe_guard_end(&guard);

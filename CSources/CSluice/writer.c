@@ -15,6 +15,7 @@
 #include "asymmetric.h"
 #include "lanes.h"
 #include "output.h"
+#include "record_line.h"
 #include "renderers.h"
 #include "reports.h"
 #include "reservations.h"
@@ -101,7 +102,7 @@ static bool switch_due(sluice_core *core)
 /* Renders the lane's record at its position and steps past it. */
 static void take(sluice_core *core, struct lane *lane, const struct record *r)
 {
-    output_ensure_room(core, render_line_bound(r->length, SLUICE_MODULE_NAME_MAX));
+    output_ensure_room(core, record_line_bound(r));
     output_render_record(core, r);
     lane->position += r->size;
     if (r->ticks > lane->floor_ticks)

@@ -462,8 +462,27 @@ enum {
     SLUICE_SEGMENT_END = 11,
     SLUICE_SEGMENT_SOURCE = 12,
     SLUICE_SEGMENT_LOCATION = 13,
+    SLUICE_SEGMENT_FORMAT = 14,
 };
 int sluice_log_segments(sluice_core *core, int level, int module, const void *segments, size_t length);
+
+/*
+ * Formats: a message's static text registered once, so that a record carries its arguments
+ * alone. sluice_format registers count pieces, the text before each argument and the text after
+ * the last (count = arguments + 1, any of them empty), and returns the format's id: not 0, the
+ * same in every core, for the life of the process. A message of segments may start with
+ *   SLUICE_SEGMENT_FORMAT   uint32_t id
+ * and is then rendered as piece 0, the next value segment, piece 1, the next, … the last piece;
+ * fields may follow as in any message. The line is the one the pieces and values would make as
+ * TEXT and value segments, byte for byte, in every format. An id never given renders the values
+ * alone; a message with fewer values than its format's arguments ends at the first missing one.
+ * Returns 0 (nothing registered) for more than SLUICE_FORMAT_PIECES_MAX pieces, more than
+ * SLUICE_FORMAT_BYTES_MAX bytes of them, past SLUICE_FORMATS_MAX formats, or out of memory.
+ * Thread-safe; a call site registers once and keeps the id. The table is the process's, in
+ * memory: `sluice recover` renders a dead process's format records with their values alone.
+ */
+enum { SLUICE_FORMATS_MAX = 65535, SLUICE_FORMAT_PIECES_MAX = 257, SLUICE_FORMAT_BYTES_MAX = 4096 };
+uint32_t sluice_format(const char *const *pieces, const size_t *lengths, size_t count);
 
 /* As sluice_log (segments = 0) or sluice_log_segments (1), with the record's own
  * module name, label (at most SLUICE_MODULE_NAME_MAX bytes, escaped when written),

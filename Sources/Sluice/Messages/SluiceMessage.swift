@@ -48,7 +48,7 @@ public struct SluiceMessage: ExpressibleByStringInterpolation, ExpressibleByStri
     public var description: String {
         var buffer = buffer
         return buffer.withBytes { bytes, segments in
-            let capacity = sluice_message_text_bound(bytes.count)
+            let capacity = sluice_message_text_bound(bytes.baseAddress, bytes.count, segments ? 1 : 0)
             return String(unsafeUninitializedCapacity: capacity) { out in
                 out.withMemoryRebound(to: CChar.self) { chars in
                     sluice_message_text(bytes.baseAddress, bytes.count, segments ? 1 : 0, chars.baseAddress)
