@@ -1,7 +1,6 @@
 import CSluice
 import Foundation
 import SluiceTestSupport
-import Synchronization
 import XCTest
 
 /// The format of pieces (sluice_format), 0 if refused.
@@ -97,14 +96,14 @@ final class MessageFormatTests: XCTestCase {
                 XCTAssertEqual(sluice_format(pieces, [long.count], 1), 0, "too many bytes")
             }
         }
-        let ids = Mutex<[UInt32]>([])
+        nonisolated(unsafe) let ids = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 800)  // a slot per registration
+        defer { ids.deallocate() }
         onThreads(8) { thread in
             for n in 0..<100 {
-                let id = registerFormat([Array("thread \(thread) site \(n)".utf8)])
-                ids.withLock { $0.append(id) }
+                ids[thread * 100 + n] = registerFormat([Array("thread \(thread) site \(n)".utf8)])
             }
         }
-        let all = ids.withLock { $0 }
+        let all = Array(ids)
         XCTAssertFalse(all.contains(0))
         XCTAssertEqual(Set(all).count, 800, "every registration its own id")
     }
