@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats.h"
 #include "lanes.h"
 #include "ring_file.h"
 
@@ -166,6 +167,10 @@ void lanes_publish(sluice_core *core)
         for (uint32_t i = 0; i < set->count; i++)
             if (!ring_publish(&set->lane[i]->ring, name, i))
                 break; /* said on stderr; the lanes after it stay private */
+        if (set->lane[0]->ring.path != NULL) { /* the formats its records may name, for recovery */
+            snprintf(name, sizeof name, "%s.formats", core->stats.path);
+            formats_keep_file(name);
+        }
     }
     pthread_mutex_unlock(&core->lanes_lock);
 }
@@ -173,6 +178,11 @@ void lanes_publish(sluice_core *core)
 void lanes_forget_file(sluice_core *core)
 {
     struct lane_set *set = core->lanes;
+    if (set != NULL && set->lane[0]->ring.path != NULL && core->stats.path != NULL) {
+        char name[4096];
+        snprintf(name, sizeof name, "%s.formats", core->stats.path);
+        formats_forget_file(name);
+    }
     for (uint32_t i = 0; set != NULL && i < set->count; i++)
         ring_forget_file(&set->lane[i]->ring);
 }

@@ -93,7 +93,7 @@ static size_t put_message(struct out_buffer *out, const struct line_source *s, e
 {
     size_t fields = s->length;
     if (s->segments)
-        fields = render_segments(out, s->message, s->length, style);
+        fields = render_segments(out, s->message, s->length, style, s->formats);
     else
         render_escaped(out, s->message, s->length, style);
     if (s->truncated_from != 0)

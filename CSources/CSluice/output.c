@@ -108,7 +108,7 @@ void output_render_record(sluice_core *core, const struct record *r)
         return;
     }
     batch->batch[batch->count++] = r; /* output_ensure_room made room for it */
-    batch->bound += record_line_bound(r);
+    batch->bound += record_line_bound(r, NULL);
 }
 
 /* A write that stopped after done bytes: the core's records past it are dropped, and the

@@ -28,10 +28,10 @@ bool record_line(struct line_source *line, const struct record *r, const char *m
     return labelled;
 }
 
-size_t record_line_bound(const struct record *r)
+size_t record_line_bound(const struct record *r, const struct format_table *formats)
 {
     struct line_source line = {0};
     (void)record_line(&line, r, NULL, 0);
-    size_t room = line.segments ? render_format_room(line.message, line.length) : 0;
+    size_t room = line.segments ? render_format_room(formats, line.message, line.length) : 0;
     return render_line_bound(r->length, SLUICE_MODULE_NAME_MAX) + room;
 }

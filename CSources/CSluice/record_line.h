@@ -17,7 +17,7 @@
 bool record_line(struct line_source *line, const struct record *record, const char *module, size_t module_length);
 
 /* The most bytes record's line takes in any format (render_line_bound, and its format's
- * pieces, which the record does not carry). */
-size_t record_line_bound(const struct record *record);
+ * pieces, which the record does not carry, from formats: NULL for the process's). */
+size_t record_line_bound(const struct record *record, const struct format_table *formats);
 
 #endif /* SLUICE_RECORD_LINE_H */

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "formats.h"
 #include "record_line.h"
 #include "ring_file.h"
 #include "sluice_recover.h"
@@ -46,6 +47,7 @@ struct recovery {
     struct recovered_ring rings[SLUICE_RINGS_MAX];
     uint32_t ring_count;
     struct stats_map *names;   /* a snapshot of the statistics file, or NULL */
+    struct format_table *formats; /* the process's message formats, from the file beside */
     struct clock_converter clock;
     struct timestamp_cache timestamps;
     struct line_style style;
@@ -176,6 +178,27 @@ static struct stats_map *read_names(const char *path)
     return map;
 }
 
+/* The message formats in the file beside path (<statistics file>.formats), when it is one its
+ * process made (0600, its owner); else an empty table: its formatted records show their values. */
+static struct format_table *read_formats(const char *path)
+{
+    char stats_path[4096], formats_path[4096 + 8], detail[160];
+    int fd = -1;
+    struct stat st;
+    if (stats_path_of(path, stats_path, sizeof stats_path)) {
+        snprintf(formats_path, sizeof formats_path, "%s.formats", stats_path);
+        fd = open(formats_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    }
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || ownership_problem(path, &st, detail, sizeof detail) != NULL)) {
+        close(fd);
+        fd = -1;
+    }
+    struct format_table *formats = formats_load(fd);
+    if (fd >= 0)
+        close(fd);
+    return formats;
+}
+
 /* Writes all of the buffer to the output; false with errno if it cannot. */
 static bool write_out(struct recovery *r)
 {
@@ -224,11 +247,12 @@ static bool render(struct recovery *r, const struct record *record)
     } else {
         module_length = (size_t)snprintf(fallback, sizeof fallback, "module-%u", record->module);
     }
-    size_t bound = record_line_bound(record);
+    size_t bound = record_line_bound(record, r->formats);
     if ((r->out.length >= RECOVER_BATCH_BYTES || r->out.capacity - r->out.length < bound) && !write_out(r))
         return false;
     struct line_source line = {.utc_ns = clock_to_ns(&r->clock, record->ticks)};
     (void)record_line(&line, record, module, module_length);
+    line.formats = r->formats;
     render_line(&r->out, &r->timestamps, &r->style, &line);
     return true;
 }
@@ -399,7 +423,7 @@ int sluice_recover(const char *path, int output_fd, int format, sluice_recovery 
         return problem != NULL ? fail(error, error_size, path, problem) : SLUICE_OK;
     }
 
-    size_t buffer = RECOVER_BATCH_BYTES + render_line_bound(capacity / 4, SLUICE_MODULE_NAME_MAX);
+    size_t buffer = RECOVER_BATCH_BYTES + render_line_bound(capacity / 4, SLUICE_MODULE_NAME_MAX) + RENDER_FORMAT_ROOM_MAX;
     r.out = (struct out_buffer){.data = malloc(buffer), .capacity = buffer};
     int status = SLUICE_OK;
     for (uint32_t i = 0; i < r.ring_count && status == SLUICE_OK; i++) {
@@ -417,6 +441,7 @@ int sluice_recover(const char *path, int output_fd, int format, sluice_recovery 
         status = fail(error, error_size, path, "out of memory");
     } else if (status == SLUICE_OK) {
         r.names = read_names(path);
+        r.formats = read_formats(path);
         result->modules_named = r.names != NULL;
         int process_format = r.names != NULL && r.names->sink_count > 0 ? r.names->sinks[0].format : 0;
         r.style.format = format >= 0 ? format : process_format <= SLUICE_FORMAT_JSON ? process_format
@@ -428,6 +453,7 @@ int sluice_recover(const char *path, int output_fd, int format, sluice_recovery 
     for (uint32_t i = 0; i < r.ring_count; i++)
         free(r.rings[i].ring.base);
     free(r.names);
+    formats_free(r.formats);
     free(r.out.data);
     close(fd); /* and the lock with it */
     return status;

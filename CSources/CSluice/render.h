@@ -24,6 +24,7 @@
 #include "clock.h"
 
 struct json_keys;
+struct format_table;
 
 struct out_buffer {
     char *data;
@@ -93,6 +94,7 @@ struct line_source {
     uint64_t truncated_from;  /* the original length of a cut message, or 0 */
     uint64_t dropped;         /* a drop report's count */
     bool recalled;            /* written by the flight recorder, after an error */
+    const struct format_table *formats; /* where its format is (formats.h): NULL, the process's */
 };
 
 /* A cache that holds no stamp yet. */
@@ -128,12 +130,15 @@ void render_logfmt_key(struct out_buffer *out, const char *key, size_t length);
 
 /* segments.c: the message part of segments, rendered and escaped in style; returns
  * the offset of its fields (the SLUICE_SEGMENT_FIELDS tag), or length if none. */
-size_t render_segments(struct out_buffer *out, const char *segments, size_t length, enum escape_style style);
+size_t render_segments(struct out_buffer *out, const char *segments, size_t length, enum escape_style style,
+                       const struct format_table *formats);
 /* That offset, rendering nothing. */
 size_t render_fields_offset(const char *segments, size_t length);
-/* The most bytes the format segments start with (SLUICE_SEGMENT_FORMAT) adds to their
- * line, beyond render_line_bound's for their length; 0 without one. */
-size_t render_format_room(const char *segments, size_t length);
+/* The most bytes the format segments start with (SLUICE_SEGMENT_FORMAT, found in formats:
+ * NULL for the process's) adds to their line, beyond render_line_bound's for their length; 0
+ * without one. Never more than RENDER_FORMAT_ROOM_MAX. */
+size_t render_format_room(const struct format_table *formats, const char *segments, size_t length);
+enum { RENDER_FORMAT_ROOM_MAX = RENDER_ESCAPE_FACTOR * 4096 /* SLUICE_FORMAT_BYTES_MAX */ + 8 };
 /* A value segment: an integer, a floating-point number (in JSON a string when not
  * finite), a boolean. */
 void render_value(struct out_buffer *out, int tag, const char *bytes, size_t size, int format);

@@ -183,18 +183,18 @@ void render_value(struct out_buffer *out, int tag, const char *bytes, size_t siz
 }
 
 /* The format a message of segments starts with (SLUICE_SEGMENT_FORMAT), or NULL. */
-static const struct format *leading_format(const char *segments, size_t length)
+static const struct format *leading_format(const struct format_table *formats, const char *segments, size_t length)
 {
     uint32_t id;
     if (length < 1 + sizeof id || (unsigned char)segments[0] != SLUICE_SEGMENT_FORMAT)
         return NULL;
     memcpy(&id, segments + 1, sizeof id);
-    return formats_find(id);
+    return formats_find(formats, id);
 }
 
-size_t render_format_room(const char *segments, size_t length)
+size_t render_format_room(const struct format_table *formats, const char *segments, size_t length)
 {
-    const struct format *format = leading_format(segments, length);
+    const struct format *format = leading_format(formats, segments, length);
     return format != NULL ? format->room : 0;
 }
 
@@ -208,10 +208,11 @@ static void put_piece(struct out_buffer *out, const struct format *format, uint3
 
 /* Walks the message part of segments, rendering it into out unless out is NULL: a leading
  * format's pieces, each after the value before it, or each segment as it is. */
-static size_t walk_message(struct out_buffer *out, const char *segments, size_t length, enum escape_style style)
+static size_t walk_message(struct out_buffer *out, const char *segments, size_t length, enum escape_style style,
+                           const struct format_table *formats)
 {
     const char *p = segments, *end = segments + length;
-    const struct format *format = leading_format(segments, length);
+    const struct format *format = leading_format(formats, segments, length);
     uint32_t piece = 0;
     if (length >= 5 && (unsigned char)*p == SLUICE_SEGMENT_FORMAT)
         p += 5; /* its id: a format never given renders the values alone */
@@ -249,14 +250,15 @@ static size_t walk_message(struct out_buffer *out, const char *segments, size_t 
     return length;
 }
 
-size_t render_segments(struct out_buffer *out, const char *segments, size_t length, enum escape_style style)
+size_t render_segments(struct out_buffer *out, const char *segments, size_t length, enum escape_style style,
+                       const struct format_table *formats)
 {
-    return walk_message(out, segments, length, style);
+    return walk_message(out, segments, length, style, formats);
 }
 
 size_t sluice_message_text_bound(const void *message, size_t length, int segments)
 {
-    size_t room = segments ? render_format_room(message, length) : 0;
+    size_t room = segments ? render_format_room(NULL, message, length) : 0;
     return RENDER_ESCAPE_FACTOR * length + 64 + room; /* escapes, every value at its widest, a format */
 }
 
@@ -264,7 +266,7 @@ size_t sluice_message_text(const void *message, size_t length, int segments, cha
 {
     struct out_buffer buffer = {.data = out, .length = 0, .capacity = sluice_message_text_bound(message, length, segments)};
     if (segments)
-        render_segments(&buffer, message, length, ESCAPE_TEXT);
+        render_segments(&buffer, message, length, ESCAPE_TEXT, NULL);
     else
         render_escaped(&buffer, message, length, ESCAPE_TEXT);
     return buffer.length;
@@ -272,7 +274,7 @@ size_t sluice_message_text(const void *message, size_t length, int segments, cha
 
 size_t render_fields_offset(const char *segments, size_t length)
 {
-    return walk_message(NULL, segments, length, ESCAPE_TEXT);
+    return walk_message(NULL, segments, length, ESCAPE_TEXT, NULL);
 }
 
 size_t render_value_size(int tag)

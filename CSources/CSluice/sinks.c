@@ -13,7 +13,7 @@
 
 size_t sink_buffer_bytes(uint32_t max_message)
 {
-    return SINK_BATCH_BYTES + render_line_bound(max_message, SLUICE_MODULE_NAME_MAX);
+    return SINK_BATCH_BYTES + render_line_bound(max_message, SLUICE_MODULE_NAME_MAX) + RENDER_FORMAT_ROOM_MAX;
 }
 
 /* NO_COLOR set and not empty (no-color.org): no colour where it is only a default. */

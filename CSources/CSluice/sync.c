@@ -43,7 +43,7 @@ void sync_end(sluice_core *core, const struct record *record)
     sigpipe_guard_begin(&guard, core->sync.guard_sigpipe);
     clock_converter_refresh(&core->writer.clock);
     reports_write(core, false); /* a nested call's drop (sluice.h) */
-    output_ensure_room(core, record_line_bound(record));
+    output_ensure_room(core, record_line_bound(record, NULL));
     output_render_record(core, record);
     output_write(core);
     sigpipe_guard_end(&guard);

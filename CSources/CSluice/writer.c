@@ -102,7 +102,7 @@ static bool switch_due(sluice_core *core)
 /* Renders the lane's record at its position and steps past it. */
 static void take(sluice_core *core, struct lane *lane, const struct record *r)
 {
-    output_ensure_room(core, record_line_bound(r));
+    output_ensure_room(core, record_line_bound(r, NULL));
     output_render_record(core, r);
     lane->position += r->size;
     if (r->ticks > lane->floor_ticks)

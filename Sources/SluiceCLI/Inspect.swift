@@ -215,7 +215,10 @@ struct List: ParsableCommand {
                         continue
                     }
                     let removed = removeStale && staleness.owned && unlink(path) == 0
-                    if removed { unlink(ring) }  // recovered, or never there
+                    if removed {  // recovered, or never there
+                        unlink(ring)
+                        unlink(path + ".formats")
+                    }
                     print(pad("\(pid)", 8) + pad("?", 6) + pad("?", 18)
                         + "stale: its process is gone (or its pid was taken since); "
                         + (removed ? "removed \(path)" : "remove \(path)"

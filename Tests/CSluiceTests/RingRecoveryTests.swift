@@ -80,6 +80,23 @@ final class RingRecoveryTests: XCTestCase {
         XCTAssertEqual(second.lines.count, 0, "a second recovery writes nothing")
     }
 
+    func testFormattedRecordsOfAKilledProcessRecoverWithTheTextOfItsFormats() throws {
+        let directory = try statsDirectory()
+        let log = temporaryLogPath(self)
+        let ring = try killedChild(log, threads: 3, records: 2000, torn: false, writer: "formatted", in: directory)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: String(ring.dropLast(5)) + ".formats"), "kept beside the ring")
+        let recovered = try recover(ring)
+        XCTAssertEqual(recovered.status, Int32(SLUICE_OK), recovered.error)
+        XCTAssertEqual(recovered.result.records, 6000)
+        let messages = recovered.lines.map { String(decoding: $0.message, as: UTF8.self) }
+        XCTAssertTrue(messages.allSatisfy { $0.hasPrefix("t") }, "each with its format's text: \(messages.prefix(3))")
+        let threads = byThread(recovered.lines.filter { $0.message.first == UInt8(ascii: "t") })
+        XCTAssertEqual(threads.keys.sorted(), ["t0", "t1", "t2"], "the format registered before the core and those after it")
+        for (thread, numbers) in threads {
+            XCTAssertTrue(numbers == Array(0..<2000), "\(thread): every record once, in its order, with its text")
+        }
+    }
+
     func testWhatTheWriterWroteAndWhatRecoveryWritesAreEveryRecordOnce() throws {
         for torn in [false, true] {
             let directory = try statsDirectory()

@@ -478,8 +478,9 @@ int sluice_log_segments(sluice_core *core, int level, int module, const void *se
  * alone; a message with fewer values than its format's arguments ends at the first missing one.
  * Returns 0 (nothing registered) for more than SLUICE_FORMAT_PIECES_MAX pieces, more than
  * SLUICE_FORMAT_BYTES_MAX bytes of them, past SLUICE_FORMATS_MAX formats, or out of memory.
- * Thread-safe; a call site registers once and keeps the id. The table is the process's, in
- * memory: `sluice recover` renders a dead process's format records with their values alone.
+ * Thread-safe; a call site registers once and keeps the id. A recoverable core keeps every
+ * format, each written before a record can name it, in <statistics file>.formats beside its ring
+ * file (0600, removed with it), so that sluice_recover renders a dead process's records with them.
  */
 enum { SLUICE_FORMATS_MAX = 65535, SLUICE_FORMAT_PIECES_MAX = 257, SLUICE_FORMAT_BYTES_MAX = 4096 };
 uint32_t sluice_format(const char *const *pieces, const size_t *lengths, size_t count);
