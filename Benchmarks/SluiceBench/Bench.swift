@@ -14,7 +14,7 @@ struct SluiceBench: ParsableCommand {
             INFO (nothing written). W4: 10,000,000 DEBUG calls through a sampling logger at 1% (swift-log,
             which has no sampling, logs every 100th call by a counter). Peers: sluice, sluice-swiftlog
             (swift-log's API on SluiceLogHandler), swiftlog-stream (StreamLogHandler on a FILE*, flushing
-            every record); on request, sluice-untimed (Sluice without the 1-in-64 call timing), sluice-logfmt and sluice-json (Sluice writing those formats), sluice-2sinks (Sluice writing a second file, as JSON), sluice-syslog (Sluice writing RFC 5424 to --syslog), sluice-flight (a flight recorder of 10,000 records), sluice-recoverable (the ring in a file, for sluice recover), sluice-metrics (the swift-metrics bridge reading the counters every millisecond), sluice-swiftlog-traced (swift-log with a metadata provider adding a trace id), sluice-context and sluice-swiftlog-context (a native logger and swift-log, each with a request id attached and the trace id provider), swiftlog-noop (swift-log with a handler that discards: swift-log's own cost); the floors write-ceiling (plain write() of the lines Sluice renders, in its writer's batches: W1, W2), c-level-check and c-level-count (a C loop of level checks, without and with an exact count: W3). W1 and W2 run twice: for throughput (first call until every record is handed to
+            every record); on request, sluice-untimed (Sluice without the 1-in-64 call timing), sluice-logfmt and sluice-json (Sluice writing those formats), sluice-2sinks (Sluice writing a second file, as JSON), sluice-syslog (Sluice writing RFC 5424 to --syslog), sluice-flight (a flight recorder of 10,000 records), sluice-recoverable (the ring in a file, for sluice recover), sluice-metrics (the swift-metrics bridge reading the counters every millisecond), sluice-swiftlog-traced (swift-log with a metadata provider adding a trace id), sluice-context and sluice-swiftlog-context (a native logger and swift-log, each with a request id attached and the trace id provider), sluice-format (the W1 and W3 calls by format id: SluiceFormat, the text registered once), swiftlog-noop (swift-log with a handler that discards: swift-log's own cost); the floors write-ceiling (plain write() of the lines Sluice renders, in its writer's batches: W1, W2), c-level-check and c-level-count (a C loop of level checks, without and with an exact count: W3). W1 and W2 run twice: for throughput (first call until every record is handed to
             the kernel) and for per-call latency (a CLOCK_MONOTONIC pair around every call).
             """)
 
@@ -24,7 +24,7 @@ struct SluiceBench: ParsableCommand {
     @Option(help: "Run only these workloads (W1, W2, W3, W4).")
     var workload: [String] = []
 
-    @Option(help: "Only these peers (sluice, sluice-swiftlog, swiftlog-stream, sluice-untimed, sluice-logfmt, sluice-json, sluice-2sinks, sluice-syslog, sluice-flight, sluice-recoverable, sluice-metrics, sluice-swiftlog-traced, sluice-context, sluice-swiftlog-context, swiftlog-noop, write-ceiling, c-level-check, c-level-count).")
+    @Option(help: "Only these peers (sluice, sluice-swiftlog, swiftlog-stream, sluice-untimed, sluice-logfmt, sluice-json, sluice-2sinks, sluice-syslog, sluice-flight, sluice-recoverable, sluice-metrics, sluice-swiftlog-traced, sluice-context, sluice-swiftlog-context, sluice-format, swiftlog-noop, write-ceiling, c-level-check, c-level-count).")
     var peer: [String] = []
 
     @Option(help: "Records of W1 and W2.")

@@ -46,6 +46,7 @@ enum Peer: String, CaseIterable, Sendable {
     case sluiceMetrics = "sluice-metrics"
     case sluiceSwiftLogTraced = "sluice-swiftlog-traced"
     case sluiceContext = "sluice-context"
+    case sluiceFormat = "sluice-format"
     case sluiceSwiftLogContext = "sluice-swiftlog-context"
     case swiftLogNoOp = "swiftlog-noop"
     case writeCeiling = "write-ceiling"
@@ -63,6 +64,7 @@ enum Peer: String, CaseIterable, Sendable {
         switch self {
         case .writeCeiling: workload == .w1 || workload == .w2
         case .cLevelCheck, .cLevelCount: workload == .w3
+        case .sluiceFormat: workload != .w4  // formatted calls have no sampling logger yet
         default: true
         }
     }
@@ -85,6 +87,16 @@ protocol LogCall {
 struct SluiceInfo: LogCall {
     let log: SluiceLogger
     @inline(__always) func call(_ i: Int) { log.info("request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))") }
+}
+
+/// The W1 call as a compile-time log call writes it: its text registered once, the values alone.
+struct SluiceFormatted: LogCall {
+    static let request = SluiceFormat(["request id=", " op=", " latency_us=", ""])
+    let log: SluiceLogger
+    let level: Logger.Level
+    @inline(__always) func call(_ i: Int) {
+        if log.shouldLog(level) { log.logRequest(level, Self.request, i, operations[i & 7], latency(i)) }
+    }
 }
 
 struct SluiceDebug: LogCall {
@@ -144,7 +156,7 @@ struct Runner: @unchecked Sendable {  // each closure is safe to call from any t
 func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = nil) throws -> Runner {
     switch peer {
     case .sluice, .sluiceSwiftLog, .sluiceUntimed, .sluiceLogfmt, .sluiceJSON, .sluiceTwoSinks, .sluiceSyslog,
-        .sluiceFlight, .sluiceRecoverable, .sluiceMetrics, .sluiceSwiftLogTraced, .sluiceContext, .sluiceSwiftLogContext:
+        .sluiceFlight, .sluiceRecoverable, .sluiceMetrics, .sluiceSwiftLogTraced, .sluiceContext, .sluiceSwiftLogContext, .sluiceFormat:
         let level: Logger.Level = workload == .w4 ? .debug : .info
         let untimed = peer == .sluiceUntimed
         let format: SluiceConfiguration.Format = peer == .sluiceJSON ? .json : peer == .sluiceLogfmt ? .logfmt : .text
@@ -177,6 +189,8 @@ func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = 
         }
         let runner: Runner
         switch workload {
+        case .w1 where peer == .sluiceFormat, .w2 where peer == .sluiceFormat: runner = Runner(SluiceFormatted(log: log, level: .info), finish: finish)
+        case .w3 where peer == .sluiceFormat: runner = Runner(SluiceFormatted(log: log, level: .debug), finish: finish)
         case .w1, .w2: runner = Runner(SluiceInfo(log: log), finish: finish)
         case .w3: runner = Runner(SluiceDebug(log: log), finish: finish)
         case .w4: runner = Runner(SluiceSampledDebug(log: SamplingLogger(log, sampleRate: 0.01)), finish: finish)
@@ -292,5 +306,21 @@ final class MetricsPolling: Sendable {
     func stop() {
         stopped.store(true, ordering: .releasing)
         done.wait()
+    }
+}
+
+extension SluiceLogger {
+    /// The W1 call by format id, as a log call built at compile time expands it.
+    @inline(__always)
+    func logRequest(_ level: Logger.Level, _ format: SluiceFormat, _ id: Int, _ op: String, _ latency: Double) {
+        log(level: level, format: format, size: id.sluiceSegmentSize + op.sluiceSegmentSize + latency.sluiceSegmentSize) { at in
+            id.writeSluiceSegment(to: at)
+            op.writeSluiceSegment(to: at + id.sluiceSegmentSize)
+            latency.writeSluiceSegment(to: at + id.sluiceSegmentSize + op.sluiceSegmentSize)
+        } message: { message in
+            message.append(id)
+            message.append(op)
+            message.append(latency)
+        }
     }
 }

@@ -28,6 +28,22 @@ func shippingLogsJSONKeys() throws -> SluiceConfiguration {
     return gcp
 }
 
+struct DeveloperGuideFormats {
+    static let charged = SluiceFormat(["charged cents=", " card=", ""])  // once, in a static
+
+    func logCharge(_ log: SluiceLogger, cents: Int, card: String) {
+        if log.shouldLog(.info) {  // what log.info("charged cents=\(cents) card=\(card)") writes, by format id
+            log.log(level: .info, format: Self.charged, size: cents.sluiceSegmentSize + card.sluiceSegmentSize) { at in
+                cents.writeSluiceSegment(to: at)
+                card.writeSluiceSegment(to: at + cents.sluiceSegmentSize)
+            } message: { message in
+                message.append(cents)
+                message.append(card)
+            }
+        }
+    }
+}
+
 func developerGuideLoggers() {
     let bytes = 512, elapsed = 0.25
     let log = Sluice.logger("billing")
