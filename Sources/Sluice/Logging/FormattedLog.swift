@@ -239,10 +239,11 @@ extension SluiceLogger {
             write(level: level, &built, metadata: metadata(), CallSite(file: file, function: function, line: line))
             return
         }
-        if sluice_time_this_call(corePointer, coreID, timingMask) != 0 {
-            timed { logFormatted(level, format, size, values) }
+        let core = corePointer, module = moduleID  // the closures capture words, not self (which Swift would copy)
+        if sluice_time_this_call(core, coreID, timingMask) != 0 {
+            timed { Self.logFormatted(core, level, module, format.id, size, values) }
         } else {
-            logFormatted(level, format, size, values)
+            Self.logFormatted(core, level, module, format.id, size, values)
         }
     }
 
@@ -259,16 +260,19 @@ extension SluiceLogger {
         return true
     }
 
-    /// The record of format and values, built on the stack (5 + size bytes, at most 256) and
-    /// handed to the core in one call.
+    /// The record of a format and its values, built on the stack (5 + size bytes, at most 256)
+    /// and handed to the core in one call.
     @inlinable @inline(__always)
-    func logFormatted(_ level: Int32, _ format: SluiceFormat, _ size: Int, _ values: (UnsafeMutableRawPointer) -> Void) {
+    static func logFormatted(
+        _ core: OpaquePointer, _ level: Int32, _ module: Int32, _ id: UInt32, _ size: Int,
+        _ values: (UnsafeMutableRawPointer) -> Void
+    ) {
         withUnsafeTemporaryAllocation(byteCount: 5 &+ size, alignment: 8) { bytes in
             let start = bytes.baseAddress!
             start.storeBytes(of: UInt8(SLUICE_SEGMENT_FORMAT), as: UInt8.self)
-            start.storeBytes(of: format.id.littleEndian, toByteOffset: 1, as: UInt32.self)
+            start.storeBytes(of: id.littleEndian, toByteOffset: 1, as: UInt32.self)
             values(start + 5)
-            _ = sluice_log_segments(corePointer, level, moduleID, start, 5 &+ size)
+            _ = sluice_log_segments(core, level, module, start, 5 &+ size)
         }
     }
 
