@@ -4,7 +4,8 @@ import Logging
 
 /// A call site's static text, registered once with the process's formats (`sluice_format`),
 /// so that its records carry its id and their values alone: what a log call built at
-/// compile time keeps in a static and passes to ``SluiceLogger/log(level:format:_:metadata:file:function:line:)``.
+/// compile time keeps in a static and passes to
+/// ``SluiceLogger/log(level:format:size:metadata:file:function:line:values:message:)``.
 ///
 /// The line is the one the same text and values make through a ``SluiceMessage``, byte for
 /// byte, in every format.
@@ -59,17 +60,28 @@ extension SluiceFormatValue where Self: FixedWidthInteger {
     }
 }
 
+/// Written as its 8-byte value, rendered in decimal.
 extension Int: SluiceFormatValue {}
+/// Written as its 8-byte value, rendered in decimal.
 extension Int8: SluiceFormatValue {}
+/// Written as its 8-byte value, rendered in decimal.
 extension Int16: SluiceFormatValue {}
+/// Written as its 8-byte value, rendered in decimal.
 extension Int32: SluiceFormatValue {}
+/// Written as its 8-byte value, rendered in decimal.
 extension Int64: SluiceFormatValue {}
+/// Written as its 8-byte value, rendered in decimal.
 extension UInt: SluiceFormatValue {}
+/// Written as its 8-byte value, rendered in decimal.
 extension UInt8: SluiceFormatValue {}
+/// Written as its 8-byte value, rendered in decimal.
 extension UInt16: SluiceFormatValue {}
+/// Written as its 8-byte value, rendered in decimal.
 extension UInt32: SluiceFormatValue {}
+/// Written as its 8-byte value, rendered in decimal.
 extension UInt64: SluiceFormatValue {}
 
+/// Written as its bits, rendered as Swift's `description` would.
 extension Double: SluiceFormatValue {
     /// A tag and 8 bytes.
     @inlinable public var sluiceSegmentSize: Int { 9 }
@@ -88,6 +100,7 @@ extension Double: SluiceFormatValue {
     }
 }
 
+/// Written as its bits, rendered as Swift's `description` would.
 extension Float: SluiceFormatValue {
     /// A tag and 4 bytes.
     @inlinable public var sluiceSegmentSize: Int { 5 }
@@ -106,6 +119,7 @@ extension Float: SluiceFormatValue {
     }
 }
 
+/// Written as a byte, rendered `true` or `false`.
 extension Bool: SluiceFormatValue {
     /// A tag and a byte.
     @inlinable public var sluiceSegmentSize: Int { 2 }
@@ -124,6 +138,7 @@ extension Bool: SluiceFormatValue {
     }
 }
 
+/// Written as its UTF-8 bytes, escaped where the line is rendered.
 extension String: SluiceFormatValue {
     /// A tag, a length and the UTF-8 bytes.
     @inlinable public var sluiceSegmentSize: Int { SegmentBuffer.textHeader + utf8.count }
@@ -131,19 +146,7 @@ extension String: SluiceFormatValue {
     /// A TEXT segment.
     @inlinable
     public func writeSluiceSegment(to at: UnsafeMutableRawPointer) {
-        let count = utf8.count
-        at.storeBytes(of: UInt8(SLUICE_SEGMENT_TEXT), as: UInt8.self)
-        at.storeBytes(of: UInt32(truncatingIfNeeded: count).littleEndian, toByteOffset: 1, as: UInt32.self)
-        let copied: Void? = utf8.withContiguousStorageIfAvailable { bytes in
-            (at + SegmentBuffer.textHeader).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-        }
-        if copied == nil {  // a bridged or foreign string: its bytes one by one
-            var to = at + SegmentBuffer.textHeader
-            for byte in utf8 {
-                to.storeBytes(of: byte, as: UInt8.self)
-                to += 1
-            }
-        }
+        SegmentBuffer.writeTextSegment(utf8, to: at)
     }
 
     /// As interpolated.
@@ -153,6 +156,7 @@ extension String: SluiceFormatValue {
     }
 }
 
+/// Written as its UTF-8 bytes, escaped where the line is rendered.
 extension Substring: SluiceFormatValue {
     /// A tag, a length and the UTF-8 bytes.
     @inlinable public var sluiceSegmentSize: Int { SegmentBuffer.textHeader + utf8.count }
@@ -160,7 +164,7 @@ extension Substring: SluiceFormatValue {
     /// A TEXT segment.
     @inlinable
     public func writeSluiceSegment(to at: UnsafeMutableRawPointer) {
-        String(self).writeSluiceSegment(to: at)
+        SegmentBuffer.writeTextSegment(utf8, to: at)
     }
 
     /// As interpolated.
@@ -201,6 +205,25 @@ public struct SluiceFormatMessage {
     mutating func finished() -> SluiceMessage {
         if let pieces, piece < pieces.count { message.appendInterpolation(pieces[piece]) }
         return message
+    }
+}
+
+extension SegmentBuffer {
+    /// A TEXT segment of bytes at `at`: the tag, the length, the bytes.
+    @inlinable
+    static func writeTextSegment<Bytes: Collection>(_ bytes: Bytes, to at: UnsafeMutableRawPointer) where Bytes.Element == UInt8 {
+        at.storeBytes(of: UInt8(SLUICE_SEGMENT_TEXT), as: UInt8.self)
+        at.storeBytes(of: UInt32(truncatingIfNeeded: bytes.count).littleEndian, toByteOffset: 1, as: UInt32.self)
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { contiguous in
+            if let start = contiguous.baseAddress { (at + textHeader).copyMemory(from: start, byteCount: contiguous.count) }
+        }
+        if copied == nil {  // a bridged or foreign string: its bytes one by one
+            var to = at + textHeader
+            for byte in bytes {
+                to.storeBytes(of: byte, as: UInt8.self)
+                to += 1
+            }
+        }
     }
 }
 
