@@ -27,14 +27,12 @@ public struct SluiceFormat: Sendable {
 }
 
 /// A value a formatted record carries as a segment of its own (sluice.h, "Deferred formatting"):
-/// rendered as a ``SluiceMessage`` renders the same value interpolated.
+/// the segment a ``SluiceMessage`` holds for the same value interpolated, so it renders the same.
 public protocol SluiceFormatValue {
     /// The bytes its segment takes in a record.
     var sluiceSegmentSize: Int { get }
     /// Writes its segment, ``sluiceSegmentSize`` bytes, at `at`.
     func writeSluiceSegment(to at: UnsafeMutableRawPointer)
-    /// Appends it to `message` as interpolation would.
-    func appendSluiceSegment(to message: inout SluiceMessage)
 }
 
 extension SluiceFormatValue where Self: FixedWidthInteger {
@@ -51,12 +49,6 @@ extension SluiceFormatValue where Self: FixedWidthInteger {
             at.storeBytes(of: UInt8(SLUICE_SEGMENT_UINT), as: UInt8.self)
             at.storeBytes(of: UInt64(truncatingIfNeeded: self).littleEndian, toByteOffset: 1, as: UInt64.self)
         }
-    }
-
-    /// As interpolated.
-    @inlinable
-    public func appendSluiceSegment(to message: inout SluiceMessage) {
-        message.appendInterpolation(self)
     }
 }
 
@@ -92,12 +84,6 @@ extension Double: SluiceFormatValue {
         at.storeBytes(of: UInt8(SLUICE_SEGMENT_DOUBLE), as: UInt8.self)
         at.storeBytes(of: bitPattern.littleEndian, toByteOffset: 1, as: UInt64.self)
     }
-
-    /// As interpolated.
-    @inlinable
-    public func appendSluiceSegment(to message: inout SluiceMessage) {
-        message.appendInterpolation(self)
-    }
 }
 
 /// Written as its bits, rendered as Swift's `description` would.
@@ -110,12 +96,6 @@ extension Float: SluiceFormatValue {
     public func writeSluiceSegment(to at: UnsafeMutableRawPointer) {
         at.storeBytes(of: UInt8(SLUICE_SEGMENT_FLOAT), as: UInt8.self)
         at.storeBytes(of: bitPattern.littleEndian, toByteOffset: 1, as: UInt32.self)
-    }
-
-    /// As interpolated.
-    @inlinable
-    public func appendSluiceSegment(to message: inout SluiceMessage) {
-        message.appendInterpolation(self)
     }
 }
 
@@ -130,12 +110,6 @@ extension Bool: SluiceFormatValue {
         at.storeBytes(of: UInt8(SLUICE_SEGMENT_BOOL), as: UInt8.self)
         at.storeBytes(of: self ? 1 : 0, toByteOffset: 1, as: UInt8.self)
     }
-
-    /// As interpolated.
-    @inlinable
-    public func appendSluiceSegment(to message: inout SluiceMessage) {
-        message.appendInterpolation(self)
-    }
 }
 
 /// Written as its UTF-8 bytes, escaped where the line is rendered.
@@ -148,12 +122,6 @@ extension String: SluiceFormatValue {
     public func writeSluiceSegment(to at: UnsafeMutableRawPointer) {
         SegmentBuffer.writeTextSegment(utf8, to: at)
     }
-
-    /// As interpolated.
-    @inlinable
-    public func appendSluiceSegment(to message: inout SluiceMessage) {
-        message.appendInterpolation(self)
-    }
 }
 
 /// Written as its UTF-8 bytes, escaped where the line is rendered.
@@ -165,12 +133,6 @@ extension Substring: SluiceFormatValue {
     @inlinable
     public func writeSluiceSegment(to at: UnsafeMutableRawPointer) {
         SegmentBuffer.writeTextSegment(utf8, to: at)
-    }
-
-    /// As interpolated.
-    @inlinable
-    public func appendSluiceSegment(to message: inout SluiceMessage) {
-        message.appendInterpolation(self)
     }
 }
 
@@ -196,8 +158,7 @@ public struct SluiceFormatMessage {
             message.appendInterpolation(pieces[piece])
             piece += 1
         }
-        value.appendSluiceSegment(to: &message)
-        message.buffer.closeText()
+        message.buffer.appendSegment(size: value.sluiceSegmentSize, value.writeSluiceSegment(to:))
     }
 
     /// The message, a refused format's last piece after its values.
@@ -209,6 +170,18 @@ public struct SluiceFormatMessage {
 }
 
 extension SegmentBuffer {
+    /// A segment of size bytes that write puts in place, after the open text segment closes: a
+    /// value of a formatted call, never merged with text beside it.
+    @inlinable
+    mutating func appendSegment(size: Int, _ write: (UnsafeMutableRawPointer) -> Void) {
+        closeText()
+        reserve(size)
+        let at = count
+        withStorage { write($0 + at) }
+        count = at + size
+        hasValues = true
+    }
+
     /// A TEXT segment of bytes at `at`: the tag, the length, the bytes.
     @inlinable
     static func writeTextSegment<Bytes: Collection>(_ bytes: Bytes, to at: UnsafeMutableRawPointer) where Bytes.Element == UInt8 {
