@@ -152,6 +152,69 @@ uint32_t sluice_format(const char *const *pieces, const size_t *lengths, size_t 
     return 0;
 }
 
+/* Call sites (sluice_format_site): open addressing over SITES slots, twice the sites remembered,
+ * so that a probe meets an empty slot soon; allocated at the first site, never freed. A slot is
+ * filled under site_lock: its id stored, then its key with store_release; a reader that
+ * load_acquires the key reads the id it was published with. The table pointer is published the
+ * same way. site_lock is taken before lock (sluice_format's), never after. */
+enum { SITE_BITS = 17, SITES = 1 << SITE_BITS };
+_Static_assert(SITES == 2 * SLUICE_SITES_MAX, "the site table is at most half full");
+
+struct site {
+    const void *key; /* NULL: an empty slot */
+    uint32_t id;
+};
+
+static pthread_mutex_t site_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct site *sites;
+static uint32_t sites_used; /* under site_lock */
+
+/* Where the probe for key starts: Fibonacci hashing, so that keys a few bytes apart spread. */
+static size_t site_slot(const void *key)
+{
+    return (size_t)(((uint64_t)(uintptr_t)key * 0x9E3779B97F4A7C15u) >> (64 - SITE_BITS));
+}
+
+/* The slot holding key in table, or the empty slot where it would go. */
+static struct site *site_find(struct site *table, const void *key)
+{
+    for (size_t i = site_slot(key);; i = (i + 1) & (SITES - 1)) {
+        const void *found = load_acquire(&table[i].key);
+        if (found == key || found == NULL)
+            return &table[i];
+    }
+}
+
+uint32_t sluice_format_of_site(const void *key)
+{
+    struct site *table = load_acquire(&sites);
+    if (table == NULL)
+        return SLUICE_SITE_UNKNOWN;
+    struct site *slot = site_find(table, key);
+    return slot->key == NULL ? SLUICE_SITE_UNKNOWN : slot->id;
+}
+
+uint32_t sluice_format_site(const void *key, const char *const *pieces, const size_t *lengths, size_t count)
+{
+    pthread_mutex_lock(&site_lock);
+    if (sites == NULL)
+        store_release(&sites, calloc(SITES, sizeof *sites));
+    uint32_t id = 0;
+    if (sites != NULL) {
+        struct site *slot = site_find(sites, key);
+        if (slot->key != NULL) {
+            id = slot->id;
+        } else if (sites_used < SLUICE_SITES_MAX) {
+            id = sluice_format(pieces, lengths, count);
+            slot->id = id;
+            store_release(&slot->key, key);
+            sites_used++;
+        }
+    }
+    pthread_mutex_unlock(&site_lock);
+    return id;
+}
+
 void formats_keep_file(const char *path)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -194,6 +257,7 @@ void formats_forget_file(const char *path)
 
 void formats_after_fork(void)
 {
+    pthread_mutex_init(&site_lock, NULL);
     pthread_mutex_init(&lock, NULL);
     for (unsigned i = 0; i < file_count; i++) { /* the parent's: never the child's to write or remove */
         close(files[i].fd);

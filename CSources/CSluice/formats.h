@@ -9,6 +9,9 @@
  * file of them beside its ring file, <statistics file>.formats, every format written to it
  * before any record can name it, so that `sluice recover` renders a dead process's records
  * with the formats it had (formats_load: a table of that process's own).
+ *
+ * A call site built at compile time (a Swift macro) finds its format by the address of a key of
+ * its own (sluice_format_site): a table of sites beside the formats, read without a lock.
  */
 #ifndef SLUICE_FORMATS_H
 #define SLUICE_FORMATS_H
@@ -46,8 +49,8 @@ void formats_forget_file(const char *path);
 struct format_table *formats_load(int fd);
 void formats_free(struct format_table *table);
 
-/* In a forked child: the registration lock another thread may have held, and the parent's files,
- * which the child never writes. */
+/* In a forked child: the registration locks (formats' and call sites') another thread may have
+ * held, and the parent's files, which the child never writes. */
 void formats_after_fork(void);
 
 #endif /* SLUICE_FORMATS_H */

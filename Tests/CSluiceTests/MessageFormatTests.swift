@@ -107,6 +107,37 @@ final class MessageFormatTests: XCTestCase {
         XCTAssertFalse(all.contains(0))
         XCTAssertEqual(Set(all).count, 800, "every registration its own id")
     }
+
+    func testACallSiteRegistersOnceWhateverThreadsRaceItAndIsFoundByItsKeysAddress() {
+        let keys = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)  // 64 sites' keys: their addresses
+        defer { keys.deallocate() }
+        for site in 0..<64 { XCTAssertEqual(sluice_format_of_site(keys.baseAddress! + site), SLUICE_SITE_UNKNOWN) }
+        nonisolated(unsafe) let ids = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 8 * 64)
+        defer { ids.deallocate() }
+        nonisolated(unsafe) let base = keys.baseAddress!
+        onThreads(8) { thread in
+            for site in 0..<64 {
+                let piece = Array("site \(site)".utf8).map { CChar(bitPattern: $0) }
+                ids[thread * 64 + site] = piece.withUnsafeBufferPointer { chars in
+                    let pieces: [UnsafePointer<CChar>?] = [chars.baseAddress]
+                    return sluice_format_site(base + site, pieces, [chars.count], 1)
+                }
+            }
+        }
+        for site in 0..<64 {
+            let found = (0..<8).map { ids[$0 * 64 + site] }
+            XCTAssertNotEqual(found[0], 0)
+            XCTAssertEqual(Set(found), [found[0]], "site \(site): one id, whichever thread registered it")
+            XCTAssertEqual(sluice_format_of_site(base + site), found[0])
+        }
+        XCTAssertEqual(Set((0..<64).map { ids[$0] }).count, 64, "each site its own format")
+
+        let refusedKey = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+        defer { refusedKey.deallocate() }
+        let many = [UnsafePointer<CChar>?](repeating: nil, count: Int(SLUICE_FORMAT_PIECES_MAX) + 1)
+        XCTAssertEqual(sluice_format_site(refusedKey, many, [Int](repeating: 0, count: many.count), many.count), 0)
+        XCTAssertEqual(sluice_format_of_site(refusedKey), 0, "a refused site is remembered as refused, not registered again")
+    }
 }
 
 extension Segments {

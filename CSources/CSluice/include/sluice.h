@@ -485,6 +485,21 @@ int sluice_log_segments(sluice_core *core, int level, int module, const void *se
 enum { SLUICE_FORMATS_MAX = 65535, SLUICE_FORMAT_PIECES_MAX = 257, SLUICE_FORMAT_BYTES_MAX = 4096 };
 uint32_t sluice_format(const char *const *pieces, const size_t *lengths, size_t count);
 
+/*
+ * A call site's format, found by the address of its key: a constant of the site's own (a string
+ * literal in the binary), so that a call site built at compile time needs no storage of its own.
+ * sluice_format_of_site returns the id remembered for key without a lock: 0 where the core
+ * refused the site's format, SLUICE_SITE_UNKNOWN for a key not seen yet. sluice_format_site
+ * registers the site's pieces (as sluice_format) and remembers the id for key, unless one is
+ * remembered already: it returns the one remembered, so a site racing itself registers once.
+ * Past SLUICE_SITES_MAX sites it registers nothing and returns 0, remembered for none. Keys that
+ * are equal constants merged by the linker must name equal pieces.
+ */
+#define SLUICE_SITE_UNKNOWN 0xFFFFFFFFu
+enum { SLUICE_SITES_MAX = 65536 };
+uint32_t sluice_format_of_site(const void *key);
+uint32_t sluice_format_site(const void *key, const char *const *pieces, const size_t *lengths, size_t count);
+
 /* As sluice_log (segments = 0) or sluice_log_segments (1), with the record's own
  * module name, label (at most SLUICE_MODULE_NAME_MAX bytes, escaped when written),
  * shown in place of module's: for modules past the table (sluice_overflow_module).
