@@ -77,6 +77,18 @@ final class FormattedLogTests: XCTestCase {
         XCTAssertEqual(formatted, interpolated)
     }
 
+    func testTheCallsOwnMetadataIsWrittenWhenNothingElseMakesFields() throws {
+        let configuration = SluiceConfiguration(level: .info, format: .logfmt)
+        let formatted = try logged(configuration) { log in
+            log.logValues(.info, Self.adjacent, ["a", "b"], metadata: ["n": "3"])
+        }
+        let interpolated = try logged(configuration) { log in
+            log.info("<\("a")\("b")>", metadata: ["n": "3"])
+        }
+        XCTAssertEqual(formatted, interpolated)
+        XCTAssertTrue(formatted.first?.hasSuffix(" n=3") == true, "\(formatted)")
+    }
+
     func testAFormatTheCoreRefusedWritesItsPiecesAsText() throws {
         let refused = SluiceFormat(Array(repeating: "x", count: 300))  // past SLUICE_FORMAT_PIECES_MAX
         XCTAssertEqual(refused.id, 0)

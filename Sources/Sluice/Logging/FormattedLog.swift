@@ -20,10 +20,63 @@ public struct SluiceFormat: Sendable {
     /// The format of `pieces`: the text before each value, then the text after the last (one
     /// more piece than values; any of them may be empty).
     public init(_ pieces: [StaticString]) {
-        let starts = pieces.map { UnsafeRawPointer($0.utf8Start).assumingMemoryBound(to: CChar.self) as UnsafePointer<CChar>? }
-        id = sluice_format(starts, pieces.map(\.utf8CodeUnitCount), pieces.count)
+        id = Self.withPieces(pieces) { sluice_format($0, $1, pieces.count) }
         refusedPieces = id == 0 ? pieces : nil
     }
+
+    /// The format of the call site whose key is `site`, registered by its first call
+    /// (`sluice_format_site`) and found by the key's address after that, without a lock: what a
+    /// macro's expansion makes, where no static of the call site's own can be kept (a generic
+    /// context has none).
+    ///
+    /// `site` is a literal of the site's own, in the binary for the life of the process: equal
+    /// keys (merged by the linker) must have equal pieces. `pieces` is evaluated at the site's
+    /// first call, or on every call of a site whose format the core refused.
+    @inlinable @inline(__always)
+    public init(site: StaticString, pieces: @autoclosure () -> [StaticString]) {
+        let found = sluice_format_of_site(site.utf8Start)
+        if found != 0 && found != SLUICE_SITE_UNKNOWN {
+            self.init(id: found, refusedPieces: nil)
+        } else {
+            self.init(site: site, registering: pieces())
+        }
+    }
+
+    @usableFromInline
+    init(id: UInt32, refusedPieces: [StaticString]?) {
+        self.id = id
+        self.refusedPieces = refusedPieces
+    }
+
+    /// The first call of a site, or a call of a site whose format the core refused.
+    @usableFromInline
+    init(site: StaticString, registering pieces: [StaticString]) {
+        id = Self.withPieces(pieces) { sluice_format_site(site.utf8Start, $0, $1, pieces.count) }
+        refusedPieces = id == 0 ? pieces : nil
+    }
+
+    /// The pieces' starts and lengths, as sluice_format takes them.
+    static func withPieces(
+        _ pieces: [StaticString], _ body: ([UnsafePointer<CChar>?], [Int]) -> UInt32
+    ) -> UInt32 {
+        let starts = pieces.map { UnsafeRawPointer($0.utf8Start).assumingMemoryBound(to: CChar.self) as UnsafePointer<CChar>? }
+        return body(starts, pieces.map(\.utf8CodeUnitCount))
+    }
+
+    /// A value as a formatted call carries it: itself, a ``SluiceFormatValue`` (what a macro's
+    /// expansion binds each interpolated value with, so that its type picks its segment).
+    @inlinable @inline(__always)
+    public static func value<Value: SluiceFormatValue>(_ value: Value) -> Value { value }
+
+    /// Any other value that describes itself: its `description`, as a ``SluiceMessage`` writes
+    /// it (a `String` is built for it).
+    @inlinable @_disfavoredOverload
+    public static func value<Value: CustomStringConvertible>(_ value: Value) -> String { value.description }
+
+    /// Any other value (an optional, a type without a description): `String(describing:)`, as a
+    /// ``SluiceMessage`` writes it (a `String` is built for it).
+    @inlinable @_disfavoredOverload
+    public static func value<Value>(_ value: Value) -> String { String(describing: value) }
 }
 
 /// A value a formatted record carries as a segment of its own (sluice.h, "Deferred formatting"):
@@ -230,9 +283,10 @@ extension SluiceLogger {
             }
             return
         }
-        guard format.id != 0, 5 &+ size <= SegmentBuffer.inlineCapacity, !writesThroughMessage else {
+        let metadata = metadata()  // the call's own fields: through a message too
+        guard format.id != 0, 5 &+ size <= SegmentBuffer.inlineCapacity, metadata?.isEmpty ?? true, !writesThroughMessage else {
             var built = formattedMessage(format, message)
-            write(level: level, &built, metadata: metadata(), CallSite(file: file, function: function, line: line))
+            write(level: level, &built, metadata: metadata, CallSite(file: file, function: function, line: line))
             return
         }
         let core = corePointer, module = moduleID  // the closures capture words, not self (which Swift would copy)

@@ -108,6 +108,25 @@ public struct SamplingLogger: Sendable {
         }
     }
 
+    /// Whether a call at `level` of `key` goes on to evaluate its values, as a call of
+    /// ``log(level:_:metadata:key:file:function:line:)`` would go on to build its message: when
+    /// the module's level lets it through and, below warning, this call of `key` is sampled in
+    /// (it takes the key's next number); or below the level with a flight recorder, which keeps
+    /// it unsampled. A call below the level is counted as filtered then, and takes no number.
+    /// What passes is logged with ``logger`` (what a macro's expansion does).
+    @inlinable
+    public func shouldLog(_ level: Logger.Level, key: SamplingKey) -> Bool {
+        let level = level.sluiceLevel
+        guard sluice_enabled(logger.levelWord, level) != 0 else {
+            guard logger.keepsFiltered else {
+                logger.countFiltered()
+                return false
+            }
+            return true
+        }
+        return level >= Int32(SLUICE_WARNING) || keys.admits(key)
+    }
+
     /// Logs `message` at trace, with `metadata` as its fields, if this call of `key` is sampled in
     /// and the module's level lets it through.
     @inlinable
