@@ -16,8 +16,14 @@ CHILD_SOURCES := $(wildcard Tests/SluiceTestChild/*.c Tests/SluiceTestChild/*.h 
 # What LeakSanitizer may ignore: the Swift runtime's allocations that live until exit.
 LSAN_ENV := LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt
 CORE_SOURCES := $(wildcard CSources/CSluice/*.c CSources/CSluice/*.h CSources/CSluice/include/*.h)
+# The test targets a build takes (Package.swift reads SLUICE_TESTS), each built as the tests'
+# product alone (swift test would build every target, the macros' swift-syntax under a
+# sanitizer too): all but the macros' under ThreadSanitizer, the core's under AddressSanitizer,
+# the macros' in the plain build that make docs shares.
+SANITIZED_TESTS := CSluiceTests,SluiceTests,SluiceServiceTests
+TESTS_PRODUCT := --product SluicePackageTests
 
-.PHONY: deps build demo examples test check test-demo test-tsan test-asan bench bench-micro bench-core bench-subring bench-bundle soak docs clean
+.PHONY: deps build demo examples test check test-demo test-tsan test-asan test-macros bench bench-micro bench-core bench-subring bench-bundle soak docs clean
 
 deps:
 	@scripts/ensure-liburcu.sh
@@ -39,9 +45,10 @@ demo: deps
 	cd Examples/WebSocketDemo && $(SWIFT) build -c release
 	Examples/WebSocketDemo/.build/release/WebSocketDemo --logs demo-logs --sluice .build/release/sluice
 
-# Every test runs under ThreadSanitizer (the integration and CLI suites too: their children are
-# instrumented as well), and the core's tests again under AddressSanitizer and LeakSanitizer
-# through the portable path; then the demo's check, and the documentation (make docs).
+# Every test but the macros' runs under ThreadSanitizer (the integration and CLI suites too: their
+# children are instrumented as well), and the core's tests again under AddressSanitizer and
+# LeakSanitizer through the portable path; then the macros' tests, the demo's check, and the
+# documentation (make docs).
 test: deps
 	scripts/check-c-layers.sh
 	scripts/check-platform.sh
@@ -50,6 +57,7 @@ test: deps
 	@scripts/ensure-rsyslog.sh
 	$(MAKE) test-tsan
 	$(MAKE) test-asan
+	$(MAKE) test-macros
 	$(MAKE) test-demo
 	$(MAKE) docs
 
@@ -84,8 +92,16 @@ $(PORTABLE_ASAN_CHILD): $(CHILD_SOURCES) $(CORE_SOURCES)
 # (SLUICE_TEST_RINGS), one per CPU under ThreadSanitizer: every test runs with both; the ring tests
 # (LaneTests) ask for their own counts.
 test-asan: deps $(PORTABLE_ASAN_CHILD)
+	SLUICE_TESTS=CSluiceTests $(SWIFT) build $(TESTS_PRODUCT) --sanitize=address --scratch-path .build-asan --traits Portable
 	$(LSAN_ENV) SLUICE_UNDER_ASAN=1 SLUICE_STRESS_RECORDS=$(SANITIZED_STRESS_RECORDS) SLUICE_TEST_CHILD=$(PORTABLE_ASAN_CHILD) \
-		SLUICE_TEST_RINGS=1 $(SWIFT) test --sanitize=address --scratch-path .build-asan --traits Portable --filter CSluiceTests
+		SLUICE_TEST_RINGS=1 SLUICE_TESTS=CSluiceTests $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan \
+		--traits Portable
+
+# The log macros' tests (Tests/SluiceMacrosTests), without a sanitizer: swift-syntax, which they
+# and the macros need, built once, in the build make docs then uses.
+test-macros: deps
+	SLUICE_TESTS=SluiceMacrosTests $(SWIFT) build $(TESTS_PRODUCT)
+	SLUICE_TESTS=SluiceMacrosTests $(SWIFT) test --skip-build
 
 # A long run of the core, outside make test (Tests/Soak/soak.c): SOAK_RECORDS per policy from 4
 # threads, drop then block, rotating files under .build-soak; fails on inexact accounting or
@@ -106,8 +122,9 @@ soak: deps $(SOAK)
 # exits unless atexit_sleep_ms says otherwise: every child would pay it, and the race a child
 # exists for (a thread freeing a core while exit drains it) would be over before exit began.
 test-tsan: deps
+	SLUICE_TESTS=$(SANITIZED_TESTS) $(SWIFT) build $(TESTS_PRODUCT) --sanitize=thread --scratch-path .build-tsan
 	TSAN_OPTIONS=atexit_sleep_ms=0 SLUICE_UNDER_TSAN=1 SLUICE_STRESS_RECORDS=$(SANITIZED_STRESS_RECORDS) \
-		$(SWIFT) test --sanitize=thread --scratch-path .build-tsan
+		SLUICE_TESTS=$(SANITIZED_TESTS) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
 
 # Every peer (Sluice, swift-log, spdlog, Python logging) on the same workloads, interleaved; one table,
 # with the floors Sluice is held to (write() ceiling, a C level-check loop). THREADS=4,8,16 runs W2
@@ -149,7 +166,7 @@ bench-bundle: deps
 # The products' documentation (DocC), in one build: .build/plugins/Swift-DocC/outputs/<product>.doccarchive,
 # the guides of docs/ as articles (Sources/Sluice/Sluice.docc links them). Fails on any DocC
 # warning, and on a public symbol without a documentation comment (scripts/check-docs.sh).
-DOCS_TARGETS := Sluice SluiceServiceLifecycle SluiceMetrics SluiceConfigurationReader
+DOCS_TARGETS := Sluice SluiceServiceLifecycle SluiceMetrics SluiceConfigurationReader SluiceMacros
 docs: deps
 	$(SWIFT) package --disable-sandbox generate-documentation $(DOCS_TARGETS:%=--target %) --warnings-as-errors
 	scripts/check-docs.sh

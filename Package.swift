@@ -1,5 +1,14 @@
 // swift-tools-version:6.1
+import CompilerPluginSupport
 import PackageDescription
+
+// The test targets a build takes: SLUICE_TESTS names them (make test builds each where it runs:
+// the macros' without a sanitizer, so that no sanitized build compiles swift-syntax); unset, as
+// in a plain `swift test`, every one.
+let testsNamed = Context.environment["SLUICE_TESTS"].map { $0.split(separator: ",").map(String.init) }
+func tests(_ targets: [Target]) -> [Target] {
+    targets.filter { target in testsNamed?.contains(target.name) ?? true }
+}
 
 let package = Package(
     name: "Sluice",
@@ -14,6 +23,8 @@ let package = Package(
         .library(name: "SluiceServiceLifecycle", targets: ["SluiceServiceLifecycle"]),
         .library(name: "SluiceMetrics", targets: ["SluiceMetrics"]),
         .library(name: "SluiceConfigurationReader", targets: ["SluiceConfigurationReader"]),
+        // Log calls built at compile time: a product of its own, so that Sluice alone never builds swift-syntax.
+        .library(name: "SluiceMacros", targets: ["SluiceMacros"]),
         // For the tools beside Sluice (sluice-bench in Benchmarks/): not an API.
         .library(name: "_SluiceToolSupport", targets: ["SluiceToolSupport"]),
     ],
@@ -32,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),  // make docs
         // SluiceConfigurationReader; Reloading for ReloadingFileProvider, which its tests run.
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "Reloading"]),
+        .package(url: "https://github.com/swiftlang/swift-syntax", "600.0.1"..<"700.0.0"),  // SluiceMacros
     ],
     targets: [
         .systemLibrary(
@@ -69,6 +81,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .macro(
+            name: "SluiceMacrosPlugin",
+            dependencies: [
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+                .product(name: "SwiftParser", package: "swift-syntax"),
+            ]
+        ),
+        .target(name: "SluiceMacros", dependencies: ["Sluice", "SluiceMacrosPlugin", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SluiceToolSupport"),
         .executableTarget(
             name: "SluiceCLI",
@@ -99,6 +120,7 @@ let package = Package(
             path: "Tests/SluiceFacadeChild"
         ),
         .target(name: "SluiceTestSupport", path: "Tests/SluiceTestSupport"),
+    ] + tests([
         .testTarget(
             name: "CSluiceTests", dependencies: ["CSluice", "CSluiceFacade", "CSluiceTestSeams", "SluiceTestChild", "SluiceTestSupport"]
         ),
@@ -122,5 +144,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-    ]
+        .testTarget(
+            name: "SluiceMacrosTests",
+            dependencies: [
+                "SluiceMacros", "SluiceMacrosPlugin", "SluiceTestSupport",
+                .product(name: "SwiftSyntaxMacrosTestSupport", package: "swift-syntax"),
+            ]
+        ),
+    ])
 )

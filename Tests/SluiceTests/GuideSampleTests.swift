@@ -5,7 +5,8 @@ import SluiceTestSupport
 import XCTest
 
 /// Every ```swift block of the guides is compiled: it appears in GuideSamples.swift (or, when it
-/// needs the glue products, in SluiceServiceTests/ServiceGuideSamples.swift), line for line.
+/// needs the glue products or the macros, in SluiceServiceTests/ServiceGuideSamples.swift or
+/// SluiceMacrosTests/MacroGuideSamples.swift), line for line.
 final class GuideSampleTests: XCTestCase {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -18,8 +19,11 @@ final class GuideSampleTests: XCTestCase {
     }
 
     func testEverySwiftBlockInTheGuidesIsInTheCompiledSamples() throws {
-        // The samples that need the glue products compile in their own test target.
-        let sampleFiles = ["Tests/SluiceTests/GuideSamples.swift", "Tests/SluiceServiceTests/ServiceGuideSamples.swift"]
+        // The samples that need the glue products or the macros compile in their own test targets.
+        let sampleFiles = [
+            "Tests/SluiceTests/GuideSamples.swift", "Tests/SluiceServiceTests/ServiceGuideSamples.swift",
+            "Tests/SluiceMacrosTests/MacroGuideSamples.swift",
+        ]
         let samples = try sampleFiles.flatMap { file in
             significant(Substring(try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)))
         }
