@@ -23,7 +23,7 @@ CORE_SOURCES := $(wildcard CSources/CSluice/*.c CSources/CSluice/*.h CSources/CS
 SANITIZED_TESTS := CSluiceTests,SluiceTests,SluiceServiceTests
 TESTS_PRODUCT := --product SluicePackageTests
 
-.PHONY: deps build demo examples test check test-demo test-tsan test-asan test-macros bench bench-micro bench-core bench-subring bench-bundle soak docs clean
+.PHONY: deps build demo examples test check test-demo test-tsan test-asan test-sanitizers test-macros bench bench-micro bench-core bench-subring bench-bundle soak docs clean
 
 deps:
 	@scripts/ensure-liburcu.sh
@@ -55,8 +55,7 @@ test: deps
 	@scripts/ensure-promtool.sh
 	@scripts/ensure-logrotate.sh
 	@scripts/ensure-rsyslog.sh
-	$(MAKE) test-tsan
-	$(MAKE) test-asan
+	$(MAKE) test-sanitizers
 	$(MAKE) test-macros
 	$(MAKE) test-demo
 	$(MAKE) docs
@@ -68,7 +67,7 @@ check: test $(ASAN_CHILD)
 	SLUICE_TEST_CHILD=$(ASAN_CHILD) $(SWIFT) test --skip-build
 
 # The demo's workload, small, in debug: every row must keep every warning and error it logs
-# (its sluice command: the one test-asan built). Then docs/deploying.md's image against both
+# (its sluice command built with AddressSanitizer, in test-asan's folder). Then docs/deploying.md's image against both
 # binaries: the libraries they load, its smoke test.
 test-demo: deps
 	$(SWIFT) build --sanitize=address --scratch-path .build-asan --traits Portable --product sluice
@@ -91,11 +90,14 @@ $(PORTABLE_ASAN_CHILD): $(CHILD_SOURCES) $(CORE_SOURCES)
 # (PORTABLE_ASAN_CHILD), the forks ThreadSanitizer cannot follow too. Cores open with one ring here
 # (SLUICE_TEST_RINGS), one per CPU under ThreadSanitizer: every test runs with both; the ring tests
 # (LaneTests) ask for their own counts.
+ASAN_TESTS_BUILD = SLUICE_TESTS=CSluiceTests $(SWIFT) build $(TESTS_PRODUCT) --sanitize=address --scratch-path .build-asan \
+	--traits Portable
+ASAN_TESTS_RUN = $(LSAN_ENV) SLUICE_UNDER_ASAN=1 SLUICE_STRESS_RECORDS=$(SANITIZED_STRESS_RECORDS) \
+	SLUICE_TEST_CHILD=$(PORTABLE_ASAN_CHILD) SLUICE_TEST_RINGS=1 SLUICE_TESTS=CSluiceTests \
+	$(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan --traits Portable
 test-asan: deps $(PORTABLE_ASAN_CHILD)
-	SLUICE_TESTS=CSluiceTests $(SWIFT) build $(TESTS_PRODUCT) --sanitize=address --scratch-path .build-asan --traits Portable
-	$(LSAN_ENV) SLUICE_UNDER_ASAN=1 SLUICE_STRESS_RECORDS=$(SANITIZED_STRESS_RECORDS) SLUICE_TEST_CHILD=$(PORTABLE_ASAN_CHILD) \
-		SLUICE_TEST_RINGS=1 SLUICE_TESTS=CSluiceTests $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan \
-		--traits Portable
+	$(ASAN_TESTS_BUILD)
+	$(ASAN_TESTS_RUN)
 
 # The log macros' tests (Tests/SluiceMacrosTests), without a sanitizer: swift-syntax, which they
 # and the macros need, built once, in the build make docs then uses.
@@ -117,14 +119,26 @@ soak: deps $(SOAK)
 	mkdir -p .build-soak/logs
 	$(SOAK) .build-soak/logs $(SOAK_RECORDS) 4
 
-# Every test under ThreadSanitizer, in a build folder of its own (the fork scenarios it cannot
+# Every test but the macros' under ThreadSanitizer, in a build folder of its own (the fork scenarios it cannot
 # follow skip, saying so: test-asan runs them). An instrumented process sleeps a second before it
 # exits unless atexit_sleep_ms says otherwise: every child would pay it, and the race a child
 # exists for (a thread freeing a core while exit drains it) would be over before exit began.
+TSAN_TESTS_BUILD = SLUICE_TESTS=$(SANITIZED_TESTS) $(SWIFT) build $(TESTS_PRODUCT) --sanitize=thread --scratch-path .build-tsan
+TSAN_TESTS_RUN = TSAN_OPTIONS=atexit_sleep_ms=0 SLUICE_UNDER_TSAN=1 SLUICE_STRESS_RECORDS=$(SANITIZED_STRESS_RECORDS) \
+	SLUICE_TESTS=$(SANITIZED_TESTS) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
 test-tsan: deps
-	SLUICE_TESTS=$(SANITIZED_TESTS) $(SWIFT) build $(TESTS_PRODUCT) --sanitize=thread --scratch-path .build-tsan
-	TSAN_OPTIONS=atexit_sleep_ms=0 SLUICE_UNDER_TSAN=1 SLUICE_STRESS_RECORDS=$(SANITIZED_STRESS_RECORDS) \
-		SLUICE_TESTS=$(SANITIZED_TESTS) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
+	$(TSAN_TESTS_BUILD)
+	$(TSAN_TESTS_RUN)
+
+# test-tsan and test-asan in make test: both builds, then both runs side by side. Each run keeps
+# about one core busy (its tests one after another), so on two cores the pair takes little longer
+# than the longer alone. AddressSanitizer's output waits in .build-asan/tests.log until both end.
+test-sanitizers: deps $(PORTABLE_ASAN_CHILD)
+	$(TSAN_TESTS_BUILD)
+	$(ASAN_TESTS_BUILD)
+	{ $(ASAN_TESTS_RUN) > .build-asan/tests.log 2>&1; echo $$? > .build-asan/tests.status; } & \
+		$(TSAN_TESTS_RUN); tsan=$$?; wait; echo "--- AddressSanitizer's run (make test-asan):"; \
+		cat .build-asan/tests.log; test $$tsan -eq 0 && test "$$(cat .build-asan/tests.status)" -eq 0
 
 # Every peer (Sluice, swift-log, spdlog, Python logging) on the same workloads, interleaved; one table,
 # with the floors Sluice is held to (write() ceiling, a C level-check loop). THREADS=4,8,16 runs W2

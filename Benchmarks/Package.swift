@@ -23,6 +23,7 @@ let package = Package(
             name: "SluiceBench",
             dependencies: [
                 .product(name: "Sluice", package: "Sluice"),
+                .product(name: "SluiceMacros", package: "Sluice"),
                 .product(name: "CSluice", package: "Sluice"),
                 .product(name: "_SluiceToolSupport", package: "Sluice"),
                 .product(name: "SluiceMetrics", package: "Sluice"),
@@ -39,6 +40,7 @@ let package = Package(
             name: "SluiceBenchmarks",
             dependencies: [
                 .product(name: "Sluice", package: "Sluice"),
+                .product(name: "SluiceMacros", package: "Sluice"),
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Logging
 import Sluice
+import SluiceMacros
 import SluiceMetrics
 import Synchronization
 
@@ -46,7 +47,7 @@ enum Peer: String, CaseIterable, Sendable {
     case sluiceMetrics = "sluice-metrics"
     case sluiceSwiftLogTraced = "sluice-swiftlog-traced"
     case sluiceContext = "sluice-context"
-    case sluiceFormat = "sluice-format"
+    case sluiceMacro = "sluice-macro"
     case sluiceSwiftLogContext = "sluice-swiftlog-context"
     case swiftLogNoOp = "swiftlog-noop"
     case writeCeiling = "write-ceiling"
@@ -64,7 +65,6 @@ enum Peer: String, CaseIterable, Sendable {
         switch self {
         case .writeCeiling: workload == .w1 || workload == .w2
         case .cLevelCheck, .cLevelCount: workload == .w3
-        case .sluiceFormat: workload != .w4  // formatted calls have no sampling logger yet
         default: true
         }
     }
@@ -89,13 +89,21 @@ struct SluiceInfo: LogCall {
     @inline(__always) func call(_ i: Int) { log.info("request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))") }
 }
 
-/// The W1 call as a compile-time log call writes it: its text registered once, the values alone.
-struct SluiceFormatted: LogCall {
-    static let request = SluiceFormat(["request id=", " op=", " latency_us=", ""])
+/// The W1 call as a log macro writes it: its text registered once per call site, the values alone.
+struct SluiceMacroInfo: LogCall {
     let log: SluiceLogger
-    let level: Logger.Level
+    @inline(__always) func call(_ i: Int) { #info(log, "request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))") }
+}
+
+struct SluiceMacroDebug: LogCall {
+    let log: SluiceLogger
+    @inline(__always) func call(_ i: Int) { #debug(log, "request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))") }
+}
+
+struct SluiceMacroSampledDebug: LogCall {
+    let log: SamplingLogger
     @inline(__always) func call(_ i: Int) {
-        if log.shouldLog(level) { log.logRequest(level, Self.request, i, operations[i & 7], latency(i)) }
+        #debug(log, "request id=\(i) op=\(operations[i & 7]) latency_us=\(latency(i))", key: "request")
     }
 }
 
@@ -156,7 +164,7 @@ struct Runner: @unchecked Sendable {  // each closure is safe to call from any t
 func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = nil) throws -> Runner {
     switch peer {
     case .sluice, .sluiceSwiftLog, .sluiceUntimed, .sluiceLogfmt, .sluiceJSON, .sluiceTwoSinks, .sluiceSyslog,
-        .sluiceFlight, .sluiceRecoverable, .sluiceMetrics, .sluiceSwiftLogTraced, .sluiceContext, .sluiceSwiftLogContext, .sluiceFormat:
+        .sluiceFlight, .sluiceRecoverable, .sluiceMetrics, .sluiceSwiftLogTraced, .sluiceContext, .sluiceSwiftLogContext, .sluiceMacro:
         let level: Logger.Level = workload == .w4 ? .debug : .info
         let untimed = peer == .sluiceUntimed
         let format: SluiceConfiguration.Format = peer == .sluiceJSON ? .json : peer == .sluiceLogfmt ? .logfmt : .text
@@ -189,8 +197,10 @@ func makeRunner(peer: Peer, workload: Workload, path: String, syslog: String? = 
         }
         let runner: Runner
         switch workload {
-        case .w1 where peer == .sluiceFormat, .w2 where peer == .sluiceFormat: runner = Runner(SluiceFormatted(log: log, level: .info), finish: finish)
-        case .w3 where peer == .sluiceFormat: runner = Runner(SluiceFormatted(log: log, level: .debug), finish: finish)
+        case .w1 where peer == .sluiceMacro, .w2 where peer == .sluiceMacro: runner = Runner(SluiceMacroInfo(log: log), finish: finish)
+        case .w3 where peer == .sluiceMacro: runner = Runner(SluiceMacroDebug(log: log), finish: finish)
+        case .w4 where peer == .sluiceMacro:
+            runner = Runner(SluiceMacroSampledDebug(log: SamplingLogger(log, sampleRate: 0.01)), finish: finish)
         case .w1, .w2: runner = Runner(SluiceInfo(log: log), finish: finish)
         case .w3: runner = Runner(SluiceDebug(log: log), finish: finish)
         case .w4: runner = Runner(SluiceSampledDebug(log: SamplingLogger(log, sampleRate: 0.01)), finish: finish)
@@ -306,21 +316,5 @@ final class MetricsPolling: Sendable {
     func stop() {
         stopped.store(true, ordering: .releasing)
         done.wait()
-    }
-}
-
-extension SluiceLogger {
-    /// The W1 call by format id, as a log call built at compile time expands it.
-    @inline(__always)
-    func logRequest(_ level: Logger.Level, _ format: SluiceFormat, _ id: Int, _ op: String, _ latency: Double) {
-        log(level: level, format: format, size: id.sluiceSegmentSize + op.sluiceSegmentSize + latency.sluiceSegmentSize) { at in
-            id.writeSluiceSegment(to: at)
-            op.writeSluiceSegment(to: at + id.sluiceSegmentSize)
-            latency.writeSluiceSegment(to: at + id.sluiceSegmentSize + op.sluiceSegmentSize)
-        } message: { message in
-            message.append(id)
-            message.append(op)
-            message.append(latency)
-        }
     }
 }

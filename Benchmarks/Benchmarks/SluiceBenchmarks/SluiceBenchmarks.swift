@@ -4,6 +4,7 @@
 import Benchmark
 import Logging
 import Sluice
+import SluiceMacros
 
 let operations = ["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "LIST", "SCAN"]
 
@@ -48,13 +49,12 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // The same call as a compile-time log call writes it: the text registered once, the
-    // values written straight into the record.
-    let request = SluiceFormat(["request id=", " op=", " latency_us=", ""])
-    Benchmark("native: request id op latency_us, by format id") { benchmark in
+    // The same call as a log macro writes it: the text registered once per call site, the
+    // values written by their types.
+    Benchmark("macro: request id op latency_us") { benchmark in
         measureCalls(benchmark, core) {
-            for i in benchmark.scaledIterations where log.shouldLog(.info) {
-                log.logRequest(.info, request, i, operations[i & 7], Double((i &* 2_654_435_761) % 1_000_000) / 8)
+            for i in benchmark.scaledIterations {
+                #info(log, "request id=\(i) op=\(operations[i & 7]) latency_us=\(Double((i &* 2_654_435_761) % 1_000_000) / 8)")
             }
         }
     }
@@ -140,22 +140,6 @@ let benchmarks: @Sendable () -> Void = {
             for i in benchmark.scaledIterations {
                 swiftLog.info("request id=\(i) op=\(operations[i & 7]) latency_us=\(Double((i &* 2_654_435_761) % 1_000_000) / 8)")
             }
-        }
-    }
-}
-
-extension SluiceLogger {
-    /// The W1 call by format id, as a log call built at compile time expands it.
-    @inline(__always)
-    func logRequest(_ level: Logger.Level, _ format: SluiceFormat, _ id: Int, _ op: String, _ latency: Double) {
-        log(level: level, format: format, size: id.sluiceSegmentSize + op.sluiceSegmentSize + latency.sluiceSegmentSize) { at in
-            id.writeSluiceSegment(to: at)
-            op.writeSluiceSegment(to: at + id.sluiceSegmentSize)
-            latency.writeSluiceSegment(to: at + id.sluiceSegmentSize + op.sluiceSegmentSize)
-        } message: { message in
-            message.append(id)
-            message.append(op)
-            message.append(latency)
         }
     }
 }
