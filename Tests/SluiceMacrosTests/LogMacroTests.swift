@@ -104,6 +104,15 @@ final class LogMacroTests: XCTestCase {
         assertSame(byMacro, byLogger, "syslog")
     }
 
+    func testASynchronousCoreAndAFlightRecorderWriteTheLoggersLinesToo() throws {
+        // At info, the trace and debug calls are kept by the flight recorder and recalled by each error.
+        let configuration = SluiceConfiguration(level: .info, asynchronous: false, format: .json, flightRecorder: 16)
+        let byLogger = try logged(configuration) { Self.calls($0, macros: false) }
+        let byMacro = try logged(configuration) { Self.calls($0, macros: true) }
+        XCTAssertEqual(byMacro.filter { $0.contains(#""recalled":true"#) }.count, 2 * Self.peers.count, "each error's trace and debug")
+        XCTAssertEqual(byMacro, byLogger)
+    }
+
     /// A line a record (a datagram for syslog), the macros' the same as the logger's, byte for
     /// byte; the first that differs is shown.
     func assertSame(_ byMacro: [String], _ byLogger: [String], _ format: String, line: UInt = #line) {
