@@ -126,15 +126,13 @@ final class OverloadTests: XCTestCase {
     /// A warning that finds the ring full waits its bound for room, then is dropped and counted;
     /// the next ones drop at once until the writer frees room; each wait is in its histogram.
     func testAWarningWaitsItsBoundThenLaterOnesDoNotUntilTheWriterFreesRoom() throws {
-        // Paused before the core opens: a writer paused later may be past its look at the pause,
-        // about to drain what the test logs next (seen on a loaded machine).
-        sluice_test_pause_writers(1)
-        defer { sluice_test_pause_writers(0) }
         let core = try openCore(path: "/dev/null") { options in
             options.ring_bytes = 4096
             options.warning_wait_us = 50_000
         }.pointer
         let module = sluice_module(core, "alarm")
+        sluice_test_pause_writers(1)
+        defer { sluice_test_pause_writers(0) }
         var accepted = 0
         while sluice_log(core, Int32(SLUICE_WARNING), module, "filling", 7) == SLUICE_OK { accepted += 1 }  // the last one waited
         let started = Date()

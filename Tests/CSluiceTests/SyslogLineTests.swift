@@ -122,10 +122,10 @@ final class SyslogLineTests: XCTestCase {
     func testAnOversizedRecordIsCutToTheTransportsLimitAndItsNeighboursAreSent() throws {
         for udp in [true, false] {
             let receiver = try Receiver(udp: udp)
-            sluice_test_pause_writers(1)  // one batch: every record below is in the ring before it (paused before the open, as OverloadTests says why)
             let core = try openCore(path: receiver.url) { _ in }
             let module = sluice_module(core.pointer, "big")
             let neighbours = udp ? 50 : 4  // a Unix socket queues ten datagrams unread
+            sluice_test_pause_writers(1)  // one batch: every record below is in the ring before it
             for i in 0..<neighbours { log(core, module, "before \(i)") }
             log(core, module, "é" + String(repeating: "y", count: udp ? 100_000 : 250_000))  // past a Unix socket's buffer
             for i in 0..<neighbours { log(core, module, "after \(i)") }
