@@ -135,7 +135,7 @@ test-tsan: deps
 # busy, its tests one after another) goes on while swift-syntax builds for the macros; its output
 # waits in .build-asan/tests.log until both end. ThreadSanitizer's run goes alone: beside
 # AddressSanitizer's, OverloadTests' warning-wait case failed in three runs of three (never alone,
-# nor beside a build).
+# nor under CPU hogs).
 test-sanitizers: deps $(PORTABLE_ASAN_CHILD)
 	$(TSAN_TESTS_BUILD)
 	$(TSAN_TESTS_RUN)
