@@ -81,12 +81,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The log macros' expansion, and the plugin that serves it to the compiler.
+        .target(
+            name: "SluiceMacrosExpansion",
+            dependencies: [
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftParser", package: "swift-syntax"),
+            ]
+        ),
         .macro(
             name: "SluiceMacrosPlugin",
             dependencies: [
+                "SluiceMacrosExpansion",
                 .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
                 .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
-                .product(name: "SwiftParser", package: "swift-syntax"),
             ]
         ),
         .target(name: "SluiceMacros", dependencies: ["Sluice", "SluiceMacrosPlugin", .product(name: "Logging", package: "swift-log")]),
@@ -147,7 +155,7 @@ let package = Package(
         .testTarget(
             name: "SluiceMacrosTests",
             dependencies: [
-                "SluiceMacros", "SluiceMacrosPlugin", "SluiceTestSupport",
+                "SluiceMacros", "SluiceMacrosExpansion", "SluiceTestSupport",
                 .product(name: "SwiftSyntaxMacrosTestSupport", package: "swift-syntax"),
             ]
         ),

@@ -1,4 +1,4 @@
-import SluiceMacrosPlugin
+import SluiceMacrosExpansion
 import SwiftSyntaxMacros
 import SwiftSyntaxMacrosTestSupport
 import XCTest
