@@ -81,20 +81,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The log macros' expansion, and the plugin that serves it to the compiler.
-        .target(
-            name: "SluiceMacrosExpansion",
-            dependencies: [
-                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
-                .product(name: "SwiftParser", package: "swift-syntax"),
-            ]
-        ),
         .macro(
             name: "SluiceMacrosPlugin",
             dependencies: [
-                "SluiceMacrosExpansion",
                 .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
                 .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+                .product(name: "SwiftParser", package: "swift-syntax"),
             ]
         ),
         .target(name: "SluiceMacros", dependencies: ["Sluice", "SluiceMacrosPlugin", .product(name: "Logging", package: "swift-log")]),
@@ -152,12 +144,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(
-            name: "SluiceMacrosTests",
-            dependencies: [
-                "SluiceMacros", "SluiceMacrosExpansion", "SluiceTestSupport",
-                .product(name: "SwiftSyntaxMacrosTestSupport", package: "swift-syntax"),
-            ]
-        ),
+        // The macros' tests use them as a service would: a test target that depended on the macro
+        // target would keep swift build --build-tests from building the tests that import the
+        // sluice executable ("module 'SluiceCLI' is the main module of an executable").
+        .testTarget(name: "SluiceMacrosTests", dependencies: ["SluiceMacros", "SluiceTestSupport"]),
     ])
 )

@@ -211,6 +211,26 @@ final class LogMacroTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.dropFirst(28) }, ["INFO async: async awaited"])
     }
 
+    func testALoggerMadeByAnExpressionIsMadeOnceAndALiteralPastAFormatGoesThroughTheLogger() throws {
+        var made = 0
+        let v = 1
+        let lines = try logged(SluiceConfiguration(level: .trace, format: .logfmt)) { log in
+            func logger() -> SluiceLogger {
+                made += 1
+                return log
+            }
+            #info(logger(), "made \(made)")
+            // 257 values, past a format's 256: the macro expands to the logger's own call.
+            #info(log, "\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)")
+            log.info("\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)\(v)")
+        }
+        XCTAssertEqual(made, 1)
+        XCTAssertEqual(lines.count, 3)
+        XCTAssertTrue(lines[0].hasSuffix(#"msg="made 1""#), lines[0])
+        XCTAssertEqual(lines[1], lines[2])
+        XCTAssertTrue(lines[1].contains(String(repeating: "1", count: 257)), lines[1])
+    }
+
     func testTheSourceLocationIsTheMacrosUse() throws {
         let path = temporaryLogPath(self)
         let core = try SluiceCore(SluiceConfiguration(level: .trace, destination: .file(path), format: .json, sourceLocation: true))

@@ -1,6 +1,13 @@
+import SwiftCompilerPlugin
 import SwiftParser
 import SwiftSyntax
 import SwiftSyntaxMacros
+
+/// The compiler plugin that expands Sluice's log macros (Sources/SluiceMacros declares them).
+@main
+struct SluiceMacrosPlugin: CompilerPlugin {
+    let providingMacros: [Macro.Type] = [LogMacro.self]
+}
 
 /// `#log(log, .info, "connected id=\(id) peer=\(peer)")`, and `#trace`, `#debug`, `#info`,
 /// `#notice` and `#critical` with the level in their name: a call by format id
